@@ -1,0 +1,18 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Constants of the addon: billing modes, states and defaults."""
+
+# How a ticket is paid: the answer of helpdesk.ticket._get_support_billing_mode().
+BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
+BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
+BILLING_MODES = [
+    (BILLING_MODE_TIME, "Time billing"),
+    (BILLING_MODE_NONE, "Not billed"),
+]
+
+# support.time.entry states, derived from the entry and its invoice line.
+ENTRY_STATE_NON_BILLABLE = "non_billable"
+ENTRY_STATE_TO_INVOICE = "to_invoice"
+ENTRY_STATE_INVOICED = "invoiced"
+
+DEFAULT_HOURLY_RATE = 90.0

@@ -1,0 +1,39 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _name = "account.move"
+    _inherit = "account.move"
+
+    support_time_entry_ids = fields.One2many(
+        comodel_name="support.time.entry",
+        inverse_name="invoice_id",
+        string="Support Time Entries",
+    )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        refunded = posted.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        ).reversed_entry_id
+        refunded._support_release_time(
+            self.env._("Credit note posted: its support time can be invoiced again.")
+        )
+        return posted
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self._support_release_time(
+            self.env._("Invoice cancelled: its support time can be invoiced again.")
+        )
+        return res
+
+    def _support_release_time(self, message):
+        """Unlink the time entries of these invoices so they can be billed again."""
+        for move in self:
+            entries = move.line_ids.support_time_entry_ids
+            if entries:
+                entries.sudo().write({"invoice_line_id": False})
+                move.message_post(body=message)

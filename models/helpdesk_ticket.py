@@ -1,0 +1,135 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const, rules
+
+
+class HelpdeskTicket(models.Model):
+    _name = "helpdesk.ticket"
+    _inherit = "helpdesk.ticket"
+
+    support_time_entry_ids = fields.One2many(
+        comodel_name="support.time.entry",
+        inverse_name="ticket_id",
+        string="Time Entries",
+    )
+    support_minutes_worked = fields.Integer(
+        string="Minutes Worked",
+        compute="_compute_support_minutes",
+        store=True,
+        compute_sudo=True,
+        help="All minutes logged on this ticket, billable or not.",
+    )
+    support_minutes_billable = fields.Integer(
+        string="Billable Minutes",
+        compute="_compute_support_minutes",
+        store=True,
+        compute_sudo=True,
+    )
+    support_minutes_billed = fields.Integer(
+        string="Minutes Billed",
+        compute="_compute_support_minutes",
+        store=True,
+        compute_sudo=True,
+        help="Billable minutes with the first 30 minutes indivisible: "
+        "0 if nothing billable was worked, else at least 30.",
+    )
+    support_billing_mode = fields.Selection(
+        selection=const.BILLING_MODES,
+        string="Billing",
+        compute="_compute_support_billing_mode",
+        help="How this ticket is paid.",
+    )
+    support_timer_start = fields.Datetime(string="Timer Started", copy=False)
+    support_timer_user_id = fields.Many2one(
+        comodel_name="res.users", string="Timer Running For", copy=False
+    )
+
+    # ------------------------------------------------------------ compute
+    @api.depends("support_time_entry_ids.minutes", "support_time_entry_ids.billable")
+    def _compute_support_minutes(self):
+        for ticket in self:
+            entries = ticket.support_time_entry_ids
+            billable = sum(entries.filtered("billable").mapped("minutes"))
+            ticket.support_minutes_worked = sum(entries.mapped("minutes"))
+            ticket.support_minutes_billable = billable
+            ticket.support_minutes_billed = rules.billed_minutes(billable)
+
+    @api.depends("partner_id")
+    def _compute_support_billing_mode(self):
+        for ticket in self:
+            ticket.support_billing_mode = ticket._get_support_billing_mode()
+
+    # ------------------------------------------------------------ actions
+    def action_support_timer_start(self):
+        for ticket in self:
+            if ticket.support_timer_start:
+                raise UserError(
+                    self.env._(
+                        "A timer is already running on %(ticket)s for %(user)s.",
+                        ticket=ticket.display_name,
+                        user=ticket.support_timer_user_id.name,
+                    )
+                )
+        self.write(
+            {
+                "support_timer_start": fields.Datetime.now(),
+                "support_timer_user_id": self.env.user.id,
+            }
+        )
+        return True
+
+    def action_support_timer_stop(self):
+        """Stop the timer and log the elapsed minutes (rounded up)."""
+        entries = self.env["support.time.entry"]
+        for ticket in self.filtered("support_timer_start"):
+            elapsed = fields.Datetime.now() - ticket.support_timer_start
+            minutes = min(
+                max(1, math.ceil(elapsed.total_seconds() / 60)),
+                rules.MAX_ENTRY_MINUTES,
+            )
+            entries |= entries.create(
+                {
+                    "ticket_id": ticket.id,
+                    "user_id": ticket.support_timer_user_id.id or self.env.uid,
+                    "minutes": minutes,
+                    "billable": bool(ticket.partner_id),
+                    "description": self.env._("Timer"),
+                }
+            )
+            ticket.write({"support_timer_start": False, "support_timer_user_id": False})
+        return True
+
+    def action_support_invoice_time(self):
+        """Accountant action on tickets: open the invoicing wizard."""
+        return self.env["support.invoice.wizard"]._action_open(
+            ticket_ids=self.ids,
+        )
+
+    # ----------------------------------------------------------- business
+    def _get_support_billing_mode(self):
+        """Say how this ticket is paid: the billing extension point.
+
+        Returns one value of ``support_billing_mode``'s selection.  This addon
+        knows two modes:
+
+        * ``time`` -- the ticket's billable minutes are invoiced by the minute
+          (first 30 minutes indivisible) by ``support.time.entry
+          ._create_support_invoices()``;
+        * ``none`` -- nothing to bill (no customer).
+
+        Features that pay a ticket another way (a subscription that covers it,
+        prepaid tickets, a card hold that is charged instead of invoiced here)
+        extend the selection with ``selection_add`` and override this method:
+        call ``super()`` and return their own mode when they pay the ticket.
+        Only tickets in mode ``time`` are invoiced by the time-billing run;
+        time is still logged and reported for every mode.
+        """
+        self.ensure_one()
+        if not self.commercial_partner_id:
+            return const.BILLING_MODE_NONE
+        return const.BILLING_MODE_TIME

@@ -1,0 +1,124 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from .. import rules
+
+
+class ResPartner(models.Model):
+    _name = "res.partner"
+    _inherit = "res.partner"
+
+    support_hourly_rate = fields.Float(
+        string="Support Hourly Rate",
+        digits="Product Price",
+        company_dependent=True,
+        tracking=True,
+        help="Price of one hour of support for this customer. Leave empty to use "
+        "the customer's pricelist, or the price of the Support time product.",
+    )
+    support_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_support_currency_id",
+    )
+    support_trial_eligible = fields.Boolean(
+        string="Free Trial",
+        default=True,
+        tracking=True,
+        help="The customer gets its first 15 minutes of support free, once.",
+    )
+    support_trial_minutes_left = fields.Integer(
+        string="Trial Minutes Left",
+        compute="_compute_support_trial_minutes_left",
+    )
+    support_time_entry_count = fields.Integer(
+        string="Support Time",
+        compute="_compute_support_time_entry_count",
+    )
+    support_invoice_error = fields.Text(
+        string="Support Invoicing Error",
+        copy=False,
+        readonly=True,
+    )
+
+    # ------------------------------------------------------------ compute
+    def _compute_support_currency_id(self):
+        self.support_currency_id = self.env.company.currency_id
+
+    def _compute_support_trial_minutes_left(self):
+        for partner in self:
+            partner.support_trial_minutes_left = (
+                partner.commercial_partner_id._get_support_trial_minutes_left()
+            )
+
+    def _compute_support_time_entry_count(self):
+        counts = dict(
+            self.env["support.time.entry"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.support_time_entry_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+
+    # ------------------------------------------------------------ actions
+    def action_view_support_time(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_time_entry_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_groupby_ticket": 1}
+        return action
+
+    def action_support_invoice_time(self):
+        return self.env["support.invoice.wizard"]._action_open(
+            partner_ids=self.commercial_partner_id.ids,
+        )
+
+    # ----------------------------------------------------------- business
+    def _get_support_trial_minutes_left(self):
+        """Minutes of free trial the commercial partner still has."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if not partner.support_trial_eligible:
+            return 0
+        domain = Domain("support_ticket_id.commercial_partner_id", "=", partner.id) & (
+            Domain("support_time_entry_ids", "!=", False)
+        )
+        [[used]] = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(domain, [], ["support_trial_minutes:sum"])
+        )
+        return max(0, rules.TRIAL_MINUTES - (used or 0))
+
+    def _get_support_hourly_rate(self, product):
+        """Hourly rate of this customer, or None to let the invoice price it.
+
+        The customer's own rate wins; otherwise the invoice line's product
+        price applies, through the customer's pricelist when it has one.
+        """
+        partner = self.commercial_partner_id
+        if partner.support_hourly_rate:
+            return partner.support_hourly_rate
+        pricelist = partner.property_product_pricelist
+        if pricelist:
+            return pricelist._get_product_price(product, 1.0)
+        return None
+
+    def _set_support_invoice_error(self, error):
+        """Store the last invoicing error of the customer; post it once."""
+        for partner in self:
+            if error and error != partner.support_invoice_error:
+                partner.message_post(
+                    body=self.env._(
+                        "Support time could not be invoiced: %(error)s", error=error
+                    )
+                )
+            if error != (partner.support_invoice_error or False):
+                partner.support_invoice_error = error

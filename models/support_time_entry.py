@@ -1,0 +1,325 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+
+from .. import const, rules
+
+_logger = logging.getLogger(__name__)
+
+#: Fields that an invoiced entry may no longer change.
+LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
+
+
+class SupportTimeEntry(models.Model):
+    _name = "support.time.entry"
+    _description = "Support Time Entry"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    _minutes_positive = models.Constraint(
+        "CHECK(minutes > 0)",
+        "The minutes worked must be greater than zero.",
+    )
+
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket",
+        string="Ticket",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        related="ticket_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        related="ticket_id.company_id",
+        store=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Technician",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    minutes = fields.Integer(
+        string="Minutes Worked",
+        required=True,
+        help="Minutes actually worked by the technician (1 to 1440).",
+    )
+    description = fields.Char()
+    billable = fields.Boolean(default=True)
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Invoice Line",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Invoice",
+        related="invoice_line_id.move_id",
+        store=True,
+        index="btree_not_null",
+    )
+    state = fields.Selection(
+        selection=[
+            (const.ENTRY_STATE_NON_BILLABLE, "Not billable"),
+            (const.ENTRY_STATE_TO_INVOICE, "To invoice"),
+            (const.ENTRY_STATE_INVOICED, "Invoiced"),
+        ],
+        compute="_compute_state",
+        store=True,
+        index=True,
+    )
+
+    # ------------------------------------------------------------ compute
+    @api.depends("billable", "invoice_line_id")
+    def _compute_state(self):
+        for entry in self:
+            if entry.invoice_line_id:
+                entry.state = const.ENTRY_STATE_INVOICED
+            elif entry.billable:
+                entry.state = const.ENTRY_STATE_TO_INVOICE
+            else:
+                entry.state = const.ENTRY_STATE_NON_BILLABLE
+
+    @api.depends("ticket_id", "minutes", "date")
+    def _compute_display_name(self):
+        for entry in self:
+            entry.display_name = self.env._(
+                "%(ticket)s: %(minutes)s min",
+                ticket=entry.ticket_id.display_name or "",
+                minutes=entry.minutes,
+            )
+
+    # -------------------------------------------------------- constraints
+    @api.constrains("minutes")
+    def _check_minutes(self):
+        for entry in self:
+            entry._check_minutes_value(entry.minutes)
+
+    def _check_minutes_value(self, minutes):
+        """Refuse bad minutes with a clear message, before the database does."""
+        if not rules.check_entry_minutes(minutes):
+            raise ValidationError(
+                self.env._(
+                    "The minutes worked must be a whole number between 1 and "
+                    "%(max)s (one day); %(minutes)s is not accepted.",
+                    max=rules.MAX_ENTRY_MINUTES,
+                    minutes=minutes,
+                )
+            )
+
+    @api.constrains("ticket_id", "billable")
+    def _check_ticket_customer(self):
+        for entry in self:
+            if entry.billable and not entry.ticket_id.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s has no customer: set its customer "
+                        "before logging billable time.",
+                        ticket=entry.ticket_id.display_name,
+                    )
+                )
+
+    # --------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "minutes" in vals:
+                self._check_minutes_value(vals["minutes"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "minutes" in vals:
+            self._check_minutes_value(vals["minutes"])
+        if LOCKED_FIELDS.intersection(vals):
+            self._check_not_invoiced()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        self._check_not_invoiced()
+
+    def _check_not_invoiced(self):
+        invoiced = self.filtered("invoice_line_id")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Time already invoiced cannot be changed or deleted "
+                    "(invoice %(invoice)s). Cancel the invoice or issue a "
+                    "credit note first.",
+                    invoice=", ".join(invoiced.invoice_id.mapped("display_name")),
+                )
+            )
+
+    # ----------------------------------------------------------- business
+    @api.model
+    def _get_invoiceable_domain(self, include_open=False):
+        """Entries the time-billing run may invoice (a ``Domain``)."""
+        domain = Domain("state", "=", const.ENTRY_STATE_TO_INVOICE) & Domain(
+            "ticket_id.partner_id", "!=", False
+        )
+        if not include_open:
+            domain &= Domain("ticket_id.stage_id.closed", "=", True)
+        return domain
+
+    def _check_can_invoice(self):
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(
+                self.env._(
+                    "Only accountants (Invoicing: Billing) can invoice support time."
+                )
+            )
+
+    def _create_support_invoices(self):
+        """Invoice these entries: one draft invoice per customer, in one batch.
+
+        Only entries to invoice, of tickets whose billing mode is ``time``, are
+        taken.  Returns the invoices created.
+        """
+        self._check_can_invoice()
+        entries = self.filtered(
+            lambda e: e.state == const.ENTRY_STATE_TO_INVOICE
+            and e.ticket_id._get_support_billing_mode() == const.BILLING_MODE_TIME
+        )
+        if not entries:
+            return self.env["account.move"]
+        by_partner = entries.grouped("partner_id")
+        vals_list, entries_per_invoice = [], []
+        for partner, partner_entries in by_partner.items():
+            vals, line_entries = partner_entries._prepare_invoice_vals(partner)
+            vals_list.append(vals)
+            entries_per_invoice.append(line_entries)
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create(vals_list)
+        )
+        for invoice, line_entries in zip(invoices, entries_per_invoice, strict=True):
+            lines = invoice.invoice_line_ids.filtered("support_ticket_id")
+            for line, ticket_entries in zip(lines, line_entries, strict=True):
+                ticket_entries.sudo().write({"invoice_line_id": line.id})
+        return invoices.sudo(False)
+
+    def _prepare_invoice_vals(self, partner):
+        """Vals of the draft invoice of ``partner`` for these entries.
+
+        Returns ``(vals, entries per invoice line)``, lines in ticket order.
+        """
+        company = self.company_id[:1] or self.env.company
+        product = company._get_support_time_product()
+        tickets = self.ticket_id.sorted(lambda t: (t.create_date, t.id))
+        trial_left = partner._get_support_trial_minutes_left()
+        lines, line_entries = [], []
+        for ticket in tickets:
+            new = self.filtered(lambda e, t=ticket: e.ticket_id == t)
+            before = ticket.support_time_entry_ids.filtered(
+                lambda e: e.billable and e.invoice_line_id
+            )
+            worked_before = sum(before.mapped("minutes"))
+            billed_before = sum(before.invoice_line_id.mapped("support_minutes_billed"))
+            worked_now = sum(new.mapped("minutes"))
+            billed = rules.billed_increment(worked_before, billed_before, worked_now)
+            free = trial_used = 0
+            if not worked_before and trial_left:
+                (charge,), trial_left = rules.apply_trial([worked_now], trial_left)
+                free, trial_used = charge.free, charge.trial_used
+            lines.append(
+                new._prepare_invoice_line_vals(
+                    ticket, product, partner, worked_now, billed, free, trial_used
+                )
+            )
+            line_entries.append(new)
+        vals = {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "invoice_origin": ", ".join(tickets.mapped("number")),
+            "invoice_line_ids": [fields.Command.create(line) for line in lines],
+        }
+        return vals, line_entries
+
+    def _prepare_invoice_line_vals(
+        self, ticket, product, partner, worked, billed, free, trial_used
+    ):
+        """Vals of the invoice line of one ticket (quantity in hours)."""
+        charged = billed - free
+        description = self.env._(
+            "%(number)s - %(title)s\n"
+            "%(worked)s min worked, %(billed)s min billed",
+            number=ticket.number,
+            title=ticket.name,
+            worked=worked,
+            billed=billed,
+        )
+        if not billed:
+            description += "\n" + self.env._(
+                "Covered by the 30 minutes already billed on this ticket"
+            )
+        if free:
+            description += "\n" + self.env._(
+                "Free trial: %(free)s min offered", free=free
+            )
+        vals = {
+            "product_id": product.id,
+            "name": description,
+            "quantity": charged / 60,
+            "product_uom_id": product.uom_id.id,
+            "support_ticket_id": ticket.id,
+            "support_minutes_worked": worked,
+            "support_minutes_billed": billed,
+            "support_minutes_free": free,
+            "support_trial_minutes": trial_used,
+        }
+        rate = partner._get_support_hourly_rate(product)
+        if rate is not None:
+            vals["price_unit"] = rate
+        return vals
+
+    # -------------------------------------------------------------- crons
+    @api.model
+    def _cron_invoice_support_time(self):
+        """Monthly: invoice the time of closed tickets, customer by customer.
+
+        A customer whose invoicing fails is skipped (its savepoint rolled
+        back); the error is stored on the customer and posted once.
+        """
+        for company in self.env["res.company"].search([]):
+            env_company = self.with_company(company)
+            entries = env_company.search(
+                env_company._get_invoiceable_domain(
+                    include_open=company.support_invoice_open_tickets
+                )
+                & Domain("company_id", "=", company.id)
+            )
+            for partner, partner_entries in entries.grouped("partner_id").items():
+                try:
+                    with self.env.cr.savepoint():
+                        partner_entries.sudo()._create_support_invoices()
+                except Exception as error:  # noqa: BLE001 -- isolate each customer
+                    _logger.warning(
+                        "Support time invoicing failed for partner %s: %s",
+                        partner.id,
+                        error,
+                    )
+                    partner._set_support_invoice_error(str(error))
+                else:
+                    partner._set_support_invoice_error(False)

@@ -1,0 +1,113 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The billing rules of the seeds, as plain arithmetic.
+
+Nothing here imports the ORM: the models call these functions and the tests
+exercise them on their own (``tests/test_rules.py``, with hypothesis).
+Minutes are integers; money is ``decimal.Decimal`` rounded half-up to the
+currency's smallest unit.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+#: The first minutes of a ticket are indivisible (seed 001/002: "only the
+#: first 30 minutes are indivisible").
+MINIMUM_BILLED_MINUTES = 30
+#: Free trial offered once to a new customer (seed 001/002).
+TRIAL_MINUTES = 15
+#: A time entry cannot exceed a day.
+MAX_ENTRY_MINUTES = 24 * 60
+
+
+def billed_minutes(worked_minutes, minimum=MINIMUM_BILLED_MINUTES):
+    """Minutes billed for one ticket from the minutes worked on it.
+
+    0 if nothing billable was worked, else ``max(minimum, worked)``:
+    5 -> 30, 30 -> 30, 31 -> 31, 47 -> 47.
+    """
+    if worked_minutes < 0:
+        raise ValueError("worked minutes cannot be negative")
+    if worked_minutes == 0:
+        return 0
+    return max(minimum, worked_minutes)
+
+
+@dataclass(frozen=True)
+class TicketCharge:
+    """What one ticket costs in minutes once the free trial is applied."""
+
+    worked: int
+    billed: int
+    free: int
+    trial_used: int = 0
+
+    @property
+    def charged(self):
+        return self.billed - self.free
+
+
+def apply_trial(worked_per_ticket, trial_left=TRIAL_MINUTES):
+    """Split each ticket's billed minutes into free and charged minutes.
+
+    ``worked_per_ticket`` lists the billable minutes worked per ticket, the
+    customer's earliest ticket first; ``trial_left`` is what remains of the
+    customer's free trial.  Returns ``(charges, trial_left_after)``.
+
+    The trial counts minutes *worked*, starting on the customer's earliest
+    billable ticket:
+
+    * a ticket whose worked minutes fit in what is left of the trial is free
+      (the 30-minute minimum is not charged on it) and uses only the minutes
+      worked, so a 5-minute trial call leaves 10 minutes for the next ticket;
+    * a ticket that goes beyond the trial is billed with the usual rule
+      (30-minute minimum) less the trial minutes left: 20 minutes worked with
+      the whole trial left bills 30 - 15 = 15 minutes, 47 bills 47 - 15 = 32.
+    """
+    if trial_left < 0:
+        raise ValueError("trial minutes cannot be negative")
+    charges = []
+    for worked in worked_per_ticket:
+        billed = billed_minutes(worked)
+        free = used = 0
+        if worked and trial_left:
+            if worked <= trial_left:
+                free = billed
+                used = worked
+            else:
+                free = used = trial_left
+            trial_left -= used
+        charges.append(
+            TicketCharge(worked=worked, billed=billed, free=free, trial_used=used)
+        )
+    return charges, trial_left
+
+
+def billed_increment(worked_before, billed_before, worked_now):
+    """Minutes to bill now on a ticket that was already partly invoiced.
+
+    The rule applies per ticket, not per invoice: the ticket's billed total is
+    ``billed_minutes(all minutes worked)``; what was billed before is deducted.
+    5 minutes invoiced (30 billed), then 10 more: 0 more to bill; then 20 more
+    (35 worked in all): 5 more.
+    """
+    if min(worked_before, billed_before, worked_now) < 0:
+        raise ValueError("minutes cannot be negative")
+    return max(0, billed_minutes(worked_before + worked_now) - billed_before)
+
+
+def to_decimal(value):
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def time_amount(minutes, hourly_rate, rounding="0.01"):
+    """Price of ``minutes`` at ``hourly_rate``, rounded half-up to ``rounding``."""
+    if minutes < 0:
+        raise ValueError("minutes cannot be negative")
+    amount = to_decimal(hourly_rate) * minutes / 60
+    return amount.quantize(to_decimal(rounding), rounding=ROUND_HALF_UP)
+
+
+def check_entry_minutes(minutes):
+    """True when a time entry's minutes are acceptable (1 to a day)."""
+    return isinstance(minutes, int) and 0 < minutes <= MAX_ENTRY_MINUTES

@@ -1,0 +1,507 @@
+#!/usr/bin/env python3
+"""Developer commands of the ``support_billing`` addon: ``run`` and ``test``.
+
+    python3 scripts/dev.py run [--reset] [--port 8069]
+    python3 scripts/dev.py test
+
+Both find an Odoo 19 that is already installed (``import odoo`` for this
+Python, or the environment variables ``ODOO_PYTHON`` naming a Python that can
+import it, or ``ODOO_SRC`` naming an Odoo source tree), install what the
+package registries have (OCA ``helpdesk_mgmt`` and test tools from PyPI,
+PostgreSQL, Chromium and wkhtmltopdf from Debian) and start a private
+PostgreSQL cluster.  They never download Odoo itself.
+
+Standard library only: this file must run before anything is installed.
+"""
+
+import argparse
+import ast
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MODULE = "support_billing"
+DEVDATA = REPO / ".devdata"
+DB_USER = "odoo"
+PIP_PACKAGES = {
+    # import name: requirement
+    "odoo.addons.helpdesk_mgmt": "odoo-addon-helpdesk_mgmt==19.0.*",
+    "websocket": "websocket-client",
+    "hypothesis": "hypothesis",
+    "freezegun": "freezegun",
+}
+DEBIAN_TOOLS = {
+    # executable: Debian package
+    "chromium": "chromium",
+    "wkhtmltopdf": "wkhtmltopdf",
+    "pdftotext": "poppler-utils",
+}
+DEMO_LOGINS = [
+    ("admin", "admin", "Administrator, support manager"),
+    ("tech", "tech", "Technician"),
+    ("accountant", "accountant", "Accountant (captures, releases, invoices)"),
+    ("marie", "marie", "Portal customer: Marie Dupont, Dupont Informatique"),
+]
+
+HOW_TO_INSTALL_ODOO = """\
+Odoo 19 is not importable from {python}.
+
+Odoo is not on PyPI: install Odoo 19 (Community) from Odoo's official sources,
+then run this command again:
+
+  * from source (https://github.com/odoo/odoo, branch 19.0), as documented at
+    https://www.odoo.com/documentation/19.0/administration/on_premise/source.html
+        git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git
+        pip install -r odoo/requirements.txt
+        pip install -e odoo
+  * or the nightly packages of https://nightly.odoo.com/19.0/nightly/
+    (deb, rpm, or the source tarball installed with pip).
+
+An Odoo installed elsewhere is found with:
+    ODOO_PYTHON=/path/to/python-that-imports-odoo  python3 scripts/dev.py test
+    ODOO_SRC=/path/to/odoo-19-source-tree          python3 scripts/dev.py test
+"""
+
+
+def say(msg):
+    print(f"[dev] {msg}", flush=True)
+
+
+def die(msg, code=2):
+    print(f"[dev] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- Odoo lookup
+def find_odoo():
+    """Return (python, extra_env) able to import Odoo 19, or exit loudly."""
+    env = {}
+    python = os.environ.get("ODOO_PYTHON") or sys.executable
+    src = os.environ.get("ODOO_SRC")
+    if src:
+        src = str(Path(src).resolve())
+        if not (Path(src) / "odoo" / "release.py").is_file():
+            die(f"ODOO_SRC={src} is not an Odoo source tree (no odoo/release.py).")
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (src, os.environ.get("PYTHONPATH")) if p
+        )
+    probe = subprocess.run(
+        [python, "-c", "import odoo.release as r; print(r.version_info[0])"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    major = probe.stdout.strip()
+    if probe.returncode != 0 or not major:
+        print(HOW_TO_INSTALL_ODOO.format(python=python), file=sys.stderr)
+        die("Odoo 19 is not importable: cannot run anything.", code=3)
+    if major != "19":
+        die(f"{python} imports Odoo {major}, this addon needs Odoo 19.", code=3)
+    return python, env
+
+
+# ----------------------------------------------------------- dependencies
+def is_root():
+    return os.geteuid() == 0
+
+
+def ensure_python_packages(python, env):
+    missing = []
+    for mod, req in PIP_PACKAGES.items():
+        ok = subprocess.run(
+            [python, "-c", f"import {mod}"],
+            capture_output=True,
+            env={**os.environ, **env},
+            check=False,
+        )
+        if ok.returncode:
+            missing.append(req)
+    if missing:
+        say(f"pip install {' '.join(missing)}")
+        subprocess.run(
+            [python, "-m", "pip", "install", "-q", *missing],
+            check=True,
+            env={**os.environ, **env},
+        )
+
+
+def apt_install(packages):
+    if not packages:
+        return
+    if not is_root():
+        die(
+            "missing Debian packages: "
+            + " ".join(packages)
+            + " (run as root once, or: sudo apt-get install "
+            + " ".join(packages)
+            + ")"
+        )
+    say(f"apt-get install {' '.join(packages)}")
+    environ = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=environ)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages],
+        check=True,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def postgres_bindir():
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def ensure_system_tools(need_browser):
+    packages = []
+    if postgres_bindir() is None:
+        packages.append("postgresql")
+    for exe, pkg in DEBIAN_TOOLS.items():
+        if exe == "chromium" and not need_browser:
+            continue
+        if not shutil.which(exe):
+            packages.append(pkg)
+    apt_install(packages)
+
+
+# ------------------------------------------------------------- PostgreSQL
+class Cluster:
+    """A private PostgreSQL cluster on 127.0.0.1, as a non-root user."""
+
+    def __init__(self, datadir):
+        self.datadir = Path(datadir)
+        self.bindir = postgres_bindir()
+        self.port = None
+        self.runas = None
+        if is_root():
+            # PostgreSQL refuses to run as root: use the Debian 'postgres' user.
+            self.runas = "postgres"
+            if subprocess.run(["id", "-u", "postgres"], capture_output=True).returncode:
+                subprocess.run(
+                    ["useradd", "--system", "--no-create-home", "postgres"],
+                    check=True,
+                )
+
+    def _cmd(self, *args):
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self.runas:
+            cmd = ["runuser", "-u", self.runas, "--", *cmd]
+        return cmd
+
+    def _reachable_by_runas(self):
+        probe = subprocess.run(
+            ["runuser", "-u", self.runas, "--", "test", "-w", str(self.datadir.parent)],
+            check=False,
+        )
+        return probe.returncode == 0
+
+    def init(self):
+        self.datadir.parent.mkdir(parents=True, exist_ok=True)
+        if self.runas:
+            subprocess.run(["chown", self.runas, str(self.datadir.parent)], check=True)
+            if not self._reachable_by_runas():
+                # e.g. a repository under /root: keep the cluster in /var/tmp and
+                # point to it from the repository.
+                real = Path(tempfile.mkdtemp(prefix="support_billing-pg-", dir="/var/tmp"))
+                os.chmod(real, 0o755)
+                subprocess.run(["chown", self.runas, str(real)], check=True)
+                link = self.datadir.parent
+                shutil.rmtree(link, ignore_errors=True)
+                link.symlink_to(real)
+                self.datadir = real / self.datadir.name
+        if not (self.datadir / "PG_VERSION").is_file():
+            subprocess.run(
+                self._cmd(
+                    "initdb",
+                    "-D",
+                    str(self.datadir),
+                    "-U",
+                    DB_USER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+    def start(self, port=None):
+        self.port = port or free_port()
+        log = self.datadir.parent / "postgres.log"
+        if self.runas:
+            log.touch()
+            subprocess.run(["chown", self.runas, str(log)], check=True)
+        subprocess.run(
+            self._cmd(
+                "pg_ctl",
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(log),
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.datadir} -c fsync=off "
+                "-c full_page_writes=off -c synchronous_commit=off",
+                "start",
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return self.port
+
+    def stop(self):
+        subprocess.run(
+            self._cmd("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def running_port(self):
+        pid = self.datadir / "postmaster.pid"
+        if not pid.is_file():
+            return None
+        lines = pid.read_text().splitlines()
+        return int(lines[3]) if len(lines) > 3 else None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------ Odoo
+def module_depends():
+    manifest = ast.literal_eval((REPO / "__manifest__.py").read_text())
+    return manifest["depends"]
+
+
+def addons_dir(base):
+    """Odoo wants a folder holding a folder named after the module."""
+    path = Path(base) / "addons"
+    path.mkdir(parents=True, exist_ok=True)
+    link = path / MODULE
+    if link.is_symlink() and link.resolve() != REPO:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(REPO)
+    extra = os.environ.get("ODOO_SRC")
+    paths = [str(path)]
+    if extra:
+        paths.append(str(Path(extra) / "odoo" / "addons"))
+        if (Path(extra) / "addons").is_dir():
+            paths.append(str(Path(extra) / "addons"))
+    return ",".join(paths)
+
+
+def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
+    return [
+        python,
+        "-m",
+        "odoo",
+        "server",
+        f"--addons-path={addons_path}",
+        f"--data-dir={data_dir}",
+        "--db_host=127.0.0.1",
+        f"--db_port={port}",
+        f"--db_user={DB_USER}",
+        "--db_password=",
+        f"--database={db}",
+        f"--db-filter=^{db}$",
+        "--http-interface=127.0.0.1",
+        *extra,
+    ]
+
+
+# -------------------------------------------------------------------- run
+def cmd_run(args):
+    python, env = find_odoo()
+    ensure_python_packages(python, env)
+    ensure_system_tools(need_browser=False)
+    DEVDATA.mkdir(exist_ok=True)
+    cluster = Cluster(DEVDATA / "pg" / "data")
+    if args.reset:
+        say("--reset: removing the private cluster and the filestore")
+        port = cluster.running_port()
+        if port:
+            cluster.stop()
+        for sub in ("pg", "filestore"):
+            target = DEVDATA / sub
+            if target.is_symlink():
+                shutil.rmtree(target.resolve(), ignore_errors=True)
+                target.unlink()
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+        cluster = Cluster(DEVDATA / "pg" / "data")
+    cluster.init()
+    port = cluster.running_port() or cluster.start()
+    db = "support_billing"
+    addons_path = addons_dir(DEVDATA)
+    exists = subprocess.run(
+        [str(cluster.bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U",
+         DB_USER, "-d", "postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname='{db}'"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip() == "1"
+    action = ["-u", MODULE] if exists else ["-i", MODULE, "--with-demo"]
+    say(("upgrading" if exists else "creating") + f" database {db!r}")
+    data_dir = DEVDATA / "filestore"
+    common = (python, addons_path, port, db, data_dir)
+    subprocess.run(
+        odoo_cmd(*common, *action, "--stop-after-init", "--log-level=warn"),
+        check=True,
+        env={**os.environ, **env},
+    )
+    url = f"http://127.0.0.1:{args.port}/web/login"
+    say(f"Odoo 19 with {MODULE} and its demo data: {url}")
+    say("demo logins (login / password):")
+    for login, password, role in DEMO_LOGINS:
+        say(f"    {login:<11} / {password:<11} {role}")
+    say("public pages: /support/pay  (card hold), /my (portal)  -- Ctrl-C stops")
+    proc = subprocess.Popen(
+        odoo_cmd(*common, f"--http-port={args.port}"),
+        env={**os.environ, **env},
+    )
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+    finally:
+        cluster.stop()
+    return proc.returncode
+
+
+# ------------------------------------------------------------------- test
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
+    r"(?P<logger>\S+): (?P<msg>.*)$"
+)
+REPORT = re.compile(
+    r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests"
+)
+
+
+def run_logged(cmd, logfile, env):
+    """Run Odoo, echo its log, return (returncode, bad lines, reports, skipped)."""
+    bad, reports, skipped = [], [], 0
+    with open(logfile, "a", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            errors="replace",
+        )
+        for line in proc.stdout:
+            log.write(line)
+            match = LOG_LINE.match(line)
+            if match:
+                level, msg = match["level"], match["msg"]
+                if level in ("WARNING", "ERROR", "CRITICAL"):
+                    bad.append(line.rstrip())
+                report = REPORT.search(msg)
+                if report and "when loading database" in msg:
+                    reports.append(report)
+                if msg.startswith("skipped "):
+                    skipped += 1
+                if level != "INFO" or "odoo.tests" in match["logger"] or report:
+                    sys.stdout.write(line)
+            elif line.startswith(("Traceback", "  ", "AssertionError", "FAIL", "ERROR")):
+                sys.stdout.write(line)
+        proc.wait()
+    return proc.returncode, bad, reports, skipped
+
+
+def cmd_test(args):
+    python, env = find_odoo()
+    ensure_python_packages(python, env)
+    ensure_system_tools(need_browser=True)
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="support_billing-test-"))
+    os.chmod(workdir, 0o755)
+    cluster = Cluster(workdir / "pg" / "data")
+    cluster.init()
+    port = cluster.start()
+    db = "sbtest"
+    addons_path = addons_dir(workdir)
+    logfile = workdir / "odoo.log"
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    common = (python, addons_path, port, db, workdir / "filestore")
+    try:
+        deps = ",".join(module_depends())
+        say(f"installing the dependencies without their tests: {deps}")
+        rc1, bad1, _, _ = run_logged(
+            odoo_cmd(*common, "-i", deps, "--with-demo", "--stop-after-init",
+                     "--log-level=info"),
+            logfile,
+            full_env,
+        )
+        if rc1:
+            die(f"installing the dependencies failed (exit {rc1}), log: {logfile}", 1)
+        say(f"installing {MODULE} with its own tests (at_install and post_install)")
+        rc2, bad2, reports, skipped = run_logged(
+            odoo_cmd(*common, "-i", MODULE, "--test-enable",
+                     f"--test-tags=/{MODULE}", "--stop-after-init",
+                     "--log-level=info", "--http-port", str(free_port())),
+            logfile,
+            full_env,
+        )
+    finally:
+        cluster.stop()
+    bad = bad1 + bad2
+    run = sum(int(r["run"]) for r in reports)
+    failed = sum(int(r["failed"]) + int(r["errors"]) for r in reports)
+    elapsed = time.monotonic() - started
+    if bad:
+        print(f"\n[dev] {len(bad)} WARNING/ERROR line(s) in Odoo's log:")
+        for line in bad[:50]:
+            print("   ", line)
+    ok = rc2 == 0 and not bad and run > 0 and failed == 0 and reports
+    if ok:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        say(f"kept the log: {logfile}")
+    if not reports:
+        say("Odoo printed no test report: the run did not complete")
+    say(f"wall time {elapsed:.0f} s, Odoo exit code {rc2}")
+    summary = f"{run - failed} passed, {failed} failed"
+    if skipped:
+        summary += f", {skipped} skipped"
+    print(summary, flush=True)
+    return 0 if ok else 1
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def main():
+    signal.signal(signal.SIGTERM, _terminate)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve Odoo with the addon and its demo data")
+    run.add_argument("--reset", action="store_true", help="recreate the database")
+    run.add_argument("--port", type=int, default=8069)
+    sub.add_parser("test", help="run the addon's Odoo test suite")
+    args = parser.parse_args()
+    return {"run": cmd_run, "test": cmd_test}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+from . import test_rules
+from . import test_install

@@ -1,0 +1,228 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import SupportBillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicing(SupportBillingCommon):
+    def _line(self, invoice, ticket):
+        return invoice.invoice_line_ids.filtered(lambda l: l.support_ticket_id == ticket)
+
+    def test_end_to_end_one_invoice_per_customer(self):
+        printer = self._create_ticket(self.customer_contact, name="Printer")
+        self._log(printer, 25, user=self.technician)
+        self._log(printer, 22, user=self.technician2)
+        mail = self._create_ticket(self.customer_contact2, name="Mailbox")
+        self._log(mail, 5)
+        vpn = self._create_ticket(self.customer_contact, closed=False, name="VPN")
+        vpn_entry = self._log(vpn, 40)
+        other = self._create_ticket(self.other_customer, name="Slow PC")
+        self._log(other, 65)
+
+        invoices = self._invoice()
+        self.assertEqual(len(invoices), 2)
+        invoice = invoices.filtered(lambda m: m.partner_id == self.customer)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(len(invoice.invoice_line_ids), 2)
+        # earliest ticket: 47 worked, 47 billed, 15 free trial -> 32 charged
+        line = self._line(invoice, printer)
+        self.assertEqual(line.product_id, self.product_time)
+        self.assertEqual(
+            (line.support_minutes_worked, line.support_minutes_billed), (47, 47)
+        )
+        self.assertEqual(line.support_minutes_free, 15)
+        self.assertAlmostEqual(line.quantity, 32 / 60, places=2)
+        self.assertEqual(line.price_unit, 90.0)
+        self.assertIn(printer.number, line.name)
+        self.assertIn("Printer", line.name)
+        # next ticket: 5 worked -> 30 billed, no trial left
+        line = self._line(invoice, mail)
+        self.assertEqual(line.support_minutes_billed, 30)
+        self.assertEqual(line.support_minutes_free, 0)
+        self.assertAlmostEqual(line.quantity, 0.5)
+        self.assertAlmostEqual(line.price_subtotal, 45.0)
+        # entries are linked and locked; open ticket untouched
+        self.assertEqual(set(printer.support_time_entry_ids.mapped("state")), {"invoiced"})
+        self.assertEqual(printer.support_time_entry_ids.invoice_id, invoice)
+        self.assertEqual(vpn_entry.state, "to_invoice")
+        self.assertEqual(self.customer.support_trial_minutes_left, 0)
+        # the other customer: 65 billed, 15 free -> 50 charged
+        other_invoice = invoices - invoice
+        self.assertEqual(other_invoice.invoice_line_ids.support_minutes_free, 15)
+        self.assertAlmostEqual(other_invoice.invoice_line_ids.quantity, 50 / 60, places=2)
+        # nothing left: a second run refuses with a clear message
+        with self.assertRaises(UserError):
+            self._invoice()
+        # the option includes open tickets
+        open_invoice = self._invoice(partners=self.customer, include_open=True)
+        self.assertEqual(open_invoice.invoice_line_ids.support_ticket_id, vpn)
+        self.assertEqual(open_invoice.invoice_line_ids.support_minutes_billed, 40)
+        self.assertEqual(vpn_entry.state, "invoiced")
+
+    def test_trial_straddles_two_tickets(self):
+        first = self._create_ticket(self.customer_contact, name="Quick question")
+        self._log(first, 5)
+        invoice = self._invoice()
+        line = invoice.invoice_line_ids
+        self.assertEqual((line.support_minutes_billed, line.support_minutes_free), (30, 30))
+        self.assertEqual(line.quantity, 0.0)
+        self.assertEqual(self.customer.support_trial_minutes_left, 10)
+        second = self._create_ticket(self.customer_contact, name="Backup")
+        self._log(second, 40)
+        line = self._invoice().invoice_line_ids
+        self.assertEqual(line.support_ticket_id, second)
+        self.assertEqual((line.support_minutes_billed, line.support_minutes_free), (40, 10))
+        self.assertAlmostEqual(line.quantity, 0.5)
+        self.assertEqual(self.customer.support_trial_minutes_left, 0)
+
+    def test_trial_switched_off_and_customer_rate(self):
+        self.customer.write({"support_trial_eligible": False, "support_hourly_rate": 120})
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 45)
+        line = self._invoice().invoice_line_ids
+        self.assertEqual(line.support_minutes_free, 0)
+        self.assertEqual(line.price_unit, 120.0)
+        self.assertAlmostEqual(line.price_subtotal, 90.0)
+
+    def test_pricelist_price(self):
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Support partners",
+                "item_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.product_time.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 60.0,
+                        },
+                    )
+                ],
+            }
+        )
+        self.other_customer.property_product_pricelist = pricelist
+        ticket = self._create_ticket(self.other_customer)
+        self._log(ticket, 75)
+        line = self._invoice().invoice_line_ids
+        self.assertEqual(line.price_unit, 60.0)
+        self.assertAlmostEqual(line.price_subtotal, 60.0)  # 60 min charged
+
+    def test_reopened_ticket_bills_per_ticket(self):
+        self.customer.support_trial_eligible = False
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 5)
+        self.assertEqual(self._invoice().invoice_line_ids.support_minutes_billed, 30)
+        self._log(ticket, 10)
+        line = self._invoice().invoice_line_ids
+        self.assertEqual(line.support_minutes_billed, 0)
+        self.assertIn("Covered by the 30 minutes", line.name)
+        self._log(ticket, 20)
+        self.assertEqual(self._invoice().invoice_line_ids.support_minutes_billed, 5)
+
+    def test_locked_once_invoiced_and_freed_by_credit_note(self):
+        ticket = self._create_ticket(self.customer_contact)
+        entry = self._log(ticket, 50)
+        invoice = self._invoice()
+        for vals in ({"minutes": 10}, {"date": "2020-01-01"}, {"user_id": self.technician2.id}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                entry.write(vals)
+        with self.assertRaises(UserError):
+            entry.unlink()
+        entry.description = "A description may still be corrected"
+        self.assertEqual(entry.minutes, 50)
+
+        invoice.action_post()
+        reversal = invoice._reverse_moves(
+            default_values_list=[{"invoice_date": invoice.invoice_date}]
+        )
+        reversal.action_post()
+        self.assertEqual(entry.state, "to_invoice")
+        self.assertFalse(entry.invoice_line_id)
+        self.assertEqual(self.customer.support_trial_minutes_left, 15)
+        entry.minutes = 55  # free again
+        new_invoice = self._invoice()
+        self.assertEqual(new_invoice.invoice_line_ids.support_minutes_billed, 55)
+        self.assertEqual(entry.invoice_id, new_invoice)
+
+    def test_cancelled_invoice_frees_time(self):
+        ticket = self._create_ticket(self.customer_contact)
+        entry = self._log(ticket, 35)
+        invoice = self._invoice()
+        invoice.button_cancel()
+        self.assertEqual(entry.state, "to_invoice")
+        self.assertTrue(invoice.message_ids.filtered(lambda m: "cancelled" in (m.body or "")))
+        # a deleted draft invoice frees them too
+        invoice2 = self._invoice()
+        invoice2.unlink()
+        self.assertEqual(entry.state, "to_invoice")
+
+    def test_access(self):
+        ticket = self._create_ticket(self.customer_contact)
+        entry = self._log(ticket, 35)
+        for user in (self.technician, self.support_manager, self.portal_user):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    entry.with_user(user)._create_support_invoices()
+                with self.assertRaises(AccessError):
+                    self.env["support.invoice.wizard"].with_user(user)._action_open()
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.technician).create(
+                {"move_type": "out_invoice", "partner_id": self.customer.id}
+            )
+        self.assertEqual(entry.state, "to_invoice")
+
+    def test_other_billing_mode_is_not_invoiced(self):
+        ticket = self._create_ticket(self.customer_contact)
+        entry = self._log(ticket, 35)
+        ticket_class = type(self.env["helpdesk.ticket"])
+        with patch.object(
+            ticket_class, "_get_support_billing_mode", lambda self: "none"
+        ), self.assertRaises(UserError):
+            self._invoice()
+        self.assertEqual(entry.state, "to_invoice")
+
+    def test_invoice_from_ticket_and_customer_actions(self):
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 35)
+        action = ticket.with_user(self.accountant).action_support_invoice_time()
+        self.assertEqual(action["context"]["default_ticket_ids"], ticket.ids)
+        action = self.customer_contact.with_user(self.accountant).action_support_invoice_time()
+        self.assertEqual(action["context"]["default_partner_ids"], self.customer.ids)
+        invoice = self._invoice(partners=self.customer_contact)
+        self.assertEqual(invoice.partner_id, self.customer)
+
+    def test_cron_isolates_failures(self):
+        good = self._create_ticket(self.customer_contact)
+        self._log(good, 35)
+        bad = self._create_ticket(self.other_customer)
+        bad_entry = self._log(bad, 40)
+        entry_class = type(self.env["support.time.entry"])
+        original = entry_class._prepare_invoice_vals
+
+        def failing(entries, partner):
+            if partner == self.other_customer:
+                raise UserError("No receivable account for Zeta")
+            return original(entries, partner)
+
+        cron = self.env["support.time.entry"]
+        messages = self.other_customer.message_ids
+        with patch.object(entry_class, "_prepare_invoice_vals", failing):
+            cron._cron_invoice_support_time()
+            cron._cron_invoice_support_time()
+        self.assertEqual(good.support_time_entry_ids.state, "invoiced")
+        self.assertEqual(bad_entry.state, "to_invoice")
+        self.assertEqual(self.other_customer.support_invoice_error, "No receivable account for Zeta")
+        posted = self.other_customer.message_ids - messages
+        self.assertEqual(len(posted.filtered(lambda m: "Zeta" in (m.body or ""))), 1)
+        # once it works again the error is cleared
+        cron._cron_invoice_support_time()
+        self.assertEqual(bad_entry.state, "invoiced")
+        self.assertFalse(self.other_customer.support_invoice_error)

@@ -1,0 +1,132 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The pure billing rules, without database (odoo.tests.BaseCase)."""
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
+
+from .. import rules
+
+minutes = st.integers(min_value=0, max_value=10_000)
+
+
+@tagged("at_install", "-post_install")
+class TestBilledMinutes(BaseCase):
+    def test_edge_cases(self):
+        cases = {0: 0, 1: 30, 5: 30, 29: 30, 30: 30, 31: 31, 47: 47, 10_000: 10_000}
+        for worked, billed in cases.items():
+            with self.subTest(worked=worked):
+                self.assertEqual(rules.billed_minutes(worked), billed)
+
+    def test_negative_refused(self):
+        with self.assertRaises(ValueError):
+            rules.billed_minutes(-1)
+
+    def test_rule_applies_per_ticket(self):
+        # three 10-minute entries on one ticket bill 30 ...
+        self.assertEqual(rules.billed_minutes(10 + 10 + 10), 30)
+        # ... two tickets of 5 minutes bill 30 + 30
+        self.assertEqual(rules.billed_minutes(5) + rules.billed_minutes(5), 60)
+
+    @settings(max_examples=300, deadline=None)
+    @given(minutes)
+    def test_property_billed(self, worked):
+        billed = rules.billed_minutes(worked)
+        if worked == 0:
+            self.assertEqual(billed, 0)
+        else:
+            self.assertGreaterEqual(billed, 30)
+            self.assertGreaterEqual(billed, worked)
+            # beyond 30 minutes, billing is by the minute: nothing is rounded
+            self.assertEqual(billed, max(30, worked))
+
+    @settings(max_examples=300, deadline=None)
+    @given(minutes, minutes)
+    def test_property_monotonic_and_subadditive_per_ticket(self, a, b):
+        self.assertLessEqual(rules.billed_minutes(a), rules.billed_minutes(a + b))
+        # one ticket never bills more than the same minutes split in two tickets
+        self.assertLessEqual(
+            rules.billed_minutes(a + b), rules.billed_minutes(a) + rules.billed_minutes(b)
+        )
+
+
+@tagged("at_install", "-post_install")
+class TestIncrement(BaseCase):
+    def test_reinvoiced_ticket(self):
+        # 5 minutes invoiced (30 billed), then 10 more: nothing more to bill
+        self.assertEqual(rules.billed_increment(5, 30, 10), 0)
+        # then 20 more (35 worked in all): 5 more
+        self.assertEqual(rules.billed_increment(15, 30, 20), 5)
+        self.assertEqual(rules.billed_increment(0, 0, 47), 47)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.integers(min_value=1, max_value=600), min_size=1, max_size=8))
+    def test_property_increments_add_up(self, batches):
+        """Invoicing a ticket in several runs bills what one run would."""
+        worked = billed = 0
+        for batch in batches:
+            billed += rules.billed_increment(worked, billed, batch)
+            worked += batch
+        self.assertEqual(billed, rules.billed_minutes(sum(batches)))
+
+
+@tagged("at_install", "-post_install")
+class TestTrial(BaseCase):
+    def test_trial_on_first_ticket(self):
+        (charge,), left = rules.apply_trial([47])
+        self.assertEqual((charge.billed, charge.free, charge.charged), (47, 15, 32))
+        self.assertEqual(left, 0)
+
+    def test_short_first_ticket_is_free(self):
+        (charge,), left = rules.apply_trial([5])
+        self.assertEqual((charge.billed, charge.free, charge.charged), (30, 30, 0))
+        self.assertEqual(left, 10)
+
+    def test_trial_straddles_two_tickets(self):
+        charges, left = rules.apply_trial([5, 40])
+        self.assertEqual([c.charged for c in charges], [0, 30])
+        self.assertEqual([c.trial_used for c in charges], [5, 10])
+        self.assertEqual(left, 0)
+
+    def test_trial_combined_with_minimum(self):
+        (charge,), _left = rules.apply_trial([20])
+        # 20 minutes bill 30 (minimum); the 15 trial minutes are deducted
+        self.assertEqual(charge.charged, 15)
+
+    def test_no_trial_left(self):
+        charges, left = rules.apply_trial([5, 47], trial_left=0)
+        self.assertEqual([c.charged for c in charges], [30, 47])
+        self.assertEqual(left, 0)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(minutes, max_size=10), st.integers(min_value=0, max_value=15))
+    def test_property_trial(self, worked, trial):
+        charges, left = rules.apply_trial(worked, trial)
+        used = sum(c.trial_used for c in charges)
+        self.assertEqual(used + left, trial)
+        for charge in charges:
+            self.assertGreaterEqual(charge.charged, 0)
+            self.assertLessEqual(charge.free, charge.billed)
+            self.assertEqual(charge.billed, rules.billed_minutes(charge.worked))
+        # nobody pays more than without the trial
+        self.assertLessEqual(
+            sum(c.charged for c in charges), sum(map(rules.billed_minutes, worked))
+        )
+
+
+@tagged("at_install", "-post_install")
+class TestAmounts(BaseCase):
+    def test_time_amount(self):
+        self.assertEqual(rules.time_amount(30, 90), Decimal("45.00"))
+        self.assertEqual(rules.time_amount(47, 90), Decimal("70.50"))
+        self.assertEqual(rules.time_amount(47, 100), Decimal("78.33"))
+
+    def test_entry_minutes(self):
+        self.assertTrue(rules.check_entry_minutes(1))
+        self.assertTrue(rules.check_entry_minutes(1440))
+        for bad in (0, -5, 1441, 10_000):
+            self.assertFalse(rules.check_entry_minutes(bad))

@@ -1,0 +1,86 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+
+class SupportInvoiceWizard(models.TransientModel):
+    _name = "support.invoice.wizard"
+    _description = "Invoice Support Time"
+
+    partner_ids = fields.Many2many(
+        comodel_name="res.partner",
+        string="Customers",
+        help="Leave empty to invoice every customer.",
+    )
+    ticket_ids = fields.Many2many(
+        comodel_name="helpdesk.ticket",
+        string="Tickets",
+        help="Leave empty to invoice every ticket of the customers.",
+    )
+    include_open = fields.Boolean(
+        string="Include Open Tickets",
+        default=lambda self: self.env.company.support_invoice_open_tickets,
+        help="Also invoice the time of tickets that are not closed yet.",
+    )
+    entry_count = fields.Integer(
+        string="Entries to Invoice", compute="_compute_entry_count"
+    )
+
+    @api.depends("partner_ids", "ticket_ids", "include_open")
+    def _compute_entry_count(self):
+        for wizard in self:
+            wizard.entry_count = self.env["support.time.entry"].search_count(
+                wizard._get_entries_domain()
+            )
+
+    @api.model
+    def _action_open(self, partner_ids=None, ticket_ids=None):
+        self.env["support.time.entry"]._check_can_invoice()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Invoice Support Time"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": partner_ids or [],
+                "default_ticket_ids": ticket_ids or [],
+            },
+        }
+
+    def _get_entries_domain(self):
+        self.ensure_one()
+        entries = self.env["support.time.entry"]
+        domain = entries._get_invoiceable_domain(include_open=self.include_open)
+        if self.partner_ids:
+            domain &= Domain(
+                "partner_id", "in", self.partner_ids.commercial_partner_id.ids
+            )
+        if self.ticket_ids:
+            domain &= Domain("ticket_id", "in", self.ticket_ids.ids)
+        return domain
+
+    def action_create_invoices(self):
+        self.ensure_one()
+        entries = self.env["support.time.entry"]
+        entries._check_can_invoice()
+        invoices = entries.search(self._get_entries_domain())._create_support_invoices()
+        if not invoices:
+            raise UserError(
+                self.env._(
+                    "There is no support time to invoice for this selection "
+                    "(only billable time of closed tickets paid by time billing, "
+                    "unless open tickets are included)."
+                )
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", invoices.ids)]
+        if len(invoices) == 1:
+            action.update(
+                {"views": [(False, "form")], "view_mode": "form", "res_id": invoices.id}
+            )
+        return action
