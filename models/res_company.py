@@ -12,8 +12,7 @@ class ResCompany(models.Model):
         comodel_name="product.product",
         string="Support Time Product",
         domain="[('type', '=', 'service')]",
-        help="Service product of the invoice lines of support time, priced per "
-        "hour.",
+        help="Service product of the invoice lines of support time, priced per hour.",
     )
     support_invoice_open_tickets = fields.Boolean(
         string="Invoice Open Tickets",

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.fields import Domain
 
 from .. import rules
@@ -98,10 +98,10 @@ class ResPartner(models.Model):
         return max(0, rules.TRIAL_MINUTES - (used or 0))
 
     def _get_support_hourly_rate(self, product):
-        """Hourly rate of this customer, or None to let the invoice price it.
+        """Hourly rate of this customer.
 
-        The customer's own rate wins; otherwise the invoice line's product
-        price applies, through the customer's pricelist when it has one.
+        The customer's own rate wins; else the customer's pricelist price of
+        the support time product; else that product's sales price.
         """
         partner = self.commercial_partner_id
         if partner.support_hourly_rate:
@@ -109,7 +109,7 @@ class ResPartner(models.Model):
         pricelist = partner.property_product_pricelist
         if pricelist:
             return pricelist._get_product_price(product, 1.0)
-        return None
+        return product.lst_price
 
     def _set_support_invoice_error(self, error):
         """Store the last invoicing error of the customer; post it once."""

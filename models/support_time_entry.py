@@ -181,7 +181,9 @@ class SupportTimeEntry(models.Model):
         return domain
 
     def _check_can_invoice(self):
-        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+        if not (
+            self.env.su or self.env.user.has_group("account.group_account_invoice")
+        ):
             raise AccessError(
                 self.env._(
                     "Only accountants (Invoicing: Billing) can invoice support time."
@@ -196,8 +198,10 @@ class SupportTimeEntry(models.Model):
         """
         self._check_can_invoice()
         entries = self.filtered(
-            lambda e: e.state == const.ENTRY_STATE_TO_INVOICE
-            and e.ticket_id._get_support_billing_mode() == const.BILLING_MODE_TIME
+            lambda e: (
+                e.state == const.ENTRY_STATE_TO_INVOICE
+                and e.ticket_id._get_support_billing_mode() == const.BILLING_MODE_TIME
+            )
         )
         if not entries:
             return self.env["account.move"]
@@ -260,39 +264,46 @@ class SupportTimeEntry(models.Model):
     def _prepare_invoice_line_vals(
         self, ticket, product, partner, worked, billed, free, trial_used
     ):
-        """Vals of the invoice line of one ticket (quantity in hours)."""
+        """Vals of the invoice line of one ticket.
+
+        The line carries the ticket's exact price (charged minutes x hourly
+        rate, rounded once to the currency) as one unit: an hour quantity at
+        Odoo's quantity precision (2 decimals) would misprice most minutes
+        (47 min = 0.78 h x 90.00 = 70.20 instead of 70.50).  The minutes are on
+        the line's description and support fields, and on the invoice PDF.
+        """
+        currency = partner.env.company.currency_id
+        rate = partner._get_support_hourly_rate(product)
         charged = billed - free
-        description = self.env._(
+        amount = rules.time_amount(charged, rate, rounding=str(currency.rounding))
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+        description = env._(
             "%(number)s - %(title)s\n"
-            "%(worked)s min worked, %(billed)s min billed",
+            "%(worked)s min worked, %(billed)s min billed at %(rate)s per hour",
             number=ticket.number,
             title=ticket.name,
             worked=worked,
             billed=billed,
+            rate=currency.format(rate),
         )
         if not billed:
-            description += "\n" + self.env._(
+            description += "\n" + env._(
                 "Covered by the 30 minutes already billed on this ticket"
             )
         if free:
-            description += "\n" + self.env._(
-                "Free trial: %(free)s min offered", free=free
-            )
-        vals = {
+            description += "\n" + env._("Free trial: %(free)s min offered", free=free)
+        return {
             "product_id": product.id,
             "name": description,
-            "quantity": charged / 60,
+            "quantity": 1.0,
             "product_uom_id": product.uom_id.id,
+            "price_unit": float(amount),
             "support_ticket_id": ticket.id,
             "support_minutes_worked": worked,
             "support_minutes_billed": billed,
             "support_minutes_free": free,
             "support_trial_minutes": trial_used,
         }
-        rate = partner._get_support_hourly_rate(product)
-        if rate is not None:
-            vals["price_unit"] = rate
-        return vals
 
     # -------------------------------------------------------------- crons
     @api.model
@@ -302,15 +313,12 @@ class SupportTimeEntry(models.Model):
         A customer whose invoicing fails is skipped (its savepoint rolled
         back); the error is stored on the customer and posted once.
         """
-        for company in self.env["res.company"].search([]):
-            env_company = self.with_company(company)
-            entries = env_company.search(
-                env_company._get_invoiceable_domain(
-                    include_open=company.support_invoice_open_tickets
-                )
-                & Domain("company_id", "=", company.id)
-            )
-            for partner, partner_entries in entries.grouped("partner_id").items():
+        entries = self.sudo().search(self._get_invoiceable_domain(include_open=True))
+        for company, company_entries in entries.grouped("company_id").items():
+            if not company.support_invoice_open_tickets:
+                company_entries = company_entries.filtered("ticket_id.stage_id.closed")
+            by_partner = company_entries.with_company(company).grouped("partner_id")
+            for partner, partner_entries in by_partner.items():
                 try:
                     with self.env.cr.savepoint():
                         partner_entries.sudo()._create_support_invoices()

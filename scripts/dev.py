@@ -47,7 +47,8 @@ DEBIAN_TOOLS = {
 DEMO_LOGINS = [
     ("admin", "admin", "Administrator, support manager"),
     ("tech", "tech", "Technician"),
-    ("accountant", "accountant", "Accountant (captures, releases, invoices)"),
+    ("tech2", "tech2", "Technician"),
+    ("accountant", "accountant", "Accountant (invoices support time)"),
     ("marie", "marie", "Portal customer: Marie Dupont, Dupont Informatique"),
 ]
 
@@ -188,7 +189,10 @@ class Cluster:
         if is_root():
             # PostgreSQL refuses to run as root: use the Debian 'postgres' user.
             self.runas = "postgres"
-            if subprocess.run(["id", "-u", "postgres"], capture_output=True).returncode:
+            known = subprocess.run(
+                ["id", "-u", "postgres"], capture_output=True, check=False
+            )
+            if known.returncode:
                 subprocess.run(
                     ["useradd", "--system", "--no-create-home", "postgres"],
                     check=True,
@@ -214,7 +218,9 @@ class Cluster:
             if not self._reachable_by_runas():
                 # e.g. a repository under /root: keep the cluster in /var/tmp and
                 # point to it from the repository.
-                real = Path(tempfile.mkdtemp(prefix="support_billing-pg-", dir="/var/tmp"))
+                real = Path(
+                    tempfile.mkdtemp(prefix="support_billing-pg-", dir="/var/tmp")
+                )
                 os.chmod(real, 0o755)
                 subprocess.run(["chown", self.runas, str(real)], check=True)
                 link = self.datadir.parent
@@ -351,12 +357,27 @@ def cmd_run(args):
     port = cluster.running_port() or cluster.start()
     db = "support_billing"
     addons_path = addons_dir(DEVDATA)
-    exists = subprocess.run(
-        [str(cluster.bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U",
-         DB_USER, "-d", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{db}'"],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip() == "1"
+    exists = (
+        subprocess.run(
+            [
+                str(cluster.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                DB_USER,
+                "-d",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname='{db}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        == "1"
+    )
     action = ["-u", MODULE] if exists else ["-i", MODULE, "--with-demo"]
     say(("upgrading" if exists else "creating") + f" database {db!r}")
     data_dir = DEVDATA / "filestore"
@@ -371,7 +392,7 @@ def cmd_run(args):
     say("demo logins (login / password):")
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
-    say("public pages: /support/pay  (card hold), /my (portal)  -- Ctrl-C stops")
+    say("customer portal: /my  -- Ctrl-C stops")
     proc = subprocess.Popen(
         odoo_cmd(*common, f"--http-port={args.port}"),
         env={**os.environ, **env},
@@ -422,7 +443,9 @@ def run_logged(cmd, logfile, env):
                     skipped += 1
                 if level != "INFO" or "odoo.tests" in match["logger"] or report:
                     sys.stdout.write(line)
-            elif line.startswith(("Traceback", "  ", "AssertionError", "FAIL", "ERROR")):
+            elif line.startswith(
+                ("Traceback", "  ", "AssertionError", "FAIL", "ERROR")
+            ):
                 sys.stdout.write(line)
         proc.wait()
     return proc.returncode, bad, reports, skipped
@@ -447,8 +470,14 @@ def cmd_test(args):
         deps = ",".join(module_depends())
         say(f"installing the dependencies without their tests: {deps}")
         rc1, bad1, _, _ = run_logged(
-            odoo_cmd(*common, "-i", deps, "--with-demo", "--stop-after-init",
-                     "--log-level=info"),
+            odoo_cmd(
+                *common,
+                "-i",
+                deps,
+                "--with-demo",
+                "--stop-after-init",
+                "--log-level=info",
+            ),
             logfile,
             full_env,
         )
@@ -456,9 +485,17 @@ def cmd_test(args):
             die(f"installing the dependencies failed (exit {rc1}), log: {logfile}", 1)
         say(f"installing {MODULE} with its own tests (at_install and post_install)")
         rc2, bad2, reports, skipped = run_logged(
-            odoo_cmd(*common, "-i", MODULE, "--test-enable",
-                     f"--test-tags=/{MODULE}", "--stop-after-init",
-                     "--log-level=info", "--http-port", str(free_port())),
+            odoo_cmd(
+                *common,
+                "-i",
+                MODULE,
+                "--test-enable",
+                f"--test-tags=/{MODULE}",
+                "--stop-after-init",
+                "--log-level=info",
+                "--http-port",
+                str(free_port()),
+            ),
             logfile,
             full_env,
         )

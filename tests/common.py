@@ -12,6 +12,8 @@ class SupportBillingCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
+        # the accounting test user also manages support, to create fixtures
+        cls.env.user.group_ids += cls.env.ref("support_billing.group_support_manager")
         company_vals = {
             "company_id": cls.company.id,
             "company_ids": [(6, 0, cls.company.ids)],
@@ -106,7 +108,9 @@ class SupportBillingCommon(AccountTestInvoicingCommon):
             .create(
                 {
                     "partner_ids": [(6, 0, (partners or self.env["res.partner"]).ids)],
-                    "ticket_ids": [(6, 0, (tickets or self.env["helpdesk.ticket"]).ids)],
+                    "ticket_ids": [
+                        (6, 0, (tickets or self.env["helpdesk.ticket"]).ids)
+                    ],
                     "include_open": include_open,
                 }
             )

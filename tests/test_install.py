@@ -14,7 +14,9 @@ class TestInstall(BaseCommon):
         cls.technician = new_test_user(
             cls.env, login="sb-tech", groups="support_billing.group_support_technician"
         )
-        cls.portal = new_test_user(cls.env, login="sb-portal", groups="base.group_portal")
+        cls.portal = new_test_user(
+            cls.env, login="sb-portal", groups="base.group_portal"
+        )
 
     def test_module_installed(self):
         module = self.env["ir.module.module"].search([("name", "=", "support_billing")])
@@ -30,7 +32,9 @@ class TestInstall(BaseCommon):
         self.assertIn(technician, manager.all_implied_ids)
         self.assertIn(self.env.ref("base.user_admin"), manager.all_user_ids)
         self.assertTrue(self.technician.has_group("helpdesk_mgmt.group_helpdesk_user"))
-        self.assertFalse(self.technician.has_group("support_billing.group_support_manager"))
+        self.assertFalse(
+            self.technician.has_group("support_billing.group_support_manager")
+        )
 
     def test_menus(self):
         root = self.env.ref("support_billing.menu_support_root")
@@ -63,8 +67,20 @@ class TestInstall(BaseCommon):
         self.assertTrue(portal.share)
         accountant = self.env.ref("support_billing.user_accountant")
         self.assertTrue(accountant.has_group("account.group_account_invoice"))
-        stages = self.env["helpdesk.ticket"].search(
-            [("partner_id", "child_of", self.env.ref("support_billing.partner_dupont").id)]
-        ).stage_id
+        stages = (
+            self.env["helpdesk.ticket"]
+            .search(
+                [
+                    (
+                        "partner_id",
+                        "child_of",
+                        self.env.ref("support_billing.partner_dupont").id,
+                    )
+                ]
+            )
+            .stage_id
+        )
         self.assertGreater(len(stages), 1)
-        self.assertEqual(self.env.ref("support_billing.ticket_printer").support_minutes_billed, 47)
+        self.assertEqual(
+            self.env.ref("support_billing.ticket_printer").support_minutes_billed, 47
+        )

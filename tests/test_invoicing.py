@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import SupportBillingCommon
 
@@ -11,7 +12,9 @@ from .common import SupportBillingCommon
 @tagged("post_install", "-at_install")
 class TestInvoicing(SupportBillingCommon):
     def _line(self, invoice, ticket):
-        return invoice.invoice_line_ids.filtered(lambda l: l.support_ticket_id == ticket)
+        return invoice.invoice_line_ids.filtered(
+            lambda l: l.support_ticket_id == ticket
+        )
 
     def test_end_to_end_one_invoice_per_customer(self):
         printer = self._create_ticket(self.customer_contact, name="Printer")
@@ -37,25 +40,27 @@ class TestInvoicing(SupportBillingCommon):
             (line.support_minutes_worked, line.support_minutes_billed), (47, 47)
         )
         self.assertEqual(line.support_minutes_free, 15)
-        self.assertAlmostEqual(line.quantity, 32 / 60, places=2)
-        self.assertEqual(line.price_unit, 90.0)
+        # the exact price of 32 minutes at 90.00 per hour
+        self.assertEqual(line.quantity, 1.0)
+        self.assertAlmostEqual(line.price_subtotal, 48.0)
         self.assertIn(printer.number, line.name)
         self.assertIn("Printer", line.name)
         # next ticket: 5 worked -> 30 billed, no trial left
         line = self._line(invoice, mail)
         self.assertEqual(line.support_minutes_billed, 30)
         self.assertEqual(line.support_minutes_free, 0)
-        self.assertAlmostEqual(line.quantity, 0.5)
         self.assertAlmostEqual(line.price_subtotal, 45.0)
         # entries are linked and locked; open ticket untouched
-        self.assertEqual(set(printer.support_time_entry_ids.mapped("state")), {"invoiced"})
+        self.assertEqual(
+            set(printer.support_time_entry_ids.mapped("state")), {"invoiced"}
+        )
         self.assertEqual(printer.support_time_entry_ids.invoice_id, invoice)
         self.assertEqual(vpn_entry.state, "to_invoice")
-        self.assertEqual(self.customer.support_trial_minutes_left, 0)
+        self.assertEqual(self.customer._get_support_trial_minutes_left(), 0)
         # the other customer: 65 billed, 15 free -> 50 charged
         other_invoice = invoices - invoice
         self.assertEqual(other_invoice.invoice_line_ids.support_minutes_free, 15)
-        self.assertAlmostEqual(other_invoice.invoice_line_ids.quantity, 50 / 60, places=2)
+        self.assertAlmostEqual(other_invoice.invoice_line_ids.price_subtotal, 75.0)
         # nothing left: a second run refuses with a clear message
         with self.assertRaises(UserError):
             self._invoice()
@@ -70,25 +75,42 @@ class TestInvoicing(SupportBillingCommon):
         self._log(first, 5)
         invoice = self._invoice()
         line = invoice.invoice_line_ids
-        self.assertEqual((line.support_minutes_billed, line.support_minutes_free), (30, 30))
-        self.assertEqual(line.quantity, 0.0)
-        self.assertEqual(self.customer.support_trial_minutes_left, 10)
+        self.assertEqual(
+            (line.support_minutes_billed, line.support_minutes_free), (30, 30)
+        )
+        self.assertEqual(line.price_subtotal, 0.0)
+        self.assertEqual(self.customer._get_support_trial_minutes_left(), 10)
         second = self._create_ticket(self.customer_contact, name="Backup")
         self._log(second, 40)
         line = self._invoice().invoice_line_ids
         self.assertEqual(line.support_ticket_id, second)
-        self.assertEqual((line.support_minutes_billed, line.support_minutes_free), (40, 10))
-        self.assertAlmostEqual(line.quantity, 0.5)
-        self.assertEqual(self.customer.support_trial_minutes_left, 0)
+        self.assertEqual(
+            (line.support_minutes_billed, line.support_minutes_free), (40, 10)
+        )
+        self.assertAlmostEqual(line.price_subtotal, 45.0)
+        self.assertEqual(self.customer._get_support_trial_minutes_left(), 0)
 
     def test_trial_switched_off_and_customer_rate(self):
-        self.customer.write({"support_trial_eligible": False, "support_hourly_rate": 120})
+        self.customer.write(
+            {"support_trial_eligible": False, "support_hourly_rate": 120}
+        )
         ticket = self._create_ticket(self.customer_contact)
         self._log(ticket, 45)
         line = self._invoice().invoice_line_ids
         self.assertEqual(line.support_minutes_free, 0)
-        self.assertEqual(line.price_unit, 120.0)
+        self.assertIn("120.00", line.name)
         self.assertAlmostEqual(line.price_subtotal, 90.0)
+
+    def test_amounts_exact_to_the_minute(self):
+        self.customer.write(
+            {"support_trial_eligible": False, "support_hourly_rate": 100}
+        )
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 47)
+        line = self._invoice().invoice_line_ids
+        # 47 min at 100.00 per hour, rounded once: 78.33 (not 0.78 h = 78.00)
+        self.assertAlmostEqual(line.price_subtotal, 78.33)
+        self.assertEqual(line.move_id.amount_untaxed, 78.33)
 
     def test_pricelist_price(self):
         pricelist = self.env["product.pricelist"].create(
@@ -112,7 +134,7 @@ class TestInvoicing(SupportBillingCommon):
         ticket = self._create_ticket(self.other_customer)
         self._log(ticket, 75)
         line = self._invoice().invoice_line_ids
-        self.assertEqual(line.price_unit, 60.0)
+        self.assertIn("60.00", line.name)
         self.assertAlmostEqual(line.price_subtotal, 60.0)  # 60 min charged
 
     def test_reopened_ticket_bills_per_ticket(self):
@@ -131,7 +153,11 @@ class TestInvoicing(SupportBillingCommon):
         ticket = self._create_ticket(self.customer_contact)
         entry = self._log(ticket, 50)
         invoice = self._invoice()
-        for vals in ({"minutes": 10}, {"date": "2020-01-01"}, {"user_id": self.technician2.id}):
+        for vals in (
+            {"minutes": 10},
+            {"date": "2020-01-01"},
+            {"user_id": self.technician2.id},
+        ):
             with self.subTest(vals=vals), self.assertRaises(UserError):
                 entry.write(vals)
         with self.assertRaises(UserError):
@@ -146,7 +172,7 @@ class TestInvoicing(SupportBillingCommon):
         reversal.action_post()
         self.assertEqual(entry.state, "to_invoice")
         self.assertFalse(entry.invoice_line_id)
-        self.assertEqual(self.customer.support_trial_minutes_left, 15)
+        self.assertEqual(self.customer._get_support_trial_minutes_left(), 15)
         entry.minutes = 55  # free again
         new_invoice = self._invoice()
         self.assertEqual(new_invoice.invoice_line_ids.support_minutes_billed, 55)
@@ -158,7 +184,9 @@ class TestInvoicing(SupportBillingCommon):
         invoice = self._invoice()
         invoice.button_cancel()
         self.assertEqual(entry.state, "to_invoice")
-        self.assertTrue(invoice.message_ids.filtered(lambda m: "cancelled" in (m.body or "")))
+        self.assertTrue(
+            invoice.message_ids.filtered(lambda m: "cancelled" in (m.body or ""))
+        )
         # a deleted draft invoice frees them too
         invoice2 = self._invoice()
         invoice2.unlink()
@@ -183,9 +211,12 @@ class TestInvoicing(SupportBillingCommon):
         ticket = self._create_ticket(self.customer_contact)
         entry = self._log(ticket, 35)
         ticket_class = type(self.env["helpdesk.ticket"])
-        with patch.object(
-            ticket_class, "_get_support_billing_mode", lambda self: "none"
-        ), self.assertRaises(UserError):
+        with (
+            patch.object(
+                ticket_class, "_get_support_billing_mode", lambda self: "none"
+            ),
+            self.assertRaises(UserError),
+        ):
             self._invoice()
         self.assertEqual(entry.state, "to_invoice")
 
@@ -194,7 +225,9 @@ class TestInvoicing(SupportBillingCommon):
         self._log(ticket, 35)
         action = ticket.with_user(self.accountant).action_support_invoice_time()
         self.assertEqual(action["context"]["default_ticket_ids"], ticket.ids)
-        action = self.customer_contact.with_user(self.accountant).action_support_invoice_time()
+        action = self.customer_contact.with_user(
+            self.accountant
+        ).action_support_invoice_time()
         self.assertEqual(action["context"]["default_partner_ids"], self.customer.ids)
         invoice = self._invoice(partners=self.customer_contact)
         self.assertEqual(invoice.partner_id, self.customer)
@@ -209,17 +242,23 @@ class TestInvoicing(SupportBillingCommon):
 
         def failing(entries, partner):
             if partner == self.other_customer:
-                raise UserError("No receivable account for Zeta")
+                raise ValueError("No receivable account for Zeta")
             return original(entries, partner)
 
         cron = self.env["support.time.entry"]
         messages = self.other_customer.message_ids
-        with patch.object(entry_class, "_prepare_invoice_vals", failing):
+        logger = "odoo.addons.support_billing.models.support_time_entry"
+        with (
+            patch.object(entry_class, "_prepare_invoice_vals", failing),
+            mute_logger(logger),
+        ):
             cron._cron_invoice_support_time()
             cron._cron_invoice_support_time()
         self.assertEqual(good.support_time_entry_ids.state, "invoiced")
         self.assertEqual(bad_entry.state, "to_invoice")
-        self.assertEqual(self.other_customer.support_invoice_error, "No receivable account for Zeta")
+        self.assertEqual(
+            self.other_customer.support_invoice_error, "No receivable account for Zeta"
+        )
         posted = self.other_customer.message_ids - messages
         self.assertEqual(len(posted.filtered(lambda m: "Zeta" in (m.body or ""))), 1)
         # once it works again the error is cleared

@@ -50,7 +50,8 @@ class TestBilledMinutes(BaseCase):
         self.assertLessEqual(rules.billed_minutes(a), rules.billed_minutes(a + b))
         # one ticket never bills more than the same minutes split in two tickets
         self.assertLessEqual(
-            rules.billed_minutes(a + b), rules.billed_minutes(a) + rules.billed_minutes(b)
+            rules.billed_minutes(a + b),
+            rules.billed_minutes(a) + rules.billed_minutes(b),
         )
 
 

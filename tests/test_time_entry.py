@@ -58,7 +58,9 @@ class TestTimeEntry(SupportBillingCommon):
         other = self._log(self.ticket, 10, user=self.technician2)
         entries = self.env["support.time.entry"].with_user(self.technician)
         # they read every entry ...
-        self.assertEqual(entries.search([("ticket_id", "=", self.ticket.id)]), own | other)
+        self.assertEqual(
+            entries.search([("ticket_id", "=", self.ticket.id)]), own | other
+        )
         # ... change their own ...
         own.with_user(self.technician).minutes = 12
         entries.create({"ticket_id": self.ticket.id, "minutes": 5})
@@ -69,7 +71,11 @@ class TestTimeEntry(SupportBillingCommon):
             other.with_user(self.technician).unlink()
         with self.assertRaises(AccessError):
             entries.create(
-                {"ticket_id": self.ticket.id, "minutes": 5, "user_id": self.technician2.id}
+                {
+                    "ticket_id": self.ticket.id,
+                    "minutes": 5,
+                    "user_id": self.technician2.id,
+                }
             )
         # managers change all
         other.with_user(self.support_manager).minutes = 11

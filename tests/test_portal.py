@@ -1,0 +1,50 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+
+from .common import SupportBillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortal(SupportBillingCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket = cls._create_ticket(cls.customer_contact2, name="Mailbox full")
+        cls.entry = cls._log(cls.ticket, 17, user=cls.technician)
+        cls.other_ticket = cls._create_ticket(cls.other_customer, name="Slow PC")
+        cls.other_entry = cls._log(cls.other_ticket, 40)
+
+    def test_portal_sees_own_company_time_only(self):
+        entries = self.env["support.time.entry"].with_user(self.portal_user)
+        # a colleague's ticket of the same company is visible ...
+        self.assertEqual(entries.search([]), self.entry)
+        self.assertEqual(self.entry.with_user(self.portal_user).minutes, 17)
+        # ... another customer's is not
+        with self.assertRaises(AccessError):
+            _ = self.other_entry.with_user(self.portal_user).minutes
+        other = self.env["support.time.entry"].with_user(self.other_portal_user)
+        self.assertEqual(other.search([]), self.other_entry)
+        with self.assertRaises(AccessError):
+            self.entry.with_user(self.portal_user).minutes = 1
+
+    def test_ticket_page_shows_time(self):
+        self.ticket.message_subscribe(partner_ids=self.customer_contact.ids)
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open(f"/my/ticket/{self.ticket.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Time worked", response.text)
+        self.assertIn("Tom Tech", response.text)
+        self.assertIn("Minutes billed for this ticket", response.text)
+        # another customer's ticket is not shown
+        response = self.url_open(f"/my/ticket/{self.other_ticket.id}")
+        self.assertNotIn("Slow PC", response.text)
+
+    def test_portal_invoices(self):
+        invoice = self._invoice(partners=self.customer)
+        invoice.action_post()
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/invoices")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)

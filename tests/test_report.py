@@ -1,0 +1,63 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
+
+from odoo.tests import tagged
+from odoo.tools import config
+from odoo.tools.pdf import PdfFileReader
+
+from .common import SupportBillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceReport(SupportBillingCommon):
+    """E2: the invoice PDF lists the time billed per ticket."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # wkhtmltopdf loads the report's assets from the test server
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "report.url", "http://127.0.0.1:%s" % config["http_port"]
+        )
+        cls.ticket = cls._create_ticket(cls.customer_contact, name="Printer offline")
+        cls._log(cls.ticket, 25, user=cls.technician, date="2026-03-02")
+        cls._log(cls.ticket, 22, user=cls.technician2, date="2026-03-03")
+
+    def _pdf_text(self, invoice):
+        with self.allow_pdf_render():
+            pdf, fmt = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf("account.account_invoices", res_ids=invoice.ids)
+            )
+        self.assertEqual(fmt, "pdf")
+        reader = PdfFileReader(io.BytesIO(pdf))
+        return " ".join(page.extract_text() for page in reader.pages)
+
+    def _html(self, invoice):
+        html, _fmt = self.env["ir.actions.report"]._render_qweb_html(
+            "account.account_invoices", invoice.ids
+        )
+        return html.decode()
+
+    def test_invoice_pdf_lists_time_per_ticket(self):
+        invoice = self._invoice()
+        text = self._pdf_text(invoice)
+        self.assertIn("Support time per ticket", text)
+        self.assertIn(self.ticket.number, text)
+        for expected in ("Tom Tech", "Sara Tech", "25", "22", "47"):
+            self.assertIn(expected, text)
+        self.assertIn("Free trial offered", text)
+
+    def test_invoice_in_partner_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR"], overwrite=True
+        )
+        self.customer.lang = "fr_FR"
+        invoice = self._invoice()
+        html = self._html(invoice)
+        self.assertIn("Temps de support par ticket", html)
+        self.assertIn("Minutes travaillées", html)
+        self.assertNotIn("Support time per ticket", html)
