@@ -5,8 +5,10 @@
 # How a ticket is paid: the answer of helpdesk.ticket._get_support_billing_mode().
 BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
 BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
+BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
+    (BILLING_MODE_HOLD, "Card hold"),
     (BILLING_MODE_NONE, "Not billed"),
 ]
 
@@ -16,3 +18,22 @@ ENTRY_STATE_TO_INVOICE = "to_invoice"
 ENTRY_STATE_INVOICED = "invoiced"
 
 DEFAULT_HOURLY_RATE = 90.0
+
+# support.card.hold states, derived from its payment transactions.
+HOLD_STATES = [
+    ("draft", "Awaiting card"),
+    ("authorized", "Authorised"),
+    ("partial", "Partially captured"),
+    ("captured", "Captured"),
+    ("released", "Released"),
+    ("cancelled", "Cancelled"),
+    ("expired", "Expired"),
+    ("error", "Error"),
+]
+# Why an authorised hold ended without capture.
+HOLD_END_RELEASED = "released"  # an accountant released it
+HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
+
+# Stripe
+STRIPE_CANCEL_AUTOMATIC = "automatic"
+HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page

@@ -111,3 +111,44 @@ def time_amount(minutes, hourly_rate, rounding="0.01"):
 def check_entry_minutes(minutes):
     """True when a time entry's minutes are acceptable (1 to a day)."""
     return isinstance(minutes, int) and 0 < minutes <= MAX_ENTRY_MINUTES
+
+
+#: A card hold authorises at least the indivisible first 30 minutes (seed 000).
+MINIMUM_HOLD_MINUTES = MINIMUM_BILLED_MINUTES
+#: Longest hold the public page accepts (one working day).
+MAXIMUM_HOLD_MINUTES = 8 * 60
+#: Stripe cancels an uncaptured authorisation after 7 days.
+HOLD_VALIDITY_DAYS = 7
+#: The accountant is warned, then the hold voided, before Stripe's own limit.
+HOLD_WARNING_DAYS = 5
+HOLD_VOID_DAYS = 6
+
+
+def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
+    """Amount a customer authorises for ``duration_minutes`` at ``hourly_rate``.
+
+    The duration must be between 30 minutes and a working day: "1 h" at 90.00
+    per hour holds 90.00, 30 minutes hold 45.00.
+    """
+    if not MINIMUM_HOLD_MINUTES <= duration_minutes <= MAXIMUM_HOLD_MINUTES:
+        raise ValueError("hold duration out of bounds")
+    if to_decimal(hourly_rate) <= 0:
+        raise ValueError("the hourly rate must be positive")
+    return time_amount(duration_minutes, hourly_rate, rounding=rounding)
+
+
+def capture_split(hold, already_captured, to_charge):
+    """Split a hold into what to capture now and what to release.
+
+    Never more than the hold: ``capture = min(to_charge, hold - already
+    captured)``; everything not captured is released at once (Stripe allows a
+    single capture and frees the rest).  Hold 200, charge 25: capture 25,
+    release 175.  Returns ``(capture, release, still_due)`` where
+    ``still_due`` is what the hold could not cover.
+    """
+    hold, captured, charge = map(to_decimal, (hold, already_captured, to_charge))
+    if min(hold, captured, charge) < 0:
+        raise ValueError("amounts cannot be negative")
+    capturable = max(hold - captured, Decimal(0))
+    capture = min(charge, capturable)
+    return capture, capturable - capture, charge - capture

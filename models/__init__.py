@@ -5,3 +5,6 @@ from . import support_time_entry
 from . import helpdesk_ticket
 from . import account_move
 from . import account_move_line
+from . import payment_provider
+from . import payment_transaction
+from . import support_card_hold

@@ -3,7 +3,7 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .. import const, rules
 
@@ -44,6 +44,14 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_billing_mode",
         help="How this ticket is paid.",
     )
+    support_card_hold_ids = fields.One2many(
+        comodel_name="support.card.hold",
+        inverse_name="ticket_id",
+        string="Card Holds",
+    )
+    support_card_hold_count = fields.Integer(
+        string="Card Hold Count", compute="_compute_support_card_hold_count"
+    )
     support_timer_start = fields.Datetime(string="Timer Started", copy=False)
     support_timer_user_id = fields.Many2one(
         comodel_name="res.users", string="Timer Running For", copy=False
@@ -59,7 +67,16 @@ class HelpdeskTicket(models.Model):
             ticket.support_minutes_billable = billable
             ticket.support_minutes_billed = rules.billed_minutes(billable)
 
-    @api.depends("partner_id")
+    def _compute_support_card_hold_count(self):
+        counts = dict(
+            self.env["support.card.hold"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
+        for ticket in self:
+            ticket.support_card_hold_count = counts.get(ticket, 0)
+
+    @api.depends("partner_id", "support_card_hold_ids.state")
     def _compute_support_billing_mode(self):
         for ticket in self:
             ticket.support_billing_mode = ticket._get_support_billing_mode()
@@ -104,6 +121,53 @@ class HelpdeskTicket(models.Model):
             ticket.write({"support_timer_start": False, "support_timer_user_id": False})
         return True
 
+    def action_view_support_card_holds(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_card_hold_action"
+        )
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {
+            "default_ticket_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
+    def action_support_request_card_hold(self):
+        """Prepare a hold for this ticket and e-mail the customer its link."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(
+                self.env._("Set the ticket's customer before requesting a card hold.")
+            )
+        if not self.env.user.has_group("support_billing.group_support_technician"):
+            raise AccessError(
+                self.env._("Only support technicians can request a card hold.")
+            )
+        # technicians only read holds: the request is created on their behalf
+        hold = (
+            self.env["support.card.hold"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "ticket_id": self.id,
+                    "company_id": self.company_id.id,
+                    "hourly_rate": self.env["support.card.hold"]._get_rate_for(
+                        self.partner_id
+                    ),
+                }
+            )
+        )
+        hold.message_post(
+            body=self.env._(
+                "Card hold requested by %(user)s for ticket %(ticket)s.",
+                user=self.env.user.name,
+                ticket=self.display_name,
+            )
+        )
+        return hold.with_user(self.env.user).action_send_request()
+
     def action_support_invoice_time(self):
         """Accountant action on tickets: open the invoicing wizard."""
         return self.env["support.invoice.wizard"]._action_open(
@@ -120,6 +184,9 @@ class HelpdeskTicket(models.Model):
         * ``time`` -- the ticket's billable minutes are invoiced by the minute
           (first 30 minutes indivisible) by ``support.time.entry
           ._create_support_invoices()``;
+        * ``hold`` -- the customer authorised a card hold for this ticket: an
+          accountant charges the time on it (``support.card.hold
+          .action_charge_time``), the monthly run leaves it alone;
         * ``none`` -- nothing to bill (no customer).
 
         Features that pay a ticket another way (a subscription that covers it,
@@ -132,4 +199,6 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         if not self.commercial_partner_id:
             return const.BILLING_MODE_NONE
+        if "authorized" in self.sudo().support_card_hold_ids.mapped("state"):
+            return const.BILLING_MODE_HOLD
         return const.BILLING_MODE_TIME

@@ -190,17 +190,18 @@ class SupportTimeEntry(models.Model):
                 )
             )
 
-    def _create_support_invoices(self):
+    def _create_support_invoices(self, billing_modes=(const.BILLING_MODE_TIME,)):
         """Invoice these entries: one draft invoice per customer, in one batch.
 
-        Only entries to invoice, of tickets whose billing mode is ``time``, are
-        taken.  Returns the invoices created.
+        Only entries to invoice, of tickets whose billing mode is in
+        ``billing_modes`` (time billing by default), are taken.  Returns the
+        invoices created.
         """
         self._check_can_invoice()
         entries = self.filtered(
             lambda e: (
                 e.state == const.ENTRY_STATE_TO_INVOICE
-                and e.ticket_id._get_support_billing_mode() == const.BILLING_MODE_TIME
+                and e.ticket_id._get_support_billing_mode() in billing_modes
             )
         )
         if not entries:

@@ -37,6 +37,7 @@ PIP_PACKAGES = {
     "websocket": "websocket-client",
     "hypothesis": "hypothesis",
     "freezegun": "freezegun",
+    "jsonschema": "jsonschema",
 }
 DEBIAN_TOOLS = {
     # executable: Debian package
@@ -291,9 +292,15 @@ def free_port():
 
 
 # ------------------------------------------------------------------ Odoo
+#: Installed with the dependencies: Odoo's demo payment provider, which
+#: simulates card authorisation and partial capture for the demo data and the
+#: browser tour (Stripe's browser script needs the internet).
+EXTRA_MODULES = ["payment_demo"]
+
+
 def module_depends():
     manifest = ast.literal_eval((REPO / "__manifest__.py").read_text())
-    return manifest["depends"]
+    return manifest["depends"] + EXTRA_MODULES
 
 
 def addons_dir(base):
@@ -378,7 +385,16 @@ def cmd_run(args):
         ).stdout.strip()
         == "1"
     )
-    action = ["-u", MODULE] if exists else ["-i", MODULE, "--with-demo"]
+    action = (
+        ["-u", MODULE]
+        if exists
+        else [
+            "-i",
+            ",".join([*EXTRA_MODULES, MODULE]),
+            "--with-demo",
+            "--load-language=fr_FR,es_ES",
+        ]
+    )
     say(("upgrading" if exists else "creating") + f" database {db!r}")
     data_dir = DEVDATA / "filestore"
     common = (python, addons_path, port, db, data_dir)

@@ -4,4 +4,7 @@ from . import test_time_entry
 from . import test_invoicing
 from . import test_report
 from . import test_portal
+from . import test_card_hold
+from . import test_card_hold_page
 from . import test_i18n
+from . import test_stripe_standin

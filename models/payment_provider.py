@@ -1,0 +1,41 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
+from odoo import api, models
+
+
+class PaymentProvider(models.Model):
+    _name = "payment.provider"
+    _inherit = "payment.provider"
+
+    def _compute_feature_support_fields(self):
+        """Stripe captures part of an authorisation (``amount_to_capture``)."""
+        super()._compute_feature_support_fields()
+        self.filtered(lambda p: p.code == "stripe").support_manual_capture = "partial"
+
+    def _stripe_get_inline_form_values(self, *args, **kwargs):
+        """Card holds are authorised only: tell Stripe Elements so."""
+        values = super()._stripe_get_inline_form_values(*args, **kwargs)
+        if not self.env.context.get("support_card_hold"):
+            return values
+        values = json.loads(values)
+        values["capture_method"] = "manual"
+        return json.dumps(values)
+
+    @api.model
+    def _support_filter_hold_providers(self, providers):
+        """Providers that can authorise a card hold without charging it.
+
+        Stripe authorises holds only (its other payments stay immediate);
+        other providers must be set to capture manually.
+        """
+        return providers.filtered(
+            lambda p: (
+                p.code == "stripe"
+                or (
+                    p.capture_manually
+                    and p.support_manual_capture in ("partial", "full_only")
+                )
+            )
+        )

@@ -1,0 +1,188 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment.logging import get_payment_logger
+from odoo.addons.payment_stripe import const as stripe_const
+from odoo.addons.payment_stripe.controllers.main import StripeController
+
+_logger = get_payment_logger(__name__, stripe_const.SENSITIVE_KEYS)
+
+
+class PaymentTransaction(models.Model):
+    _name = "payment.transaction"
+    _inherit = "payment.transaction"
+
+    support_card_hold_id = fields.Many2one(
+        comodel_name="support.card.hold",
+        string="Card Hold",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
+
+    # ------------------------------------------------------- state hooks
+    def _update_state(self, allowed_states, target_state, state_message):
+        holds = self.support_card_hold_id
+        before = {hold.id: hold.state for hold in holds}
+        processed = super()._update_state(allowed_states, target_state, state_message)
+        if holds:
+            holds._on_transaction_update(before)
+        return processed
+
+    def _create_child_transaction(
+        self, amount, is_refund=False, **custom_create_values
+    ):
+        if self.support_card_hold_id:
+            custom_create_values.setdefault(
+                "support_card_hold_id", self.support_card_hold_id.id
+            )
+        return super()._create_child_transaction(
+            amount, is_refund=is_refund, **custom_create_values
+        )
+
+    def _support_captured_children(self):
+        self.ensure_one()
+        return self.child_transaction_ids.filtered(
+            lambda t: t.operation == self.operation and t.state == "done"
+        )
+
+    def _capture(self, amount_to_capture=None):
+        """Never capture above what the hold still authorises (Stripe allows
+        a single capture: nothing is left after one)."""
+        if self.support_card_hold_id:
+            captured = sum(self._support_captured_children().mapped("amount"))
+            left = (
+                0.0
+                if captured and self.provider_code == "stripe"
+                else (self.currency_id.round(self.amount - captured))
+            )
+            amount = amount_to_capture or self.amount
+            if self.currency_id.compare_amounts(amount, left) > 0:
+                raise UserError(
+                    self.env._(
+                        "Capture refused: %(amount)s is more than the hold still "
+                        "authorises (%(left)s).",
+                        amount=self.currency_id.format(amount),
+                        left=self.currency_id.format(left),
+                    )
+                )
+        return super()._capture(amount_to_capture=amount_to_capture)
+
+    def _void(self, amount_to_void=None):
+        """After a Stripe partial capture, Stripe has already released the rest:
+        record it as a local void child, never as a cancel request."""
+        if self.provider_code != "stripe" or not self._support_captured_children():
+            return super()._void(amount_to_void=amount_to_void)
+        voided = self.child_transaction_ids.filtered(
+            lambda t: t.operation == self.operation and t.state == "cancel"
+        )
+        if voided:
+            return voided[:1]
+        captured = sum(self._support_captured_children().mapped("amount"))
+        remaining = self.currency_id.round(self.amount - captured)
+        void_tx = self._create_child_transaction(amount_to_void or remaining)
+        void_tx._set_canceled(
+            state_message=self.env._("Released by Stripe at the partial capture.")
+        )
+        return void_tx
+
+    # ------------------------------------------------------------ Stripe
+    def _stripe_prepare_payment_intent_payload(self):
+        """Card holds are authorised only; other payments are unchanged."""
+        payload = super()._stripe_prepare_payment_intent_payload()
+        if self.support_card_hold_id:
+            payload["capture_method"] = "manual"
+        return payload
+
+    def _send_capture_request(self):
+        """Capture part of a Stripe authorisation with ``amount_to_capture``.
+
+        The idempotency key depends on the source transaction and the amount,
+        so retrying a capture whose answer was lost replays Stripe's answer
+        instead of capturing twice.
+        """
+        if self.provider_code != "stripe":
+            return super()._send_capture_request()
+        source = self.source_transaction_id
+        minor = payment_utils.to_minor_currency_units(
+            self.amount,
+            self.currency_id,
+            arbitrary_decimal_number=stripe_const.CURRENCY_DECIMALS.get(
+                self.currency_id.name
+            ),
+        )
+        payment_intent = self._send_api_request(
+            "POST",
+            f"payment_intents/{source.provider_reference}/capture",
+            data={"amount_to_capture": minor},
+            idempotency_key=payment_utils.generate_idempotency_key(
+                source, scope=f"payment_intents_capture_{minor}"
+            ),
+        )
+        payment_data = {"reference": self.reference}
+        StripeController._include_payment_intent_in_payment_data(
+            payment_intent, payment_data
+        )
+        self._process("stripe", payment_data)
+        return None
+
+    def _extract_amount_data(self, payment_data):
+        """A partial capture's amount is Stripe's ``amount_received``."""
+        res = super()._extract_amount_data(payment_data)
+        if (
+            self.provider_code == "stripe"
+            and self.source_transaction_id
+            and self.operation != "refund"
+        ):
+            intent = payment_data.get("payment_intent") or {}
+            if intent.get("status") == "succeeded":
+                res["amount"] = payment_utils.to_major_currency_units(
+                    intent.get("amount_received", 0),
+                    self.currency_id,
+                    arbitrary_decimal_number=stripe_const.CURRENCY_DECIMALS.get(
+                        self.currency_id.name
+                    ),
+                )
+        return res
+
+    def _apply_updates(self, payment_data):
+        """A hold's source transaction is never set done by a webhook: the
+        captured amount becomes a capture child and the rest a local void, so
+        a late or out-of-order ``payment_intent.succeeded`` moves no money."""
+        intent = payment_data.get("payment_intent") or {}
+        if (
+            self.provider_code == "stripe"
+            and self.support_card_hold_id
+            and not self.source_transaction_id
+            and intent.get("status") == "succeeded"
+            and self.state == "authorized"
+        ):
+            self._support_sync_stripe_capture(intent)
+            return None
+        return super()._apply_updates(payment_data)
+
+    def _support_sync_stripe_capture(self, intent):
+        self.ensure_one()
+        if self._support_captured_children():
+            return
+        received = payment_utils.to_major_currency_units(
+            intent.get("amount_received", 0),
+            self.currency_id,
+            arbitrary_decimal_number=stripe_const.CURRENCY_DECIMALS.get(
+                self.currency_id.name
+            ),
+        )
+        _logger.info(
+            "Recording the capture of %s on %s from Stripe's data",
+            received,
+            self.reference,
+        )
+        capture_tx = self._create_child_transaction(received)
+        capture_tx.provider_reference = intent.get("id")
+        capture_tx._set_done()
+        capture_tx._post_process()
+        if self.currency_id.compare_amounts(self.amount, received) > 0:
+            self._void()

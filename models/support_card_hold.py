@@ -1,0 +1,555 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+
+from .. import const, rules
+
+_logger = logging.getLogger(__name__)
+
+
+class SupportCardHold(models.Model):
+    """A card pre-authorisation: the customer books a maximum amount before
+    being helped; the time worked is captured, the rest released at once.
+
+    Money state lives in ``payment.transaction``: the hold points to its source
+    transaction and derives its state and amounts from it and its children
+    (partial capture, local void of the remainder).
+    """
+
+    _name = "support.card.hold"
+    _description = "Support Card Hold"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="/"
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket",
+        string="Ticket",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    duration_minutes = fields.Integer(
+        string="Authorised Duration (min)", required=True, default=60
+    )
+    hourly_rate = fields.Monetary(currency_field="currency_id", required=True)
+    amount = fields.Monetary(
+        string="Authorised Amount",
+        currency_field="currency_id",
+        compute="_compute_amount",
+        store=True,
+        tracking=True,
+    )
+    transaction_id = fields.Many2one(
+        comodel_name="payment.transaction",
+        string="Transaction",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    transaction_ids = fields.One2many(
+        comodel_name="payment.transaction",
+        inverse_name="support_card_hold_id",
+        string="Transactions",
+    )
+    state = fields.Selection(
+        selection=const.HOLD_STATES,
+        compute="_compute_money",
+        store=True,
+        index=True,
+        tracking=True,
+        compute_sudo=True,
+    )
+    captured_amount = fields.Monetary(
+        currency_field="currency_id",
+        compute="_compute_money",
+        store=True,
+        tracking=True,
+        compute_sudo=True,
+    )
+    released_amount = fields.Monetary(
+        currency_field="currency_id",
+        compute="_compute_money",
+        store=True,
+        tracking=True,
+        compute_sudo=True,
+    )
+    end_reason = fields.Selection(
+        selection=[
+            (const.HOLD_END_RELEASED, "Released by accounting"),
+            (const.HOLD_END_EXPIRED, "Expired"),
+        ],
+        copy=False,
+        readonly=True,
+        help="Why an authorised hold ended without any capture.",
+    )
+    authorized_at = fields.Datetime(string="Authorised On", copy=False, readonly=True)
+    expiry_date = fields.Datetime(
+        string="Expires On",
+        compute="_compute_expiry_date",
+        store=True,
+        help="Stripe cancels an uncaptured authorisation 7 days after it.",
+    )
+    warned = fields.Boolean(copy=False, readonly=True)
+    invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Invoice",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    provider_code = fields.Selection(related="transaction_id.provider_code")
+    state_message = fields.Text(related="transaction_id.state_message")
+
+    # ------------------------------------------------------------ compute
+    @api.depends("duration_minutes", "hourly_rate", "currency_id")
+    def _compute_amount(self):
+        for hold in self:
+            if rules.MINIMUM_HOLD_MINUTES <= hold.duration_minutes and hold.hourly_rate:
+                hold.amount = float(
+                    rules.time_amount(
+                        hold.duration_minutes,
+                        hold.hourly_rate,
+                        rounding=str(hold.currency_id.rounding or 0.01),
+                    )
+                )
+            else:
+                hold.amount = 0.0
+
+    @api.depends(
+        "transaction_id.state",
+        "transaction_id.child_transaction_ids.state",
+        "transaction_id.child_transaction_ids.amount",
+        "end_reason",
+        "authorized_at",
+    )
+    def _compute_money(self):
+        for hold in self:
+            tx = hold.transaction_id
+            children = tx.child_transaction_ids.filtered(
+                lambda t, tx=tx: t.operation == tx.operation
+            )
+            captured = sum(
+                children.filtered(lambda t: t.state == "done").mapped("amount")
+            )
+            released = sum(
+                children.filtered(lambda t: t.state == "cancel").mapped("amount")
+            )
+            if not children and tx.state == "done":
+                captured = tx.amount
+            if not children and tx.state == "cancel" and hold.authorized_at:
+                released = tx.amount
+            hold.captured_amount = captured
+            hold.released_amount = released
+            hold.state = hold._get_state_from_transaction(tx, captured)
+
+    def _get_state_from_transaction(self, tx, captured):
+        self.ensure_one()
+        if not tx or tx.state in ("draft", "pending"):
+            return "draft"
+        if tx.state == "error":
+            return "error"
+        if tx.state == "authorized":
+            return "partial" if captured else "authorized"
+        if tx.state == "done":
+            return "captured" if captured >= tx.amount else "partial"
+        # cancelled
+        if not self.authorized_at:
+            return "cancelled"
+        return self.end_reason or const.HOLD_END_EXPIRED
+
+    @api.depends("authorized_at")
+    def _compute_expiry_date(self):
+        for hold in self:
+            hold.expiry_date = hold.authorized_at and hold.authorized_at + timedelta(
+                days=rules.HOLD_VALIDITY_DAYS
+            )
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for hold in self:
+            hold.access_url = f"/my/card_holds/{hold.id}"
+
+    # -------------------------------------------------------- constraints
+    @api.constrains("duration_minutes")
+    def _check_duration(self):
+        for hold in self:
+            if not (
+                rules.MINIMUM_HOLD_MINUTES
+                <= hold.duration_minutes
+                <= rules.MAXIMUM_HOLD_MINUTES
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A card hold covers between %(min)s minutes and %(max)s "
+                        "minutes of support.",
+                        min=rules.MINIMUM_HOLD_MINUTES,
+                        max=rules.MAXIMUM_HOLD_MINUTES,
+                    )
+                )
+
+    @api.constrains("hourly_rate")
+    def _check_hourly_rate(self):
+        for hold in self:
+            if hold.hourly_rate <= 0:
+                raise ValidationError(self.env._("The hourly rate must be positive."))
+
+    # --------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "support.card.hold"
+                ) or self.env._("New")
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_money(self):
+        if self.filtered("transaction_id"):
+            raise UserError(
+                self.env._("A card hold with a card transaction cannot be deleted.")
+            )
+
+    # ------------------------------------------------------------ actions
+    def action_charge_time(self):
+        """Accountant: invoice the ticket's time and capture it on the hold."""
+        self._check_accountant()
+        for hold in self:
+            hold._lock()
+            hold._charge_time()
+        return True
+
+    def action_release(self):
+        """Accountant: cancel an uncaptured hold (case cancelled or solved)."""
+        self._check_accountant()
+        for hold in self:
+            hold._lock()
+            if hold.state != "authorized":
+                raise UserError(
+                    self.env._(
+                        "Only an authorised hold with nothing captured can be "
+                        "released (%(hold)s is %(state)s).",
+                        hold=hold.name,
+                        state=hold._get_state_label(),
+                    )
+                )
+            hold._void(const.HOLD_END_RELEASED)
+        return True
+
+    def action_view_transactions(self):
+        self.ensure_one()
+        self._check_accountant()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Transactions"),
+            "res_model": "payment.transaction",
+            "view_mode": "list,form",
+            "domain": [("support_card_hold_id", "=", self.id)],
+        }
+
+    def action_send_request(self):
+        """Open the composer with the 'request a card hold' e-mail."""
+        self.ensure_one()
+        template = self.env.ref("support_billing.mail_template_card_hold_request")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "force_email": True,
+            },
+        }
+
+    # ----------------------------------------------------------- business
+    def _check_accountant(self):
+        if not (
+            self.env.su or self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only accountants can charge, release or refund card holds; "
+                    "technicians see them but cannot move money."
+                )
+            )
+
+    def _lock(self):
+        """Lock the hold row: a double click or a concurrent cron waits out."""
+        self.ensure_one()
+        try:
+            self.env.cr.execute(
+                "SELECT id FROM support_card_hold WHERE id = %s FOR UPDATE NOWAIT",
+                [self.id],
+            )
+        except pg_errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "Card hold %(hold)s is being processed by someone else; "
+                    "try again in a moment.",
+                    hold=self.name,
+                )
+            ) from error
+        self.invalidate_recordset()
+        self.transaction_id.invalidate_recordset()
+
+    def _get_support_done_url(self):
+        self.ensure_one()
+        self._portal_ensure_token()
+        return f"/support/pay/{self.id}/done?access_token={self.access_token}"
+
+    def _get_support_pay_url(self):
+        """The public page, prefilled for this hold (the request e-mail)."""
+        self.ensure_one()
+        self._portal_ensure_token()
+        return (
+            f"{self.get_base_url()}/support/pay?hold_id={self.id}"
+            f"&access_token={self.access_token}"
+        )
+
+    def _get_state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def _get_rate_for(self, partner):
+        product = self.env.company._get_support_time_product()
+        return partner._get_support_hourly_rate(product)
+
+    def _charge_time(self):
+        """Invoice the ticket's billed time, link the invoice to the hold's
+        transaction and capture min(invoice total, hold); release the rest."""
+        self.ensure_one()
+        if self.state != "authorized":
+            raise UserError(
+                self.env._(
+                    "Card hold %(hold)s cannot be charged: it is %(state)s.",
+                    hold=self.name,
+                    state=self._get_state_label(),
+                )
+            )
+        if not self.ticket_id:
+            raise UserError(
+                self.env._(
+                    "Link card hold %(hold)s to its ticket first.", hold=self.name
+                )
+            )
+        tx = self.transaction_id.sudo()
+        invoice = self.invoice_id
+        if not invoice:
+            entries = self.env["support.time.entry"].search(
+                Domain("ticket_id", "=", self.ticket_id.id)
+                & Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
+            )
+            invoice = entries._create_support_invoices(
+                billing_modes=(const.BILLING_MODE_HOLD, const.BILLING_MODE_TIME)
+            )
+            if not invoice:
+                raise UserError(
+                    self.env._(
+                        "Ticket %(ticket)s has no billable time to charge.",
+                        ticket=self.ticket_id.display_name,
+                    )
+                )
+            invoice = invoice.sudo()
+            invoice.action_post()
+            self.invoice_id = invoice
+        invoice = invoice.sudo()
+        # E3: account_payment reconciles the capture's payment with the
+        # invoices of the source transaction.
+        tx.invoice_ids = [fields.Command.link(invoice.id)]
+        capture, release, due = rules.capture_split(
+            self.amount, self.captured_amount, invoice.amount_residual
+        )
+        capture = self.currency_id.round(float(capture))
+        capture_tx = tx.browse()
+        if capture > 0:
+            capture_tx = tx._capture(amount_to_capture=capture)
+            if capture_tx.state == "error":
+                self.message_post(
+                    body=self.env._(
+                        "Capture of %(amount)s failed: %(error)s. Nothing was "
+                        "charged twice; charging again is safe.",
+                        amount=self.currency_id.format(capture),
+                        error=capture_tx.state_message or "",
+                    )
+                )
+                return capture_tx
+            capture_tx._post_process()
+        remaining = self.currency_id.round(float(release))
+        if remaining > 0 and tx.state == "authorized":
+            tx._void(amount_to_void=remaining)
+        self.message_post(
+            body=self.env._(
+                "Time charged by %(user)s: %(captured)s captured on invoice "
+                "%(invoice)s, %(released)s released at once.",
+                user=self.env.user.name,
+                captured=self.currency_id.format(capture),
+                invoice=invoice.name,
+                released=self.currency_id.format(remaining),
+            )
+        )
+        if due > 0:
+            self._schedule_new_authorisation(float(due))
+        return capture_tx
+
+    def _schedule_new_authorisation(self, due):
+        self.ensure_one()
+        ticket = self.ticket_id.sudo()
+        ticket.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("New card authorisation needed"),
+            note=self.env._(
+                "The time worked exceeds card hold %(hold)s: %(due)s remain due on "
+                "invoice %(invoice)s. Ask the customer for a new authorisation.",
+                hold=self.name,
+                due=self.currency_id.format(due),
+                invoice=self.invoice_id.name,
+            ),
+            user_id=ticket.user_id.id or self.env.user.id,
+        )
+
+    def _void(self, reason):
+        """Cancel the uncaptured hold at the provider (and record why)."""
+        self.ensure_one()
+        self.end_reason = reason
+        void_tx = self.transaction_id.sudo()._void()
+        if void_tx.state == "error":
+            self.end_reason = False
+            raise UserError(
+                self.env._(
+                    "The card hold could not be cancelled: %(error)s",
+                    error=void_tx.state_message or "",
+                )
+            )
+        return void_tx
+
+    def _on_transaction_update(self, before):
+        """Post each money event of the holds in the chatter, once."""
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        for hold in self:
+            old_state = before.get(hold.id)
+            tx = hold.transaction_id
+            if tx.state == "authorized" and not hold.authorized_at:
+                hold.authorized_at = fields.Datetime.now()
+            if tx.state == "cancel" and hold.authorized_at and not hold.end_reason:
+                hold.end_reason = const.HOLD_END_EXPIRED
+            hold.flush_recordset()
+            if hold.state == old_state:
+                continue
+            hold.message_post(
+                body=self.env._(
+                    "%(state)s: %(amount)s authorised, %(captured)s captured, "
+                    "%(released)s released (by %(user)s).",
+                    state=labels.get(hold.state, hold.state),
+                    amount=hold.currency_id.format(hold.amount),
+                    captured=hold.currency_id.format(hold.captured_amount),
+                    released=hold.currency_id.format(hold.released_amount),
+                    user=self.env.user.name,
+                )
+            )
+
+    @api.model
+    def _demo_enable_demo_provider(self):
+        """Demo data: let the demo provider authorise card holds."""
+        provider = self.env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+        if provider and provider.module_state == "installed":
+            provider.write(
+                {"state": "test", "capture_manually": True, "is_published": True}
+            )
+
+    # -------------------------------------------------------------- crons
+    @api.model
+    def _cron_expire_holds(self):
+        """Warn the accountant after 5 days; void uncaptured holds after 6.
+
+        Stripe cancels them itself after 7 days (webhook
+        ``payment_intent.canceled``): whichever comes first, no error.
+        """
+        now = fields.Datetime.now()
+        holds = self.sudo().search(
+            [
+                ("state", "=", "authorized"),
+                (
+                    "authorized_at",
+                    "<=",
+                    now - timedelta(days=rules.HOLD_WARNING_DAYS),
+                ),
+            ]
+        )
+        void_limit = now - timedelta(days=rules.HOLD_VOID_DAYS)
+        for hold in holds:
+            try:
+                with self.env.cr.savepoint():
+                    if hold.authorized_at <= void_limit:
+                        hold._lock()
+                        if hold.state == "authorized":
+                            hold._void(const.HOLD_END_EXPIRED)
+                    elif not hold.warned:
+                        hold._warn_accountant()
+            except Exception as error:  # noqa: BLE001 -- isolate each hold
+                _logger.info("Card hold %s could not be expired: %s", hold.name, error)
+                hold.message_post(
+                    body=self.env._(
+                        "The card hold could not be cancelled automatically: %(error)s",
+                        error=str(error),
+                    )
+                )
+
+    def _warn_accountant(self):
+        self.ensure_one()
+        accountant = (
+            self.env.ref("account.group_account_invoice")
+            .all_user_ids.filtered(lambda u: not u.share and u.active)
+            .sorted("id")[:1]
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=fields.Date.today(),
+            summary=self.env._("Card hold expires soon"),
+            note=self.env._(
+                "Card hold %(hold)s (%(amount)s) is still uncaptured and will be "
+                "cancelled tomorrow: charge the time or release it.",
+                hold=self.name,
+                amount=self.currency_id.format(self.amount),
+            ),
+            user_id=accountant.id or self.env.user.id,
+        )
+        self.warned = True

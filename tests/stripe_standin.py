@@ -1,0 +1,1402 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""A stateful stand-in for Stripe's API, for tests.
+
+It serves, on 127.0.0.1 only, the calls Odoo's ``payment_stripe`` makes for
+PaymentIntents (customers, payment intents: create, retrieve, confirm,
+capture, cancel; payment methods: retrieve) and answers them the way Stripe
+does for the API version Odoo pins (``2019-05-16``: PaymentIntents still carry
+their ``charges`` list), including Stripe's error format and HTTP statuses,
+idempotent replays, a test clock that expires uncaptured authorisations after
+7 days, events with signed webhook payloads, and one-shot faults (an answer
+lost after Stripe did the work, or a 500 before it did anything)::
+
+    with StripeStandIn() as stripe:
+        provider.stripe_secret_key = "sk_test_standin"
+        # point Odoo's calls at stripe.url (http://127.0.0.1:<port>/v1/)
+        ...
+        stripe.advance(days=7)
+        body, headers = stripe.webhook_request(stripe.events[-1])
+
+Test payment methods: ``pm_card_visa`` and ``pm_card_mastercard`` succeed,
+``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
+are declined (402 ``card_error``).  As on Stripe, using one of these ids
+creates a new PaymentMethod (``pm_...``) which the PaymentIntent then holds;
+that id keeps the card's behaviour when used again.
+
+Standard library only.
+"""
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import string
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+_logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+API_VERSION = "2019-05-16"  # the version Odoo's payment_stripe pins
+AUTHORIZATION_VALIDITY = 7 * 24 * 3600  # uncaptured card payments expire after 7 days
+ERROR_DOCS = "https://stripe.com/docs/error-codes/"
+SECRET_KEY_RE = re.compile(r"sk_test_[A-Za-z0-9_]{1,247}")
+
+TEST_CARDS = {
+    # test payment method id: (brand, last4, decline code or None)
+    "pm_card_visa": ("visa", "4242", None),
+    "pm_card_mastercard": ("mastercard", "4444", None),
+    "pm_card_chargeDeclined": ("visa", "0002", "generic_decline"),
+    "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "insufficient_funds"),
+}
+DECLINES = {
+    # decline code: (error message, charge outcome's seller message)
+    "generic_decline": (
+        "Your card was declined.",
+        "The bank did not return any further details with this decline.",
+    ),
+    "insufficient_funds": (
+        "Your card has insufficient funds.",
+        "The bank returned the decline code `insufficient_funds`.",
+    ),
+}
+
+# Top-level parameters each endpoint accepts (Stripe answers others with a 400
+# ``parameter_unknown``); the tests compare them with Stripe's OpenAPI file.
+CUSTOMER_CREATE_PARAMS = frozenset(
+    {
+        "address",
+        "balance",
+        "cash_balance",
+        "coupon",
+        "description",
+        "email",
+        "expand",
+        "invoice_prefix",
+        "invoice_settings",
+        "metadata",
+        "name",
+        "next_invoice_sequence",
+        "payment_method",
+        "phone",
+        "preferred_locales",
+        "promotion_code",
+        "shipping",
+        "source",
+        "tax",
+        "tax_exempt",
+        "tax_id_data",
+        "test_clock",
+    }
+)
+PAYMENT_INTENT_CREATE_PARAMS = frozenset(
+    {
+        "amount",
+        "application_fee_amount",
+        "automatic_payment_methods",
+        "capture_method",
+        "confirm",
+        "confirmation_method",
+        "currency",
+        "customer",
+        "description",
+        "error_on_requires_action",
+        "expand",
+        "mandate",
+        "mandate_data",
+        "metadata",
+        "off_session",
+        "on_behalf_of",
+        "payment_method",
+        "payment_method_data",
+        "payment_method_options",
+        "payment_method_types",
+        "radar_options",
+        "receipt_email",
+        "return_url",
+        "setup_future_usage",
+        "shipping",
+        "statement_descriptor",
+        "statement_descriptor_suffix",
+        "transfer_data",
+        "transfer_group",
+        "use_stripe_sdk",
+    }
+)
+PAYMENT_INTENT_RETRIEVE_PARAMS = frozenset({"client_secret", "expand"})
+PAYMENT_INTENT_CONFIRM_PARAMS = frozenset(
+    {
+        "capture_method",
+        "client_secret",
+        "error_on_requires_action",
+        "expand",
+        "mandate",
+        "mandate_data",
+        "off_session",
+        "payment_method",
+        "payment_method_data",
+        "payment_method_options",
+        "payment_method_types",
+        "radar_options",
+        "receipt_email",
+        "return_url",
+        "setup_future_usage",
+        "shipping",
+        "use_stripe_sdk",
+    }
+)
+PAYMENT_INTENT_CAPTURE_PARAMS = frozenset(
+    {
+        "amount_to_capture",
+        "application_fee_amount",
+        "expand",
+        "metadata",
+        "statement_descriptor",
+        "statement_descriptor_suffix",
+        "transfer_data",
+    }
+)
+PAYMENT_INTENT_CANCEL_PARAMS = frozenset({"cancellation_reason", "expand"})
+PAYMENT_METHOD_RETRIEVE_PARAMS = frozenset({"expand"})
+
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
+CANCELLATION_REASONS = ("abandoned", "duplicate", "fraudulent", "requested_by_customer")
+CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
+EXPANDABLE = {
+    "customer": (),
+    "payment_intent": ("customer", "latest_charge", "payment_method"),
+    "payment_method": ("customer",),
+}
+FAULT_MODES = ("drop", "error500")
+
+_ALPHANUMERIC = string.ascii_letters + string.digits
+_KEY_RE = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
+_TOKEN_RE = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _random(length):
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
+
+
+def new_id(prefix, length=24):
+    """Return a Stripe-like object id such as ``pi_3NqXk...``."""
+    return f"{prefix}_{_random(length)}"
+
+
+class FormError(ValueError):
+    """Form keys that cannot be combined, like ``a=1&a[b]=2``."""
+
+
+def parse_form(pairs):
+    """Parse form fields with Stripe's bracketed keys into nested structures.
+
+    ``[("a[b][c]", "1"), ("l[]", "x"), ("i[0][k]", "v")]`` gives
+    ``{"a": {"b": {"c": "1"}}, "l": ["x"], "i": [{"k": "v"}]}``.  Values stay
+    strings.  Raises :class:`FormError` when a key is used both as a value and as
+    a hash or an array.
+    """
+    root = {}
+    for key, value in pairs:
+        match = _KEY_RE.fullmatch(key)
+        tokens = (
+            [match.group(1), *_TOKEN_RE.findall(match.group(2))] if match else [key]
+        )
+        node = root
+        for position, token in enumerate(tokens):
+            last = position == len(tokens) - 1
+            if isinstance(node, list):  # the previous token was "[]"
+                if last:
+                    node.append(value)
+                    break
+                if not node or not isinstance(node[-1], dict) or token in node[-1]:
+                    node.append({})
+                node = node[-1]
+            if not isinstance(node, dict):
+                raise FormError(f"Invalid hash: {key}")
+            if last:
+                if isinstance(node.get(token), (dict, list)):
+                    raise FormError(f"Invalid hash: {key}")
+                node[token] = value
+                break
+            following = tokens[position + 1]
+            child = node.setdefault(token, [] if following == "" else {})
+            if following == "" and not isinstance(child, list):
+                raise FormError(f"Invalid array: {key}")
+            if following != "" and not isinstance(child, dict):
+                raise FormError(f"Invalid hash: {key}")
+            node = child
+    return _index_hashes_to_lists(root)
+
+
+def _index_hashes_to_lists(node, key=None):
+    """Turn ``{"0": a, "1": b}`` (from ``x[0]=a&x[1]=b``) into ``[a, b]``."""
+    if isinstance(node, list):
+        return [_index_hashes_to_lists(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _index_hashes_to_lists(v, k) for k, v in node.items()}
+    if node and key != "metadata" and all(k.isdigit() for k in node):
+        return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def _ordered(obj):
+    """Stripe's key order: ``id`` and ``object`` first, then alphabetical."""
+    head = {key: obj[key] for key in ("id", "object") if key in obj}
+    return {**head, **{key: obj[key] for key in sorted(obj) if key not in head}}
+
+
+class StripeError(Exception):
+    """A Stripe error answer.
+
+    ``executed`` tells whether the endpoint had started its work: only then is
+    the answer kept for idempotent replays (validation errors are not).
+    """
+
+    def __init__(self, status, error_type, message, executed=False, **fields):
+        super().__init__(message)
+        self.status = status
+        self.executed = executed
+        self.error = {"type": error_type, "message": message}
+        self.error.update({key: value for key, value in fields.items() if value})
+        if self.error.get("code"):
+            doc_page = self.error["code"].replace("_", "-")
+            self.error.setdefault("doc_url", ERROR_DOCS + doc_page)
+
+    def body(self):
+        return {"error": _ordered(self.error)}
+
+
+def _invalid(message, param=None, code=None):
+    return StripeError(400, "invalid_request_error", message, param=param, code=code)
+
+
+class _Request:
+    def __init__(self, method, path, query, headers, body):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.lower_headers = {key.lower(): value for key, value in headers.items()}
+        self.raw_body = body
+        self.request_id = new_id("req", 14)
+        self.idempotency_key = None
+        self.form = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def version_string(self):
+        return "stripe-standin"
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        status, payload, headers, drop = self.server.standin._process(
+            self.command, self.path, dict(self.headers.items()), body
+        )
+        if drop:  # the work is done, but the answer is lost
+            self.close_connection = True
+            return
+        data = json.dumps(payload, indent=2).encode()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+
+    def log_message(self, format, *args):
+        _logger.debug("stripe stand-in: " + format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, standin):
+        self.standin = standin
+        super().__init__((HOST, 0), _Handler)
+
+    def handle_error(self, request, client_address):
+        _logger.debug("stripe stand-in: connection error from %s", client_address)
+
+
+class StripeStandIn:
+    """In-memory Stripe, served over HTTP on 127.0.0.1 (see the module doc).
+
+    Public state (guard it with ``lock`` while requests may run):
+    ``customers``, ``payment_intents``, ``payment_methods``, ``charges``
+    (dicts by id, as stored: a PaymentIntent's ``charges`` list is added when
+    it is rendered, see :meth:`render_payment_intent`), ``events`` (oldest
+    first) and ``requests``, the log of every request answered: dicts with
+    ``method``, ``path``, ``query``, ``headers``, ``form`` (parameters parsed
+    into nested structures, strings as sent), ``status``, ``body`` (the answer,
+    also for a dropped one), ``request_id``, ``replayed`` and ``dropped``.
+    """
+
+    def __init__(self, webhook_secret="whsec_standin", api_key=None):
+        self.webhook_secret = webhook_secret
+        self.api_key = api_key  # None: any ``sk_test_...`` key is accepted
+        self.lock = threading.RLock()
+        self.customers = {}
+        self.payment_intents = {}
+        self.payment_methods = {}
+        self.charges = {}
+        self.events = []
+        self.requests = []
+        self._charge_ids = {}  # payment intent id: charge ids, oldest first
+        self._authorized_at = {}  # payment intent id: time of the authorisation
+        self._declines = {}  # payment method id: decline code or None
+        self._idempotent = {}  # (api key, idempotency key): first answer
+        self._faults = []
+        self._clock_offset = 0.0
+        self._server = None
+        self._thread = None
+
+    # --- life cycle -------------------------------------------------------
+
+    def start(self):
+        if self._server is None:
+            self._server = _Server(self)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="stripe-standin",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def url(self):
+        """The API base URL, like Odoo's ``https://api.stripe.com/v1/``."""
+        if self._server is None:
+            raise RuntimeError("the Stripe stand-in is not started")
+        return f"http://{HOST}:{self._server.server_address[1]}/v1/"
+
+    # --- test controls ----------------------------------------------------
+
+    def now(self):
+        """The stand-in's clock, in epoch seconds (real time + advances)."""
+        return int(time.time() + self._clock_offset)
+
+    def advance(self, seconds=0, days=0):
+        """Move the clock forward and let Stripe expire what is due.
+
+        Authorisations older than 7 days are canceled (reason ``automatic``)
+        and their uncaptured funds released.  Returns the new :meth:`now`.
+        """
+        with self.lock:
+            self._clock_offset += seconds + days * 24 * 3600
+            self._expire_authorizations()
+            return self.now()
+
+    def fail_next(self, path_contains, mode):
+        """Make the next request whose path contains ``path_contains`` fail.
+
+        ``"drop"``: the request is processed in full (state changes happen),
+        then the connection is closed without any answer.  ``"error500"``:
+        nothing changes and the answer is a 500 ``api_error``.  One-shot.
+        """
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown fault mode {mode!r}, use one of {FAULT_MODES}")
+        with self.lock:
+            self._faults.append((path_contains, mode))
+
+    def sign(self, payload, timestamp=None, secret=None):
+        """Return a ``Stripe-Signature`` header value for ``payload``.
+
+        ``t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<payload>">``; the
+        timestamp defaults to the real time (Stripe signs at delivery, and
+        Odoo refuses signatures older than 10 minutes of its own clock).
+        """
+        if isinstance(payload, str):
+            payload = payload.encode()
+        timestamp = int(time.time()) if timestamp is None else int(timestamp)
+        secret = self.webhook_secret if secret is None else secret
+        signature = hmac.new(
+            secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+        ).hexdigest()
+        return f"t={timestamp},v1={signature}"
+
+    def webhook_request(self, event):
+        """Return ``(body, headers)`` to POST ``event`` (or an event id) to a
+        webhook endpoint such as Odoo's ``/payment/stripe/webhook``."""
+        if isinstance(event, str):
+            with self.lock:
+                event = next(e for e in self.events if e["id"] == event)
+        body = json.dumps(event, indent=2).encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": self.sign(body),
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        }
+        return body, headers
+
+    def events_of(self, event_type=None, object_id=None):
+        """The events of a type and/or about an object, oldest first."""
+        with self.lock:
+            return [
+                event
+                for event in self.events
+                if event_type in (None, event["type"])
+                and object_id in (None, event["data"]["object"].get("id"))
+            ]
+
+    def render_payment_intent(self, intent_id, expand=()):
+        """The PaymentIntent as the API returns it (a copy)."""
+        with self.lock:
+            return self._render_payment_intent(self.payment_intents[intent_id], expand)
+
+    # --- request processing -----------------------------------------------
+
+    def _process(self, method, raw_path, headers, body):
+        url = urlsplit(raw_path)
+        request = _Request(method, url.path, url.query, headers, body)
+        with self.lock:
+            entry = {
+                "method": method,
+                "path": url.path,
+                "query": url.query,
+                "headers": dict(headers),
+                "form": None,
+                "status": None,
+                "body": None,
+                "request_id": request.request_id,
+                "replayed": False,
+                "dropped": False,
+            }
+            self._expire_authorizations()
+            response_headers = {"Request-Id": request.request_id}
+            drop = replayed = False
+            try:
+                status, payload, drop, replayed = self._respond(
+                    request, response_headers
+                )
+            except StripeError as error:
+                status, payload = error.status, error.body()
+            except Exception:
+                _logger.exception("Stripe stand-in failed on %s %s", method, raw_path)
+                status, payload = 500, self._api_error_body()
+            entry.update(
+                form=request.form,
+                status=status,
+                body=copy.deepcopy(payload),
+                replayed=replayed,
+                dropped=drop,
+            )
+            self.requests.append(entry)
+            return status, payload, response_headers, drop
+
+    def _respond(self, request, response_headers):
+        """Return ``(status, body, drop, replayed)`` or raise a StripeError."""
+        api_key = self._authenticate(request, response_headers)
+        response_headers["Stripe-Version"] = request.lower_headers.get(
+            "stripe-version", API_VERSION
+        )
+        fault = self._take_fault(request.path)
+        try:
+            pairs = parse_qsl(request.query, keep_blank_values=True)
+            pairs += parse_qsl(request.raw_body.decode(), keep_blank_values=True)
+            request.form = parse_form(pairs)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise _invalid(f"Invalid request: {error}") from error
+        if fault == "error500":
+            return 500, self._api_error_body(), False, False
+        key = request.lower_headers.get("idempotency-key")
+        if request.method == "POST" and key:
+            request.idempotency_key = key
+            response_headers["Idempotency-Key"] = key
+            stored = self._idempotent.get((api_key, key))
+            if stored is not None:
+                if (stored["method"], stored["path"], stored["form"]) != (
+                    request.method,
+                    request.path,
+                    request.form,
+                ):
+                    raise StripeError(
+                        400,
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the "
+                        "same parameters they were first used with. Try using a "
+                        f"key other than '{key}' if you meant to execute a "
+                        "different request.",
+                    )
+                response_headers["Idempotent-Replayed"] = "true"
+                response_headers["Original-Request"] = stored["request_id"]
+                payload = copy.deepcopy(stored["body"])
+                return stored["status"], payload, fault == "drop", True
+        handler, args = self._route(request)
+        try:
+            status, payload = 200, handler(request, request.form, *args)
+            executed = True
+        except StripeError as error:
+            status, payload, executed = error.status, error.body(), error.executed
+        if request.idempotency_key and executed:
+            response_headers["Original-Request"] = request.request_id
+            self._idempotent[(api_key, key)] = {
+                "method": request.method,
+                "path": request.path,
+                "form": copy.deepcopy(request.form),
+                "status": status,
+                "body": copy.deepcopy(payload),
+                "request_id": request.request_id,
+            }
+        return status, payload, fault == "drop", False
+
+    def _authenticate(self, request, response_headers):
+        authorization = request.lower_headers.get("authorization", "").strip()
+        scheme, _sep, credentials = authorization.partition(" ")
+        key = ""
+        if scheme.lower() == "bearer":
+            key = credentials.strip()
+        elif scheme.lower() == "basic":  # curl -u sk_test_...:
+            try:
+                key = base64.b64decode(credentials).decode().partition(":")[0]
+            except ValueError:
+                key = ""
+        if not authorization:
+            message = (
+                "You did not provide an API key. You need to provide your API key "
+                "in the Authorization header, using Bearer auth (e.g. "
+                "'Authorization: Bearer YOUR_SECRET_KEY'). See "
+                "https://stripe.com/docs/api#authentication for details, or we can "
+                "help at https://support.stripe.com/."
+            )
+        elif SECRET_KEY_RE.fullmatch(key) and self.api_key in (None, key):
+            return key
+        else:
+            message = f"Invalid API Key provided: {key[:8]}{'*' * 12}{key[-4:]}"
+        response_headers["WWW-Authenticate"] = 'Bearer realm="Stripe"'
+        raise StripeError(401, "invalid_request_error", message)
+
+    def _take_fault(self, path):
+        for index, (path_contains, mode) in enumerate(self._faults):
+            if path_contains in path:
+                del self._faults[index]
+                return mode
+        return None
+
+    @staticmethod
+    def _api_error_body():
+        return StripeError(
+            500,
+            "api_error",
+            "An unknown error occurred while processing your request. Please "
+            "retry, or contact Stripe support if the problem persists.",
+        ).body()
+
+    def _route(self, request):
+        routes = (
+            ("POST", r"/v1/customers", self._create_customer),
+            ("POST", r"/v1/payment_intents", self._create_payment_intent),
+            ("GET", r"/v1/payment_intents/([^/]+)", self._retrieve_payment_intent),
+            ("POST", r"/v1/payment_intents/([^/]+)/confirm", self._confirm_endpoint),
+            ("POST", r"/v1/payment_intents/([^/]+)/capture", self._capture_endpoint),
+            ("POST", r"/v1/payment_intents/([^/]+)/cancel", self._cancel_endpoint),
+            ("GET", r"/v1/payment_methods/([^/]+)", self._retrieve_payment_method),
+        )
+        for method, pattern, handler in routes:
+            match = re.fullmatch(pattern, request.path)
+            if match and method == request.method:
+                return handler, [unquote(group) for group in match.groups()]
+        raise StripeError(
+            404,
+            "invalid_request_error",
+            f"Unrecognized request URL ({request.method}: {request.path}). Please "
+            "see https://stripe.com/docs or we can help at "
+            "https://support.stripe.com/.",
+        )
+
+    # --- parameters ---------------------------------------------------------
+
+    @staticmethod
+    def _check_params(params, allowed, required=()):
+        for name in sorted(params):
+            if name not in allowed:
+                raise _invalid(
+                    f"Received unknown parameter: {name}", name, "parameter_unknown"
+                )
+        for name in required:
+            if params.get(name) in (None, ""):
+                raise _invalid(
+                    f"Missing required param: {name}.", name, "parameter_missing"
+                )
+
+    @staticmethod
+    def _string(params, name, max_length=5000):
+        value = params.get(name)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            raise _invalid(f"Invalid string: {value!r}", name)
+        if len(value) > max_length:
+            raise _invalid(
+                f"Invalid string: {value[:20]}...; must be at most {max_length} "
+                "characters",
+                name,
+            )
+        return value
+
+    @classmethod
+    def _integer(cls, params, name, minimum=None, maximum=None):
+        value = cls._string(params, name)
+        if value is None:
+            return None
+        if not re.fullmatch(r"-?[0-9]+", value):
+            raise _invalid(
+                f"Invalid integer: {value}", name, "parameter_invalid_integer"
+            )
+        number = int(value)
+        if minimum is not None and number < minimum:
+            raise _invalid(
+                f"This value must be greater than or equal to {minimum}.",
+                name,
+                "parameter_invalid_integer",
+            )
+        if maximum is not None and number > maximum:
+            raise _invalid(
+                f"This value must be less than or equal to {maximum}.",
+                name,
+                "amount_too_large" if "amount" in name else "parameter_invalid_integer",
+            )
+        return number
+
+    @classmethod
+    def _boolean(cls, params, name, default=False):
+        value = cls._string(params, name)
+        if value is None:
+            return default
+        if value.lower() not in ("true", "false"):
+            raise _invalid(f"Invalid boolean: {value}", name)
+        return value.lower() == "true"
+
+    @classmethod
+    def _choice(cls, params, name, choices, default=None):
+        value = cls._string(params, name)
+        if value is None:
+            return default
+        if value not in choices:
+            raise _invalid(f"Invalid {name}: must be one of {', '.join(choices)}", name)
+        return value
+
+    @staticmethod
+    def _string_list(params, name, default=None):
+        value = params.get(name)
+        if value in (None, ""):
+            return default
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _invalid("Invalid array", name)
+        return list(value)
+
+    @classmethod
+    def _expand(cls, params, object_type):
+        fields = cls._string_list(params, "expand", default=[])
+        for field in fields:
+            if field not in EXPANDABLE[object_type]:
+                raise _invalid(f"This property cannot be expanded ({field}).", "expand")
+        return fields
+
+    @staticmethod
+    def _metadata(params, name="metadata"):
+        value = params.get(name)
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(v, str) for v in value.values()
+        ):
+            raise _invalid("Invalid hash", name)
+        return {key: v for key, v in value.items() if v != ""}
+
+    @staticmethod
+    def _address(value, name):
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            raise _invalid("Invalid hash", name)
+        for field in value:
+            if field not in ADDRESS_FIELDS:
+                raise _invalid(
+                    f"Received unknown parameter: {name}[{field}]",
+                    f"{name}[{field}]",
+                    "parameter_unknown",
+                )
+        return {field: value.get(field) or None for field in ADDRESS_FIELDS}
+
+    @classmethod
+    def _mandate_options(cls, params):
+        """``payment_method_options[card][mandate_options]`` (India e-mandates)."""
+        options = params.get("payment_method_options")
+        card = options.get("card") if isinstance(options, dict) else None
+        mandate = card.get("mandate_options") if isinstance(card, dict) else None
+        if not isinstance(mandate, dict):
+            return None
+        prefix = "payment_method_options[card][mandate_options]"
+        for name in ("amount", "amount_type", "interval", "reference", "start_date"):
+            if mandate.get(name) in (None, ""):
+                raise _invalid(
+                    f"Missing required param: {prefix}[{name}].",
+                    f"{prefix}[{name}]",
+                    "parameter_missing",
+                )
+        return {
+            "amount": cls._integer(mandate, "amount", minimum=0),
+            "amount_type": cls._choice(mandate, "amount_type", ("fixed", "maximum")),
+            "description": cls._string(mandate, "description", 200),
+            "end_date": cls._integer(mandate, "end_date"),
+            "interval": cls._choice(
+                mandate, "interval", ("day", "month", "sporadic", "week", "year")
+            ),
+            "interval_count": cls._integer(mandate, "interval_count"),
+            "reference": cls._string(mandate, "reference", 80),
+            "start_date": cls._integer(mandate, "start_date"),
+            "supported_types": cls._string_list(mandate, "supported_types"),
+        }
+
+    @classmethod
+    def _shipping(cls, params):
+        value = params.get("shipping")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            raise _invalid("Invalid hash", "shipping")
+        if not value.get("name"):
+            raise _invalid(
+                "Missing required param: shipping[name].",
+                "shipping[name]",
+                "parameter_missing",
+            )
+        return {
+            "address": cls._address(value.get("address"), "shipping[address]")
+            or dict.fromkeys(ADDRESS_FIELDS),
+            "carrier": value.get("carrier") or None,
+            "name": value["name"],
+            "phone": value.get("phone") or None,
+            "tracking_number": value.get("tracking_number") or None,
+        }
+
+    # --- objects ----------------------------------------------------------
+
+    def _emit(self, event_type, obj, request, created=None):
+        event = {
+            "id": new_id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self.now() if created is None else created,
+            "data": {"object": obj},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {
+                "id": request.request_id if request else None,
+                "idempotency_key": request.idempotency_key if request else None,
+            },
+            "type": event_type,
+        }
+        self.events.append(event)
+        return event
+
+    def _expand_fields(self, obj, fields):
+        sources = {
+            "customer": self.customers,
+            "latest_charge": self.charges,
+            "payment_method": self.payment_methods,
+        }
+        for field in fields:
+            if obj.get(field) is not None:
+                obj[field] = copy.deepcopy(sources[field][obj[field]])
+        return obj
+
+    def _render_payment_intent(self, intent, expand=()):
+        rendered = copy.deepcopy(intent)
+        charges = [
+            copy.deepcopy(self.charges[charge_id])
+            for charge_id in reversed(self._charge_ids[intent["id"]])
+        ]
+        rendered["charges"] = {  # API 2019-05-16: newest charge first
+            "object": "list",
+            "data": charges,
+            "has_more": False,
+            "total_count": len(charges),
+            "url": f"/v1/charges?payment_intent={intent['id']}",
+        }
+        return _ordered(self._expand_fields(rendered, expand))
+
+    def _resolve_payment_method(self, payment_method_id, param="payment_method"):
+        """The PaymentMethod for an id; a test card id creates a new one."""
+        if payment_method_id in self.payment_methods:
+            return self.payment_methods[payment_method_id]
+        if payment_method_id not in TEST_CARDS:
+            raise _invalid(
+                f"No such PaymentMethod: '{payment_method_id}'",
+                param,
+                "resource_missing",
+            )
+        brand, last4, decline = TEST_CARDS[payment_method_id]
+        fingerprint = hashlib.sha256(payment_method_id.encode()).hexdigest()[:16]
+        no_address = dict.fromkeys(ADDRESS_FIELDS)
+        payment_method = _ordered(
+            {
+                "id": new_id("pm"),
+                "object": "payment_method",
+                "billing_details": {
+                    "address": no_address,
+                    "email": None,
+                    "name": None,
+                    "phone": None,
+                },
+                "card": {
+                    "brand": brand,
+                    "checks": {
+                        "address_line1_check": None,
+                        "address_postal_code_check": None,
+                        "cvc_check": "unchecked",
+                    },
+                    "country": "US",
+                    "exp_month": 12,
+                    "exp_year": time.gmtime(self.now()).tm_year + 3,
+                    "fingerprint": fingerprint,
+                    "funding": "credit",
+                    "generated_from": None,
+                    "last4": last4,
+                    "networks": {"available": [brand], "preferred": None},
+                    "three_d_secure_usage": {"supported": True},
+                    "wallet": None,
+                },
+                "created": self.now(),
+                "customer": None,
+                "livemode": False,
+                "metadata": {},
+                "type": "card",
+            }
+        )
+        self.payment_methods[payment_method["id"]] = payment_method
+        self._declines[payment_method["id"]] = decline
+        return payment_method
+
+    def _new_charge(self, intent, payment_method, decline):
+        card = payment_method["card"]
+        outcome = {
+            "network_status": "declined_by_network"
+            if decline
+            else "approved_by_network",
+            "reason": decline,
+            "risk_level": "normal",
+            "risk_score": 42,
+            "seller_message": DECLINES[decline][1] if decline else "Payment complete.",
+            "type": "issuer_declined" if decline else "authorized",
+        }
+        automatic = intent["capture_method"] != "manual"
+        card_options = intent["payment_method_options"].get("card") or {}
+        has_mandate = bool(card_options.get("mandate_options"))
+        charge_id = new_id("ch")
+        charge = _ordered(
+            {
+                "id": charge_id,
+                "object": "charge",
+                "amount": intent["amount"],
+                "amount_captured": intent["amount"] if automatic and not decline else 0,
+                "amount_refunded": 0,
+                "application": None,
+                "application_fee": None,
+                "application_fee_amount": None,
+                "balance_transaction": new_id("txn")
+                if automatic and not decline
+                else None,
+                "billing_details": copy.deepcopy(payment_method["billing_details"]),
+                "calculated_statement_descriptor": "STRIPE STAND-IN",
+                "captured": automatic and not decline,
+                "created": self.now(),
+                "currency": intent["currency"],
+                "customer": intent["customer"],
+                "description": intent["description"],
+                "disputed": False,
+                "failure_balance_transaction": None,
+                "failure_code": "card_declined" if decline else None,
+                "failure_message": DECLINES[decline][0] if decline else None,
+                "fraud_details": {},
+                "invoice": None,
+                "livemode": False,
+                "metadata": {},
+                "on_behalf_of": None,
+                "outcome": outcome,
+                "paid": not decline,
+                "payment_intent": intent["id"],
+                "payment_method": payment_method["id"],
+                "payment_method_details": {
+                    "card": {
+                        "brand": card["brand"],
+                        "checks": copy.deepcopy(card["checks"]),
+                        "country": card["country"],
+                        "exp_month": card["exp_month"],
+                        "exp_year": card["exp_year"],
+                        "fingerprint": card["fingerprint"],
+                        "funding": card["funding"],
+                        "installments": None,
+                        "last4": card["last4"],
+                        "mandate": new_id("mandate")
+                        if has_mandate and not decline
+                        else None,
+                        "network": card["brand"],
+                        "three_d_secure": None,
+                        "wallet": None,
+                    },
+                    "type": "card",
+                },
+                "receipt_email": intent["receipt_email"],
+                "receipt_number": None,
+                "receipt_url": None,
+                "refunded": False,
+                "refunds": {
+                    "object": "list",
+                    "data": [],
+                    "has_more": False,
+                    "url": f"/v1/charges/{charge_id}/refunds",
+                },
+                "review": None,
+                "shipping": copy.deepcopy(intent["shipping"]),
+                "source_transfer": None,
+                "statement_descriptor": intent["statement_descriptor"],
+                "statement_descriptor_suffix": intent["statement_descriptor_suffix"],
+                "status": "failed" if decline else "succeeded",
+                "transfer_data": None,
+                "transfer_group": intent["transfer_group"],
+            }
+        )
+        self.charges[charge_id] = charge
+        self._charge_ids[intent["id"]].append(charge_id)
+        return charge
+
+    def _unexpected_state(self, intent, message):
+        return StripeError(
+            400,
+            "invalid_request_error",
+            message,
+            executed=True,
+            code="payment_intent_unexpected_state",
+            payment_intent=self._render_payment_intent(intent),
+        )
+
+    def _confirm(self, request, intent, payment_method):
+        """Try to pay ``intent`` with ``payment_method`` (Stripe's confirm)."""
+        if intent["status"] not in CONFIRMABLE:
+            raise self._unexpected_state(
+                intent,
+                "You cannot confirm this PaymentIntent because it has a status of "
+                f"{intent['status']}. Only a PaymentIntent with one of the following "
+                f"statuses may be confirmed: {', '.join(CONFIRMABLE)}.",
+            )
+        if payment_method is None and intent["payment_method"]:
+            payment_method = self.payment_methods[intent["payment_method"]]
+        if payment_method is None:
+            raise self._unexpected_state(
+                intent,
+                "You cannot confirm this PaymentIntent because it's missing a "
+                "payment method. You can either update the PaymentIntent with a "
+                "payment method and then confirm it again, or confirm it again "
+                "directly with a payment method.",
+            )
+        if payment_method["type"] not in intent["payment_method_types"]:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"The PaymentMethod provided ({payment_method['type']}) is not "
+                "allowed for this PaymentIntent. Please attach a PaymentMethod of "
+                "one of the following types: "
+                f"{', '.join(intent['payment_method_types'])}.",
+                executed=True,
+                param="payment_method",
+            )
+        decline = self._declines[payment_method["id"]]
+        charge = self._new_charge(intent, payment_method, decline)
+        intent["latest_charge"] = charge["id"]
+        if decline:
+            message = DECLINES[decline][0]
+            intent.update(
+                status="requires_payment_method",
+                payment_method=None,
+                last_payment_error=_ordered(
+                    {
+                        "charge": charge["id"],
+                        "code": "card_declined",
+                        "decline_code": decline,
+                        "doc_url": ERROR_DOCS + "card-declined",
+                        "message": message,
+                        "payment_method": copy.deepcopy(payment_method),
+                        "type": "card_error",
+                    }
+                ),
+            )
+            self._emit(
+                "payment_intent.payment_failed",
+                self._render_payment_intent(intent),
+                request,
+            )
+            raise StripeError(
+                402,
+                "card_error",
+                message,
+                executed=True,
+                code="card_declined",
+                decline_code=decline,
+                doc_url=ERROR_DOCS + "card-declined",
+                charge=charge["id"],
+                payment_intent=self._render_payment_intent(intent),
+                payment_method=copy.deepcopy(payment_method),
+            )
+        intent.update(payment_method=payment_method["id"], last_payment_error=None)
+        if intent["setup_future_usage"] and intent["customer"]:
+            payment_method["customer"] = intent["customer"]
+        if intent["capture_method"] == "manual":
+            intent.update(status="requires_capture", amount_capturable=intent["amount"])
+            self._authorized_at[intent["id"]] = self.now()
+            event_type = "payment_intent.amount_capturable_updated"
+        else:
+            intent.update(status="succeeded", amount_received=intent["amount"])
+            event_type = "payment_intent.succeeded"
+        self._emit(event_type, self._render_payment_intent(intent), request)
+
+    def _cancel(self, request, intent, reason, at=None):
+        at = self.now() if at is None else at
+        if intent["status"] == "requires_capture":  # release the authorisation
+            charge = self.charges[intent["latest_charge"]]
+            refund = _ordered(
+                {
+                    "id": new_id("re"),
+                    "object": "refund",
+                    "amount": charge["amount"],
+                    "balance_transaction": None,
+                    "charge": charge["id"],
+                    "created": at,
+                    "currency": charge["currency"],
+                    "metadata": {},
+                    "payment_intent": intent["id"],
+                    "reason": "expired_uncaptured_charge"
+                    if reason == "automatic"
+                    else None,
+                    "receipt_number": None,
+                    "source_transfer_reversal": None,
+                    "status": "succeeded",
+                    "transfer_reversal": None,
+                }
+            )
+            charge.update(refunded=True, amount_refunded=charge["amount"])
+            charge["refunds"]["data"].insert(0, refund)
+        self._authorized_at.pop(intent["id"], None)
+        intent.update(
+            status="canceled",
+            canceled_at=at,
+            cancellation_reason=reason,
+            amount_capturable=0,
+        )
+        self._emit(
+            "payment_intent.canceled",
+            self._render_payment_intent(intent),
+            request,
+            created=at,
+        )
+
+    def _expire_authorizations(self):
+        now = self.now()
+        for intent_id, authorized_at in sorted(
+            self._authorized_at.items(), key=lambda item: item[1]
+        ):
+            expiry = authorized_at + AUTHORIZATION_VALIDITY
+            if now >= expiry:
+                self._cancel(None, self.payment_intents[intent_id], "automatic", expiry)
+
+    def _get_payment_intent(self, intent_id):
+        intent = self.payment_intents.get(intent_id)
+        if intent is None:
+            raise StripeError(
+                404,
+                "invalid_request_error",
+                f"No such payment_intent: '{intent_id}'",
+                code="resource_missing",
+                param="intent",
+            )
+        return intent
+
+    # --- endpoints ------------------------------------------------------------
+
+    def _create_customer(self, request, params):
+        self._check_params(params, CUSTOMER_CREATE_PARAMS)
+        expand = self._expand(params, "customer")
+        customer = {
+            "id": new_id("cus", 14),
+            "object": "customer",
+            "address": self._address(params.get("address"), "address"),
+            "balance": self._integer(params, "balance") or 0,
+            "created": self.now(),
+            "currency": None,
+            "default_source": None,
+            "delinquent": False,
+            "description": self._string(params, "description"),
+            "discount": None,
+            "email": self._string(params, "email", max_length=512),
+            "invoice_prefix": self._string(params, "invoice_prefix")
+            or _random(8).upper(),
+            "invoice_settings": {
+                "custom_fields": None,
+                "default_payment_method": None,
+                "footer": None,
+                "rendering_options": None,
+            },
+            "livemode": False,
+            "metadata": self._metadata(params),
+            "name": self._string(params, "name", max_length=256),
+            "next_invoice_sequence": 1,
+            "phone": self._string(params, "phone", max_length=20),
+            "preferred_locales": self._string_list(params, "preferred_locales", [])
+            or [],
+            "shipping": self._shipping(params),
+            "tax_exempt": "none",
+            "test_clock": None,
+        }
+        customer = _ordered(customer)
+        self.customers[customer["id"]] = customer
+        self._emit("customer.created", copy.deepcopy(customer), request)
+        return self._expand_fields(copy.deepcopy(customer), expand)
+
+    def _create_payment_intent(self, request, params):
+        self._check_params(
+            params, PAYMENT_INTENT_CREATE_PARAMS, required=("amount", "currency")
+        )
+        amount = self._integer(params, "amount", minimum=1, maximum=99999999)
+        currency = self._string(params, "currency")
+        if not re.fullmatch(r"[A-Za-z]{3}", currency):
+            raise _invalid(f"Invalid currency: {currency.lower()}.", "currency")
+        capture_method = self._choice(
+            params, "capture_method", CAPTURE_METHODS, default="automatic"
+        )
+        confirm = self._boolean(params, "confirm")
+        off_session = self._string(params, "off_session")
+        if off_session is not None:
+            if off_session.lower() not in ("true", "false", "one_off", "recurring"):
+                raise _invalid(f"Invalid off_session: {off_session}", "off_session")
+            if not confirm:
+                raise _invalid(
+                    "You can only pass in `off_session` when `confirm` is true.",
+                    "off_session",
+                )
+        customer_id = self._string(params, "customer")
+        if customer_id is not None and customer_id not in self.customers:
+            raise _invalid(
+                f"No such customer: '{customer_id}'", "customer", "resource_missing"
+            )
+        payment_method_id = self._string(params, "payment_method")
+        payment_method_types = self._string_list(
+            params, "payment_method_types", ["card"]
+        )
+        setup_future_usage = self._choice(
+            params, "setup_future_usage", ("off_session", "on_session")
+        )
+        expand = self._expand(params, "payment_intent")
+        description = self._string(params, "description", max_length=1000)
+        shipping = self._shipping(params)
+        metadata = self._metadata(params)
+        receipt_email = self._string(params, "receipt_email")
+        statement_descriptor = self._string(params, "statement_descriptor", 22)
+        descriptor_suffix = self._string(params, "statement_descriptor_suffix", 22)
+        transfer_group = self._string(params, "transfer_group")
+        mandate_options = self._mandate_options(params)
+        payment_method = (
+            self._resolve_payment_method(payment_method_id)
+            if payment_method_id
+            else None
+        )
+        intent_id = new_id("pi")
+        intent = _ordered(
+            {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_capturable": 0,
+                "amount_details": {"tip": {}},
+                "amount_received": 0,
+                "application": None,
+                "application_fee_amount": None,
+                "automatic_payment_methods": None,
+                "canceled_at": None,
+                "cancellation_reason": None,
+                "capture_method": capture_method,
+                "client_secret": f"{intent_id}_secret_{_random(25)}",
+                "confirmation_method": "automatic",
+                "created": self.now(),
+                "currency": currency.lower(),
+                "customer": customer_id,
+                "description": description,
+                "invoice": None,
+                "last_payment_error": None,
+                "latest_charge": None,
+                "livemode": False,
+                "metadata": metadata,
+                "next_action": None,
+                "on_behalf_of": None,
+                "payment_method": payment_method and payment_method["id"],
+                "payment_method_options": {
+                    "card": {
+                        "installments": None,
+                        "mandate_options": mandate_options,
+                        "network": None,
+                        "request_three_d_secure": "automatic",
+                    }
+                }
+                if "card" in payment_method_types
+                else {},
+                "payment_method_types": payment_method_types,
+                "processing": None,
+                "receipt_email": receipt_email,
+                "review": None,
+                "setup_future_usage": setup_future_usage,
+                "shipping": shipping,
+                "statement_descriptor": statement_descriptor,
+                "statement_descriptor_suffix": descriptor_suffix,
+                "status": "requires_confirmation"
+                if payment_method
+                else "requires_payment_method",
+                "transfer_data": None,
+                "transfer_group": transfer_group,
+            }
+        )
+        self.payment_intents[intent_id] = intent
+        self._charge_ids[intent_id] = []
+        self._emit(
+            "payment_intent.created", self._render_payment_intent(intent), request
+        )
+        if confirm:
+            self._confirm(request, intent, payment_method)
+        return self._render_payment_intent(intent, expand)
+
+    def _retrieve_payment_intent(self, request, params, intent_id):
+        self._check_params(params, PAYMENT_INTENT_RETRIEVE_PARAMS)
+        expand = self._expand(params, "payment_intent")
+        intent = self._get_payment_intent(intent_id)
+        return self._render_payment_intent(intent, expand)
+
+    def _confirm_endpoint(self, request, params, intent_id):
+        self._check_params(params, PAYMENT_INTENT_CONFIRM_PARAMS)
+        expand = self._expand(params, "payment_intent")
+        payment_method_id = self._string(params, "payment_method")
+        capture_method = self._choice(params, "capture_method", CAPTURE_METHODS)
+        setup_future_usage = params.get("setup_future_usage")
+        if setup_future_usage not in (None, "", "off_session", "on_session"):
+            raise _invalid(
+                "Invalid setup_future_usage: must be one of off_session, on_session",
+                "setup_future_usage",
+            )
+        receipt_email = self._string(params, "receipt_email")
+        intent = self._get_payment_intent(intent_id)
+        payment_method = (
+            self._resolve_payment_method(payment_method_id)
+            if payment_method_id
+            else None
+        )
+        if intent["status"] in CONFIRMABLE:
+            if capture_method:
+                intent["capture_method"] = capture_method
+            if setup_future_usage is not None:
+                intent["setup_future_usage"] = setup_future_usage or None
+            if receipt_email:
+                intent["receipt_email"] = receipt_email
+        self._confirm(request, intent, payment_method)
+        return self._render_payment_intent(intent, expand)
+
+    def _capture_endpoint(self, request, params, intent_id):
+        self._check_params(params, PAYMENT_INTENT_CAPTURE_PARAMS)
+        expand = self._expand(params, "payment_intent")
+        amount = self._integer(params, "amount_to_capture", minimum=1)
+        metadata = self._metadata(params)
+        intent = self._get_payment_intent(intent_id)
+        if intent["status"] != "requires_capture":
+            raise self._unexpected_state(
+                intent,
+                "This PaymentIntent could not be captured because it has a status "
+                f"of {intent['status']}. Only a PaymentIntent with one of the "
+                "following statuses may be captured: requires_capture.",
+            )
+        capturable = intent["amount_capturable"]
+        amount = capturable if amount is None else amount
+        if amount > capturable:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"The amount_to_capture ({amount}) must be less than or equal to "
+                f"the PaymentIntent's amount_capturable ({capturable}).",
+                executed=True,
+                code="amount_too_large",
+                param="amount_to_capture",
+                payment_intent=self._render_payment_intent(intent),
+            )
+        charge = self.charges[intent["latest_charge"]]
+        charge.update(
+            captured=True, amount_captured=amount, balance_transaction=new_id("txn")
+        )
+        intent["metadata"].update(metadata)
+        intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+        self._authorized_at.pop(intent_id, None)
+        self._emit(
+            "payment_intent.succeeded", self._render_payment_intent(intent), request
+        )
+        return self._render_payment_intent(intent, expand)
+
+    def _cancel_endpoint(self, request, params, intent_id):
+        self._check_params(params, PAYMENT_INTENT_CANCEL_PARAMS)
+        expand = self._expand(params, "payment_intent")
+        reason = self._choice(params, "cancellation_reason", CANCELLATION_REASONS)
+        intent = self._get_payment_intent(intent_id)
+        if intent["status"] not in CANCELABLE:
+            raise self._unexpected_state(
+                intent,
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}. Only a PaymentIntent with one of the following "
+                f"statuses may be canceled: {', '.join(CANCELABLE)}.",
+            )
+        self._cancel(request, intent, reason)
+        return self._render_payment_intent(intent, expand)
+
+    def _retrieve_payment_method(self, request, params, payment_method_id):
+        self._check_params(params, PAYMENT_METHOD_RETRIEVE_PARAMS)
+        expand = self._expand(params, "payment_method")
+        if (
+            payment_method_id not in self.payment_methods
+            and payment_method_id not in TEST_CARDS
+        ):
+            raise StripeError(
+                404,
+                "invalid_request_error",
+                f"No such PaymentMethod: '{payment_method_id}'",
+                code="resource_missing",
+                param="payment_method",
+            )
+        payment_method = self._resolve_payment_method(payment_method_id)
+        return self._expand_fields(copy.deepcopy(payment_method), expand)
