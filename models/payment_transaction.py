@@ -127,6 +127,8 @@ class PaymentTransaction(models.Model):
             payment_intent, payment_data
         )
         self._process("stripe", payment_data)
+        if self.state == "done" and source.state == "authorized":
+            source._void()  # Stripe released the rest: record it locally
         return None
 
     def _extract_amount_data(self, payment_data):
