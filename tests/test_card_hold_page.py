@@ -163,3 +163,25 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(hold.partner_id.email, "tour.customer@example.com")
         self.assertEqual(hold.state, "authorized")
         self.assertEqual(hold.captured_amount, 0.0)
+
+    def test_portal_lists_own_holds_only(self):
+        hold = self._create_hold()
+        self._authorize(hold)
+        other = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.other_customer.id,
+                "duration_minutes": 60,
+                "hourly_rate": 90,
+                "company_id": self.company.id,
+            }
+        )
+        self._authorize(other)
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/card_holds")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(hold.name, response.text)
+        self.assertNotIn(other.name, response.text)
+        response = self.url_open(f"/my/card_holds/{hold.id}")
+        self.assertIn("Captured", response.text)
+        response = self.url_open(f"/my/card_holds/{other.id}")
+        self.assertNotIn(other.name, response.text)
