@@ -75,7 +75,6 @@ class CardHoldController(PaymentPortal):
 
     def _support_validate(self, post):
         """Return (cleaned values, errors): nothing is written here."""
-        _ = request.env._
         errors, clean = {}, {}
         duration = post.get("duration") or ""
         if duration == "other":
@@ -87,7 +86,7 @@ class CardHoldController(PaymentPortal):
         if minutes is None or not (
             rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
         ):
-            errors["duration"] = _(
+            errors["duration"] = request.env._(
                 "Choose a duration between %(min)s and %(max)s minutes.",
                 min=rules.MINIMUM_HOLD_MINUTES,
                 max=rules.MAXIMUM_HOLD_MINUTES,
@@ -95,13 +94,13 @@ class CardHoldController(PaymentPortal):
         clean["duration_minutes"] = minutes
         name = (post.get("name") or "").strip()
         if not name or len(name) > MAX_NAME:
-            errors["name"] = _(
+            errors["name"] = request.env._(
                 "Enter your name (at most %(max)s characters).", max=MAX_NAME
             )
         clean["name"] = name
         email = email_normalize(post.get("email") or "", strict=True)
         if not email:
-            errors["email"] = _(
+            errors["email"] = request.env._(
                 "Enter a valid e-mail address: the technician finds your account "
                 "and your payment with it."
             )
@@ -111,7 +110,7 @@ class CardHoldController(PaymentPortal):
         if ref:
             ticket = ticket.sudo().search([("number", "=ilike", ref)], limit=1)
             if not ticket:
-                errors["ticket_ref"] = _(
+                errors["ticket_ref"] = request.env._(
                     "Unknown ticket reference: check it, or leave it empty."
                 )
         clean["ticket"] = ticket

@@ -11,8 +11,9 @@ class PaymentProvider(models.Model):
 
     def _compute_feature_support_fields(self):
         """Stripe captures part of an authorisation (``amount_to_capture``)."""
-        super()._compute_feature_support_fields()
+        res = super()._compute_feature_support_fields()
         self.filtered(lambda p: p.code == "stripe").support_manual_capture = "partial"
+        return res
 
     def _stripe_get_inline_form_values(self, *args, **kwargs):
         """Card holds are authorised only: tell Stripe Elements so."""

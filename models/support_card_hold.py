@@ -201,9 +201,10 @@ class SupportCardHold(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for hold in self:
             hold.access_url = f"/my/card_holds/{hold.id}"
+        return res
 
     # -------------------------------------------------------- constraints
     @api.constrains("duration_minutes")

@@ -152,7 +152,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(action["res_model"], "payment.capture.wizard")
         wizard = (
             self.env["payment.capture.wizard"]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"amount_to_capture": 25.0})
         )
         wizard.action_capture()
