@@ -108,6 +108,20 @@ def find_odoo():
         die("Odoo 19 is not importable: cannot run anything.", code=3)
     if major != "19":
         die(f"{python} imports Odoo {major}, this addon needs Odoo 19.", code=3)
+    runnable = subprocess.run(
+        [python, "-c", "import odoo.http"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    if runnable.returncode:
+        print(runnable.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        die(
+            f"Odoo 19 is found by {python} but its Python requirements are "
+            "missing: pip install -r <odoo source>/requirements.txt",
+            code=3,
+        )
     return python, env
 
 
@@ -445,6 +459,7 @@ def run_logged(cmd, logfile, env):
             env=env,
             errors="replace",
         )
+        echoing = False  # continuation lines follow their log line
         for line in proc.stdout:
             log.write(line)
             match = LOG_LINE.match(line)
@@ -457,11 +472,10 @@ def run_logged(cmd, logfile, env):
                     reports.append(report)
                 if msg.startswith("skipped "):
                     skipped += 1
-                if level != "INFO" or "odoo.tests" in match["logger"] or report:
+                echoing = level != "INFO" or "odoo.tests" in match["logger"] or report
+                if echoing:
                     sys.stdout.write(line)
-            elif line.startswith(
-                ("Traceback", "  ", "AssertionError", "FAIL", "ERROR")
-            ):
+            elif echoing:
                 sys.stdout.write(line)
         proc.wait()
     return proc.returncode, bad, reports, skipped
@@ -533,7 +547,7 @@ def cmd_test(args):
     if not reports:
         say("Odoo printed no test report: the run did not complete")
     say(f"wall time {elapsed:.0f} s, Odoo exit code {rc2}")
-    summary = f"{run - failed} passed, {failed} failed"
+    summary = f"{run - failed - skipped} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"
     print(summary, flush=True)
