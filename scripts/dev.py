@@ -95,26 +95,24 @@ def find_odoo():
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (src, os.environ.get("PYTHONPATH")) if p
         )
-    probe = subprocess.run(
-        [python, "-c", "import odoo.release as r; print(r.version_info[0])"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        check=False,
-    )
+
+    def run_python(code):
+        return subprocess.run(
+            [python, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=False,
+        )
+
+    probe = run_python("import odoo.release as r; print(r.version_info[0])")
     major = probe.stdout.strip()
     if probe.returncode != 0 or not major:
         print(HOW_TO_INSTALL_ODOO.format(python=python), file=sys.stderr)
         die("Odoo 19 is not importable: cannot run anything.", code=3)
     if major != "19":
         die(f"{python} imports Odoo {major}, this addon needs Odoo 19.", code=3)
-    runnable = subprocess.run(
-        [python, "-c", "import odoo.http"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        check=False,
-    )
+    runnable = run_python("import odoo.http")
     if runnable.returncode:
         print(runnable.stderr.strip().splitlines()[-1:], file=sys.stderr)
         die(

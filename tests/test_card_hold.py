@@ -44,11 +44,12 @@ class CardHoldCommon(SupportBillingCommon):
         )
 
     @classmethod
-    def _authorize(cls, hold, simulated_state="done"):
+    def _create_hold_transaction(cls, hold, provider, payment_method):
+        """The hold's source transaction, as the public page creates it."""
         tx = cls.env["payment.transaction"].create(
             {
-                "provider_id": cls.provider.id,
-                "payment_method_id": cls.payment_method.id,
+                "provider_id": provider.id,
+                "payment_method_id": payment_method.id,
                 "reference": hold.name,
                 "amount": hold.amount,
                 "currency_id": hold.currency_id.id,
@@ -58,6 +59,11 @@ class CardHoldCommon(SupportBillingCommon):
             }
         )
         hold.transaction_id = tx
+        return tx
+
+    @classmethod
+    def _authorize(cls, hold, simulated_state="done"):
+        tx = cls._create_hold_transaction(hold, cls.provider, cls.payment_method)
         tx._process(
             "demo", {"reference": tx.reference, "simulated_state": simulated_state}
         )

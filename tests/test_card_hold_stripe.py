@@ -63,19 +63,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         )
 
     def _stripe_authorize(self, hold, card="pm_card_visa"):
-        tx = self.env["payment.transaction"].create(
-            {
-                "provider_id": self.stripe.id,
-                "payment_method_id": self.card.id,
-                "reference": hold.name,
-                "amount": hold.amount,
-                "currency_id": hold.currency_id.id,
-                "partner_id": hold.partner_id.id,
-                "operation": "online_direct",
-                "support_card_hold_id": hold.id,
-            }
-        )
-        hold.transaction_id = tx
+        tx = self._create_hold_transaction(hold, self.stripe, self.card)
         processing_values = tx._get_processing_values()
         intent_id = processing_values["client_secret"].split("_secret")[0]
         response = self._stripe_call(
