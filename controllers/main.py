@@ -109,6 +109,17 @@ class CardHoldController(PaymentPortal):
         ticket = request.env["helpdesk.ticket"]
         if ref:
             ticket = ticket.sudo().search([("number", "=ilike", ref)], limit=1)
+            # only the customer's own tickets: a reference says nothing else
+            payer = (
+                request.env["res.partner"]
+                .sudo()
+                .search([("email_normalized", "=", email)])
+            )
+            if ticket and not (
+                ticket.partner_id.email_normalized == email
+                or ticket.commercial_partner_id in payer.commercial_partner_id
+            ):
+                ticket = ticket.browse()
             if not ticket:
                 errors["ticket_ref"] = request.env._(
                     "Unknown ticket reference: check it, or leave it empty."

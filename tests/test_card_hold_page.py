@@ -65,6 +65,8 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
             ({"email": "not-an-email"}, "valid e-mail address"),
             ({"name": ""}, "Enter your name"),
             ({"ticket_ref": "HT99999"}, "Unknown ticket reference"),
+            # another customer's ticket is unknown to this payer
+            ({"ticket_ref": self.ticket.number}, "Unknown ticket reference"),
         ]
         for bad, message in cases:
             data = {"duration": "60", "name": "Ann", "email": "ann@example.test", **bad}
