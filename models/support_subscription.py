@@ -147,6 +147,7 @@ class SupportSubscription(models.Model):
                 sub.cancellation_date
             )
 
+    @api.depends("invoice_ids")
     def _compute_invoice_count(self):
         for sub in self:
             sub.invoice_count = len(sub.invoice_ids)
