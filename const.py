@@ -6,9 +6,11 @@
 BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
 BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
 BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
+BILLING_MODE_SUBSCRIPTION = "subscription"  # covered by a support subscription
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
     (BILLING_MODE_HOLD, "Card hold"),
+    (BILLING_MODE_SUBSCRIPTION, "Subscription"),
     (BILLING_MODE_NONE, "Not billed"),
 ]
 
@@ -37,3 +39,20 @@ HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
 # Stripe
 STRIPE_CANCEL_AUTOMATIC = "automatic"
 HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page
+
+# support.subscription states.
+SUBSCRIPTION_STATES = [
+    ("draft", "Draft"),
+    ("waiting", "Waiting for payment"),
+    ("active", "Active"),
+    ("cancelled", "Cancelled at period end"),
+    ("closed", "Closed"),
+]
+#: States in which a subscription is open (a customer has at most one).
+SUBSCRIPTION_OPEN_STATES = ("draft", "waiting", "active", "cancelled")
+#: States in which an activated subscription may cover tickets.
+SUBSCRIPTION_COVERING_STATES = ("active", "cancelled", "closed")
+SUBSCRIPTION_STARTUP_CONTACTS = [
+    ("phone", "Phone call"),
+    ("email", "E-mail"),
+]

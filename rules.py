@@ -8,8 +8,12 @@ Minutes are integers; money is ``decimal.Decimal`` rounded half-up to the
 currency's smallest unit.
 """
 
+import calendar
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
 
 #: The first minutes of a ticket are indivisible (seed 001/002: "only the
 #: first 30 minutes are indivisible").
@@ -152,3 +156,102 @@ def capture_split(hold, already_captured, to_charge):
     capturable = max(hold - captured, Decimal(0))
     capture = min(charge, capturable)
     return capture, capturable - capture, charge - capture
+
+
+# --------------------------------------------------------------- subscriptions
+#: A customer who cancelled may subscribe again this many months after the
+#: cancellation date (seed 001/002).
+RESUBSCRIBE_DELAY_MONTHS = 3
+
+
+def month_end(day):
+    """Last day of the month of ``day`` (a ``datetime.date``)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def next_month_start(day):
+    """First day of the month after the month of ``day``."""
+    return month_end(day) + timedelta(days=1)
+
+
+def prorata(day):
+    """Share of its month covered from ``day`` to the month's end, included.
+
+    Returns ``(days covered, days in the month)``: the 1st covers the whole
+    month, the 16th of a 31-day month covers 16/31, the last day 1/N.
+    """
+    days_in_month = calendar.monthrange(day.year, day.month)[1]
+    return days_in_month - day.day + 1, days_in_month
+
+
+def extra_users(users, users_included):
+    """Authorised users beyond those the plan includes (never negative)."""
+    if users < 0 or users_included < 0:
+        raise ValueError("user counts cannot be negative")
+    return max(0, users - users_included)
+
+
+@dataclass(frozen=True)
+class SubscriptionCharge:
+    """What one month (or the prorated first month) of a subscription costs."""
+
+    base: Decimal  # the plan's price, prorated
+    extra_users: int  # users beyond the included ones
+    extra_unit: Decimal  # price of one extra user, prorated
+    days: int  # days covered
+    days_in_month: int
+
+    @property
+    def total(self):
+        return self.base + self.extra_users * self.extra_unit
+
+
+def subscription_charge(
+    monthly_price,
+    users_included,
+    extra_user_price,
+    users,
+    start=None,
+    rounding="0.01",
+):
+    """Invoice amounts of a month of subscription.
+
+    The plan's monthly price includes ``users_included`` authorised users; each
+    user beyond costs ``extra_user_price`` a month.  With ``start`` (the first
+    month), every price is prorated by days, from ``start`` to the end of its
+    month included, and rounded half-up to ``rounding`` on its own: 100.00 a
+    month from the 16th of a 30-day month bills 15/30 = 50.00.  Without
+    ``start`` the month is whole.
+    """
+    price, extra = to_decimal(monthly_price), to_decimal(extra_user_price)
+    if min(price, extra) < 0:
+        raise ValueError("prices cannot be negative")
+    days, days_in_month = prorata(start) if start else (1, 1)
+    quantum = to_decimal(rounding)
+
+    def _prorate(amount):
+        return (amount * days / days_in_month).quantize(quantum, ROUND_HALF_UP)
+
+    return SubscriptionCharge(
+        base=_prorate(price),
+        extra_users=extra_users(users, users_included),
+        extra_unit=_prorate(extra),
+        days=days,
+        days_in_month=days_in_month,
+    )
+
+
+def cancellation_end_date(cancellation_date):
+    """A cancellation is effective at the end of the current month."""
+    return month_end(cancellation_date)
+
+
+def resubscribe_date(cancellation_date):
+    """First day a customer who cancelled on ``cancellation_date`` may
+    subscribe again: 3 months later (31 January -> 30 April)."""
+    return cancellation_date + relativedelta(months=RESUBSCRIBE_DELAY_MONTHS)
+
+
+def can_resubscribe(cancellation_date, today):
+    """True when a customer who cancelled on that date may subscribe today."""
+    return not cancellation_date or today >= resubscribe_date(cancellation_date)

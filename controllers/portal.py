@@ -1,11 +1,13 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from .. import rules
 
 
 class SupportPortal(CustomerPortal):
@@ -19,6 +21,11 @@ class SupportPortal(CustomerPortal):
                 holds.search_count([("state", "!=", "draft")])
                 if holds.has_access("read")
                 else 0
+            )
+        if "subscription_count" in counters:
+            subs = request.env["support.subscription"]
+            values["subscription_count"] = (
+                subs.search_count([]) if subs.has_access("read") else 0
             )
         return values
 
@@ -66,3 +73,180 @@ class SupportPortal(CustomerPortal):
             False,
         )
         return request.render("support_billing.portal_my_card_hold", values)
+
+    # ------------------------------------------------------- subscription
+    def _support_subscription_values(self, **extra):
+        """Values of "My subscription": the customer's current subscription
+        (the open one, else the last), its invoices and the plans offered."""
+        subs = request.env["support.subscription"]
+        subscription = subs.search(
+            [("state", "in", ("draft", "waiting", "active", "cancelled"))], limit=1
+        ) or subs.search([], limit=1)
+        partner = request.env.user.partner_id.commercial_partner_id
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "subscription": subscription,
+                "invoices": subscription.sudo().invoice_ids.filtered(
+                    lambda i: i.state == "posted"
+                ),
+                "plans": request.env["support.plan"].search([]),
+                "resubscribe_date": partner.sudo()._get_support_resubscribe_date(),
+                "page_name": "support_subscription",
+                "error": False,
+                "message": False,
+            }
+        )
+        values.update(extra)
+        return values
+
+    def _support_subscription_render(self, **extra):
+        return request.render(
+            "support_billing.portal_my_subscription",
+            self._support_subscription_values(**extra),
+        )
+
+    def _support_subscription_check(self, subscription_id):
+        """The subscription, if the portal user may see it (else AccessError)."""
+        subscription = self._document_check_access(
+            "support.subscription", subscription_id
+        )
+        # act as the portal user (chatter author), past the read-only ACL
+        return subscription.with_user(request.env.user).sudo()
+
+    @http.route("/my/subscription", type="http", auth="user", website=True)
+    def portal_my_subscription(self, message=None, **kw):
+        messages = {
+            "added": request.env._("The user was added: the next invoice counts them."),
+            "removed": request.env._(
+                "The user was removed: the next invoice no longer counts them."
+            ),
+            "cancelled": request.env._("Your subscription is cancelled."),
+        }
+        return self._support_subscription_render(message=messages.get(message))
+
+    @http.route(
+        "/my/subscription/subscribe",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_subscribe(self, plan_id=None, startup_contact=None, **kw):
+        plan = request.env["support.plan"].browse(int(plan_id or 0)).exists()
+        if not plan or not plan.has_access("read"):
+            return self._support_subscription_render(
+                error=request.env._("Choose a subscription plan.")
+            )
+        if startup_contact not in ("phone", "email"):
+            startup_contact = "phone"
+        user_partner = request.env.user.partner_id
+        try:
+            with request.env.cr.savepoint():
+                subscription = (
+                    request.env["support.subscription"]
+                    .sudo()
+                    .create(
+                        {
+                            "partner_id": user_partner.commercial_partner_id.id,
+                            "plan_id": plan.id,
+                            "company_id": request.env.company.id,
+                            "startup_contact": startup_contact,
+                            "authorized_user_ids": [(6, 0, user_partner.ids)],
+                        }
+                    )
+                )
+                subscription.action_confirm()
+                subscription.message_post(
+                    body=request.env._(
+                        "Subscribed in the portal by %(person)s.",
+                        person=user_partner.name,
+                    )
+                )
+        except (UserError, ValidationError) as error:
+            return self._support_subscription_render(error=error.args[0])
+        return request.redirect(subscription.first_invoice_id.get_portal_url())
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/users/add",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_add_user(
+        self, subscription_id, name=None, email=None, **kw
+    ):
+        try:
+            subscription = self._support_subscription_check(subscription_id)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if subscription.state not in ("draft", "waiting", "active"):
+            return self._support_subscription_render(
+                error=request.env._(
+                    "Users can only be changed on an open subscription."
+                )
+            )
+        try:
+            with request.env.cr.savepoint():
+                subscription._add_authorized_user(name, email)
+        except (UserError, ValidationError) as error:
+            return self._support_subscription_render(error=error.args[0])
+        return request.redirect("/my/subscription?message=added")
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/users/<int:partner_id>/remove",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_remove_user(self, subscription_id, partner_id, **kw):
+        try:
+            subscription = self._support_subscription_check(subscription_id)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if subscription.state not in ("draft", "waiting", "active"):
+            return self._support_subscription_render(
+                error=request.env._(
+                    "Users can only be changed on an open subscription."
+                )
+            )
+        partner = request.env["res.partner"].sudo().browse(partner_id)
+        try:
+            with request.env.cr.savepoint():
+                subscription._remove_authorized_user(partner)
+        except (UserError, ValidationError) as error:
+            return self._support_subscription_render(error=error.args[0])
+        return request.redirect("/my/subscription?message=removed")
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/cancel",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_subscription_cancel(self, subscription_id, confirm=None, **kw):
+        """GET asks for confirmation; POST with ``confirm`` cancels."""
+        try:
+            subscription = self._support_subscription_check(subscription_id)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if subscription.state not in ("draft", "waiting", "active"):
+            return request.redirect("/my/subscription")
+        if request.httprequest.method != "POST" or not confirm:
+            values = self._support_subscription_values(
+                subscription=subscription.sudo(False),
+                cancel_end=rules.cancellation_end_date(
+                    fields.Date.context_today(subscription)
+                ),
+                cancel_resubscribe=rules.resubscribe_date(
+                    fields.Date.context_today(subscription)
+                ),
+            )
+            return request.render(
+                "support_billing.portal_my_subscription_cancel", values
+            )
+        subscription.action_cancel()
+        return request.redirect("/my/subscription?message=cancelled")

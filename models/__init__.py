@@ -8,3 +8,7 @@ from . import account_move_line
 from . import payment_provider
 from . import payment_transaction
 from . import support_card_hold
+from . import account_payment
+from . import support_plan
+from . import support_subscription
+from . import helpdesk_ticket_subscription

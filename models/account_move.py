@@ -12,6 +12,13 @@ class AccountMove(models.Model):
         inverse_name="invoice_id",
         string="Support Time Entries",
     )
+    support_subscription_id = fields.Many2one(
+        comodel_name="support.subscription",
+        string="Support Subscription",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -37,3 +44,15 @@ class AccountMove(models.Model):
             if entries:
                 entries.sudo().write({"invoice_line_id": False})
                 move.message_post(body=message)
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        self._support_activate_subscriptions()
+        return res
+
+    def _support_activate_subscriptions(self):
+        """Activate the subscriptions whose first invoice these moves are."""
+        subs = self.sudo().support_subscription_id.filtered(
+            lambda s: s.state == "waiting" and s.first_invoice_id in self
+        )
+        subs._activate_if_paid()

@@ -30,7 +30,25 @@ class PaymentTransaction(models.Model):
         processed = super()._update_state(allowed_states, target_state, state_message)
         if holds:
             holds._on_transaction_update(before)
+        if target_state == "done":
+            processed._support_activate_subscriptions()
         return processed
+
+    def _support_activate_subscriptions(self):
+        """An online payment (card, PayPal) of a subscription's first invoice
+        activates it at once, without waiting for the payment's post-processing
+        (bank transfers stay pending until the payment is registered)."""
+        subs = (
+            self.filtered(lambda t: t.state == "done" and t.operation != "refund")
+            .sudo()
+            .invoice_ids.support_subscription_id
+        )
+        waiting = subs.filtered(
+            lambda s: (
+                s.state == "waiting" and s.first_invoice_id in self.sudo().invoice_ids
+            )
+        )
+        waiting._activate()
 
     def _create_child_transaction(
         self, amount, is_refund=False, **custom_create_values

@@ -1,7 +1,9 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from .. import rules
 
@@ -36,6 +38,17 @@ class ResPartner(models.Model):
         string="Support Time",
         compute="_compute_support_time_entry_count",
     )
+    support_subscription_ids = fields.One2many(
+        comodel_name="support.subscription",
+        inverse_name="partner_id",
+        string="Support Subscriptions",
+    )
+    support_resubscribe_date = fields.Date(
+        string="Re-subscription Possible From",
+        compute="_compute_support_resubscribe_date",
+        help="A customer who cancelled its support subscription may subscribe "
+        "again 3 months after the cancellation date.",
+    )
     support_invoice_error = fields.Text(
         string="Support Invoicing Error",
         copy=False,
@@ -63,6 +76,12 @@ class ResPartner(models.Model):
         for partner in self:
             partner.support_time_entry_count = counts.get(
                 partner.commercial_partner_id, 0
+            )
+
+    def _compute_support_resubscribe_date(self):
+        for partner in self:
+            partner.support_resubscribe_date = (
+                partner.commercial_partner_id._get_support_resubscribe_date()
             )
 
     # ------------------------------------------------------------ actions
@@ -122,3 +141,39 @@ class ResPartner(models.Model):
                 )
             if error != (partner.support_invoice_error or False):
                 partner.support_invoice_error = error
+
+    def _get_support_resubscribe_date(self):
+        """First day this customer may subscribe again, or False when it may
+        now (3 months after its last cancellation)."""
+        self.ensure_one()
+        last = (
+            self.env["support.subscription"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("cancellation_date", "!=", False),
+                ],
+                order="cancellation_date desc",
+                limit=1,
+            )
+        )
+        today = fields.Date.context_today(self)
+        if not last or rules.can_resubscribe(last.cancellation_date, today):
+            return False
+        return rules.resubscribe_date(last.cancellation_date)
+
+    def _check_support_can_subscribe(self):
+        """Refuse a new subscription within 3 months of a cancellation."""
+        for partner in self:
+            date = partner._get_support_resubscribe_date()
+            if date:
+                raise UserError(
+                    self.env._(
+                        "%(customer)s cancelled its support subscription less "
+                        "than 3 months ago: a new subscription is possible from "
+                        "%(date)s.",
+                        customer=partner.commercial_partner_id.display_name,
+                        date=format_date(self.env, date),
+                    )
+                )

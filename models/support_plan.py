@@ -1,0 +1,74 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class SupportPlan(models.Model):
+    _name = "support.plan"
+    _description = "Support Subscription Plan"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    _monthly_price_positive = models.Constraint(
+        "CHECK(monthly_price >= 0 AND extra_user_price >= 0)",
+        "The prices of a support plan cannot be negative.",
+    )
+    _users_included_positive = models.Constraint(
+        "CHECK(users_included >= 0)",
+        "The number of users included cannot be negative.",
+    )
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Text(translate=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        string="Company",
+        index=True,
+        help="Leave empty to offer the plan in every company.",
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_currency_id",
+    )
+    monthly_price = fields.Monetary(
+        currency_field="currency_id",
+        required=True,
+        tracking=True,
+        help="Price of a month, the included users and unlimited tickets.",
+    )
+    users_included = fields.Integer(string="Users Included", required=True, default=1)
+    extra_user_price = fields.Monetary(
+        string="Price per Extra User",
+        currency_field="currency_id",
+        required=True,
+        tracking=True,
+        help="Monthly price of each authorised user beyond the included ones.",
+    )
+    product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Subscription Product",
+        required=True,
+        domain="[('type', '=', 'service')]",
+        check_company=True,
+        help="Product of the invoice line of the plan's monthly price.",
+    )
+    extra_user_product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Extra User Product",
+        required=True,
+        domain="[('type', '=', 'service')]",
+        check_company=True,
+        help="Product of the invoice line of the extra users.",
+    )
+    subscription_ids = fields.One2many(
+        comodel_name="support.subscription",
+        inverse_name="plan_id",
+        string="Subscriptions",
+    )
+
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = (plan.company_id or self.env.company).currency_id

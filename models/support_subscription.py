@@ -1,0 +1,575 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import format_date
+from odoo.tools.mail import email_normalize
+
+from .. import const, rules
+
+_logger = logging.getLogger(__name__)
+
+
+class SupportSubscription(models.Model):
+    _name = "support.subscription"
+    _description = "Support Subscription"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The customer (its commercial partner) who pays the subscription.",
+    )
+    plan_id = fields.Many2one(
+        comodel_name="support.plan",
+        string="Plan",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        default=lambda self: self.env["support.plan"].search([], limit=1),
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency", related="company_id.currency_id"
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="Support manager who makes the start-up call; the first support "
+        "manager when empty.",
+    )
+    authorized_user_ids = fields.Many2many(
+        comodel_name="res.partner",
+        relation="support_subscription_authorized_partner_rel",
+        column1="subscription_id",
+        column2="partner_id",
+        string="Authorised Users",
+        help="Persons who may open tickets under this subscription, inside the "
+        "customer's company or not. The next invoice counts them.",
+    )
+    user_count = fields.Integer(string="Users", compute="_compute_amounts")
+    extra_user_count = fields.Integer(string="Extra Users", compute="_compute_amounts")
+    monthly_amount = fields.Monetary(
+        string="Monthly Amount",
+        currency_field="currency_id",
+        compute="_compute_amounts",
+        help="What a whole month costs with the current authorised users.",
+    )
+    startup_contact = fields.Selection(
+        selection=const.SUBSCRIPTION_STARTUP_CONTACTS,
+        string="Start-up Contact",
+        required=True,
+        default="phone",
+        help="How the team contacts the customer once the subscription is active.",
+    )
+    state = fields.Selection(
+        selection=const.SUBSCRIPTION_STATES,
+        required=True,
+        default="draft",
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    date_start = fields.Date(
+        string="Start Date",
+        copy=False,
+        tracking=True,
+        help="First day of the first (prorated) month.",
+    )
+    activation_date = fields.Date(copy=False, readonly=True, tracking=True)
+    next_invoice_date = fields.Date(copy=False, tracking=True, index=True)
+    cancellation_date = fields.Date(copy=False, readonly=True, tracking=True)
+    date_end = fields.Date(
+        string="End Date",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Last day covered: the end of the month of the cancellation.",
+    )
+    resubscribe_date = fields.Date(
+        string="Re-subscription Possible From",
+        compute="_compute_resubscribe_date",
+        help="A customer who cancelled may subscribe again 3 months after the "
+        "cancellation date.",
+    )
+    first_invoice_id = fields.Many2one(
+        comodel_name="account.move", copy=False, readonly=True
+    )
+    invoice_ids = fields.One2many(
+        comodel_name="account.move",
+        inverse_name="support_subscription_id",
+        string="Invoices",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    invoice_error = fields.Text(string="Invoicing Error", copy=False, readonly=True)
+
+    # ------------------------------------------------------------ compute
+    @api.depends(
+        "authorized_user_ids",
+        "plan_id.users_included",
+        "plan_id.monthly_price",
+        "plan_id.extra_user_price",
+    )
+    def _compute_amounts(self):
+        for sub in self:
+            charge = sub._get_charge()
+            sub.user_count = len(sub.authorized_user_ids)
+            sub.extra_user_count = charge.extra_users
+            sub.monthly_amount = float(charge.total)
+
+    @api.depends("cancellation_date")
+    def _compute_resubscribe_date(self):
+        for sub in self:
+            sub.resubscribe_date = sub.cancellation_date and rules.resubscribe_date(
+                sub.cancellation_date
+            )
+
+    @api.depends("invoice_ids")
+    def _compute_invoice_count(self):
+        for sub in self:
+            sub.invoice_count = len(sub.invoice_ids)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for sub in self:
+            sub.access_url = "/my/subscription"
+
+    # -------------------------------------------------------- constraints
+    @api.constrains("partner_id", "state")
+    def _check_one_open_subscription(self):
+        for sub in self.filtered(lambda s: s.state in const.SUBSCRIPTION_OPEN_STATES):
+            others = self.search_count(
+                [
+                    ("id", "!=", sub.id),
+                    ("partner_id", "=", sub.partner_id.id),
+                    ("state", "in", const.SUBSCRIPTION_OPEN_STATES),
+                ]
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s already has a support subscription.",
+                        customer=sub.partner_id.display_name,
+                    )
+                )
+
+    # --------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = self.env["res.partner"]
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                partner = partners.browse(vals["partner_id"]).commercial_partner_id
+                vals["partner_id"] = partner.id
+                partner._check_support_can_subscribe()
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "support.subscription"
+                ) or self.env._("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("partner_id"):
+            vals["partner_id"] = (
+                self.env["res.partner"]
+                .browse(vals["partner_id"])
+                .commercial_partner_id.id
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        if self.invoice_ids:
+            raise UserError(
+                self.env._(
+                    "A subscription that has invoices cannot be deleted: cancel it."
+                )
+            )
+
+    # ------------------------------------------------------------ actions
+    def action_confirm(self):
+        """Draft -> waiting for payment: issue and post the prorated first invoice."""
+        for sub in self:
+            if sub.state != "draft":
+                raise UserError(
+                    self.env._("Only a draft subscription can be confirmed.")
+                )
+            if not sub.authorized_user_ids:
+                raise UserError(
+                    self.env._(
+                        "Name at least one authorised user before confirming "
+                        "subscription %(name)s.",
+                        name=sub.name,
+                    )
+                )
+        today = fields.Date.context_today(self)
+        for sub in self:
+            sub.write(
+                {
+                    "date_start": sub.date_start or today,
+                    "next_invoice_date": rules.next_month_start(
+                        sub.date_start or today
+                    ),
+                }
+            )
+        invoices = self._create_invoices(first=True)
+        for sub, invoice in zip(self, invoices, strict=True):
+            sub.write({"state": "waiting", "first_invoice_id": invoice.id})
+        invoices.sudo().action_post()
+        self._activate_if_paid()  # a zero invoice is paid at once
+        return True
+
+    def action_cancel(self):
+        """Cancel: free, effective at the end of the current month.
+
+        An active subscription covers tickets until the end of the month and
+        is not invoiced any more; one never paid is closed at once.
+        """
+        today = fields.Date.context_today(self)
+        for sub in self:
+            if sub.state == "active":
+                sub.write(
+                    {
+                        "state": "cancelled",
+                        "cancellation_date": today,
+                        "date_end": rules.cancellation_end_date(today),
+                        "next_invoice_date": False,
+                    }
+                )
+                sub.message_post(
+                    body=self.env._(
+                        "Subscription cancelled by %(user)s: tickets are covered "
+                        "until %(end)s, no further invoice. A new subscription is "
+                        "possible from %(date)s.",
+                        user=self.env.user.name,
+                        end=format_date(self.env, sub.date_end),
+                        date=format_date(self.env, sub.resubscribe_date),
+                    )
+                )
+            elif sub.state in ("draft", "waiting"):
+                unpaid = sub.first_invoice_id.filtered(
+                    lambda i: i.payment_state == "not_paid"
+                )
+                unpaid.filtered(lambda i: i.state == "posted").sudo().button_draft()
+                unpaid.sudo().button_cancel()
+                sub.write({"state": "closed", "next_invoice_date": False})
+                sub.message_post(
+                    body=self.env._(
+                        "Subscription withdrawn by %(user)s before activation.",
+                        user=self.env.user.name,
+                    )
+                )
+            else:
+                raise UserError(
+                    self.env._(
+                        "Subscription %(name)s is already cancelled.", name=sub.name
+                    )
+                )
+        return True
+
+    def action_activate(self):
+        """Staff: activate by hand (e.g. a payment agreed outside Odoo)."""
+        self.filtered(lambda s: s.state == "waiting")._activate()
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("support_subscription_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    # ----------------------------------------------------------- business
+    def _get_charge(self, start=None):
+        self.ensure_one()
+        plan = self.plan_id
+        return rules.subscription_charge(
+            plan.monthly_price,
+            plan.users_included,
+            plan.extra_user_price,
+            len(self.authorized_user_ids),
+            start=start,
+            rounding=str(self.currency_id.rounding or 0.01),
+        )
+
+    def _get_period(self, first=False):
+        """First and last day of the period the next invoice covers."""
+        self.ensure_one()
+        start = self.date_start if first else self.next_invoice_date
+        return start, rules.month_end(start)
+
+    def _create_invoices(self, first=False):
+        """One invoice per subscription for its next period, in one batch."""
+        if not self:
+            return self.env["account.move"]
+        vals_list = [sub._prepare_invoice_vals(first=first) for sub in self]
+        return (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create(vals_list)
+            .sudo(False)
+        )
+
+    def _prepare_invoice_vals(self, first=False):
+        self.ensure_one()
+        start, end = self._get_period(first=first)
+        charge = self._get_charge(start=start if first else None)
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "invoice_date": start if not first else None,
+            "invoice_origin": self.name,
+            "support_subscription_id": self.id,
+            "invoice_line_ids": [
+                fields.Command.create(vals)
+                for vals in self._prepare_invoice_line_vals(charge, start, end)
+            ],
+        }
+
+    def _prepare_invoice_line_vals(self, charge, start, end):
+        """Vals of the lines: the plan (listing the users), then extra users."""
+        self.ensure_one()
+        plan = self.plan_id
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        users = self.authorized_user_ids.sorted("name")
+        description = env._(
+            "%(plan)s, %(start)s to %(end)s",
+            plan=plan.with_env(env).name,
+            start=format_date(env, start),
+            end=format_date(env, end),
+        )
+        if charge.days != charge.days_in_month:
+            description += "\n" + env._(
+                "First month prorated: %(days)s of %(month_days)s days",
+                days=charge.days,
+                month_days=charge.days_in_month,
+            )
+        description += "\n" + env._(
+            "Authorised users (%(count)s, %(included)s included): %(users)s",
+            count=len(users),
+            included=plan.users_included,
+            users=", ".join(users.mapped("name")),
+        )
+        lines = [
+            {
+                "product_id": plan.product_id.id,
+                "name": description,
+                "quantity": 1.0,
+                "price_unit": float(charge.base),
+            }
+        ]
+        if charge.extra_users:
+            lines.append(
+                {
+                    "product_id": plan.extra_user_product_id.id,
+                    "name": env._(
+                        "Extra users beyond the %(included)s included, "
+                        "%(start)s to %(end)s",
+                        included=plan.users_included,
+                        start=format_date(env, start),
+                        end=format_date(env, end),
+                    ),
+                    "quantity": float(charge.extra_users),
+                    "price_unit": float(charge.extra_unit),
+                }
+            )
+        return lines
+
+    def _activate_if_paid(self):
+        """Activate the waiting subscriptions whose first invoice is paid."""
+        self.filtered(
+            lambda s: (
+                s.state == "waiting"
+                and s.first_invoice_id.payment_state in ("paid", "in_payment")
+            )
+        )._activate()
+
+    def _activate(self):
+        """Waiting -> active; schedule the start-up call (or e-mail)."""
+        today = fields.Date.context_today(self)
+        for sub in self.filtered(lambda s: s.state == "waiting"):
+            sub.write({"state": "active", "activation_date": today})
+            sub._schedule_startup()
+            sub.message_post(
+                body=self.env._(
+                    "Subscription active: its first invoice is paid. Tickets of "
+                    "its authorised users are covered."
+                )
+            )
+
+    def _schedule_startup(self):
+        self.ensure_one()
+        user = self.user_id or self._get_support_manager()
+        if self.startup_contact == "email":
+            activity_type = "mail.mail_activity_data_email"
+            summary = self.env._("Send the start-up e-mail")
+        else:
+            activity_type = "mail.mail_activity_data_call"
+            summary = self.env._("Start-up call with the customer")
+        self.sudo().activity_schedule(
+            activity_type,
+            summary=summary,
+            note=self.env._(
+                "Subscription %(name)s of %(customer)s is active: welcome the "
+                "customer and explain how to open tickets.",
+                name=self.name,
+                customer=self.partner_id.display_name,
+            ),
+            user_id=user.id,
+        )
+
+    def _get_support_manager(self):
+        group = self.env.ref("support_billing.group_support_manager")
+        managers = group.sudo().user_ids.filtered(
+            lambda u: not u.share and self.company_id in u.company_ids
+        )
+        return managers.sorted("id")[:1] or self.env.user
+
+    def _add_authorized_user(self, name, email):
+        """Add a person by name and e-mail; match an existing contact of the
+        customer by e-mail first (A2), else create the person."""
+        self.ensure_one()
+        email = (email or "").strip()
+        name = (name or "").strip()
+        if not name or not email_normalize(email):
+            raise ValidationError(
+                self.env._("Give the user's name and a valid e-mail address.")
+            )
+        partners = self.env["res.partner"].sudo()
+        partner = partners.search(
+            [
+                ("email", "=ilike", email),
+                ("id", "child_of", self.partner_id.id),
+            ],
+            limit=1,
+        ) or self.authorized_user_ids.filtered(
+            lambda p: (p.email or "").lower() == email.lower()
+        )
+        if not partner:
+            partner = partners.create({"name": name, "email": email})
+        self.sudo().authorized_user_ids = [fields.Command.link(partner.id)]
+        self.message_post(
+            body=self.env._(
+                "Authorised user added by %(user)s: %(person)s",
+                user=self.env.user.name,
+                person=partner.display_name,
+            )
+        )
+        return partner
+
+    def _remove_authorized_user(self, partner):
+        self.ensure_one()
+        if partner not in self.authorized_user_ids:
+            raise UserError(self.env._("This person is not an authorised user."))
+        if len(self.authorized_user_ids) == 1:
+            raise UserError(
+                self.env._("A subscription keeps at least one authorised user.")
+            )
+        self.sudo().authorized_user_ids = [fields.Command.unlink(partner.id)]
+        self.message_post(
+            body=self.env._(
+                "Authorised user removed by %(user)s: %(person)s",
+                user=self.env.user.name,
+                person=partner.display_name,
+            )
+        )
+
+    @api.model
+    def _get_covering_domain(self, partner, date):
+        """Subscriptions that cover ``partner``'s tickets on ``date``."""
+        return (
+            Domain("state", "in", const.SUBSCRIPTION_COVERING_STATES)
+            & Domain("activation_date", "!=", False)
+            & Domain("date_start", "<=", date)
+            & (Domain("date_end", "=", False) | Domain("date_end", ">=", date))
+            & (
+                Domain("authorized_user_ids", "in", partner.ids)
+                | Domain("partner_id", "=", partner.id)
+            )
+        )
+
+    def _set_invoice_error(self, error):
+        """Store the last invoicing error; post it once."""
+        for sub in self:
+            if error and error != sub.invoice_error:
+                sub.message_post(
+                    body=self.env._(
+                        "The subscription could not be invoiced: %(error)s",
+                        error=error,
+                    )
+                )
+            if error != (sub.invoice_error or False):
+                sub.invoice_error = error
+
+    def _invoice_next_period(self):
+        """Invoice the next month of these active subscriptions, in one batch."""
+        invoices = self._create_invoices()
+        invoices.sudo().action_post()
+        for sub in self:
+            sub.next_invoice_date = rules.next_month_start(sub.next_invoice_date)
+        return invoices
+
+    # -------------------------------------------------------------- crons
+    @api.model
+    def _cron_invoice_subscriptions(self):
+        """Daily: invoice the subscriptions due, close the ended ones.
+
+        Each company's due subscriptions are invoiced in one batch; when the
+        batch fails, each subscription is retried in its own savepoint: a
+        failing one is skipped, its error stored and posted once.
+        """
+        today = fields.Date.context_today(self)
+        subs = self.sudo()
+        ended = subs.search([("state", "=", "cancelled"), ("date_end", "<", today)])
+        ended.write({"state": "closed"})
+        due = subs.search(
+            [("state", "=", "active"), ("next_invoice_date", "<=", today)]
+        )
+        for company, company_subs in due.grouped("company_id").items():
+            company_subs = company_subs.with_company(company)
+            try:
+                with self.env.cr.savepoint():
+                    company_subs._invoice_next_period()
+            except Exception:  # noqa: BLE001 -- retry one by one below
+                for sub in company_subs:
+                    try:
+                        with self.env.cr.savepoint():
+                            sub._invoice_next_period()
+                    except Exception as error:  # noqa: BLE001 -- isolate each one
+                        _logger.warning(
+                            "Support subscription %s could not be invoiced: %s",
+                            sub.id,
+                            error,
+                        )
+                        sub._set_invoice_error(str(error))
+                    else:
+                        sub._set_invoice_error(False)
+            else:
+                company_subs._set_invoice_error(False)

@@ -1,0 +1,400 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.http import Request
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import SupportBillingCommon
+
+SUBSCRIPTION_LOGGER = "odoo.addons.support_billing.models.support_subscription"
+
+
+class SubscriptionCommon(SupportBillingCommon):
+    """The data plan, priced for easy sums: 100.00 for 2 users, 20.00 each more.
+
+    Dates are in 2030, away from the real clock that stamps ``create_date``.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan = cls.env.ref("support_billing.support_plan_all_inclusive")
+        cls.plan.write(
+            {"monthly_price": 100.0, "users_included": 2, "extra_user_price": 20.0}
+        )
+        (cls.plan.product_id | cls.plan.extra_user_product_id).write(
+            {"taxes_id": [(5, 0, 0)]}
+        )
+        partner = cls.env["res.partner"]
+        cls.outsider = partner.create(
+            {"name": "Olga Outside", "email": "olga@elsewhere.test"}
+        )
+        cls.provider = cls.env.ref("payment.payment_provider_demo").sudo()
+        cls.provider.write(
+            {"state": "test", "capture_manually": False, "company_id": cls.company.id}
+        )
+        cls.payment_method = cls.env.ref("payment_demo.payment_method_demo")
+
+    @classmethod
+    def _subscribe(cls, users, partner=None, startup_contact="phone"):
+        sub = (
+            cls.env["support.subscription"]
+            .with_user(cls.support_manager)
+            .create(
+                {
+                    "partner_id": (partner or users[:1].commercial_partner_id).id,
+                    "plan_id": cls.plan.id,
+                    "company_id": cls.company.id,
+                    "startup_contact": startup_contact,
+                    "authorized_user_ids": [(6, 0, users.ids)],
+                }
+            )
+        )
+        sub.action_confirm()
+        return sub.sudo(False).with_user(cls.env.user)
+
+    @classmethod
+    def _pay_online(cls, invoice, simulated_state="done"):
+        tx = cls.env["payment.transaction"].create(
+            {
+                "provider_id": cls.provider.id,
+                "payment_method_id": cls.payment_method.id,
+                "reference": f"{invoice.name}-online",
+                "amount": invoice.amount_residual,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": invoice.partner_id.id,
+                "operation": "online_direct",
+                "invoice_ids": [(6, 0, invoice.ids)],
+            }
+        )
+        tx._process(
+            "demo", {"reference": tx.reference, "simulated_state": simulated_state}
+        )
+        return tx
+
+    def _register_bank_payment(self, invoice):
+        return (
+            self.env["account.payment.register"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": self.company_data["default_journal_bank"].id})
+            ._create_payments()
+        )
+
+    def _active_subscription(self, users=None, start="2030-03-01"):
+        with freeze_time(start):
+            sub = self._subscribe(users or self.customer_contact)
+            self._register_bank_payment(sub.first_invoice_id)
+        self.assertEqual(sub.state, "active")
+        return sub
+
+    def _run_cron(self):
+        self.env["support.subscription"]._cron_invoice_subscriptions()
+
+
+@tagged("post_install", "-at_install")
+class TestSubscription(SubscriptionCommon):
+    # ------------------------------------------------------------ invoices
+    def test_invoice_amounts_with_extra_users(self):
+        users = self.customer_contact | self.customer_contact2 | self.outsider
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(users)
+        invoice = sub.first_invoice_id
+        self.assertEqual(sub.state, "waiting")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.support_subscription_id, sub)
+        # the 1st: a whole month, 100 + 1 extra user x 20
+        self.assertEqual(invoice.amount_total, 120.0)
+        self.assertEqual(sub.monthly_amount, 120.0)
+        self.assertEqual(sub.extra_user_count, 1)
+        base_line, extra_line = invoice.invoice_line_ids
+        self.assertEqual(base_line.product_id, self.plan.product_id)
+        for name in users.mapped("name"):
+            self.assertIn(name, base_line.name)  # the invoice lists the users
+        self.assertEqual(extra_line.product_id, self.plan.extra_user_product_id)
+        self.assertEqual((extra_line.quantity, extra_line.price_unit), (1.0, 20.0))
+        self.assertEqual(sub.next_invoice_date, date(2030, 4, 1))
+        with freeze_time("2030-03-02"):
+            self._register_bank_payment(invoice)
+        # two more users: the next invoice follows
+        sub.authorized_user_ids |= self.env["res.partner"].create(
+            [{"name": "Dan"}, {"name": "Eve"}]
+        )
+        with freeze_time("2030-03-31"):
+            self._run_cron()  # not due yet
+        self.assertEqual(sub.invoice_count, 1)
+        with freeze_time("2030-04-01"):
+            self._run_cron()
+            self._run_cron()  # once a month only
+        self.assertEqual(sub.invoice_count, 2)
+        april = sub.invoice_ids - invoice
+        self.assertEqual(april.amount_total, 100.0 + 3 * 20.0)
+        self.assertEqual(april.state, "posted")
+        self.assertIn("Eve", april.invoice_line_ids[0].name)
+        self.assertEqual(sub.next_invoice_date, date(2030, 5, 1))
+        self.assertFalse(sub.invoice_error)
+
+    def test_prorated_first_month(self):
+        with freeze_time("2030-04-16"):  # 15 of April's 30 days
+            sub = self._subscribe(
+                self.customer_contact | self.customer_contact2 | self.outsider
+            )
+        invoice = sub.first_invoice_id
+        self.assertEqual(invoice.amount_total, 50.0 + 10.0)
+        self.assertIn("15 of 30 days", invoice.invoice_line_ids[0].name)
+        self.assertEqual(sub.date_start, date(2030, 4, 16))
+        self.assertEqual(sub.next_invoice_date, date(2030, 5, 1))
+
+    # ---------------------------------------------------------- activation
+    def test_online_payment_activates_at_once(self):
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+            tx = self._pay_online(sub.first_invoice_id)
+            # at once: before the transaction's post-processing
+            self.assertFalse(tx.is_post_processed)
+            self.assertEqual(sub.state, "active")
+            self.assertEqual(sub.activation_date, date(2030, 3, 10))
+        call = sub.activity_ids
+        self.assertEqual(
+            call.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertTrue(call.user_id.has_group("support_billing.group_support_manager"))
+        tx._post_process()  # the payment is reconciled, nothing activates twice
+        self.assertEqual(sub.first_invoice_id.payment_state, "paid")
+        self.assertEqual(len(sub.activity_ids), 1)
+
+    def test_startup_by_email_when_chosen(self):
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact, startup_contact="email")
+            self._pay_online(sub.first_invoice_id)
+        self.assertEqual(sub.state, "active")
+        self.assertEqual(
+            sub.activity_ids.activity_type_id,
+            self.env.ref("mail.mail_activity_data_email"),
+        )
+
+    def test_bank_payment_activates_when_registered(self):
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+            # a bank transfer announced online stays pending: not active
+            self._pay_online(sub.first_invoice_id, simulated_state="pending")
+            self.assertEqual(sub.state, "waiting")
+            self._register_bank_payment(sub.first_invoice_id)
+        self.assertEqual(sub.state, "active")
+        self.assertEqual(len(sub.activity_ids), 1)
+
+    def test_unpaid_does_not_activate(self):
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+        with freeze_time("2030-04-02"):
+            self._run_cron()
+        self.assertEqual(sub.state, "waiting")
+        self.assertFalse(sub.activity_ids)
+        self.assertEqual(sub.invoice_count, 1)  # no invoice before activation
+        ticket = self._create_ticket(self.customer_contact)
+        self.assertEqual(ticket.support_billing_mode, "time")
+
+    # ------------------------------------------------------------ coverage
+    def test_covered_ticket_time_is_never_invoiced(self):
+        sub = self._active_subscription(self.customer_contact | self.outsider)
+        with freeze_time("2030-03-20"):
+            covered = self._create_ticket(self.customer_contact, name="VPN down")
+            outside = self._create_ticket(self.outsider, name="Outlook")
+            not_covered = self._create_ticket(self.customer_contact2, name="Printer")
+            entries = self._log(covered, 40) | self._log(outside, 10)
+            self._log(not_covered, 20)
+            self.assertEqual(covered.support_billing_mode, "subscription")
+            self.assertEqual(outside.support_billing_mode, "subscription")  # A1
+            self.assertEqual(not_covered.support_billing_mode, "time")
+            self.env["support.time.entry"]._cron_invoice_support_time()
+        # time is still logged and reported ...
+        self.assertEqual(covered.support_minutes_worked, 40)
+        self.assertEqual(covered.support_minutes_billed, 40)
+        # ... never invoiced; the colleague who is not authorised is
+        self.assertEqual(set(entries.mapped("state")), {"to_invoice"})
+        self.assertFalse(entries.invoice_id)
+        self.assertTrue(not_covered.support_time_entry_ids.invoice_id)
+        self.assertEqual(sub.state, "active")
+
+    # ------------------------------------------------ cancel, re-subscribe
+    def test_cancel_mid_month(self):
+        sub = self._active_subscription()
+        with freeze_time("2030-04-01"):
+            self._run_cron()
+        self.assertEqual(sub.invoice_count, 2)
+        with freeze_time("2030-04-12"):
+            sub.with_user(self.support_manager).action_cancel()
+        self.assertEqual(sub.state, "cancelled")
+        self.assertEqual(sub.cancellation_date, date(2030, 4, 12))
+        self.assertEqual(sub.date_end, date(2030, 4, 30))
+        self.assertFalse(sub.next_invoice_date)
+        self.assertEqual(sub.resubscribe_date, date(2030, 7, 12))
+        with freeze_time("2030-04-30"):
+            # covered until the end of the month
+            ticket = self._create_ticket(self.customer_contact)
+            self.assertEqual(ticket.support_billing_mode, "subscription")
+            self._run_cron()
+            self.assertEqual(sub.state, "cancelled")
+        with freeze_time("2030-05-01"):
+            self._run_cron()
+            self.assertEqual(sub.state, "closed")
+            self.assertEqual(sub.invoice_count, 2)  # no further invoice
+            later = self._create_ticket(self.customer_contact)
+            self.assertEqual(later.support_billing_mode, "time")
+
+    def test_resubscription_after_three_months(self):
+        sub = self._active_subscription()
+        with freeze_time("2030-03-12"):
+            sub.action_cancel()
+        with freeze_time("2030-06-11"):  # one day before 3 months
+            self._run_cron()
+            self.assertEqual(sub.state, "closed")
+            self.assertEqual(self.customer.support_resubscribe_date, date(2030, 6, 12))
+            self.assertEqual(
+                self.customer_contact.support_resubscribe_date, date(2030, 6, 12)
+            )
+            with self.assertRaisesRegex(UserError, "possible from 06/12/2030"):
+                self._subscribe(self.customer_contact)
+        with freeze_time("2030-06-12"):  # on the day
+            self.customer.invalidate_recordset(["support_resubscribe_date"])
+            self.assertFalse(self.customer.support_resubscribe_date)
+            again = self._subscribe(self.customer_contact)
+        self.assertEqual(again.state, "waiting")
+        self.assertEqual(again.partner_id, self.customer)
+
+    def test_one_open_subscription_per_customer(self):
+        with freeze_time("2030-03-10"):
+            self._subscribe(self.customer_contact)
+            with self.assertRaisesRegex(
+                Exception, "already has a support subscription"
+            ):
+                self._subscribe(self.customer_contact2)
+
+    def test_withdraw_before_payment(self):
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+            sub.action_cancel()
+        self.assertEqual(sub.state, "closed")
+        self.assertEqual(sub.first_invoice_id.state, "cancel")
+        self.assertFalse(self.customer.support_resubscribe_date)
+
+    # ---------------------------------------------------------------- cron
+    def test_failing_subscription_does_not_stop_the_cron(self):
+        failing = self._active_subscription()
+        other = self._active_subscription(self.other_customer)
+        registry_class = self.registry["support.subscription"]
+        original = registry_class._prepare_invoice_vals
+
+        def prepare(sub, first=False):
+            if sub == failing:
+                raise UserError("No income account on the plan's product")
+            return original(sub, first=first)
+
+        with (
+            freeze_time("2030-04-01"),
+            patch.object(registry_class, "_prepare_invoice_vals", prepare),
+            mute_logger(SUBSCRIPTION_LOGGER),
+        ):
+            self._run_cron()
+            self._run_cron()  # the error is posted once
+        self.assertEqual(other.invoice_count, 2)
+        self.assertEqual(other.next_invoice_date, date(2030, 5, 1))
+        self.assertEqual(failing.invoice_count, 1)
+        self.assertEqual(failing.next_invoice_date, date(2030, 4, 1))
+        self.assertIn("No income account", failing.invoice_error)
+        posted = failing.message_ids.filtered(
+            lambda m: "could not be invoiced" in (m.body or "")
+        )
+        self.assertEqual(len(posted), 1)
+        with freeze_time("2030-04-02"):
+            self._run_cron()  # fixed: invoiced late, error cleared
+        self.assertEqual(failing.invoice_count, 2)
+        self.assertFalse(failing.invoice_error)
+
+    # ------------------------------------------------------------- access
+    def test_access_rights(self):
+        sub = self._active_subscription()
+        other = self._active_subscription(self.other_customer)
+        # portal users see their company's subscription only
+        mine = self.env["support.subscription"].with_user(self.portal_user)
+        self.assertEqual(mine.search([]), sub)
+        with self.assertRaises(AccessError):
+            _ = other.with_user(self.portal_user).state
+        with self.assertRaises(AccessError):
+            sub.with_user(self.portal_user).action_cancel()
+        # technicians read, managers edit plans
+        self.assertEqual(sub.with_user(self.technician).state, "active")
+        with self.assertRaises(AccessError):
+            sub.with_user(self.technician).action_cancel()
+        with self.assertRaises(AccessError):
+            self.plan.with_user(self.technician).monthly_price = 1
+        self.plan.with_user(self.support_manager).monthly_price = 110
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
+    def _post(self, url, **data):
+        return self.url_open(url, data={"csrf_token": Request.csrf_token(self), **data})
+
+    def test_portal_page_shows_only_own(self):
+        sub = self._active_subscription()
+        other = self._active_subscription(self.other_customer)
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/subscription")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(sub.name, response.text)
+        self.assertIn(sub.first_invoice_id.name, response.text)
+        self.assertNotIn(other.name, response.text)
+        # another customer's subscription cannot be changed
+        self._post(f"/my/subscription/{other.id}/users/add", name="X", email="x@x.test")
+        self._post(f"/my/subscription/{other.id}/cancel", confirm="1")
+        self.assertEqual(other.authorized_user_ids, self.other_customer)
+        self.assertEqual(other.state, "active")
+
+    def test_portal_users_and_cancel(self):
+        sub = self._active_subscription()
+        self.authenticate("sb-portal", "sb-portal")
+        response = self._post(
+            f"/my/subscription/{sub.id}/users/add", name="Fay", email="not-an-email"
+        )
+        self.assertIn("valid e-mail address", response.text)
+        self.assertEqual(len(sub.authorized_user_ids), 1)
+        self._post(
+            f"/my/subscription/{sub.id}/users/add", name="Fay", email="fay@x.test"
+        )
+        fay = sub.authorized_user_ids - self.customer_contact
+        self.assertEqual(fay.email, "fay@x.test")
+        self.assertEqual(sub.monthly_amount, 100.0)
+        self._post(f"/my/subscription/{sub.id}/users/{fay.id}/remove")
+        self.assertEqual(sub.authorized_user_ids, self.customer_contact)
+        # cancel: a confirmation page first, then the POST
+        response = self.url_open(f"/my/subscription/{sub.id}/cancel")
+        self.assertIn("Confirm the cancellation", response.text)
+        self.assertEqual(sub.state, "active")
+        self._post(f"/my/subscription/{sub.id}/cancel", confirm="1")
+        self.assertEqual(sub.state, "cancelled")
+        response = self.url_open("/my/subscription")
+        self.assertIn("A new subscription is possible from", response.text)
+
+    def test_portal_subscribe(self):
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/subscription")
+        self.assertIn("support_subscribe_form", response.text)
+        response = self._post(
+            "/my/subscription/subscribe",
+            plan_id=str(self.plan.id),
+            startup_contact="email",
+        )
+        sub = self.env["support.subscription"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(sub.state, "waiting")
+        self.assertEqual(sub.authorized_user_ids, self.customer_contact)
+        self.assertEqual(sub.startup_contact, "email")
+        self.assertIn(f"/my/invoices/{sub.first_invoice_id.id}", response.url)
