@@ -20,6 +20,9 @@ class SupportPortal(CustomerPortal):
                 if holds.has_access("read")
                 else 0
             )
+        if "support_ticket_count" in counters:
+            partner = request.env.user.partner_id.commercial_partner_id
+            values["support_ticket_count"] = partner.sudo().support_pack_remaining
         return values
 
     @http.route(
@@ -66,3 +69,74 @@ class SupportPortal(CustomerPortal):
             False,
         )
         return request.render("support_billing.portal_my_card_hold", values)
+
+    # -------------------------------------------------- prepaid tickets (B2)
+    def _get_support_balance_values(self):
+        partner = request.env.user.partner_id.commercial_partner_id
+        packs = request.env["support.ticket.pack"].search(
+            [("partner_id", "=", partner.id)]
+        )
+        balance = partner.sudo()._get_support_pack_balance()
+        return {
+            "packs": packs,
+            "moves": request.env["support.ticket.pack.move"].search(
+                [("pack_id", "in", packs.ids)], limit=200
+            ),
+            "remaining": balance["remaining"],
+            "expired": balance["expired"],
+            "expiring": packs.filtered(lambda p: p in balance["expiring"]),
+            "products": request.env["product.product"]
+            .sudo()
+            .search(self._get_support_pack_product_domain()),
+            "page_name": "support_balance",
+        }
+
+    def _get_support_pack_product_domain(self):
+        return [
+            ("support_is_pack", "=", True),
+            ("sale_ok", "=", True),
+            ("company_id", "in", [False, request.env.company.id]),
+        ]
+
+    @http.route("/my/support_balance", type="http", auth="user", website=True)
+    def portal_my_support_balance(self, **kw):
+        values = self._prepare_portal_layout_values()
+        values.update(self._get_support_balance_values())
+        return request.render("support_billing.portal_my_support_balance", values)
+
+    @http.route("/my/support_balance/statement", type="http", auth="user", website=True)
+    def portal_my_support_statement(self, **kw):
+        partner = request.env.user.partner_id.commercial_partner_id
+        return self._show_report(
+            model=partner.sudo(),
+            report_type="pdf",
+            report_ref="support_billing.action_report_support_pack_statement",
+            download=True,
+        )
+
+    @http.route(
+        "/my/support_balance/buy",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_buy_support_tickets(self, product_id=None, **kw):
+        """Create the invoice of a pack and send the customer to pay it."""
+        product = (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                self._get_support_pack_product_domain()
+                + [("id", "=", int(product_id or 0))],
+                limit=1,
+            )
+        )
+        if not product:
+            return request.redirect("/my/support_balance")
+        invoice = (
+            request.env["account.move"]
+            .sudo()
+            ._support_create_pack_invoice(request.env.user.partner_id, product)
+        )
+        return request.redirect(invoice.get_portal_url())

@@ -8,3 +8,6 @@ from . import account_move_line
 from . import payment_provider
 from . import payment_transaction
 from . import support_card_hold
+from . import product_template
+from . import support_ticket_pack
+from . import support_ticket_pack_move

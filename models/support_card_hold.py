@@ -489,7 +489,9 @@ class SupportCardHold(models.Model):
     @api.model
     def _demo_enable_demo_provider(self):
         """Demo data: let the demo provider authorise card holds."""
-        provider = self.env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+        provider = self.env.ref(
+            "payment.payment_provider_demo", raise_if_not_found=False
+        )
         if provider and provider.module_state == "installed":
             provider.write(
                 {"state": "test", "capture_manually": True, "is_published": True}
