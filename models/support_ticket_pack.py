@@ -47,6 +47,7 @@ class SupportTicketPack(models.Model):
         required=True,
         domain="[('support_is_pack', '=', True)]",
     )
+    product_name = fields.Char(string="Pack Name", related="product_id.name")
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Customer",

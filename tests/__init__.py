@@ -9,3 +9,5 @@ from . import test_card_hold_page
 from . import test_card_hold_stripe
 from . import test_i18n
 from . import test_stripe_standin
+from . import test_rules_packs
+from . import test_ticket_pack
