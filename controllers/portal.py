@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
-from odoo.http import request
+from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -107,11 +107,21 @@ class SupportPortal(CustomerPortal):
     @http.route("/my/support_balance/statement", type="http", auth="user", website=True)
     def portal_my_support_statement(self, **kw):
         partner = request.env.user.partner_id.commercial_partner_id
-        return self._show_report(
-            model=partner.sudo(),
-            report_type="pdf",
-            report_ref="support_billing.action_report_support_pack_statement",
-            download=True,
+        pdf, _fmt = (
+            request.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "support_billing.action_report_support_pack_statement", partner.ids
+            )
+        )
+        filename = request.env._("Prepaid tickets - %(name)s.pdf", name=partner.name)
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(pdf)),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
         )
 
     @http.route(

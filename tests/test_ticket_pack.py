@@ -260,7 +260,7 @@ class TestTicketPack(TicketPackCommon):
         self.assertEqual((pack.remaining_tickets, pack.tickets_expired), (0, 10))
         self.assertEqual(self.customer.support_pack_remaining, 0)
 
-    def test_reopen_and_hold_precedence(self):
+    def test_reopen_keeps_ledger(self):
         _inv, pack = self._buy(self.pack10)
         ticket = self._create_ticket(self.customer_contact, closed=True)
         self._log(ticket, 40)
@@ -327,6 +327,16 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertNotIn(pack.name, page.text)
         self.assertIn("You have no prepaid tickets yet.", page.text)
+
+    def test_portal_statement_download(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "report.url", "http://127.0.0.1:%s" % config["http_port"]
+        )
+        _inv, _pack = self._buy(self.pack10)
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/support_balance/statement")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
 
     def test_portal_buy_tickets(self):
         self.authenticate("sb-portal", "sb-portal")
