@@ -22,8 +22,10 @@
         "data/ir_cron_data.xml",
         "data/card_hold_data.xml",
         "data/support_plan_data.xml",
+        "data/ticket_pack_data.xml",
         "views/support_time_entry_views.xml",
         "views/support_card_hold_views.xml",
+        "views/support_ticket_pack_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
@@ -33,12 +35,15 @@
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",
         "views/portal_subscription_templates.xml",
+        "views/portal_pack_templates.xml",
         "views/card_hold_templates.xml",
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
+        "report/report_ticket_pack.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
+        "demo/ticket_pack_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -6,10 +6,12 @@
 BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
 BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
 BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
+BILLING_MODE_PACK = "pack"  # paid with prepaid tickets
 BILLING_MODE_SUBSCRIPTION = "subscription"  # covered by a support subscription
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
     (BILLING_MODE_HOLD, "Card hold"),
+    (BILLING_MODE_PACK, "Prepaid tickets"),
     (BILLING_MODE_SUBSCRIPTION, "Subscription"),
     (BILLING_MODE_NONE, "Not billed"),
 ]
@@ -39,6 +41,31 @@ HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
 # Stripe
 STRIPE_CANCEL_AUTOMATIC = "automatic"
 HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page
+
+# Prepaid ticket packs
+PACK_SCOPES = [
+    ("single", "Single user"),
+    ("multi", "Multi-user"),
+]
+PACK_SCOPE_SINGLE = "single"
+PACK_SCOPE_MULTI = "multi"
+PACK_MOVE_PURCHASE = "purchase"
+PACK_MOVE_CONSUMPTION = "consumption"
+PACK_MOVE_CORRECTION = "correction"
+PACK_MOVE_EXPIRY = "expiry"
+PACK_MOVE_ROLLOVER = "rollover"
+PACK_MOVE_REASONS = [
+    (PACK_MOVE_PURCHASE, "Purchase"),
+    (PACK_MOVE_CONSUMPTION, "Consumption"),
+    (PACK_MOVE_CORRECTION, "Correction"),
+    (PACK_MOVE_EXPIRY, "Expiry"),
+    (PACK_MOVE_ROLLOVER, "Rollover"),
+]
+PACK_STATES = [
+    ("active", "Active"),
+    ("used", "Used up"),
+    ("expired", "Expired"),
+]
 
 # support.subscription states.
 SUBSCRIPTION_STATES = [

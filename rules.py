@@ -158,6 +158,112 @@ def capture_split(hold, already_captured, to_charge):
     return capture, capturable - capture, charge - capture
 
 
+#: One prepaid ticket pays for 30 started minutes of billed time (seed B2).
+TICKET_MINUTES = 30
+#: A pack is valid at least 6 months (seed B2).
+MINIMUM_PACK_VALIDITY_MONTHS = 6
+#: A pack shared by several users holds at least 20 tickets (seed B2).
+MINIMUM_MULTI_USER_TICKETS = 20
+#: The customer is told this many days before a pack expires.
+PACK_EXPIRY_NOTICE_DAYS = 30
+
+
+def tickets_needed(worked_minutes):
+    """Prepaid tickets a ticket consumes for its billable minutes worked.
+
+    One ticket per started 30 minutes of *billed* time (30-minute minimum):
+    0 -> 0, 5 -> 1, 30 -> 1, 31 -> 2, 61 -> 3.
+    """
+    billed = billed_minutes(worked_minutes)
+    return -(-billed // TICKET_MINUTES)
+
+
+def prepaid_minutes(tickets, billed):
+    """Billed minutes covered by ``tickets`` prepaid tickets (capped)."""
+    if min(tickets, billed) < 0:
+        raise ValueError("tickets and minutes cannot be negative")
+    return min(tickets * TICKET_MINUTES, billed)
+
+
+def allocate_tickets(needed, balances):
+    """Take ``needed`` tickets from packs, earliest expiry first.
+
+    ``balances`` is a list of ``(key, remaining, expiry)``; ties on the expiry
+    keep the given order.  Returns ``(allocation, shortfall)``: the list of
+    ``(key, tickets)`` taken (no zero entry) and the tickets no pack could
+    give.
+    """
+    if needed < 0:
+        raise ValueError("needed tickets cannot be negative")
+    allocation = []
+    ordered = sorted(enumerate(balances), key=lambda item: (item[1][2], item[0]))
+    for _index, (key, remaining, _expiry) in ordered:
+        if not needed:
+            break
+        if remaining < 0:
+            raise ValueError("a pack balance cannot be negative")
+        take = min(needed, remaining)
+        if take:
+            allocation.append((key, take))
+            needed -= take
+    return allocation, needed
+
+
+def give_back(excess, consumed):
+    """Return ``excess`` tickets to the packs they came from.
+
+    ``consumed`` lists ``(key, tickets, expiry)`` a ticket took; tickets go
+    back to the latest-expiring pack first, so the customer keeps the longest
+    validity.  Returns the list of ``(key, tickets)`` given back.
+    """
+    if excess < 0:
+        raise ValueError("tickets cannot be negative")
+    back = []
+    for key, tickets, _expiry in sorted(consumed, key=lambda c: c[2], reverse=True):
+        if not excess:
+            break
+        take = min(excess, max(tickets, 0))
+        if take:
+            back.append((key, take))
+            excess -= take
+    return back
+
+
+def rollover_count(expired_unused):
+    """Tickets carried over to a new pack: all expired unused tickets."""
+    if any(n < 0 for n in expired_unused):
+        raise ValueError("expired tickets cannot be negative")
+    return sum(expired_unused)
+
+
+def add_months(day, months):
+    """``day`` plus ``months`` calendar months, clamped to the month's end."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return day.replace(year=year, month=month, day=min(day.day, days[month - 1]))
+
+
+def pack_expiry_date(purchase_date, validity_months):
+    """Expiry date of a pack bought on ``purchase_date``: at least 6 months."""
+    if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
+        raise ValueError("a pack is valid at least 6 months")
+    return add_months(purchase_date, validity_months)
+
+
+def check_pack_definition(tickets, validity_months, multi_user):
+    """Why a pack definition is refused, or None: ``"tickets"``,
+    ``"validity"`` or ``"multi_user"``."""
+    if tickets < 1:
+        return "tickets"
+    if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
+        return "validity"
+    if multi_user and tickets < MINIMUM_MULTI_USER_TICKETS:
+        return "multi_user"
+    return None
+
+
 # --------------------------------------------------------------- subscriptions
 #: A customer who cancelled may subscribe again this many months after the
 #: cancellation date (seed 001/002).

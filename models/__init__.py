@@ -8,6 +8,9 @@ from . import account_move_line
 from . import payment_provider
 from . import payment_transaction
 from . import support_card_hold
+from . import product_template
+from . import support_ticket_pack
+from . import support_ticket_pack_move
 from . import account_payment
 from . import support_plan
 from . import support_subscription

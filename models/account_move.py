@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
@@ -19,6 +19,30 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        lines = invoices.invoice_line_ids.filtered("product_id.support_is_pack")
+        if lines:
+            self.env["support.ticket.pack"].sudo()._create_from_invoice_lines(lines)
+        return res
+
+    @api.model
+    def _support_create_pack_invoice(self, partner, product):
+        """Posted invoice of one ticket pack for ``partner``, ready to pay."""
+        invoice = self.create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "company_id": self.env.company.id,
+                "invoice_line_ids": [
+                    fields.Command.create({"product_id": product.id, "quantity": 1})
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -4,6 +4,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 
 from .. import const, rules
 
@@ -52,6 +53,29 @@ class HelpdeskTicket(models.Model):
     support_card_hold_count = fields.Integer(
         string="Card Hold Count", compute="_compute_support_card_hold_count"
     )
+    support_pack_move_ids = fields.One2many(
+        comodel_name="support.ticket.pack.move",
+        inverse_name="ticket_id",
+        string="Prepaid Tickets Ledger",
+    )
+    support_pack_tickets = fields.Integer(
+        string="Prepaid Tickets Used",
+        compute="_compute_support_pack_tickets",
+        compute_sudo=True,
+        help="Prepaid tickets this ticket consumed (one per started 30 minutes).",
+    )
+    support_pack_names = fields.Char(
+        string="Paid by Packs",
+        compute="_compute_support_pack_tickets",
+        compute_sudo=True,
+    )
+    support_pack_shortfall = fields.Integer(
+        string="Tickets Missing",
+        copy=False,
+        readonly=True,
+        help="Tickets the customer's packs could not give: that time is billed "
+        "by the minute.",
+    )
     support_timer_start = fields.Datetime(string="Timer Started", copy=False)
     support_timer_user_id = fields.Many2one(
         comodel_name="res.users", string="Timer Running For", copy=False
@@ -76,10 +100,32 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.support_card_hold_count = counts.get(ticket, 0)
 
-    @api.depends("partner_id", "support_card_hold_ids.state")
+    @api.depends("support_pack_move_ids.tickets")
+    def _compute_support_pack_tickets(self):
+        for ticket in self:
+            moves = ticket.support_pack_move_ids
+            ticket.support_pack_tickets = -sum(moves.mapped("tickets"))
+            consumed = ticket._get_support_pack_consumption()
+            ticket.support_pack_names = ", ".join(
+                pack.name for pack, count in consumed.items() if count > 0
+            )
+
+    @api.depends(
+        "partner_id",
+        "support_card_hold_ids.state",
+        "support_pack_move_ids.tickets",
+        "support_minutes_billed",
+    )
     def _compute_support_billing_mode(self):
         for ticket in self:
             ticket.support_billing_mode = ticket._get_support_billing_mode()
+
+    # --------------------------------------------------------------- CRUD
+    def write(self, vals):
+        res = super().write(vals)
+        if {"stage_id", "partner_id"}.intersection(vals):
+            self._support_sync_pack_consumption()
+        return res
 
     # ------------------------------------------------------------ actions
     def action_support_timer_start(self):
@@ -201,4 +247,151 @@ class HelpdeskTicket(models.Model):
             return const.BILLING_MODE_NONE
         if "authorized" in self.sudo().support_card_hold_ids.mapped("state"):
             return const.BILLING_MODE_HOLD
+        billed = self.support_minutes_billed
+        prepaid = self._get_support_prepaid_minutes()
+        if billed and prepaid >= billed:
+            return const.BILLING_MODE_PACK
         return const.BILLING_MODE_TIME
+
+    def _get_support_prepaid_minutes(self):
+        """Billed minutes of this ticket paid with prepaid tickets.
+
+        Time billing deducts them: when the packs ran out, only the rest of
+        the time is invoiced by the minute.
+        """
+        self.ensure_one()
+        tickets = self.sudo().support_pack_tickets
+        if tickets <= 0:
+            return 0
+        return rules.prepaid_minutes(tickets, self.support_minutes_billed)
+
+    def _get_support_pack_consumption(self):
+        """Net tickets this ticket took, per pack: ``{pack: tickets}``."""
+        self.ensure_one()
+        consumed = {}
+        for move in self.sudo().support_pack_move_ids:
+            consumed[move.pack_id] = consumed.get(move.pack_id, 0) - move.tickets
+        return {pack: count for pack, count in consumed.items() if count}
+
+    def _get_support_pack_tickets_needed(self):
+        """Tickets this ticket should take from packs now."""
+        self.ensure_one()
+        if not self.partner_id or not self.commercial_partner_id:
+            return 0
+        if "authorized" in self.sudo().support_card_hold_ids.mapped("state"):
+            return 0  # an authorised card hold pays first
+        return rules.tickets_needed(self.support_minutes_billable)
+
+    def _support_sync_pack_consumption(self):
+        """Bring the ledger of these tickets in line with their billable time.
+
+        Consume the missing tickets (earliest expiry first) or give back the
+        extra ones; every change is posted on the ticket.  Tickets whose time
+        was already invoiced keep their ledger.
+        """
+        for ticket in self.sudo():
+            if ticket.support_time_entry_ids.filtered(
+                lambda e: e.billable and e.invoice_line_id
+            ):
+                continue
+            needed = ticket._get_support_pack_tickets_needed()
+            consumed = ticket._get_support_pack_consumption()
+            current = sum(consumed.values())
+            if needed > current:
+                ticket._support_consume_tickets(needed - current)
+            elif needed < current:
+                ticket._support_give_back_tickets(current - needed, consumed)
+            elif not needed and ticket.support_pack_shortfall:
+                ticket.support_pack_shortfall = 0
+
+    def _support_consume_tickets(self, count):
+        """Take ``count`` tickets from the requester's packs.
+
+        The candidate packs are locked (``SKIP LOCKED``): a pack another
+        transaction is consuming right now is not used, so two tickets can
+        never both take its last ticket; what no pack gives is billed by the
+        minute and the customer is told.
+        """
+        self.ensure_one()
+        packs = self.env["support.ticket.pack"].sudo()
+        candidates = packs.search(
+            packs._get_usable_domain(self.partner_id)
+            & Domain("company_id", "=", self.company_id.id)
+        )
+        allocation, shortfall = [], count
+        if candidates:
+            locked = candidates._lock(skip_locked=True)
+            locked.invalidate_recordset(["remaining_tickets"])
+            allocation, shortfall = rules.allocate_tickets(
+                count,
+                [(pack, pack.remaining_tickets, pack.expiry_date) for pack in locked],
+            )
+        for pack, tickets in allocation:
+            pack._add_move(const.PACK_MOVE_CONSUMPTION, tickets=-tickets, ticket=self)
+        if allocation:
+            self.message_post(
+                body=self.env._(
+                    "%(count)s prepaid tickets used (%(packs)s); %(total)s in all "
+                    "on this ticket.",
+                    count=count - shortfall,
+                    packs=", ".join(
+                        f"{pack.name}: {tickets}" for pack, tickets in allocation
+                    ),
+                    total=self.support_pack_tickets,
+                ),
+            )
+        if shortfall and not (
+            allocation
+            or self.support_pack_tickets
+            or packs.search_count(
+                [("partner_id", "=", self.commercial_partner_id.id)], limit=1
+            )
+        ):
+            shortfall = 0  # a customer without packs: plain time billing
+        if shortfall and not self.support_pack_shortfall:
+            self._support_notify_shortfall(shortfall)
+        if shortfall != self.support_pack_shortfall:
+            self.support_pack_shortfall = shortfall
+
+    def _support_notify_shortfall(self, shortfall):
+        """Tell the customer the packs ran out and time billing takes over."""
+        self.ensure_one()
+        partner = self.partner_id
+        self.with_context(lang=partner.lang or self.env.lang).message_post(
+            body=self.with_context(lang=partner.lang or self.env.lang).env._(
+                "Your prepaid tickets ran out on ticket %(ticket)s: %(count)s more "
+                "tickets were needed. The rest of the time is billed by the minute.",
+                ticket=self.number or self.name,
+                count=shortfall,
+            ),
+            partner_ids=partner.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _support_give_back_tickets(self, count, consumed):
+        """Give ``count`` tickets back to the packs (a correction)."""
+        self.ensure_one()
+        packs = (
+            self.env["support.ticket.pack"]
+            .sudo()
+            .browse([pack.id for pack in consumed])
+        )
+        packs._lock()
+        back = rules.give_back(
+            count,
+            [(pack, tickets, pack.expiry_date) for pack, tickets in consumed.items()],
+        )
+        for pack, tickets in back:
+            pack._add_move(const.PACK_MOVE_CORRECTION, tickets=tickets, ticket=self)
+        if self.support_pack_shortfall:
+            self.support_pack_shortfall = 0
+        self.message_post(
+            body=self.env._(
+                "Time corrected: %(count)s prepaid tickets given back (%(packs)s); "
+                "%(total)s left on this ticket.",
+                count=count,
+                packs=", ".join(f"{pack.name}: {tickets}" for pack, tickets in back),
+                total=self.support_pack_tickets,
+            ),
+        )

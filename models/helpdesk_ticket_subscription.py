@@ -32,3 +32,10 @@ class HelpdeskTicket(models.Model):
             if sub:
                 return sub
         return subs.browse()
+
+    def _get_support_pack_tickets_needed(self):
+        """A ticket covered by a subscription takes no prepaid ticket."""
+        needed = super()._get_support_pack_tickets_needed()
+        if needed and self._get_support_subscription():
+            return 0
+        return needed

@@ -1,5 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -37,6 +39,11 @@ class ResPartner(models.Model):
     support_time_entry_count = fields.Integer(
         string="Support Time",
         compute="_compute_support_time_entry_count",
+    )
+    support_pack_remaining = fields.Integer(
+        string="Prepaid Tickets",
+        compute="_compute_support_pack_remaining",
+        help="Prepaid support tickets the customer can still use.",
     )
     support_subscription_ids = fields.One2many(
         comodel_name="support.subscription",
@@ -78,6 +85,23 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id, 0
             )
 
+    def _compute_support_pack_remaining(self):
+        today = fields.Date.context_today(self)
+        sums = dict(
+            self.env["support.ticket.pack"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("expiry_date", ">", today),
+                ],
+                ["partner_id"],
+                ["remaining_tickets:sum"],
+            )
+        )
+        for partner in self:
+            partner.support_pack_remaining = sums.get(partner.commercial_partner_id, 0)
+
     def _compute_support_resubscribe_date(self):
         for partner in self:
             partner.support_resubscribe_date = (
@@ -85,6 +109,44 @@ class ResPartner(models.Model):
             )
 
     # ------------------------------------------------------------ actions
+    def action_view_support_packs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_ticket_pack_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def _get_support_pack_balance(self):
+        """Balance of the commercial partner for the portal and the statement."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        packs = (
+            self.env["support.ticket.pack"]
+            .sudo()
+            .search([("partner_id", "=", self.commercial_partner_id.id)])
+        )
+        active = packs.filtered(lambda p: p.expiry_date > today)
+        soon = active.filtered(
+            lambda p: (
+                p.remaining_tickets
+                and p.expiry_date
+                <= today + timedelta(days=rules.PACK_EXPIRY_NOTICE_DAYS)
+            )
+        )
+        return {
+            "packs": packs,
+            "remaining": sum(active.mapped("remaining_tickets")),
+            "expiring": soon,
+            "expired": sum(
+                packs.move_ids.filtered(lambda m: m.reason == "expiry").mapped(
+                    "expired_tickets"
+                )
+            ),
+            "moves": packs.move_ids.sorted(lambda m: (m.date, m.id), reverse=True),
+        }
+
     def action_view_support_time(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

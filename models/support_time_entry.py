@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 
 #: Fields that an invoiced entry may no longer change.
 LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
+#: Fields that change the prepaid tickets a ticket consumes.
+PACK_FIELDS = {"minutes", "ticket_id", "billable"}
 
 
 class SupportTimeEntry(models.Model):
@@ -144,14 +146,26 @@ class SupportTimeEntry(models.Model):
         for vals in vals_list:
             if "minutes" in vals:
                 self._check_minutes_value(vals["minutes"])
-        return super().create(vals_list)
+        entries = super().create(vals_list)
+        entries.ticket_id._support_sync_pack_consumption()
+        return entries
 
     def write(self, vals):
         if "minutes" in vals:
             self._check_minutes_value(vals["minutes"])
         if LOCKED_FIELDS.intersection(vals):
             self._check_not_invoiced()
-        return super().write(vals)
+        tickets = self.ticket_id
+        res = super().write(vals)
+        if PACK_FIELDS.intersection(vals):
+            (tickets | self.ticket_id)._support_sync_pack_consumption()
+        return res
+
+    def unlink(self):
+        tickets = self.ticket_id
+        res = super().unlink()
+        tickets.exists()._support_sync_pack_consumption()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
@@ -242,16 +256,26 @@ class SupportTimeEntry(models.Model):
             worked_before = sum(before.mapped("minutes"))
             billed_before = sum(before.invoice_line_id.mapped("support_minutes_billed"))
             worked_now = sum(new.mapped("minutes"))
-            billed = rules.billed_increment(worked_before, billed_before, worked_now)
+            # minutes paid with prepaid tickets are not billed again
+            prepaid = ticket._get_support_prepaid_minutes()
+            billed = rules.billed_increment(
+                worked_before, billed_before + prepaid, worked_now
+            )
             free = trial_used = 0
-            if not worked_before and trial_left:
+            if not worked_before and trial_left and not prepaid:
                 (charge,), trial_left = rules.apply_trial([worked_now], trial_left)
                 free, trial_used = charge.free, charge.trial_used
-            lines.append(
-                new._prepare_invoice_line_vals(
-                    ticket, product, partner, worked_now, billed, free, trial_used
-                )
+            line = new._prepare_invoice_line_vals(
+                ticket, product, partner, worked_now, billed, free, trial_used
             )
+            if prepaid:
+                env = self.with_context(lang=partner.lang or self.env.lang).env
+                line["name"] += "\n" + env._(
+                    "%(minutes)s min paid with %(tickets)s prepaid tickets",
+                    minutes=prepaid,
+                    tickets=ticket.sudo().support_pack_tickets,
+                )
+            lines.append(line)
             line_entries.append(new)
         vals = {
             "move_type": "out_invoice",

@@ -9,5 +9,7 @@ from . import test_card_hold_page
 from . import test_card_hold_stripe
 from . import test_i18n
 from . import test_stripe_standin
+from . import test_rules_packs
+from . import test_ticket_pack
 from . import test_rules_subscription
 from . import test_subscription

@@ -1,0 +1,79 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .. import const, rules
+
+
+class ProductTemplate(models.Model):
+    _name = "product.template"
+    _inherit = "product.template"
+
+    support_is_pack = fields.Boolean(
+        string="Prepaid Ticket Pack",
+        help="Selling this service gives the customer prepaid support tickets "
+        "once the invoice is paid (one ticket per started 30 minutes).",
+    )
+    support_pack_tickets = fields.Integer(string="Tickets in Pack", default=10)
+    support_pack_validity_months = fields.Integer(
+        string="Validity (months)",
+        default=12,
+        help="The tickets can be used this many months after the purchase "
+        "(at least 6).",
+    )
+    support_pack_scope = fields.Selection(
+        selection=const.PACK_SCOPES,
+        string="Pack Scope",
+        default=const.PACK_SCOPE_SINGLE,
+        help="Single user: only the buyer may use the tickets. Multi-user: every "
+        "authorised contact of the customer shares them (20 tickets or more).",
+    )
+
+    @api.constrains(
+        "support_is_pack",
+        "support_pack_tickets",
+        "support_pack_validity_months",
+        "support_pack_scope",
+    )
+    def _check_support_pack(self):
+        for product in self.filtered("support_is_pack"):
+            error = rules.check_pack_definition(
+                product.support_pack_tickets,
+                product.support_pack_validity_months,
+                product.support_pack_scope == const.PACK_SCOPE_MULTI,
+            )
+            if error == "tickets":
+                raise ValidationError(
+                    self.env._(
+                        "The pack %(product)s must hold at least one ticket.",
+                        product=product.display_name,
+                    )
+                )
+            if error == "validity":
+                raise ValidationError(
+                    self.env._(
+                        "The pack %(product)s must be valid at least %(months)s "
+                        "months; %(validity)s months is not accepted.",
+                        product=product.display_name,
+                        months=rules.MINIMUM_PACK_VALIDITY_MONTHS,
+                        validity=product.support_pack_validity_months,
+                    )
+                )
+            if error == "multi_user":
+                raise ValidationError(
+                    self.env._(
+                        "A multi-user pack holds at least %(minimum)s tickets; "
+                        "%(product)s has %(tickets)s.",
+                        minimum=rules.MINIMUM_MULTI_USER_TICKETS,
+                        product=product.display_name,
+                        tickets=product.support_pack_tickets,
+                    )
+                )
+            if product.type != "service":
+                raise ValidationError(
+                    self.env._(
+                        "The pack %(product)s must be a service.",
+                        product=product.display_name,
+                    )
+                )
