@@ -21,11 +21,14 @@ class AccountMove(models.Model):
     )
 
     def _invoice_paid_hook(self):
+        """A paid invoice delivers what it sold: prepaid ticket packs, and
+        the activation of a subscription whose first invoice it is."""
         res = super()._invoice_paid_hook()
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
         lines = invoices.invoice_line_ids.filtered("product_id.support_is_pack")
         if lines:
             self.env["support.ticket.pack"].sudo()._create_from_invoice_lines(lines)
+        self._support_activate_subscriptions()
         return res
 
     @api.model
@@ -68,11 +71,6 @@ class AccountMove(models.Model):
             if entries:
                 entries.sudo().write({"invoice_line_id": False})
                 move.message_post(body=message)
-
-    def _invoice_paid_hook(self):
-        res = super()._invoice_paid_hook()
-        self._support_activate_subscriptions()
-        return res
 
     def _support_activate_subscriptions(self):
         """Activate the subscriptions whose first invoice these moves are."""
