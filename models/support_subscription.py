@@ -153,9 +153,10 @@ class SupportSubscription(models.Model):
             sub.invoice_count = len(sub.invoice_ids)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for sub in self:
             sub.access_url = "/my/subscription"
+        return res
 
     # -------------------------------------------------------- constraints
     @api.constrains("partner_id", "state")

@@ -161,9 +161,10 @@ class SupportTicketPack(models.Model):
                 pack.state = "active"
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for pack in self:
             pack.access_url = "/my/support_balance"
+        return res
 
     # --------------------------------------------------------------- CRUD
     @api.model_create_multi

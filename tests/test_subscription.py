@@ -293,7 +293,7 @@ class TestSubscription(SubscriptionCommon):
 
         def prepare(sub, first=False):
             if sub == failing:
-                raise UserError("No income account on the plan's product")
+                raise ValueError("No income account on the plan's product")
             return original(sub, first=first)
 
         with (
