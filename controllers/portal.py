@@ -117,6 +117,21 @@ class SupportPortal(CustomerPortal):
         # act as the portal user (chatter author), past the read-only ACL
         return subscription.with_user(request.env.user).sudo()
 
+    def _support_subscription_for_users(self, subscription_id):
+        """``(subscription, None)`` when its users may change, else
+        ``(None, the response to send)``."""
+        try:
+            subscription = self._support_subscription_check(subscription_id)
+        except (AccessError, MissingError):
+            return None, request.redirect("/my")
+        if subscription.state not in ("draft", "waiting", "active"):
+            return None, self._support_subscription_render(
+                error=request.env._(
+                    "Users can only be changed on an open subscription."
+                )
+            )
+        return subscription, None
+
     @http.route("/my/subscription", type="http", auth="user", website=True)
     def portal_my_subscription(self, message=None, **kw):
         messages = {
@@ -180,16 +195,9 @@ class SupportPortal(CustomerPortal):
     def portal_subscription_add_user(
         self, subscription_id, name=None, email=None, **kw
     ):
-        try:
-            subscription = self._support_subscription_check(subscription_id)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        if subscription.state not in ("draft", "waiting", "active"):
-            return self._support_subscription_render(
-                error=request.env._(
-                    "Users can only be changed on an open subscription."
-                )
-            )
+        subscription, refusal = self._support_subscription_for_users(subscription_id)
+        if refusal:
+            return refusal
         try:
             with request.env.cr.savepoint():
                 subscription._add_authorized_user(name, email)
@@ -205,16 +213,9 @@ class SupportPortal(CustomerPortal):
         website=True,
     )
     def portal_subscription_remove_user(self, subscription_id, partner_id, **kw):
-        try:
-            subscription = self._support_subscription_check(subscription_id)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        if subscription.state not in ("draft", "waiting", "active"):
-            return self._support_subscription_render(
-                error=request.env._(
-                    "Users can only be changed on an open subscription."
-                )
-            )
+        subscription, refusal = self._support_subscription_for_users(subscription_id)
+        if refusal:
+            return refusal
         partner = request.env["res.partner"].sudo().browse(partner_id)
         try:
             with request.env.cr.savepoint():
