@@ -420,7 +420,8 @@ def cmd_run(args):
     say("demo logins (login / password):")
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
-    say("customer portal: /my  -- Ctrl-C stops")
+    say(f"customer portal: /my; pay here: http://127.0.0.1:{args.port}/support/pay")
+    say("Ctrl-C stops")
     proc = subprocess.Popen(
         odoo_cmd(*common, f"--http-port={args.port}"),
         env={**os.environ, **env},
