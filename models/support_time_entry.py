@@ -212,12 +212,10 @@ class SupportTimeEntry(models.Model):
         invoices created.
         """
         self._check_can_invoice()
-        entries = self.filtered(
-            lambda e: (
-                e.state == const.ENTRY_STATE_TO_INVOICE
-                and e.ticket_id._get_support_billing_mode() in billing_modes
-            )
-        )
+        to_invoice = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_INVOICE)
+        # one billing-mode look-up per ticket, not per entry
+        modes = {t: t._get_support_billing_mode() for t in to_invoice.ticket_id}
+        entries = to_invoice.filtered(lambda e: modes[e.ticket_id] in billing_modes)
         if not entries:
             return self.env["account.move"]
         by_partner = entries.grouped("partner_id")
