@@ -11,7 +11,10 @@
     "website": "https://github.com/it-support-billing/support_billing",
     "depends": [
         "helpdesk_mgmt",
+        "helpdesk_mgmt_rating",
         "account_payment",
+        "calendar",
+        "resource",
         "payment_stripe",
         "portal",
     ],

@@ -34,6 +34,7 @@ DB_USER = "odoo"
 PIP_PACKAGES = {
     # import name: requirement
     "odoo.addons.helpdesk_mgmt": "odoo-addon-helpdesk_mgmt==19.0.*",
+    "odoo.addons.helpdesk_mgmt_rating": "odoo-addon-helpdesk_mgmt_rating==19.0.*",
     "websocket": "websocket-client",
     "hypothesis": "hypothesis",
     "freezegun": "freezegun",
