@@ -43,10 +43,15 @@
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
+        "data/remote_session_data.xml",
+        "data/account_payment_method_data.xml",
+        "views/support_remote_session_views.xml",
+        "views/portal_remote_session_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
+        "demo/remote_session_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -83,3 +83,39 @@ SUBSCRIPTION_STARTUP_CONTACTS = [
     ("phone", "Phone call"),
     ("email", "E-mail"),
 ]
+
+# support.remote.session (D10): remote tools, consent channels, states.
+REMOTE_SESSION_TOOLS = [
+    ("teamviewer", "TeamViewer"),
+    ("anydesk", "AnyDesk"),
+    ("rustdesk", "RustDesk"),
+    ("quick_assist", "Windows Quick Assist"),
+    ("other", "Other"),
+]
+REMOTE_CONSENT_METHODS = [
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("portal", "Customer portal"),
+    ("in_person", "In person"),
+]
+REMOTE_SESSION_STATES = [
+    ("draft", "Waiting for consent"),
+    ("consented", "Consent given"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("stopped", "Stopped by the customer"),
+    ("cancelled", "Cancelled"),
+]
+#: States of a session that has ended (its time is logged).
+REMOTE_SESSION_ENDED_STATES = ("done", "stopped")
+#: States that need the customer's consent for the session.
+REMOTE_SESSION_CONSENTED_STATES = ("consented", "running", "done", "stopped")
+
+# Payment methods on journals (D8): code -> journal types where it is offered.
+SUPPORT_PAYMENT_METHODS = {
+    "support_cash": ("cash",),
+    "support_cheque": ("bank",),
+    "support_bank_transfer": ("bank",),
+    "support_interac": ("bank",),
+    "support_card_terminal": ("bank",),
+}

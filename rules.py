@@ -361,3 +361,18 @@ def resubscribe_date(cancellation_date):
 def can_resubscribe(cancellation_date, today):
     """True when a customer who cancelled on that date may subscribe today."""
     return not cancellation_date or today >= resubscribe_date(cancellation_date)
+
+
+def session_minutes(start, end):
+    """Minutes worked in a remote session from ``start`` to ``end``.
+
+    Every started minute counts (the diagnostic time done is billed, even
+    when the customer stops early), at least 1 and at most one day (the
+    largest time entry).  ``None`` when the session has not ended.
+    """
+    if not start or not end:
+        return None
+    if end < start:
+        raise ValueError("a session cannot end before it starts")
+    seconds = (end - start).total_seconds()
+    return min(max(1, int(-(-seconds // 60))), MAX_ENTRY_MINUTES)

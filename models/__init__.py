@@ -15,3 +15,7 @@ from . import account_payment
 from . import support_plan
 from . import support_subscription
 from . import helpdesk_ticket_subscription
+from . import support_remote_session
+from . import helpdesk_ticket_remote_session
+from . import account_payment_method
+from . import account_journal

@@ -1,0 +1,26 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import models
+
+from .. import const
+
+
+class AccountJournal(models.Model):
+    """New bank and cash journals (new companies too) offer the on-site
+    payment methods (D8)."""
+
+    _name = "account.journal"
+    _inherit = "account.journal"
+
+    def _default_inbound_payment_methods(self):
+        res = super()._default_inbound_payment_methods()
+        methods = self.env["account.payment.method"].search(
+            [
+                ("code", "in", list(const.SUPPORT_PAYMENT_METHODS)),
+                ("payment_type", "=", "inbound"),
+            ]
+        )
+        for method in methods:
+            if self._is_payment_method_available(method.code):
+                res |= method
+        return res

@@ -1,0 +1,151 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import fields, http
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import SupportBillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket = cls._create_ticket(
+            cls.customer_contact, closed=False, name="Outlook crashes"
+        )
+        cls.other_ticket = cls._create_ticket(
+            cls.other_customer, closed=False, name="Slow PC"
+        )
+        sessions = cls.env["support.remote.session"]
+        cls.rs = sessions.create(
+            {
+                "ticket_id": cls.ticket.id,
+                "user_id": cls.technician.id,
+                "tool": "rustdesk",
+                "session_identifier": "555 111 222",
+            }
+        )
+        cls.other_session = sessions.create(
+            {"ticket_id": cls.other_ticket.id, "user_id": cls.technician.id}
+        )
+
+    def _post(self, url, **data):
+        return self.url_open(
+            url,
+            data={"csrf_token": http.Request.csrf_token(self), **data},
+            allow_redirects=False,
+        )
+
+    def test_ticket_page_shows_pending_session(self):
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open(f"/my/ticket/{self.ticket.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Remote sessions", response.text)
+        self.assertIn(self.rs.name, response.text)
+        self.assertIn(f"/my/remote_session/{self.rs.id}/consent", response.text)
+        self.assertIn("555 111 222", response.text)
+        self.assertNotIn(self.other_session.name, response.text)
+
+    def test_portal_consent(self):
+        self.authenticate("sb-portal", "sb-portal")
+        url = f"/my/remote_session/{self.rs.id}/consent"
+        # the box must be ticked
+        response = self._post(url)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("remote_error", response.headers["Location"])
+        self.assertEqual(self.rs.state, "draft")
+        response = self._post(url, agree="1")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(f"/my/ticket/{self.ticket.id}", response.headers["Location"])
+        self.assertEqual(self.rs.state, "consented")
+        self.assertEqual(self.rs.consent_partner_id, self.customer_contact)
+        self.assertEqual(self.rs.consent_method, "portal")
+        self.assertEqual(self.rs.consent_user_id, self.portal_user)
+        self.assertTrue(self.rs.consent_date)
+        message = self.rs.message_ids[0]
+        self.assertIn(self.customer_contact.name, message.body)
+        self.assertEqual(message.author_id, self.customer_contact)
+        # a second consent is refused: it was given for this session already
+        response = self._post(url, agree="1")
+        self.assertIn("remote_error", response.headers["Location"])
+        # the technician may now start it
+        self.rs.with_user(self.technician).action_start()
+        self.assertEqual(self.rs.state, "running")
+        # the history shows who consented and how
+        page = self.url_open(f"/my/ticket/{self.ticket.id}").text
+        self.assertIn("Customer portal", page)
+        self.assertIn("Stop the session now", page)
+
+    def test_portal_consent_needs_csrf(self):
+        self.authenticate("sb-portal", "sb-portal")
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/my/remote_session/{self.rs.id}/consent",
+                data={"agree": "1"},
+                allow_redirects=False,
+            )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.rs.state, "draft")
+
+    def test_portal_isolation(self):
+        self.authenticate("sb-portal-other", "sb-portal-other")
+        for action in ("consent", "decline", "stop"):
+            with self.subTest(action=action):
+                response = self._post(
+                    f"/my/remote_session/{self.rs.id}/{action}", agree="1"
+                )
+                self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.rs.state, "draft")
+        self.assertFalse(self.rs.consent_date)
+        # nor does the page of their own ticket show it
+        page = self.url_open(f"/my/ticket/{self.other_ticket.id}").text
+        self.assertIn(self.other_session.name, page)
+        self.assertNotIn(self.rs.name, page)
+        # logged out: no consent either
+        self.logout()
+        response = self._post(
+            f"/my/remote_session/{self.rs.id}/consent", agree="1"
+        )
+        self.assertNotEqual(response.status_code, 200)
+        self.assertEqual(self.rs.state, "draft")
+
+    def test_portal_decline(self):
+        self.authenticate("sb-portal", "sb-portal")
+        response = self._post(f"/my/remote_session/{self.rs.id}/decline")
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.rs.state, "cancelled")
+
+    def test_portal_stop_bills_the_time_done(self):
+        self.rs._set_consent(partner=self.customer_contact, method="phone")
+        self.rs.with_user(self.technician).action_start()
+        start = fields.Datetime.now() - timedelta(minutes=13)
+        self.rs.start_datetime = start
+        self.authenticate("sb-portal", "sb-portal")
+        url = f"/my/remote_session/{self.rs.id}/stop"
+        response = self._post(url, reason="I saw enough")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("remote_message=stopped", response.headers["Location"])
+        self.assertEqual(self.rs.state, "stopped")
+        self.assertTrue(self.rs.stopped_by_customer)
+        self.assertEqual(self.rs.stop_reason, "I saw enough")
+        entry = self.rs.time_entry_id
+        self.assertTrue(entry)
+        self.assertEqual(entry.user_id, self.technician)
+        self.assertEqual(entry.minutes, self.rs.duration_minutes)
+        self.assertIn(entry.minutes, (13, 14))
+        self.assertIn("stopped by the customer", entry.description)
+        # a second click logs nothing more
+        response = self._post(url, reason="again")
+        self.assertIn("remote_error", response.headers["Location"])
+        self.assertEqual(
+            self.env["support.time.entry"].search_count(
+                [("ticket_id", "=", self.ticket.id)]
+            ),
+            1,
+        )
+        page = self.url_open(f"/my/ticket/{self.ticket.id}").text
+        self.assertIn("I saw enough", page)
