@@ -40,13 +40,11 @@ class SupportRemoteSessionPortal(CustomerPortal):
     def portal_remote_session_consent(self, session_id, agree=None, **kw):
         session = self._support_remote_session_check(session_id)
         if session is None:
-            return request.not_found()
+            raise request.not_found()
         if not agree:
             return self._support_remote_session_done(
                 session,
-                error=request.env._(
-                    "Tick the box to agree to this remote session."
-                ),
+                error=request.env._("Tick the box to agree to this remote session."),
             )
         if session.state != "draft":
             return self._support_remote_session_done(
@@ -72,7 +70,7 @@ class SupportRemoteSessionPortal(CustomerPortal):
     def portal_remote_session_decline(self, session_id, **kw):
         session = self._support_remote_session_check(session_id)
         if session is None:
-            return request.not_found()
+            raise request.not_found()
         if session.state not in ("draft", "consented"):
             return self._support_remote_session_done(
                 session,
@@ -91,7 +89,7 @@ class SupportRemoteSessionPortal(CustomerPortal):
     def portal_remote_session_stop(self, session_id, reason=None, **kw):
         session = self._support_remote_session_check(session_id)
         if session is None:
-            return request.not_found()
+            raise request.not_found()
         if session.state != "running":
             # already ended (a second click): nothing more is logged
             return self._support_remote_session_done(

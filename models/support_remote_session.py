@@ -160,7 +160,8 @@ class SupportRemoteSession(models.Model):
         for session in self:
             start, end = session.start_datetime, session.end_datetime
             session.duration_minutes = (
-                rules.session_minutes(start, end) if start and end and end >= start
+                rules.session_minutes(start, end)
+                if start and end and end >= start
                 else 0
             )
 
@@ -227,8 +228,9 @@ class SupportRemoteSession(models.Model):
                 )
         if "state" in vals:
             for session in self:
-                if vals["state"] != session.state and vals["state"] not in (
-                    TRANSITIONS[session.state]
+                if (
+                    vals["state"] != session.state
+                    and vals["state"] not in (TRANSITIONS[session.state])
                 ):
                     session._check_state(
                         [s for s, t in TRANSITIONS.items() if vals["state"] in t],
@@ -267,6 +269,8 @@ class SupportRemoteSession(models.Model):
                         session=session.display_name,
                     )
                 )
+            if session.consent_date and session.consent_date > fields.Datetime.now():
+                raise UserError(self.env._("A consent cannot be given in the future."))
             session._set_consent(
                 partner=session.consent_partner_id,
                 name=session.consent_name,

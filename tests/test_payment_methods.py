@@ -40,8 +40,10 @@ class TestPaymentMethods(SupportBillingCommon):
     def test_installed_on_existing_journals(self):
         """Bank journals that existed at install got them (the demo
         companies), next to Odoo's manual method."""
-        banks = self.env["account.journal"].sudo().search(
-            [("type", "=", "bank"), ("company_id", "!=", self.company.id)]
+        banks = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "bank"), ("company_id", "!=", self.company.id)])
         )
         self.assertIn(self.env.ref("base.main_company"), banks.company_id)
         for journal in banks:
@@ -66,7 +68,9 @@ class TestPaymentMethods(SupportBillingCommon):
         self.assertIn("support_cash", self._codes(cash))
         self.assertNotIn("support_cheque", self._codes(cash))
         # a sale journal offers no payment method
-        self.assertFalse(self.company_data["default_journal_sale"].inbound_payment_method_line_ids)
+        self.assertFalse(
+            self.company_data["default_journal_sale"].inbound_payment_method_line_ids
+        )
         other = self.setup_other_company(name="Second support company")
         self.assertIn("support_cheque", self._codes(other["default_journal_bank"]))
         journal = self.env["account.journal"].create(
@@ -88,7 +92,9 @@ class TestPaymentMethods(SupportBillingCommon):
                     self.env["account.payment.register"]
                     .with_user(self.accountant)
                     .with_context(active_model="account.move", active_ids=invoice.ids)
-                    .create({"journal_id": journal.id, "payment_method_line_id": line.id})
+                    .create(
+                        {"journal_id": journal.id, "payment_method_line_id": line.id}
+                    )
                     ._create_payments()
                 )
                 self.assertEqual(payment.payment_method_line_id, line)

@@ -188,7 +188,9 @@ class TestRemoteSession(SupportBillingCommon):
         self.assertEqual(entry.minutes, 8)
         self.assertIn("stopped by the customer", entry.description)
         self.assertIn("AnyDesk", entry.description)
-        body = session.message_ids[0].body
+        (body,) = [
+            b for b in session.message_ids.mapped("body") if "stopped by the" in b
+        ]
         self.assertIn("stopped by the customer", body)
         self.assertIn("Has to leave for a meeting", body)
 

@@ -66,7 +66,10 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         self.assertEqual(self.rs.consent_method, "portal")
         self.assertEqual(self.rs.consent_user_id, self.portal_user)
         self.assertTrue(self.rs.consent_date)
-        message = self.rs.message_ids[0]
+        message = self.rs.message_ids.filtered(
+            lambda m: "Consent for this session" in (m.body or "")
+        )
+        self.assertEqual(len(message), 1)
         self.assertIn(self.customer_contact.name, message.body)
         self.assertEqual(message.author_id, self.customer_contact)
         # a second consent is refused: it was given for this session already
@@ -107,9 +110,7 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         self.assertNotIn(self.rs.name, page)
         # logged out: no consent either
         self.logout()
-        response = self._post(
-            f"/my/remote_session/{self.rs.id}/consent", agree="1"
-        )
+        response = self._post(f"/my/remote_session/{self.rs.id}/consent", agree="1")
         self.assertNotEqual(response.status_code, 200)
         self.assertEqual(self.rs.state, "draft")
 
@@ -149,3 +150,12 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         )
         page = self.url_open(f"/my/ticket/{self.ticket.id}").text
         self.assertIn("I saw enough", page)
+
+    def test_tour_portal_consent(self):
+        self.start_tour(
+            f"/my/ticket/{self.ticket.id}",
+            "support_remote_session_tour",
+            login="sb-portal",
+        )
+        self.assertEqual(self.rs.state, "consented")
+        self.assertEqual(self.rs.consent_method, "portal")
