@@ -234,7 +234,7 @@ class SupportRemoteSession(models.Model):
                 ):
                     session._check_state(
                         [s for s, t in TRANSITIONS.items() if vals["state"] in t],
-                        self.env._("change the state of"),
+                        "write",
                     )
         return super().write(vals)
 
@@ -254,7 +254,7 @@ class SupportRemoteSession(models.Model):
     def action_record_consent(self):
         """The technician records the consent the customer just gave."""
         for session in self:
-            session._check_state(("draft",), self.env._("record a consent"))
+            session._check_state(("draft",), "consent")
             if not (session.consent_partner_id or session.consent_name):
                 raise UserError(
                     self.env._(
@@ -290,7 +290,7 @@ class SupportRemoteSession(models.Model):
                         session=session.display_name,
                     )
                 )
-            session._check_state(("consented",), self.env._("start"))
+            session._check_state(("consented",), "start")
             now = fields.Datetime.now()
             session.write({"state": "running", "start_datetime": now})
             session._post_event(
@@ -312,7 +312,7 @@ class SupportRemoteSession(models.Model):
 
     def action_cancel(self):
         for session in self:
-            session._check_state(("draft", "consented"), self.env._("cancel"))
+            session._check_state(("draft", "consented"), "cancel")
             session.state = "cancelled"
             session._post_event(
                 self.env._(
@@ -341,18 +341,44 @@ class SupportRemoteSession(models.Model):
             and self.consent_date
         )
 
-    def _check_state(self, states, what):
+    def _check_state(self, states, action):
+        """Refuse ``action`` (consent, start, end, cancel, write) unless the
+        session is in one of ``states``."""
         self.ensure_one()
-        if self.state not in states:
-            states_names = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Cannot %(what)s session %(session)s: it is %(state)s.",
-                    what=what,
-                    session=self.display_name,
-                    state=states_names[self.state],
-                )
+        if self.state in states:
+            return
+        names = dict(self._fields["state"]._description_selection(self.env))
+        args = {"session": self.display_name, "state": names[self.state]}
+        if action == "consent":
+            message = self.env._(
+                "Consent is recorded only on a session waiting for it; "
+                "session %(session)s is %(state)s.",
+                **args,
             )
+        elif action == "start":
+            message = self.env._(
+                "Only a session with the customer's consent can start; "
+                "session %(session)s is %(state)s.",
+                **args,
+            )
+        elif action == "end":
+            message = self.env._(
+                "Only a running session can end; session %(session)s is %(state)s.",
+                **args,
+            )
+        elif action == "cancel":
+            message = self.env._(
+                "Only a session that has not started can be cancelled; "
+                "session %(session)s is %(state)s.",
+                **args,
+            )
+        else:
+            message = self.env._(
+                "Session %(session)s is %(state)s: it cannot go back nor skip a "
+                "step (a new session needs a new consent).",
+                **args,
+            )
+        raise UserError(message)
 
     def _set_consent(self, partner=None, name=None, method="phone", date=None):
         """Record the consent given for this session (and only this one)."""
@@ -389,7 +415,7 @@ class SupportRemoteSession(models.Model):
         for session in self:
             if session.state in const.REMOTE_SESSION_ENDED_STATES:
                 continue
-            session._check_state(("running",), self.env._("end"))
+            session._check_state(("running",), "end")
             now = fields.Datetime.now()
             vals = {
                 "state": "stopped" if stopped_by_customer else "done",
