@@ -215,7 +215,11 @@ class SupportRemoteSession(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if CONSENT_FIELDS.intersection(vals):
+        # the consent was given for this session of this ticket: it does not move
+        if CONSENT_FIELDS.intersection(vals) or (
+            "ticket_id" in vals
+            and any(s.ticket_id.id != vals["ticket_id"] for s in self)
+        ):
             given = self.filtered(lambda s: s.state != "draft")
             if given:
                 raise UserError(

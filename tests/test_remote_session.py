@@ -116,6 +116,8 @@ class TestRemoteSession(SupportBillingCommon):
         # a given consent cannot be changed nor moved
         with self.assertRaises(UserError):
             first.consent_partner_id = self.customer_contact2
+        with self.assertRaises(UserError):
+            first.ticket_id = self._create_ticket(self.customer_contact2)
         first.action_start()
         first.action_end()
         # an ended session never runs again: a new session needs a new consent
