@@ -43,6 +43,7 @@
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
+        "data/support_sla_data.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
