@@ -44,6 +44,8 @@
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
         "data/support_sla_data.xml",
+        "views/support_sla_views.xml",
+        "views/res_config_settings_sla_views.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
