@@ -46,6 +46,8 @@
         "data/support_sla_data.xml",
         "views/support_sla_views.xml",
         "views/res_config_settings_sla_views.xml",
+        "data/support_contact_data.xml",
+        "views/support_contact_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",

@@ -386,6 +386,18 @@ class HelpdeskTicket(models.Model):
                 user_id=manager.id,
             )
 
+    def _support_send_acknowledgement(self):
+        """Tell the customer we received the request, in their language."""
+        template = self.env.ref(
+            "support_billing.mail_template_support_acknowledgement",
+            raise_if_not_found=False,
+        )
+        if not template:
+            return
+        for ticket in self:
+            if ticket.partner_id.email or ticket.partner_email:
+                template.sudo().send_mail(ticket.id)
+
     # ------------------------------------------------------------ crons
     @api.model
     def _cron_support_sla_breach(self):

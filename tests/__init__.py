@@ -14,3 +14,4 @@ from . import test_ticket_pack
 from . import test_rules_subscription
 from . import test_subscription
 from . import test_sla
+from . import test_support_contact
