@@ -52,6 +52,7 @@
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
+        "demo/support_sla_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

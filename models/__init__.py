@@ -21,3 +21,4 @@ from . import helpdesk_ticket_channel
 from . import res_company_sla
 from . import res_config_settings_sla
 from . import helpdesk_ticket_sla
+from . import discuss_channel

@@ -322,3 +322,43 @@ class TestSla(SupportBillingCommon):
         )
         settings.execute()
         self.assertEqual(self.env.company.support_calendar_id, self.weekend)
+
+    # ------------------------------------------------------------ live chat
+    def test_chat_conversation_becomes_ticket(self):
+        channel = self.env["discuss.channel"].create(
+            {"name": "Visitor chat", "channel_type": "channel"}
+        )
+        channel._add_members(
+            partners=self.customer_contact2 | self.technician.partner_id
+        )
+        with freeze_time(MONDAY_0900):
+            channel.message_post(
+                body="My scanner is not detected",
+                author_id=self.customer_contact2.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        with freeze_time("2026-11-30 08:03:00"):
+            channel.with_user(self.technician).message_post(
+                body="Let me check",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        with self.assertRaises(AccessError):
+            channel.with_user(self.portal_user).sudo(False).action_support_create_ticket()
+        action = channel.with_user(self.technician).action_support_create_ticket()
+        ticket = self.env["helpdesk.ticket"].browse(action["res_id"])
+        self.assertEqual(ticket.support_channel, "chat")
+        self.assertEqual(ticket.partner_id, self.customer_contact2)
+        self.assertEqual(ticket.name, "My scanner is not detected")
+        self.assertIn("Let me check", ticket.description)
+        self.assertEqual(ticket.support_received_date, MONDAY_0900)
+        # chat: first response within 15 opening minutes, met in the chat itself
+        self.assertEqual(
+            ticket.support_first_response_deadline, datetime(2026, 11, 30, 8, 15)
+        )
+        self.assertEqual(
+            ticket.support_first_response_date, datetime(2026, 11, 30, 8, 3)
+        )
+        self.assertAlmostEqual(ticket.support_first_response_hours, 0.05)
+        self.assertFalse(ticket.support_first_response_breached)
