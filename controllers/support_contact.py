@@ -56,22 +56,22 @@ class SupportContactController(http.Controller):
 
     def _support_contact_validate(self, post):
         """Return (cleaned values, errors): nothing is written here."""
-        _ = request.env._
         errors, clean = {}, {}
         name = (post.get("name") or "").strip()
         if not name or len(name) > const.CONTACT_NAME_MAX:
-            errors["name"] = _(
+            errors["name"] = request.env._(
                 "Enter your name (at most %(max)s characters).",
                 max=const.CONTACT_NAME_MAX,
             )
         clean["name"] = name
         raw_email = (post.get("email") or "").strip()
-        email = (
-            len(raw_email) <= const.CONTACT_EMAIL_MAX
-            and email_normalize(raw_email, strict=True)
+        email = len(raw_email) <= const.CONTACT_EMAIL_MAX and email_normalize(
+            raw_email, strict=True
         )
         if not email:
-            errors["email"] = _("Enter a valid e-mail address: we answer you there.")
+            errors["email"] = request.env._(
+                "Enter a valid e-mail address: we answer you there."
+            )
         clean["email"] = email
         request_type = request.env["support.request.type"]
         type_id = post.get("request_type_id") or ""
@@ -80,18 +80,20 @@ class SupportContactController(http.Controller):
                 lambda t: t.id == int(type_id)
             )
         if not request_type:
-            errors["request_type_id"] = _("Choose the type of your request.")
+            errors["request_type_id"] = request.env._(
+                "Choose the type of your request."
+            )
         clean["request_type"] = request_type
         subject = (post.get("subject") or "").strip()
         if not subject or len(subject) > const.CONTACT_SUBJECT_MAX:
-            errors["subject"] = _(
+            errors["subject"] = request.env._(
                 "Enter a subject (at most %(max)s characters).",
                 max=const.CONTACT_SUBJECT_MAX,
             )
         clean["subject"] = subject
         description = (post.get("description") or "").strip()
         if not description or len(description) > const.CONTACT_DESCRIPTION_MAX:
-            errors["description"] = _(
+            errors["description"] = request.env._(
                 "Describe your request (at most %(max)s characters).",
                 max=const.CONTACT_DESCRIPTION_MAX,
             )
@@ -152,7 +154,9 @@ class SupportContactController(http.Controller):
         self._support_contact_set_lang(post.get("lang"))
         if post.get(HONEYPOT):
             _logger.info("contact form: honeypot filled, nothing created")
-            return request.render("support_billing.support_contact_done", {"ticket": None})
+            return request.render(
+                "support_billing.support_contact_done", {"ticket": None}
+            )
         clean, errors = self._support_contact_validate(post)
         if errors:
             values = self._support_contact_values(**post)
@@ -168,4 +172,6 @@ class SupportContactController(http.Controller):
             .create(self._support_contact_ticket_vals(clean, partner))
         )
         ticket._support_send_acknowledgement()
-        return request.render("support_billing.support_contact_done", {"ticket": ticket})
+        return request.render(
+            "support_billing.support_contact_done", {"ticket": ticket}
+        )

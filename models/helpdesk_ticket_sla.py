@@ -145,9 +145,7 @@ class HelpdeskTicket(models.Model):
 
     def _get_support_start(self):
         self.ensure_one()
-        return (
-            self.support_received_date or self.create_date or fields.Datetime.now()
-        )
+        return self.support_received_date or self.create_date or fields.Datetime.now()
 
     @api.depends("support_received_date", "priority", "support_channel", "company_id")
     def _compute_support_deadlines(self):
@@ -195,9 +193,7 @@ class HelpdeskTicket(models.Model):
             return 0.0
         if end <= start:
             return 0.0
-        return round(
-            calendar.get_work_hours_count(start, end, compute_leaves=True), 2
-        )
+        return round(calendar.get_work_hours_count(start, end, compute_leaves=True), 2)
 
     @api.depends("support_first_response_date", "support_received_date")
     def _compute_support_first_response_hours(self):
@@ -306,9 +302,7 @@ class HelpdeskTicket(models.Model):
         and mark the suggestion answered (seed 004 section 7)."""
         for ticket in self:
             if ticket.support_request_kind != "suggestion":
-                raise UserError(
-                    self.env._("Only suggestions are answered this way.")
-                )
+                raise UserError(self.env._("Only suggestions are answered this way."))
             if ticket.support_answered_date:
                 raise UserError(
                     self.env._(
@@ -317,9 +311,7 @@ class HelpdeskTicket(models.Model):
                     )
                 )
             if is_html_empty(ticket.support_answer):
-                raise UserError(
-                    self.env._("Write the answer before sending it.")
-                )
+                raise UserError(self.env._("Write the answer before sending it."))
             ticket.message_post(
                 body=ticket.support_answer,
                 message_type="comment",

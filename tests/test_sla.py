@@ -33,7 +33,9 @@ class TestSla(SupportBillingCommon):
         )
         cls.target_high = cls.env.ref("support_billing.support_sla_target_priority_2")
         cls.target_high.first_response_hours = 1.0
-        cls.type_technical = cls.env.ref("support_billing.support_request_type_technical")
+        cls.type_technical = cls.env.ref(
+            "support_billing.support_request_type_technical"
+        )
         cls.type_dispute = cls.env.ref("support_billing.support_request_type_dispute")
         cls.type_suggestion = cls.env.ref(
             "support_billing.support_request_type_suggestion"
@@ -94,7 +96,9 @@ class TestSla(SupportBillingCommon):
         self.assertEqual(
             target._get_support_targets(self.company, "1", "email"), (24.0, 72.0)
         )
-        self.env.ref("support_billing.support_sla_target_email").first_response_hours = 8
+        self.env.ref(
+            "support_billing.support_sla_target_email"
+        ).first_response_hours = 8
         self.assertEqual(
             target._get_support_targets(self.company, "1", "email"), (8.0, 72.0)
         )
@@ -102,7 +106,10 @@ class TestSla(SupportBillingCommon):
         self.assertEqual(
             chat.support_first_response_deadline, datetime(2026, 11, 30, 8, 15)
         )
-        self.assertEqual(chat.channel_id, self.env.ref("support_billing.helpdesk_ticket_channel_chat"))
+        self.assertEqual(
+            chat.channel_id,
+            self.env.ref("support_billing.helpdesk_ticket_channel_chat"),
+        )
         # changing the priority recomputes the deadlines
         ticket = self._ticket(received=MONDAY_0900, priority="1")
         ticket.priority = "2"
@@ -135,7 +142,9 @@ class TestSla(SupportBillingCommon):
         arch = self.env["helpdesk.ticket"].get_view(
             self.env.ref("helpdesk_mgmt.ticket_view_tree").id, "list"
         )["arch"]
-        self.assertIn('default_order="priority desc, support_next_deadline, id desc"', arch)
+        self.assertIn(
+            'default_order="priority desc, support_next_deadline, id desc"', arch
+        )
 
     # ------------------------------------------------------------ first response
     def test_first_response_detection(self):
@@ -152,7 +161,9 @@ class TestSla(SupportBillingCommon):
         self.assertFalse(ticket.support_first_response_date)
         with freeze_time("2026-11-30 08:25:00"):
             ticket.with_user(self.portal_user).message_post(
-                body="any news?", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="any news?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertFalse(ticket.support_first_response_date)
         self.assertFalse(ticket.support_first_response_hours)
@@ -224,7 +235,11 @@ class TestSla(SupportBillingCommon):
         domain = self.env["mail.alias.domain"].create({"name": "support.example.com"})
         self.company.alias_domain_id = domain
         team = self.env["helpdesk.ticket.team"].create(
-            {"name": "Mail team", "alias_name": "help-sla", "company_id": self.company.id}
+            {
+                "name": "Mail team",
+                "alias_name": "help-sla",
+                "company_id": self.company.id,
+            }
         )
         self.assertEqual(team.alias_id.alias_full_name, "help-sla@support.example.com")
         raw = (
@@ -243,7 +258,8 @@ class TestSla(SupportBillingCommon):
         self.assertEqual(ticket.team_id, team)
         self.assertEqual(ticket.support_channel, "email")
         self.assertEqual(
-            ticket.channel_id, self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_email")
+            ticket.channel_id,
+            self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_email"),
         )
         self.assertTrue(ticket.support_first_response_deadline)
         self.assertTrue(ticket.support_resolution_deadline)
@@ -256,7 +272,9 @@ class TestSla(SupportBillingCommon):
         )
         activity = ticket.activity_ids
         self.assertEqual(len(activity), 1)
-        self.assertTrue(activity.user_id.has_group("support_billing.group_support_manager"))
+        self.assertTrue(
+            activity.user_id.has_group("support_billing.group_support_manager")
+        )
         # technicians neither see nor change disputes
         Ticket = self.env["helpdesk.ticket"]
         self.assertFalse(
@@ -270,7 +288,9 @@ class TestSla(SupportBillingCommon):
         # a ticket turned into a dispute later also gets the activity
         other = self._ticket(support_request_type_id=self.type_technical.id)
         self.assertFalse(other.activity_ids)
-        self.assertTrue(Ticket.with_user(self.technician).search([("id", "=", other.id)]))
+        self.assertTrue(
+            Ticket.with_user(self.technician).search([("id", "=", other.id)])
+        )
         other.support_request_type_id = self.type_dispute
         self.assertEqual(len(other.activity_ids), 1)
 
@@ -280,7 +300,10 @@ class TestSla(SupportBillingCommon):
         with self.assertRaises(UserError):
             tech_ticket.action_support_answer_suggestion()
         suggestions = self.env["helpdesk.ticket"].search(
-            [("support_request_kind", "=", "suggestion"), ("support_answered_date", "=", False)]
+            [
+                ("support_request_kind", "=", "suggestion"),
+                ("support_answered_date", "=", False),
+            ]
         )
         self.assertIn(ticket, suggestions)
         tech_ticket.support_answer = "<p>Thanks, we will add it.</p>"
@@ -345,7 +368,9 @@ class TestSla(SupportBillingCommon):
                 subtype_xmlid="mail.mt_comment",
             )
         with self.assertRaises(AccessError):
-            channel.with_user(self.portal_user).sudo(False).action_support_create_ticket()
+            channel.with_user(self.portal_user).sudo(
+                False
+            ).action_support_create_ticket()
         action = channel.with_user(self.technician).action_support_create_ticket()
         ticket = self.env["helpdesk.ticket"].browse(action["res_id"])
         self.assertEqual(ticket.support_channel, "chat")

@@ -13,7 +13,9 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.type_technical = cls.env.ref("support_billing.support_request_type_technical")
+        cls.type_technical = cls.env.ref(
+            "support_billing.support_request_type_technical"
+        )
         cls.type_dispute = cls.env.ref("support_billing.support_request_type_dispute")
 
     def _counts(self):
@@ -61,14 +63,17 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
         self.assertEqual(ticket.partner_id, self.customer_contact2)
         self.assertEqual(ticket.support_channel, "form")
         self.assertEqual(
-            ticket.channel_id, self.env.ref("support_billing.helpdesk_ticket_channel_form")
+            ticket.channel_id,
+            self.env.ref("support_billing.helpdesk_ticket_channel_form"),
         )
         self.assertEqual(ticket.support_request_type_id, self.type_technical)
         self.assertEqual(ticket.name, "Outlook keeps asking for my password")
         self.assertIn("Please help.", ticket.description)
         self.assertTrue(ticket.support_first_response_deadline)
-        mail = self.env["mail.mail"].sudo().search(
-            [("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
         )
         self.assertEqual(len(mail), 1)
         self.assertIn(self.customer_contact2, mail.recipient_ids)
