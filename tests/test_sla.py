@@ -387,3 +387,43 @@ class TestSla(SupportBillingCommon):
         )
         self.assertAlmostEqual(ticket.support_first_response_hours, 0.05)
         self.assertFalse(ticket.support_first_response_breached)
+
+    def test_views_and_menus(self):
+        Ticket = self.env["helpdesk.ticket"].with_user(self.technician)
+        search = Ticket.get_view(
+            self.env.ref("helpdesk_mgmt.helpdesk_ticket_view_search").id, "search"
+        )["arch"]
+        for name in ("support_breached", "support_due_today", "support_suggestions"):
+            self.assertIn(f'name="{name}"', search)
+        form = Ticket.get_view(self.env.ref("helpdesk_mgmt.ticket_view_form").id)[
+            "arch"
+        ]
+        self.assertIn("support_first_response_deadline", form)
+        self.assertIn("action_support_answer_suggestion", form)
+        # the "Breached" filter's domain works
+        late = self._ticket(received=datetime(2026, 1, 5, 8, 0))
+        self.env["helpdesk.ticket"]._cron_support_sla_breach()
+        self.assertIn(late, Ticket.search([("support_sla_breached", "=", True)]))
+        self.assertNotIn(late, Ticket.search([("support_sla_breached", "=", False)]))
+        # technicians see the suggestions menu, not the configuration
+        menus = self.env["ir.ui.menu"].with_user(self.technician)._visible_menu_ids()
+        self.assertIn(
+            self.env.ref("support_billing.menu_support_suggestions").id, menus
+        )
+        self.assertNotIn(
+            self.env.ref("support_billing.menu_support_sla_targets").id, menus
+        )
+        self.assertNotIn(
+            self.env.ref("support_billing.menu_support_disputes").id, menus
+        )
+        manager_menus = (
+            self.env["ir.ui.menu"].with_user(self.support_manager)._visible_menu_ids()
+        )
+        self.assertIn(
+            self.env.ref("support_billing.menu_support_sla_targets").id, manager_menus
+        )
+        # managers edit the opening hours
+        self.calendar.with_user(self.support_manager).attendance_ids[:1].hour_to = 17
+        # portal users see the request types but no target, calendar edit refused
+        with self.assertRaises(AccessError):
+            self.calendar.with_user(self.technician).write({"name": "X"})

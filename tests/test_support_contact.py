@@ -53,6 +53,16 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
         self.assertIn(self.type_technical.name, response.text)
         self.assertIn('name="website_url"', response.text)
 
+    def test_page_language_prefix_and_portal_prefill(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        response = self.url_open("/fr/support/contact")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('name="lang" value="fr_FR"', response.text)
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        response = self.url_open("/support/contact")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.portal_user.partner_id.email, response.text)
+
     def test_form_creates_ticket_and_acknowledges(self):
         before = self._counts()
         response = self._post()
