@@ -264,7 +264,14 @@ class HelpdeskTicket(models.Model):
         for vals in vals_list:
             code = vals.get("support_channel")
             if code and not vals.get("channel_id"):
-                channel = channels.search([("support_code", "=", code)], limit=1)
+                company_id = vals.get("company_id") or self.env.company.id
+                channel = channels.search(
+                    [
+                        ("support_code", "=", code),
+                        ("company_id", "in", [False, company_id]),
+                    ],
+                    limit=1,
+                )
                 if channel:
                     vals["channel_id"] = channel.id
             type_id = vals.get("support_request_type_id")
@@ -288,7 +295,8 @@ class HelpdeskTicket(models.Model):
             )
             if team:
                 vals = dict(vals, team_id=team.id)
-        before = self.filtered(lambda t: t.support_request_kind != "dispute")
+        # sudo: a ticket turned into a dispute is hidden from technicians
+        before = self.sudo().filtered(lambda t: t.support_request_kind != "dispute")
         res = super().write(vals)
         if "support_request_type_id" in vals:
             before.filtered(

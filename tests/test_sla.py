@@ -291,8 +291,19 @@ class TestSla(SupportBillingCommon):
         self.assertTrue(
             Ticket.with_user(self.technician).search([("id", "=", other.id)])
         )
-        other.support_request_type_id = self.type_dispute
+        # a technician may route a ticket to the managers, then loses it
+        other.with_user(self.technician).support_request_type_id = self.type_dispute
         self.assertEqual(len(other.activity_ids), 1)
+        self.assertEqual(
+            other.team_id, self.env.ref("support_billing.helpdesk_team_disputes")
+        )
+        self.assertFalse(
+            Ticket.with_user(self.technician).search([("id", "=", other.id)])
+        )
+        # the customer still sees their own dispute on the portal
+        self.assertTrue(
+            Ticket.with_user(self.portal_user).search([("id", "=", ticket.id)])
+        )
 
     def test_suggestion_answered(self):
         ticket = self._ticket(support_request_type_id=self.type_suggestion.id)
