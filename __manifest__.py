@@ -47,11 +47,17 @@
         "data/account_payment_method_data.xml",
         "views/support_remote_session_views.xml",
         "views/portal_remote_session_templates.xml",
+        "data/support_sla_data.xml",
+        "views/support_sla_views.xml",
+        "views/res_config_settings_sla_views.xml",
+        "data/support_contact_data.xml",
+        "views/support_contact_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
         "demo/remote_session_demo.xml",
+        "demo/support_sla_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -19,3 +19,10 @@ from . import support_remote_session
 from . import helpdesk_ticket_remote_session
 from . import account_payment_method
 from . import account_journal
+from . import support_request_type
+from . import support_sla_target
+from . import helpdesk_ticket_channel
+from . import res_company_sla
+from . import res_config_settings_sla
+from . import helpdesk_ticket_sla
+from . import discuss_channel

@@ -16,3 +16,5 @@ from . import test_subscription
 from . import test_remote_session
 from . import test_remote_session_portal
 from . import test_payment_methods
+from . import test_sla
+from . import test_support_contact
