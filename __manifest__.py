@@ -43,10 +43,18 @@
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
+        "data/intervention_data.xml",
+        "report/report_intervention.xml",
+        "views/support_intervention_views.xml",
+        "views/res_config_settings_intervention_views.xml",
+        "wizards/support_intervention_sign_wizard_views.xml",
+        "views/portal_intervention_templates.xml",
+        "views/intervention_request_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
+        "demo/intervention_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

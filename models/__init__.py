@@ -15,3 +15,7 @@ from . import account_payment
 from . import support_plan
 from . import support_subscription
 from . import helpdesk_ticket_subscription
+from . import support_travel_zone
+from . import support_intervention
+from . import support_intervention_line
+from . import helpdesk_ticket_intervention
