@@ -322,7 +322,7 @@ class SupportIntervention(models.Model):
 
     def _compute_invoice_count(self):
         for intervention in self:
-            intervention.invoice_count = len(intervention.invoice_ids)
+            intervention.invoice_count = len(intervention.sudo().invoice_ids)
 
     # -------------------------------------------------------- constraints
     @api.constrains("scheduled_start", "duration")
@@ -346,7 +346,7 @@ class SupportIntervention(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if self.invoice_ids:
+        if self.sudo().invoice_ids:
             raise UserError(
                 self.env._("An invoiced intervention cannot be deleted; cancel it.")
             )
@@ -787,10 +787,10 @@ class SupportIntervention(models.Model):
             )
             if line and entries:
                 entries.sudo().write({"invoice_line_id": line.id})
-        vals = {"invoice_ids": [fields.Command.link(invoice.id)]}
+        # technicians do not read invoices: the link is written as superuser
+        self.sudo().invoice_ids = [fields.Command.link(invoice.id)]
         if not cancellation:
-            vals["state"] = "invoiced"
-        self.write(vals)
+            self.state = "invoiced"
         self.message_post(
             body=self.env._(
                 "Invoice %(invoice)s of %(amount)s posted.",

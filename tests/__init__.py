@@ -13,3 +13,5 @@ from . import test_rules_packs
 from . import test_ticket_pack
 from . import test_rules_subscription
 from . import test_subscription
+from . import test_rules_intervention
+from . import test_intervention
