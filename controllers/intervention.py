@@ -36,6 +36,11 @@ HONEYPOT = "website_url"
 class InterventionController(http.Controller):
     """The public "Request an intervention" page (D1)."""
 
+    def _intervention_set_lang(self, lang):
+        """The form carries the page's language (``/fr/...``) to the POST."""
+        if lang and lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=lang)
+
     def _intervention_form_values(self, post=None, errors=None):
         post = post or {}
         return {
@@ -152,6 +157,7 @@ class InterventionController(http.Controller):
         sitemap=False,
     )
     def intervention_request_submit(self, **post):
+        self._intervention_set_lang(post.get("lang"))
         clean, errors = self._intervention_validate(post)
         if errors:
             return request.render(

@@ -15,3 +15,4 @@ from . import test_rules_subscription
 from . import test_subscription
 from . import test_rules_intervention
 from . import test_intervention
+from . import test_intervention_portal
