@@ -44,7 +44,9 @@ class InterventionController(http.Controller):
     def _intervention_form_values(self, post=None, errors=None):
         post = post or {}
         return {
-            "values": {key: post.get(key) or "" for key in (*MAX_LENGTHS, "desired_date")},
+            "values": {
+                key: post.get(key) or "" for key in (*MAX_LENGTHS, "desired_date")
+            },
             "errors": errors or {},
             "today": fields.Date.context_today(request.env.user).isoformat(),
             "max_lengths": MAX_LENGTHS,
@@ -52,35 +54,38 @@ class InterventionController(http.Controller):
 
     def _intervention_validate(self, post):
         """Return (cleaned values, errors); nothing is written here."""
-        _ = request.env._
         errors, clean = {}, {}
         if post.get(HONEYPOT):
-            errors["form"] = _("Your request could not be accepted.")
+            errors["form"] = request.env._("Your request could not be accepted.")
             return clean, errors
         for key, limit in MAX_LENGTHS.items():
             value = (post.get(key) or "").strip()
             if len(value) > limit:
-                errors[key] = _(
+                errors[key] = request.env._(
                     "%(field)s is too long (at most %(max)s characters).",
                     field=self._intervention_labels()[key],
                     max=limit,
                 )
             clean[key] = value
         if not clean["name"]:
-            errors.setdefault("name", _("Enter your name."))
+            errors.setdefault("name", request.env._("Enter your name."))
         email = email_normalize(clean["email"], strict=True)
         if not email:
-            errors.setdefault("email", _("Enter a valid e-mail address."))
+            errors.setdefault("email", request.env._("Enter a valid e-mail address."))
         clean["email"] = email
         if not clean["phone"] or not PHONE_RE.match(clean["phone"]):
             errors.setdefault(
-                "phone", _("Enter a phone number where we can call you back.")
+                "phone",
+                request.env._("Enter a phone number where we can call you back."),
             )
         if not clean["address"]:
-            errors.setdefault("address", _("Enter the address of the intervention."))
+            errors.setdefault(
+                "address", request.env._("Enter the address of the intervention.")
+            )
         if len(clean["description"]) < 10:
             errors.setdefault(
-                "description", _("Describe the problem (at least 10 characters).")
+                "description",
+                request.env._("Describe the problem (at least 10 characters)."),
             )
         today = fields.Date.context_today(request.env.user)
         desired = post.get("desired_date") or ""
@@ -89,45 +94,43 @@ class InterventionController(http.Controller):
         except ValueError:
             desired = False
         if desired is False:
-            errors["desired_date"] = _("Enter the desired date as a date.")
+            errors["desired_date"] = request.env._("Enter the desired date as a date.")
         elif desired and desired < today:
-            errors["desired_date"] = _("The desired date cannot be in the past.")
+            errors["desired_date"] = request.env._(
+                "The desired date cannot be in the past."
+            )
         elif desired and desired > today + timedelta(days=MAX_DESIRED_DAYS):
-            errors["desired_date"] = _("The desired date is too far ahead.")
+            errors["desired_date"] = request.env._("The desired date is too far ahead.")
         clean["desired_date"] = desired or False
         if email and not errors:
             errors.update(self._intervention_check_abuse(clean))
         return clean, errors
 
     def _intervention_labels(self):
-        _ = request.env._
         return {
-            "name": _("Name"),
-            "email": _("E-mail"),
-            "phone": _("Phone"),
-            "address": _("Address"),
-            "description": _("Problem"),
+            "name": request.env._("Name"),
+            "email": request.env._("E-mail"),
+            "phone": request.env._("Phone"),
+            "address": request.env._("Address"),
+            "description": request.env._("Problem"),
         }
 
     def _intervention_check_abuse(self, clean):
         """Refuse duplicates and too many requests from one address."""
-        _ = request.env._
         interventions = request.env["support.intervention"].sudo()
         since = fields.Datetime.now() - timedelta(hours=1)
         recent = interventions.search(
             [("email", "=", clean["email"]), ("create_date", ">=", since)]
         )
-        if any(
-            i.description.strip() == clean["description"] for i in recent
-        ):
+        if any(i.description.strip() == clean["description"] for i in recent):
             return {
-                "form": _(
+                "form": request.env._(
                     "We already received this request: we will call you back soon."
                 )
             }
         if len(recent) >= MAX_REQUESTS_PER_HOUR:
             return {
-                "form": _(
+                "form": request.env._(
                     "Too many requests from this address: please call us or try "
                     "again later."
                 )
@@ -267,9 +270,7 @@ class InterventionPortal(CustomerPortal):
             return {"error": error.args[0]}
         return {
             "force_refresh": True,
-            "redirect_url": intervention.get_portal_url(
-                query_string="&message=signed"
-            ),
+            "redirect_url": intervention.get_portal_url(query_string="&message=signed"),
         }
 
     @http.route(
@@ -300,9 +301,7 @@ class InterventionPortal(CustomerPortal):
         return self._intervention_sign(
             intervention_id,
             access_token,
-            lambda intervention: intervention._accept_estimate(
-                name, signature, place
-            ),
+            lambda intervention: intervention._accept_estimate(name, signature, place),
         )
 
     @http.route(

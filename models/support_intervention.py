@@ -17,7 +17,13 @@ from .. import const, rules
 #: States in which the policy may still be signed (before work starts).
 POLICY_SIGN_STATES = ("requested", "scheduled")
 #: States in which the estimate may still be edited.
-ESTIMATE_EDIT_STATES = ("requested", "scheduled", "in_progress", "diagnostic", "estimate")
+ESTIMATE_EDIT_STATES = (
+    "requested",
+    "scheduled",
+    "in_progress",
+    "diagnostic",
+    "estimate",
+)
 
 
 class SupportIntervention(models.Model):
@@ -245,9 +251,10 @@ class SupportIntervention(models.Model):
 
     # ------------------------------------------------------------ compute
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for intervention in self:
             intervention.access_url = f"/my/interventions/{intervention.id}"
+        return res
 
     @api.depends("scheduled_start", "duration")
     def _compute_scheduled_stop(self):
@@ -272,14 +279,10 @@ class SupportIntervention(models.Model):
                 distance, intervention.company_id.support_service_radius
             )
 
-    @api.depends(
-        "distance_km",
-        "company_id.support_travel_fee",
-        "company_id.support_travel_fee_per_km",
-        "company_id.support_travel_zone_ids.fee",
-        "company_id.support_travel_zone_ids.max_distance",
-    )
+    @api.depends("partner_id", "company_id")
     def _compute_travel_fee(self):
+        """The company's fee when the customer is set; a later change of the
+        settings does not move the fee of existing interventions."""
         for intervention in self:
             company = intervention.company_id
             intervention.travel_fee = float(
@@ -439,17 +442,17 @@ class SupportIntervention(models.Model):
         time and the compensation are invoiced at once."""
         for intervention in self:
             intervention._check_state(("estimate", "accepted"))
-            if intervention.state == "accepted" and intervention.repair_place:
-                if intervention.repair_place != "workshop":
-                    raise UserError(
-                        self.env._(
-                            "Only a repair in the workshop the customer refuses "
-                            "stops an intervention."
-                        )
+            if intervention.state == "accepted" and intervention.repair_place not in (
+                False,
+                "workshop",
+            ):
+                raise UserError(
+                    self.env._(
+                        "Only a repair in the workshop the customer refuses "
+                        "stops an intervention."
                     )
-            intervention.write(
-                {"state": "stopped", "outcome": const.OUTCOME_STOPPED}
-            )
+                )
+            intervention.write({"state": "stopped", "outcome": const.OUTCOME_STOPPED})
             intervention._create_invoice()
         return True
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import config
 from odoo.tools.pdf import PdfFileReader
 
@@ -64,9 +64,7 @@ class InterventionCommon(SupportBillingCommon):
         )
 
     def _schedule(self, intervention, start="2026-03-05 14:00:00"):
-        intervention.write(
-            {"scheduled_start": start, "user_id": self.technician.id}
-        )
+        intervention.write({"scheduled_start": start, "user_id": self.technician.id})
         intervention.action_schedule()
 
     def _sign_on_device(self, intervention, mode="policy", **vals):
@@ -102,7 +100,11 @@ class InterventionCommon(SupportBillingCommon):
         intervention.write(
             {
                 "estimate_line_ids": [
-                    (0, 0, {"line_type": "part", "name": "SSD 1 TB", "price_unit": 120}),
+                    (
+                        0,
+                        0,
+                        {"line_type": "part", "name": "SSD 1 TB", "price_unit": 120},
+                    ),
                     (
                         0,
                         0,
@@ -209,7 +211,9 @@ class TestIntervention(InterventionCommon):
         self.assertEqual(invoice.state, "posted")
         lines = invoice.invoice_line_ids
         travel = self.env.ref("support_billing.product_intervention_travel")
-        self.assertEqual(lines.filtered(lambda l: l.product_id == travel).price_unit, 35)
+        self.assertEqual(
+            lines.filtered(lambda l: l.product_id == travel).price_unit, 35
+        )
         diagnostic = lines.filtered("support_ticket_id")
         self.assertEqual(diagnostic.price_subtotal, 67.5)  # 45 min at 90.00
         self.assertEqual(diagnostic.product_id, self.product_time)
@@ -219,11 +223,9 @@ class TestIntervention(InterventionCommon):
         self.assertEqual(entries.invoice_line_id, diagnostic)
         with self.assertRaises(UserError):
             entries.write({"minutes": 10})
-        states = intervention.sudo().message_ids.tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "state"
-        )
-        self.assertIn("Refused", states.mapped("new_value_char"))
-        self.assertIn("Invoiced", states.mapped("new_value_char"))
+        bodies = " ".join(intervention.sudo().message_ids.mapped("body"))
+        self.assertIn("Estimate refused by Anna Acme", bodies)
+        self.assertIn(f"Invoice {invoice.name}", bodies)
 
     def test_stopped_with_compensation(self):
         intervention = self._to_estimate(minutes=45)
@@ -245,7 +247,9 @@ class TestIntervention(InterventionCommon):
         intervention = self._to_estimate(minutes=45)
         self.assertEqual(intervention.compensation_rate, 25)
         intervention.action_stop()  # workshop refused at the estimate
-        self.assertEqual(intervention.sudo().invoice_ids.amount_total, 35 + 67.5 + 16.88)
+        self.assertEqual(
+            intervention.sudo().invoice_ids.amount_total, 35 + 67.5 + 16.88
+        )
 
     def test_stop_refused_for_on_site_repair(self):
         intervention = self._to_estimate()
@@ -391,7 +395,9 @@ class TestIntervention(InterventionCommon):
             self._invoice(tickets=ticket)
         # refused: invoiced once, by the intervention
         intervention._refuse_estimate()
-        self.assertEqual(ticket.support_time_entry_ids.invoice_id, intervention.sudo().invoice_ids)
+        self.assertEqual(
+            ticket.support_time_entry_ids.invoice_id, intervention.sudo().invoice_ids
+        )
 
     def test_access_rights(self):
         intervention = self._create_intervention()  # a technician creates
@@ -406,6 +412,31 @@ class TestIntervention(InterventionCommon):
         with self.assertRaises(AccessError):
             intervention.with_user(self.technician).unlink()
         intervention.with_user(self.support_manager).unlink()
+
+    def test_settings_change_keeps_existing_fees(self):
+        intervention = self._create_intervention()
+        self.assertEqual(intervention.travel_fee, 35)
+        self.company.support_travel_fee = 50.0
+        self.assertEqual(intervention.travel_fee, 35)
+        self.assertEqual(self._create_intervention().travel_fee, 50)
+
+    def test_backend_form_and_signature_wizard(self):
+        intervention = self._create_intervention(contact_name="Anna Acme")
+        with Form(intervention.with_user(self.technician)) as form:
+            form.scheduled_start = "2026-03-05 14:00:00"
+            form.user_id = self.technician
+        intervention.action_schedule()
+        action = intervention.action_open_sign_wizard()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.technician)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(wizard_form.mode, "policy")
+        self.assertEqual(wizard_form.signed_by, "Anna Acme")
+        wizard_form.signature = SIGNATURE
+        wizard_form.save().action_confirm()
+        self.assertEqual(intervention.policy_signed_by, "Anna Acme")
 
 
 @tagged("post_install", "-at_install")

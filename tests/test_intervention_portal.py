@@ -103,9 +103,7 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         intervention = self._to_estimate(minutes=45)
         self.authenticate("sb-portal", "sb-portal")
         url = f"/my/interventions/{intervention.id}"
-        response = self.url_open(
-            f"{url}/refuse", data={"csrf_token": self._csrf(url)}
-        )
+        response = self.url_open(f"{url}/refuse", data={"csrf_token": self._csrf(url)})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(intervention.state, "invoiced")
         invoice = intervention.sudo().invoice_ids
