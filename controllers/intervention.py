@@ -235,12 +235,31 @@ class InterventionPortal(CustomerPortal):
         website=True,
     )
     def portal_my_intervention(
-        self, intervention_id, access_token=None, message=None, **kw
+        self,
+        intervention_id,
+        access_token=None,
+        message=None,
+        report_type=None,
+        report=None,
+        download=False,
+        **kw,
     ):
         try:
             intervention = self._intervention_check(intervention_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            report_ref = (
+                "support_billing.action_report_intervention_estimate"
+                if report == "estimate"
+                else "support_billing.action_report_intervention_policy"
+            )
+            return self._show_report(
+                model=intervention,
+                report_type=report_type,
+                report_ref=report_ref,
+                download=download,
+            )
         values = self._get_page_view_values(
             intervention,
             access_token,

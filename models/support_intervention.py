@@ -735,8 +735,13 @@ class SupportIntervention(models.Model):
         self.write(vals)
         self.message_post(
             body=self.env._(
-                "Estimate refused%(by)s: travel and diagnostic time are invoiced.",
-                by=self.env._(" by %(name)s", name=name) if name else "",
+                "Estimate refused by %(name)s: travel and diagnostic time are "
+                "invoiced.",
+                name=name,
+            )
+            if name
+            else self.env._(
+                "Estimate refused: travel and diagnostic time are invoiced."
             )
         )
         self._create_invoice()

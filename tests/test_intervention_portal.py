@@ -51,6 +51,8 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         url = f"/my/interventions/{self.intervention.id}"
         response = self.url_open(url, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
+        response = self.url_open(f"{url}?report_type=pdf", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
         self.assertTrue(response.headers["Location"].endswith("/my"))
         result = self._jsonrpc(f"{url}/sign_policy", name="Zeta", signature=SIGNATURE)
         self.assertIn("error", result)
@@ -90,6 +92,11 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         page = self.url_open(url).text
         self.assertIn("Accept: repair in the workshop", page)
         self.assertIn("SSD 1 TB", page)
+        # the estimate as a document (HTML here; PDF outside tests)
+        response = self.url_open(f"{url}?report_type=html&report=estimate")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("SSD 1 TB", response.text)
+        self.assertIn(intervention.name, response.text)
         result = self._jsonrpc(
             f"{url}/accept?repair_place=workshop", name="Anna", signature=SIGNATURE
         )
