@@ -280,7 +280,9 @@ class InterventionPortal(CustomerPortal):
     def _intervention_sign(self, intervention_id, access_token, callback):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
-            intervention = self._intervention_check(intervention_id, access_token)
+            intervention = self._intervention_check(
+                intervention_id, access_token
+            ).with_context(support_portal_user_id=request.env.uid)
         except (AccessError, MissingError):
             return {"error": request.env._("Invalid intervention.")}
         try:
@@ -335,6 +337,7 @@ class InterventionPortal(CustomerPortal):
             intervention = self._intervention_check(intervention_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
+        intervention = intervention.with_context(support_portal_user_id=request.env.uid)
         try:
             intervention._refuse_estimate()
         except UserError:

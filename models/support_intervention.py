@@ -687,6 +687,7 @@ class SupportIntervention(models.Model):
             self.env._("Policy %(name)s signed", name=self.name),
         )
         self.message_post(
+            author_id=self._get_signer_author_id(),
             body=self.env._("Policy confirmation signed by %(name)s.", name=name),
             attachment_ids=self.policy_attachment_id.ids,
         )
@@ -712,6 +713,7 @@ class SupportIntervention(models.Model):
             self.env._("Estimate %(name)s accepted", name=self.name),
         )
         self.message_post(
+            author_id=self._get_signer_author_id(),
             body=self.env._(
                 "Estimate accepted by %(name)s (%(place)s).",
                 name=name,
@@ -734,6 +736,7 @@ class SupportIntervention(models.Model):
             vals.update(estimate_signed_by=name.strip(), estimate_signature=signature)
         self.write(vals)
         self.message_post(
+            author_id=self._get_signer_author_id(),
             body=self.env._(
                 "Estimate refused by %(name)s: travel and diagnostic time are "
                 "invoiced.",
@@ -742,9 +745,19 @@ class SupportIntervention(models.Model):
             if name
             else self.env._(
                 "Estimate refused: travel and diagnostic time are invoiced."
-            )
+            ),
         )
         self._create_invoice()
+
+    def _get_signer_author_id(self):
+        """Author of the customer's answers: the portal user who signed (the
+        customer's partner for a public token), else the technician."""
+        user = self.env.user
+        if self.env.su and self.env.context.get("support_portal_user_id"):
+            user = user.browse(self.env.context["support_portal_user_id"])
+        if user._is_public():
+            return self.partner_id.id
+        return user.partner_id.id
 
     def _check_signature(self, name, signature):
         if not (name or "").strip():

@@ -86,6 +86,10 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         result = self._jsonrpc(f"{url}/sign_policy", name="Anna", signature=SIGNATURE)
         self.assertTrue(result["redirect_url"].startswith(url))
         self.assertEqual(self.intervention.policy_signed_by, "Anna")
+        message = self.intervention.message_ids.filtered(
+            lambda m: "Policy confirmation signed" in str(m.body)
+        )
+        self.assertEqual(message.author_id, self.customer_contact)
         self.assertTrue(self.intervention.policy_attachment_id)
         intervention = self._to_estimate()
         url = f"/my/interventions/{intervention.id}"
