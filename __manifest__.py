@@ -52,12 +52,20 @@
         "views/res_config_settings_sla_views.xml",
         "data/support_contact_data.xml",
         "views/support_contact_templates.xml",
+        "data/intervention_data.xml",
+        "report/report_intervention.xml",
+        "views/support_intervention_views.xml",
+        "views/res_config_settings_intervention_views.xml",
+        "wizards/support_intervention_sign_wizard_views.xml",
+        "views/portal_intervention_templates.xml",
+        "views/intervention_request_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
         "demo/remote_session_demo.xml",
         "demo/support_sla_demo.xml",
+        "demo/intervention_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -147,3 +147,43 @@ CONTACT_NAME_MAX = 128
 CONTACT_EMAIL_MAX = 254
 CONTACT_SUBJECT_MAX = 200
 CONTACT_DESCRIPTION_MAX = 5000
+# On-site interventions (seed 003)
+BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
+BILLING_MODES.append((BILLING_MODE_INTERVENTION, "On-site intervention"))
+INTERVENTION_STATES = [
+    ("requested", "Requested"),
+    ("scheduled", "Scheduled"),
+    ("in_progress", "In progress"),
+    ("diagnostic", "Diagnostic"),
+    ("estimate", "Estimate"),
+    ("accepted", "Accepted"),
+    ("refused", "Refused"),
+    ("stopped", "Stopped"),
+    ("done", "Done"),
+    ("invoiced", "Invoiced"),
+    ("cancelled", "Cancelled"),
+]
+#: States in which the intervention is still to be billed.
+INTERVENTION_OPEN_STATES = (
+    "requested",
+    "scheduled",
+    "in_progress",
+    "diagnostic",
+    "estimate",
+    "accepted",
+)
+INTERVENTION_REPAIR_PLACES = [
+    ("on_site", "On site"),
+    ("workshop", "In the workshop"),
+]
+#: How the intervention ended, for its fees (rules.intervention_fees).
+OUTCOME_ACCEPTED = "accepted"
+OUTCOME_REFUSED = "refused"
+OUTCOME_STOPPED = "stopped"
+ESTIMATE_LINE_TYPES = [
+    ("part", "Part"),
+    ("labour", "Labour"),
+]
+DEFAULT_SERVICE_RADIUS_KM = 15.0
+DEFAULT_COMPENSATION_RATE = 20.0  # percent of the diagnostic price
+DEFAULT_CANCEL_NOTICE_HOURS = 24

@@ -9,6 +9,7 @@ currency's smallest unit.
 """
 
 import calendar
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -376,3 +377,128 @@ def session_minutes(start, end):
         raise ValueError("a session cannot end before it starts")
     seconds = (end - start).total_seconds()
     return min(max(1, int(-(-seconds // 60))), MAX_ENTRY_MINUTES)
+# --------------------------------------------------------------------------
+# On-site interventions (seed 003)
+# --------------------------------------------------------------------------
+#: Mean Earth radius used by the distance of a request (km).
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between two points in degrees (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = (
+        math.sin(dphi / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def outside_service_area(distance, radius):
+    """True when a known ``distance`` (km) is beyond the service ``radius``.
+
+    An unknown distance (``None``) is not flagged: the dispatcher checks the
+    address on the phone call.
+    """
+    if radius is not None and radius < 0:
+        raise ValueError("the service radius cannot be negative")
+    return distance is not None and distance > radius
+
+
+def travel_fee(distance=None, zones=(), flat=0, per_km=0, rounding="0.01"):
+    """Travel fee of an intervention ``distance`` km away.
+
+    ``zones`` lists ``(max_km, fee)``: the fee of the first zone (nearest
+    first) that contains the distance applies.  Without zones, beyond the
+    last zone, or when the distance is unknown: ``flat + per_km x distance``
+    (``flat`` alone when the distance is unknown).  5 km with zones
+    ``[(10, 25), (20, 40)]`` costs 25, 12 km 40; without zones, flat 30 +
+    0.50/km x 12 km = 36.
+    """
+    flat, per_km = to_decimal(flat), to_decimal(per_km)
+    if flat < 0 or per_km < 0:
+        raise ValueError("travel fees cannot be negative")
+    if distance is not None:
+        if distance < 0:
+            raise ValueError("a distance cannot be negative")
+        for max_km, fee in sorted(zones, key=lambda zone: zone[0]):
+            if distance <= max_km:
+                return to_decimal(fee).quantize(
+                    to_decimal(rounding), rounding=ROUND_HALF_UP
+                )
+    amount = flat + (per_km * to_decimal(round(distance, 3)) if distance else 0)
+    return amount.quantize(to_decimal(rounding), rounding=ROUND_HALF_UP)
+
+
+def diagnostic_amount(minutes, hourly_rate, rounding="0.01"):
+    """Diagnostic time at the hourly rate: exactly the minutes worked."""
+    return time_amount(minutes, hourly_rate, rounding=rounding)
+
+
+def compensation_amount(diagnostic, rate_percent, rounding="0.01"):
+    """Compensation owed when the workshop is refused: ``rate %`` of the
+    diagnostic price (seed 003: 20 %).  20 % of 67.50 is 13.50."""
+    rate = to_decimal(rate_percent)
+    if rate < 0 or rate > 100:
+        raise ValueError("the compensation rate must be between 0 and 100 %")
+    amount = to_decimal(diagnostic) * rate / 100
+    return amount.quantize(to_decimal(rounding), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class InterventionFees:
+    """What an intervention costs, by kind."""
+
+    travel: Decimal = Decimal(0)
+    diagnostic: Decimal = Decimal(0)
+    compensation: Decimal = Decimal(0)
+    estimate: Decimal = Decimal(0)
+
+    @property
+    def total(self):
+        return self.travel + self.diagnostic + self.compensation + self.estimate
+
+
+def intervention_fees(
+    outcome, travel, diagnostic, compensation_rate, estimate=0, rounding="0.01"
+):
+    """The fees of an intervention by how it ended (seed 003).
+
+    * ``accepted``: the estimate's lines (parts and labour) and nothing else;
+    * ``refused``: travel + diagnostic time, at once;
+    * ``stopped`` (workshop refused, intervention stopped): travel +
+      diagnostic + ``compensation_rate`` % of the diagnostic price.
+    """
+    travel, diagnostic = to_decimal(travel), to_decimal(diagnostic)
+    if min(travel, diagnostic, to_decimal(estimate)) < 0:
+        raise ValueError("fees cannot be negative")
+    if outcome == "accepted":
+        return InterventionFees(estimate=to_decimal(estimate))
+    if outcome == "refused":
+        return InterventionFees(travel=travel, diagnostic=diagnostic)
+    if outcome == "stopped":
+        return InterventionFees(
+            travel=travel,
+            diagnostic=diagnostic,
+            compensation=compensation_amount(
+                diagnostic, compensation_rate, rounding=rounding
+            ),
+        )
+    raise ValueError(f"unknown intervention outcome {outcome!r}")
+
+
+def is_late_cancellation(start, cancelled_at, notice_hours=24):
+    """True when a cancellation comes less than ``notice_hours`` before the
+    appointment ``start`` (both naive UTC datetimes); never without a start."""
+    if notice_hours < 0:
+        raise ValueError("the notice cannot be negative")
+    if not start:
+        return False
+    return cancelled_at > start - timedelta(hours=notice_hours)
+
+
+def reminder_date(start_date):
+    """The reminder call is due the day before the appointment."""
+    return start_date - timedelta(days=1)

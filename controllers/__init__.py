@@ -2,3 +2,4 @@ from . import main
 from . import portal
 from . import portal_remote_session
 from . import support_contact
+from . import intervention

@@ -26,3 +26,7 @@ from . import res_company_sla
 from . import res_config_settings_sla
 from . import helpdesk_ticket_sla
 from . import discuss_channel
+from . import support_travel_zone
+from . import support_intervention
+from . import support_intervention_line
+from . import helpdesk_ticket_intervention

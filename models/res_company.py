@@ -3,6 +3,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from .. import const
+
 
 class ResCompany(models.Model):
     _name = "res.company"
@@ -17,6 +19,45 @@ class ResCompany(models.Model):
     support_invoice_open_tickets = fields.Boolean(
         string="Invoice Open Tickets",
         help="The monthly invoicing also bills the time of tickets still open.",
+    )
+
+    # On-site interventions (seed 003)
+    support_travel_fee = fields.Monetary(
+        string="Travel Fee",
+        currency_field="currency_id",
+        help="Flat travel fee of an on-site intervention (beyond the zones).",
+    )
+    support_travel_fee_per_km = fields.Monetary(
+        string="Travel Fee per km",
+        currency_field="currency_id",
+        help="Added to the flat travel fee per km from the company, when the "
+        "distance is known and no zone applies.",
+    )
+    support_travel_zone_ids = fields.One2many(
+        comodel_name="support.travel.zone",
+        inverse_name="company_id",
+        string="Travel Zones",
+    )
+    support_service_radius = fields.Float(
+        string="Service Radius (km)",
+        default=const.DEFAULT_SERVICE_RADIUS_KM,
+        help="Requests farther from the company are flagged out of area.",
+    )
+    support_compensation_rate = fields.Float(
+        string="Compensation Rate (%)",
+        default=const.DEFAULT_COMPENSATION_RATE,
+        help="Share of the diagnostic price owed when the customer refuses the "
+        "workshop and the intervention stops.",
+    )
+    support_cancel_notice_hours = fields.Integer(
+        string="Cancellation Notice (hours)",
+        default=const.DEFAULT_CANCEL_NOTICE_HOURS,
+    )
+    support_late_cancel_fee = fields.Monetary(
+        string="Late Cancellation Fee",
+        currency_field="currency_id",
+        help="Invoiced when an intervention is cancelled later than the notice; "
+        "0 flags the cancellation only.",
     )
 
     def _get_support_time_product(self):

@@ -15,3 +15,27 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.support_invoice_open_tickets",
         readonly=False,
     )
+    support_travel_fee = fields.Monetary(
+        related="company_id.support_travel_fee",
+        readonly=False,
+    )
+    support_travel_fee_per_km = fields.Monetary(
+        related="company_id.support_travel_fee_per_km",
+        readonly=False,
+    )
+    support_service_radius = fields.Float(
+        related="company_id.support_service_radius",
+        readonly=False,
+    )
+    support_compensation_rate = fields.Float(
+        related="company_id.support_compensation_rate",
+        readonly=False,
+    )
+    support_cancel_notice_hours = fields.Integer(
+        related="company_id.support_cancel_notice_hours",
+        readonly=False,
+    )
+    support_late_cancel_fee = fields.Monetary(
+        related="company_id.support_late_cancel_fee",
+        readonly=False,
+    )

@@ -18,3 +18,6 @@ from . import test_remote_session_portal
 from . import test_payment_methods
 from . import test_sla
 from . import test_support_contact
+from . import test_rules_intervention
+from . import test_intervention
+from . import test_intervention_portal

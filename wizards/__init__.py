@@ -1,1 +1,2 @@
 from . import support_invoice_wizard
+from . import support_intervention_sign_wizard

@@ -1,0 +1,349 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""On-site interventions (seed 003): the public request page and the
+customer's portal (policy signature, estimate answer, invoices)."""
+
+import re
+from datetime import timedelta
+
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+from odoo.tools import email_normalize
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from .. import const
+
+#: Length limits of the public request form.
+MAX_LENGTHS = {
+    "name": 128,
+    "email": 254,
+    "phone": 32,
+    "address": 500,
+    "description": 5000,
+}
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,32}$")
+#: Requests accepted per e-mail address in an hour (abuse guard).
+MAX_REQUESTS_PER_HOUR = 3
+#: Latest desired date accepted, in days from today.
+MAX_DESIRED_DAYS = 365
+#: Name of the hidden field bots fill in.
+HONEYPOT = "website_url"
+
+
+class InterventionController(http.Controller):
+    """The public "Request an intervention" page (D1)."""
+
+    def _intervention_set_lang(self, lang):
+        """The form carries the page's language (``/fr/...``) to the POST."""
+        if lang and lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=lang)
+
+    def _intervention_form_values(self, post=None, errors=None):
+        post = post or {}
+        return {
+            "values": {
+                key: post.get(key) or "" for key in (*MAX_LENGTHS, "desired_date")
+            },
+            "errors": errors or {},
+            "today": fields.Date.context_today(request.env.user).isoformat(),
+            "max_lengths": MAX_LENGTHS,
+        }
+
+    def _intervention_validate(self, post):
+        """Return (cleaned values, errors); nothing is written here."""
+        errors, clean = {}, {}
+        if post.get(HONEYPOT):
+            errors["form"] = request.env._("Your request could not be accepted.")
+            return clean, errors
+        for key, limit in MAX_LENGTHS.items():
+            value = (post.get(key) or "").strip()
+            if len(value) > limit:
+                errors[key] = request.env._(
+                    "%(field)s is too long (at most %(max)s characters).",
+                    field=self._intervention_labels()[key],
+                    max=limit,
+                )
+            clean[key] = value
+        if not clean["name"]:
+            errors.setdefault("name", request.env._("Enter your name."))
+        email = email_normalize(clean["email"], strict=True)
+        if not email:
+            errors.setdefault("email", request.env._("Enter a valid e-mail address."))
+        clean["email"] = email
+        if not clean["phone"] or not PHONE_RE.match(clean["phone"]):
+            errors.setdefault(
+                "phone",
+                request.env._("Enter a phone number where we can call you back."),
+            )
+        if not clean["address"]:
+            errors.setdefault(
+                "address", request.env._("Enter the address of the intervention.")
+            )
+        if len(clean["description"]) < 10:
+            errors.setdefault(
+                "description",
+                request.env._("Describe the problem (at least 10 characters)."),
+            )
+        today = fields.Date.context_today(request.env.user)
+        desired = post.get("desired_date") or ""
+        try:
+            desired = fields.Date.to_date(desired) if desired else None
+        except ValueError:
+            desired = False
+        if desired is False:
+            errors["desired_date"] = request.env._("Enter the desired date as a date.")
+        elif desired and desired < today:
+            errors["desired_date"] = request.env._(
+                "The desired date cannot be in the past."
+            )
+        elif desired and desired > today + timedelta(days=MAX_DESIRED_DAYS):
+            errors["desired_date"] = request.env._("The desired date is too far ahead.")
+        clean["desired_date"] = desired or False
+        if email and not errors:
+            errors.update(self._intervention_check_abuse(clean))
+        return clean, errors
+
+    def _intervention_labels(self):
+        return {
+            "name": request.env._("Name"),
+            "email": request.env._("E-mail"),
+            "phone": request.env._("Phone"),
+            "address": request.env._("Address"),
+            "description": request.env._("Problem"),
+        }
+
+    def _intervention_check_abuse(self, clean):
+        """Refuse duplicates and too many requests from one address."""
+        interventions = request.env["support.intervention"].sudo()
+        since = fields.Datetime.now() - timedelta(hours=1)
+        recent = interventions.search(
+            [("email", "=", clean["email"]), ("create_date", ">=", since)]
+        )
+        if any(i.description.strip() == clean["description"] for i in recent):
+            return {
+                "form": request.env._(
+                    "We already received this request: we will call you back soon."
+                )
+            }
+        if len(recent) >= MAX_REQUESTS_PER_HOUR:
+            return {
+                "form": request.env._(
+                    "Too many requests from this address: please call us or try "
+                    "again later."
+                )
+            }
+        return {}
+
+    @http.route(
+        "/support/intervention/request",
+        type="http",
+        methods=["GET"],
+        auth="public",
+        website=True,
+        sitemap=True,
+    )
+    def intervention_request(self, **kwargs):
+        return request.render(
+            "support_billing.intervention_request_page",
+            self._intervention_form_values(),
+        )
+
+    @http.route(
+        "/support/intervention/request",
+        type="http",
+        methods=["POST"],
+        auth="public",
+        website=True,
+        sitemap=False,
+    )
+    def intervention_request_submit(self, **post):
+        self._intervention_set_lang(post.get("lang"))
+        clean, errors = self._intervention_validate(post)
+        if errors:
+            return request.render(
+                "support_billing.intervention_request_page",
+                self._intervention_form_values(post, errors),
+                status=400,
+            )
+        intervention = (
+            request.env["support.intervention"]
+            .sudo()
+            .with_context(lang=request.env.lang)
+            ._create_from_request({**clean, "lang": request.env.lang})
+        )
+        return request.render(
+            "support_billing.intervention_request_done_page",
+            {"intervention": intervention},
+        )
+
+
+class InterventionPortal(CustomerPortal):
+    """Customers see their interventions, sign the policy, answer the
+    estimate and see the invoices."""
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "intervention_count" in counters:
+            interventions = request.env["support.intervention"]
+            values["intervention_count"] = (
+                interventions.search_count([])
+                if interventions.has_access("read")
+                else 0
+            )
+        return values
+
+    def _intervention_check(self, intervention_id, access_token=None):
+        return self._document_check_access(
+            "support.intervention", intervention_id, access_token
+        )
+
+    @http.route(
+        ["/my/interventions", "/my/interventions/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_interventions(self, page=1, **kw):
+        interventions = request.env["support.intervention"]
+        count = interventions.search_count([])
+        pager = portal_pager(
+            url="/my/interventions",
+            total=count,
+            page=page,
+            step=self._items_per_page,
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "interventions": interventions.search(
+                    [], limit=self._items_per_page, offset=pager["offset"]
+                ),
+                "pager": pager,
+                "page_name": "intervention",
+                "default_url": "/my/interventions",
+            }
+        )
+        return request.render("support_billing.portal_my_interventions", values)
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>",
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_intervention(
+        self,
+        intervention_id,
+        access_token=None,
+        message=None,
+        report_type=None,
+        report=None,
+        download=False,
+        **kw,
+    ):
+        try:
+            intervention = self._intervention_check(intervention_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            report_ref = (
+                "support_billing.action_report_intervention_estimate"
+                if report == "estimate"
+                else "support_billing.action_report_intervention_policy"
+            )
+            return self._show_report(
+                model=intervention,
+                report_type=report_type,
+                report_ref=report_ref,
+                download=download,
+            )
+        values = self._get_page_view_values(
+            intervention,
+            access_token,
+            {
+                "intervention": intervention,
+                "page_name": "intervention",
+                "message": message,
+                "invoices": intervention.invoice_ids.filtered(
+                    lambda m: m.state == "posted"
+                ),
+                "repair_places": const.INTERVENTION_REPAIR_PLACES,
+            },
+            "my_interventions_history",
+            False,
+        )
+        return request.render("support_billing.portal_my_intervention", values)
+
+    def _intervention_sign(self, intervention_id, access_token, callback):
+        access_token = access_token or request.httprequest.args.get("access_token")
+        try:
+            intervention = self._intervention_check(
+                intervention_id, access_token
+            ).with_context(support_portal_user_id=request.env.uid)
+        except (AccessError, MissingError):
+            return {"error": request.env._("Invalid intervention.")}
+        try:
+            callback(intervention)
+        except UserError as error:
+            return {"error": error.args[0]}
+        return {
+            "force_refresh": True,
+            "redirect_url": intervention.get_portal_url(query_string="&message=signed"),
+        }
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>/sign_policy",
+        type="jsonrpc",
+        auth="public",
+        website=True,
+    )
+    def portal_intervention_sign_policy(
+        self, intervention_id, access_token=None, name=None, signature=None
+    ):
+        return self._intervention_sign(
+            intervention_id,
+            access_token,
+            lambda intervention: intervention._sign_policy(name, signature),
+        )
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>/accept",
+        type="jsonrpc",
+        auth="public",
+        website=True,
+    )
+    def portal_intervention_accept(
+        self, intervention_id, access_token=None, name=None, signature=None
+    ):
+        place = request.httprequest.args.get("repair_place") or "on_site"
+        return self._intervention_sign(
+            intervention_id,
+            access_token,
+            lambda intervention: intervention._accept_estimate(name, signature, place),
+        )
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>/refuse",
+        type="http",
+        methods=["POST"],
+        auth="public",
+        website=True,
+    )
+    def portal_intervention_refuse(self, intervention_id, access_token=None, **kw):
+        try:
+            intervention = self._intervention_check(intervention_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        intervention = intervention.with_context(support_portal_user_id=request.env.uid)
+        try:
+            intervention._refuse_estimate()
+        except UserError:
+            return request.redirect(
+                intervention.get_portal_url(query_string="&message=error")
+            )
+        return request.redirect(
+            intervention.get_portal_url(query_string="&message=refused")
+        )

@@ -1,0 +1,241 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Interventions in the portal and the public request page (seed 003)."""
+
+import re
+from datetime import date, timedelta
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .test_intervention import SIGNATURE, InterventionCommon
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionPortal(InterventionCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.intervention = cls._create_intervention()
+        cls.intervention.write(
+            {
+                "scheduled_start": "2030-03-05 14:00:00",
+                "user_id": cls.technician.id,
+                "contact_name": "Anna Acme",
+            }
+        )
+        cls.intervention.action_schedule()
+
+    def _csrf(self, url):
+        return CSRF_RE.search(self.url_open(url).text).group(1)
+
+    def _jsonrpc(self, url, **params):
+        return self.make_jsonrpc_request(url, params)
+
+    def test_portal_list_and_page(self):
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/my/interventions")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.intervention.name, response.text)
+        response = self.url_open(f"/my/interventions/{self.intervention.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Sign the policy", response.text)
+        self.assertIn("compensation of", response.text)
+
+    def test_other_customer_is_refused(self):
+        self.authenticate("sb-portal-other", "sb-portal-other")
+        response = self.url_open("/my/interventions")
+        self.assertNotIn(self.intervention.name, response.text)
+        url = f"/my/interventions/{self.intervention.id}"
+        response = self.url_open(url, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        response = self.url_open(f"{url}?report_type=pdf", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        result = self._jsonrpc(f"{url}/sign_policy", name="Zeta", signature=SIGNATURE)
+        self.assertIn("error", result)
+        self.assertFalse(self.intervention.policy_signed_on)
+        # nor answer its estimate
+        intervention = self._to_estimate()
+        url = f"/my/interventions/{intervention.id}"
+        result = self._jsonrpc(f"{url}/accept", name="Zeta", signature=SIGNATURE)
+        self.assertIn("error", result)
+        response = self.url_open(
+            f"{url}/refuse",
+            data={"csrf_token": self._csrf("/support/intervention/request")},
+            allow_redirects=False,
+        )
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        self.assertEqual(intervention.state, "estimate")
+        self.assertFalse(intervention.sudo().invoice_ids)
+        # a wrong access token gives nothing either
+        self.authenticate(None, None)
+        result = self._jsonrpc(
+            f"{url}/accept?access_token=wrong", name="Zeta", signature=SIGNATURE
+        )
+        self.assertIn("error", result)
+        self.assertEqual(intervention.state, "estimate")
+
+    def test_customer_signs_and_accepts_in_portal(self):
+        self.authenticate("sb-portal", "sb-portal")
+        url = f"/my/interventions/{self.intervention.id}"
+        result = self._jsonrpc(f"{url}/sign_policy", name="Anna", signature=False)
+        self.assertEqual(result["error"], "The signature is missing.")
+        result = self._jsonrpc(f"{url}/sign_policy", name="Anna", signature=SIGNATURE)
+        self.assertTrue(result["redirect_url"].startswith(url))
+        self.assertEqual(self.intervention.policy_signed_by, "Anna")
+        message = self.intervention.message_ids.filtered(
+            lambda m: "Policy confirmation signed" in str(m.body)
+        )
+        self.assertEqual(message.author_id, self.customer_contact)
+        self.assertTrue(self.intervention.policy_attachment_id)
+        intervention = self._to_estimate()
+        url = f"/my/interventions/{intervention.id}"
+        page = self.url_open(url).text
+        self.assertIn("Accept: repair in the workshop", page)
+        self.assertIn("SSD 1 TB", page)
+        # the estimate as a document (HTML here; PDF outside tests)
+        response = self.url_open(f"{url}?report_type=html&report=estimate")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("SSD 1 TB", response.text)
+        self.assertIn(intervention.name, response.text)
+        result = self._jsonrpc(
+            f"{url}/accept?repair_place=workshop", name="Anna", signature=SIGNATURE
+        )
+        self.assertNotIn("error", result)
+        self.assertEqual(
+            (intervention.state, intervention.repair_place), ("accepted", "workshop")
+        )
+        self.assertEqual(intervention.estimate_signed_by, "Anna")
+
+    def test_customer_refuses_in_portal_and_sees_invoice(self):
+        intervention = self._to_estimate(minutes=45)
+        self.authenticate("sb-portal", "sb-portal")
+        url = f"/my/interventions/{intervention.id}"
+        response = self.url_open(f"{url}/refuse", data={"csrf_token": self._csrf(url)})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(intervention.state, "invoiced")
+        invoice = intervention.sudo().invoice_ids
+        self.assertEqual(invoice.amount_total, 102.5)
+        self.assertIn(invoice.name, response.text)
+        # the invoice is a normal customer invoice, payable in the portal
+        response = self.url_open(invoice.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+
+    def test_tour_portal_signature(self):
+        self.start_tour(
+            f"/my/interventions/{self.intervention.id}",
+            "support_intervention_sign_tour",
+            login="sb-portal",
+        )
+        self.assertEqual(self.intervention.policy_signed_by, "Anna Acme")
+        self.assertTrue(self.intervention.policy_signature)
+        self.assertTrue(self.intervention.policy_attachment_id)
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionRequestPage(HttpCase):
+    URL = "/support/intervention/request"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("base.public_user").sudo().write(
+            {"company_ids": [(4, cls.env.company.id)], "company_id": cls.env.company.id}
+        )
+
+    def _counts(self):
+        return tuple(
+            self.env[model].sudo().search_count([])
+            for model in ("support.intervention", "helpdesk.ticket", "res.partner")
+        )
+
+    def _post(self, url=None, **data):
+        url = url or self.URL
+        token = CSRF_RE.search(self.url_open(url).text).group(1)
+        values = {
+            "name": "Jeanne Client",
+            "email": "jeanne@example.test",
+            "phone": "+1 514 555 0100",
+            "address": "3 rue Neuve, Montréal",
+            "description": "My printer prints blank pages.",
+            "desired_date": (date.today() + timedelta(days=2)).isoformat(),
+            **data,
+        }
+        return self.url_open(url, data={"csrf_token": token, **values})
+
+    def test_page_explains_the_request(self):
+        response = self.url_open(self.URL)
+        self.assertEqual(response.status_code, 200)
+        text = " ".join(response.text.split())
+        for expected in ("Request an intervention", "not final", "24 hours ahead"):
+            self.assertIn(expected, text)
+
+    def test_request_creates_intervention_and_ticket(self):
+        before = self._counts()
+        response = self._post()
+        self.assertEqual(response.status_code, 200)
+        intervention = self.env["support.intervention"].search(
+            [], order="id desc", limit=1
+        )
+        self.assertIn(intervention.name, response.text)
+        self.assertIn("to be confirmed", response.text)
+        self.assertEqual(intervention.state, "requested")
+        self.assertEqual(intervention.partner_id.email, "jeanne@example.test")
+        self.assertEqual(intervention.desired_date, date.today() + timedelta(days=2))
+        self.assertTrue(intervention.ticket_id)
+        self.assertEqual(self._counts(), (before[0] + 1, before[1] + 1, before[2] + 1))
+        # the same request again is refused, nothing written
+        response = self._post()
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("already received", response.text)
+        self.assertEqual(self._counts()[0], before[0] + 1)
+
+    def test_bad_input_refused_and_nothing_written(self):
+        before = self._counts()
+        yesterday = (date.today() - timedelta(days=1)).isoformat()
+        cases = [
+            ({"name": ""}, "Enter your name"),
+            ({"name": "x" * 200}, "too long"),
+            ({"email": "not-an-email"}, "valid e-mail address"),
+            ({"phone": "call me"}, "phone number"),
+            ({"address": ""}, "address of the intervention"),
+            ({"description": "help"}, "Describe the problem"),
+            ({"description": "y" * 6000}, "too long"),
+            ({"desired_date": yesterday}, "cannot be in the past"),
+            ({"desired_date": "2026-13-45"}, "as a date"),
+            ({"desired_date": "2099-01-01"}, "too far ahead"),
+            ({"website_url": "http://spam.test"}, "could not be accepted"),
+        ]
+        for bad, message in cases:
+            with self.subTest(bad=bad):
+                response = self._post(**bad)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(message, response.text)
+        self.assertEqual(self._counts(), before)
+        # without the CSRF token, refused too
+        with mute_logger("odoo.http"):
+            response = self.url_open(self.URL, data={"name": "Bot"})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._counts(), before)
+
+    def test_too_many_requests(self):
+        for index in range(3):
+            response = self._post(description=f"Problem number {index} here")
+            self.assertEqual(response.status_code, 200)
+        response = self._post(description="Yet another problem")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Too many requests", response.text)
+
+    def test_french_prefix(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        response = self.url_open("/fr" + self.URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('"lang": "fr_FR"', response.text)
+        self.assertIn('name="lang" value="fr_FR"', response.text)
+        response = self._post(url="/fr" + self.URL, email="fr@example.test")
+        self.assertEqual(response.status_code, 200)
+        partner = self.env["res.partner"].search([("email", "=", "fr@example.test")])
+        self.assertEqual(partner.lang, "fr_FR")
