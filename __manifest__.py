@@ -43,6 +43,13 @@
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
+        "data/support_policy_data.xml",
+        "data/support_faq_data.xml",
+        "data/support_rating_data.xml",
+        "views/support_policy_views.xml",
+        "views/support_faq_views.xml",
+        "views/support_public_templates.xml",
+        "views/portal_ticket_rating_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",

@@ -83,3 +83,8 @@ SUBSCRIPTION_STARTUP_CONTACTS = [
     ("phone", "Phone call"),
     ("email", "E-mail"),
 ]
+
+# Transparency page (spec C4): windows of the published figures, in days, and
+# rated tickets per page.
+TRANSPARENCY_WINDOWS = (30, 90)
+TRANSPARENCY_PAGE_SIZE = 20

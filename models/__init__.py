@@ -15,3 +15,10 @@ from . import account_payment
 from . import support_plan
 from . import support_subscription
 from . import helpdesk_ticket_subscription
+from . import support_faq_category
+from . import support_faq
+from . import support_policy
+from . import support_policy_version
+from . import support_transparency
+from . import helpdesk_ticket_transparency
+from . import rating_rating
