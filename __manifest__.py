@@ -43,6 +43,7 @@
         "wizards/support_invoice_wizard_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
+        "data/support_sla_data.xml",
         "data/support_policy_data.xml",
         "data/support_faq_data.xml",
         "data/support_rating_data.xml",

@@ -84,6 +84,35 @@ SUBSCRIPTION_STARTUP_CONTACTS = [
     ("email", "E-mail"),
 ]
 
+# Support channels (C5): code stored on helpdesk.ticket.support_channel and on
+# helpdesk.ticket.channel.support_code.
+SUPPORT_CHANNELS = [
+    ("email", "E-mail"),
+    ("form", "Contact Form"),
+    ("chat", "Live Chat"),
+    ("phone", "Phone"),
+    ("portal", "Customer Portal"),
+    ("other", "Other"),
+]
+# helpdesk.ticket priority values (helpdesk_mgmt): '3' is the most critical.
+SUPPORT_PRIORITIES = [
+    ("0", "Low"),
+    ("1", "Medium"),
+    ("2", "High"),
+    ("3", "Very High"),
+]
+# Kinds of request types: disputes go to managers, suggestions get answered.
+SUPPORT_REQUEST_KINDS = [
+    ("standard", "Standard"),
+    ("dispute", "Dispute"),
+    ("suggestion", "Suggestion"),
+]
+# Contact form limits (characters).
+CONTACT_NAME_MAX = 128
+CONTACT_EMAIL_MAX = 254
+CONTACT_SUBJECT_MAX = 200
+CONTACT_DESCRIPTION_MAX = 5000
+
 # Transparency page (spec C4): windows of the published figures, in days, and
 # rated tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)

@@ -15,6 +15,12 @@ from . import account_payment
 from . import support_plan
 from . import support_subscription
 from . import helpdesk_ticket_subscription
+from . import support_request_type
+from . import support_sla_target
+from . import helpdesk_ticket_channel
+from . import res_company_sla
+from . import res_config_settings_sla
+from . import helpdesk_ticket_sla
 from . import support_faq_category
 from . import support_faq
 from . import support_policy

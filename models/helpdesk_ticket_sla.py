@@ -1,0 +1,349 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Service levels and channels of tickets (spec C1-C3, C5)."""
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from .. import const
+
+
+class HelpdeskTicket(models.Model):
+    _name = "helpdesk.ticket"
+    _inherit = "helpdesk.ticket"
+    # The most critical first, then the nearest deadline (open tickets only
+    # have one; closed tickets sort last within their priority).
+    _order = "priority desc, support_next_deadline, sequence, number desc, id desc"
+
+    support_channel = fields.Selection(
+        selection=const.SUPPORT_CHANNELS,
+        string="Support Channel",
+        compute="_compute_support_channel",
+        store=True,
+        readonly=False,
+        index=True,
+        help="How the request came in; chooses the service-level targets.",
+    )
+    support_request_type_id = fields.Many2one(
+        comodel_name="support.request.type",
+        string="Request Type",
+        index=True,
+        tracking=True,
+    )
+    support_request_kind = fields.Selection(
+        related="support_request_type_id.kind",
+        string="Request Kind",
+        store=True,
+    )
+    support_first_response_date = fields.Datetime(
+        string="First Response",
+        copy=False,
+        readonly=True,
+        help="Date of the first public reply of the staff.",
+    )
+    support_first_response_deadline = fields.Datetime(
+        string="First Response Due",
+        compute="_compute_support_deadlines",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+    )
+    support_resolution_deadline = fields.Datetime(
+        string="Resolution Due",
+        compute="_compute_support_deadlines",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+    )
+    support_next_deadline = fields.Datetime(
+        string="Next Deadline",
+        compute="_compute_support_next_deadline",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+        help="The deadline the team must meet next: first response, then "
+        "resolution; empty once the ticket is closed.",
+    )
+    support_first_response_hours = fields.Float(
+        string="First Response Time (h)",
+        compute="_compute_support_first_response_hours",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+        aggregator="avg",
+        help="Opening hours between the opening of the ticket and the first "
+        "public reply of the staff.",
+    )
+    support_resolution_hours = fields.Float(
+        string="Resolution Time (h)",
+        compute="_compute_support_resolution_hours",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+        aggregator="avg",
+        help="Opening hours between the opening and the closing of the ticket.",
+    )
+    support_first_response_breached = fields.Boolean(
+        string="First Response Late",
+        compute="_compute_support_breached",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+    )
+    support_resolution_breached = fields.Boolean(
+        string="Resolution Late",
+        compute="_compute_support_breached",
+        store=True,
+        compute_sudo=True,
+        copy=False,
+    )
+    support_sla_breached = fields.Boolean(
+        string="Late",
+        compute="_compute_support_sla_breached",
+        search="_search_support_sla_breached",
+    )
+
+    # ------------------------------------------------------------ compute
+    @api.depends("channel_id")
+    def _compute_support_channel(self):
+        for ticket in self:
+            ticket.support_channel = (
+                ticket.channel_id.support_code or ticket.support_channel or "other"
+            )
+
+    def _get_support_calendar(self):
+        self.ensure_one()
+        return self.company_id._get_support_calendar(self.priority)
+
+    def _get_support_start(self):
+        self.ensure_one()
+        return self.create_date or fields.Datetime.now()
+
+    @api.depends("create_date", "priority", "support_channel", "company_id")
+    def _compute_support_deadlines(self):
+        target_model = self.env["support.sla.target"]
+        for ticket in self:
+            first, resolution = target_model._get_support_targets(
+                ticket.company_id, ticket.priority, ticket.support_channel
+            )
+            calendar = ticket._get_support_calendar()
+            start = ticket._get_support_start()
+            ticket.support_first_response_deadline = (
+                first is not None
+                and calendar
+                and calendar.plan_hours(first, start, compute_leaves=True)
+            )
+            ticket.support_resolution_deadline = (
+                resolution is not None
+                and calendar
+                and calendar.plan_hours(resolution, start, compute_leaves=True)
+            )
+
+    @api.depends(
+        "support_first_response_date",
+        "support_first_response_deadline",
+        "support_resolution_deadline",
+        "closed_date",
+        "stage_id.closed",
+    )
+    def _compute_support_next_deadline(self):
+        for ticket in self:
+            if ticket.stage_id.closed:
+                ticket.support_next_deadline = False
+            elif not ticket.support_first_response_date:
+                ticket.support_next_deadline = (
+                    ticket.support_first_response_deadline
+                    or ticket.support_resolution_deadline
+                )
+            else:
+                ticket.support_next_deadline = ticket.support_resolution_deadline
+
+    def _get_support_hours_between(self, start, end):
+        self.ensure_one()
+        calendar = self._get_support_calendar()
+        if not calendar or not start or not end:
+            return 0.0
+        if end <= start:
+            return 0.0
+        return round(
+            calendar.get_work_hours_count(start, end, compute_leaves=True), 2
+        )
+
+    @api.depends("support_first_response_date")
+    def _compute_support_first_response_hours(self):
+        for ticket in self:
+            date = ticket.support_first_response_date
+            ticket.support_first_response_hours = (
+                ticket._get_support_hours_between(ticket._get_support_start(), date)
+                if date
+                else False
+            )
+
+    @api.depends("closed_date", "stage_id.closed")
+    def _compute_support_resolution_hours(self):
+        for ticket in self:
+            date = ticket.stage_id.closed and ticket.closed_date
+            ticket.support_resolution_hours = (
+                ticket._get_support_hours_between(ticket._get_support_start(), date)
+                if date
+                else False
+            )
+
+    @api.depends(
+        "support_first_response_date",
+        "support_first_response_deadline",
+        "closed_date",
+        "stage_id.closed",
+        "support_resolution_deadline",
+    )
+    def _compute_support_breached(self):
+        """Late when the event came after its deadline, or when the deadline
+        passed without the event (see ``_cron_support_sla_breach``)."""
+        now = fields.Datetime.now()
+        for ticket in self:
+            closed = ticket.stage_id.closed and ticket.closed_date
+            ticket.support_first_response_breached = bool(
+                ticket.support_first_response_deadline
+                and (ticket.support_first_response_date or now)
+                > ticket.support_first_response_deadline
+            )
+            ticket.support_resolution_breached = bool(
+                ticket.support_resolution_deadline
+                and (closed or now) > ticket.support_resolution_deadline
+            )
+
+    def _compute_support_sla_breached(self):
+        for ticket in self:
+            ticket.support_sla_breached = (
+                ticket.support_first_response_breached
+                or ticket.support_resolution_breached
+            )
+
+    def _search_support_sla_breached(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = Domain("support_first_response_breached", "=", True) | Domain(
+            "support_resolution_breached", "=", True
+        )
+        positive = True in value
+        if operator == "not in":
+            positive = not positive
+        return domain if positive else ~domain
+
+    # ------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        channels = self.env["helpdesk.ticket.channel"].sudo()
+        types = self.env["support.request.type"].sudo()
+        for vals in vals_list:
+            code = vals.get("support_channel")
+            if code and not vals.get("channel_id"):
+                channel = channels.search([("support_code", "=", code)], limit=1)
+                if channel:
+                    vals["channel_id"] = channel.id
+            type_id = vals.get("support_request_type_id")
+            if type_id and not vals.get("team_id"):
+                team = types.browse(type_id).team_id
+                if team:
+                    vals["team_id"] = team.id
+        tickets = super().create(vals_list)
+        tickets.filtered(
+            lambda t: t.support_request_kind == "dispute"
+        )._support_notify_dispute()
+        return tickets
+
+    def write(self, vals):
+        if vals.get("support_request_type_id") and "team_id" not in vals:
+            team = (
+                self.env["support.request.type"]
+                .sudo()
+                .browse(vals["support_request_type_id"])
+                .team_id
+            )
+            if team:
+                vals = dict(vals, team_id=team.id)
+        before = self.filtered(lambda t: t.support_request_kind != "dispute")
+        res = super().write(vals)
+        if "support_request_type_id" in vals:
+            before.filtered(
+                lambda t: t.support_request_kind == "dispute"
+            )._support_notify_dispute()
+        return res
+
+    # ------------------------------------------------------------ mail
+    @api.model
+    def message_new(self, msg, custom_values=None):
+        """A ticket opened by e-mail (team alias) is on the e-mail channel."""
+        custom_values = dict(custom_values or {})
+        if not custom_values.get("channel_id"):
+            channel = self.env.ref(
+                "helpdesk_mgmt.helpdesk_ticket_channel_email",
+                raise_if_not_found=False,
+            )
+            if channel:
+                custom_values["channel_id"] = channel.id
+        custom_values.setdefault("support_channel", "email")
+        return super().message_new(msg, custom_values=custom_values)
+
+    def _message_post_after_hook(self, message, msg_values):
+        res = super()._message_post_after_hook(message, msg_values)
+        if self._support_is_first_response(message):
+            self.sudo().write({"support_first_response_date": message.date})
+        return res
+
+    def _support_is_first_response(self, message):
+        """A public reply (comment, not internal) by an internal user."""
+        self.ensure_one()
+        if self.support_first_response_date or message.message_type != "comment":
+            return False
+        if message.is_internal or message.subtype_id.internal:
+            return False
+        if not message.subtype_id:
+            return False
+        users = message.sudo().author_id.user_ids
+        return bool(users) and any(not user.share for user in users)
+
+    # ------------------------------------------------------------ business
+    def _support_notify_dispute(self):
+        """Disputes are reviewed case by case by the support managers (seed
+        004 §5): one activity for a manager on each."""
+        managers = (
+            self.env.ref("support_billing.group_support_manager")
+            .sudo()
+            .user_ids.filtered(lambda u: not u.share and u.active and u.id != 1)
+        )
+        activity_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        for ticket in self.sudo():
+            manager = managers.filtered(
+                lambda u, t=ticket: t.company_id in u.company_ids
+            )[:1]
+            if not manager or not activity_type:
+                continue
+            ticket.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=self.env._("Review this dispute"),
+                user_id=manager.id,
+            )
+
+    # ------------------------------------------------------------ crons
+    @api.model
+    def _cron_support_sla_breach(self):
+        """Flag the open tickets whose deadline passed without the event."""
+        now = fields.Datetime.now()
+        domain = Domain("stage_id.closed", "=", False) & (
+            (
+                Domain("support_first_response_date", "=", False)
+                & Domain("support_first_response_deadline", "<", now)
+                & Domain("support_first_response_breached", "=", False)
+            )
+            | (
+                Domain("support_resolution_deadline", "<", now)
+                & Domain("support_resolution_breached", "=", False)
+            )
+        )
+        tickets = self.sudo().with_context(active_test=False).search(domain)
+        tickets._compute_support_breached()
+        tickets.flush_recordset()
+        return tickets

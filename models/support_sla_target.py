@@ -1,0 +1,86 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+from .. import const
+
+
+class SupportSlaTarget(models.Model):
+    """A response-time target, in opening hours (spec C3).
+
+    A target applies to a priority, to a channel, or to both. A ticket gets,
+    for first response and for resolution separately, the strictest (smallest)
+    hours of all targets that apply to it; 0 means "no target here".
+    """
+
+    _name = "support.sla.target"
+    _description = "Support Service-Level Target"
+    _order = "sequence, priority desc, channel, id"
+
+    _hours_positive = models.Constraint(
+        "CHECK(first_response_hours >= 0 AND resolution_hours >= 0)",
+        "Target hours cannot be negative.",
+    )
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    priority = fields.Selection(
+        selection=const.SUPPORT_PRIORITIES,
+        help="Empty: every priority.",
+    )
+    channel = fields.Selection(
+        selection=const.SUPPORT_CHANNELS,
+        help="Empty: every channel.",
+    )
+    first_response_hours = fields.Float(
+        string="First Response (h)",
+        help="Opening hours before the first public reply of the staff. "
+        "0: no target from this line.",
+    )
+    resolution_hours = fields.Float(
+        string="Resolution (h)",
+        help="Opening hours before the ticket is closed. 0: no target from this line.",
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        string="Company",
+        help="Leave empty for every company.",
+    )
+
+    @api.depends("priority", "channel")
+    def _compute_name(self):
+        priorities = dict(self._fields["priority"]._description_selection(self.env))
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for target in self:
+            parts = [
+                priorities.get(target.priority),
+                channels.get(target.channel),
+            ]
+            target.name = " / ".join(p for p in parts if p) or target.name
+
+    @api.constrains("priority", "channel")
+    def _check_scope(self):
+        for target in self:
+            if not target.priority and not target.channel:
+                raise ValidationError(
+                    self.env._("A target must name a priority, a channel or both.")
+                )
+
+    @api.model
+    def _get_support_targets(self, company, priority, channel):
+        """Return (first response hours, resolution hours) for a ticket of this
+        company, priority and channel; None where no target applies."""
+        domain = Domain.AND(
+            [
+                Domain("company_id", "in", [False, company.id]),
+                Domain("priority", "in", [False, priority]),
+                Domain("channel", "in", [False, channel]),
+            ]
+        )
+        targets = self.sudo().search(domain)
+        first = [h for h in targets.mapped("first_response_hours") if h > 0]
+        resolution = [h for h in targets.mapped("resolution_hours") if h > 0]
+        return (min(first) if first else None, min(resolution) if resolution else None)
