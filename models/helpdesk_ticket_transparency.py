@@ -5,8 +5,11 @@ from odoo import models
 
 class HelpdeskTicket(models.Model):
     """Indexes of the transparency figures (spec C4): the aggregates read the
-    tickets closed in the last 90 days of one company."""
+    tickets of one company answered or closed in the last 90 days."""
 
     _inherit = "helpdesk.ticket"
 
     _support_company_closed_idx = models.Index("(company_id, closed_date)")
+    _support_company_first_response_idx = models.Index(
+        "(company_id, support_first_response_date)"
+    )

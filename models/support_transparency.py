@@ -79,6 +79,9 @@ class SupportTransparency(models.AbstractModel):
                     now,
                     hours_col,
                 )
+                if key == "resolution":
+                    # a reopened ticket keeps its closed date: not resolved
+                    cond = SQL("%s AND s.closed", cond)
                 alias = f"{key}_{days}"
                 columns += [
                     SQL(
@@ -114,6 +117,7 @@ class SupportTransparency(models.AbstractModel):
             """
             SELECT %(priority)s AS priority, GROUPING(%(priority)s) AS is_total, %(columns)s
               FROM helpdesk_ticket t
+         LEFT JOIN helpdesk_ticket_stage s ON s.id = t.stage_id
              WHERE t.company_id = %(company)s
                AND (%(first_date)s >= %(oldest)s OR %(closed_date)s >= %(oldest)s)
           GROUP BY GROUPING SETS ((%(priority)s), ())
