@@ -12,6 +12,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.http import request
+from odoo.tools.misc import formatLang
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -109,5 +110,6 @@ class SupportPublicPages(http.Controller):
                 "priorities": list(reversed(priorities)),
                 "windows": const.TRANSPARENCY_WINDOWS,
                 "support_page": "transparency",
+                "format_hours": lambda hours: formatLang(request.env, hours, digits=1),
             },
         )

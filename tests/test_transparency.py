@@ -11,6 +11,9 @@ NOW = datetime(2030, 6, 1, 12, 0, 0)
 
 
 class TransparencyCommon(BaseCommon):
+    #: the date the figures are computed at: dates are relative to it
+    now = NOW
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -47,13 +50,13 @@ class TransparencyCommon(BaseCommon):
         vals = {}
         if first:
             vals.update(
-                support_first_response_date=NOW - timedelta(days=first[0]),
+                support_first_response_date=cls.now - timedelta(days=first[0]),
                 support_first_response_hours=first[1],
                 support_first_response_breached=first[2],
             )
         if resolved:
             vals.update(
-                closed_date=NOW - timedelta(days=resolved[0]),
+                closed_date=cls.now - timedelta(days=resolved[0]),
                 support_resolution_hours=resolved[1],
                 support_resolution_breached=resolved[2],
                 stage_id=kw.get("stage", cls.stage_done).id,
@@ -88,7 +91,7 @@ class TransparencyCommon(BaseCommon):
         cls.env.cr.execute(
             SQL(
                 "UPDATE rating_rating SET rated_on = %s WHERE id = %s",
-                NOW - timedelta(days=days_ago),
+                cls.now - timedelta(days=days_ago),
                 rating.id,
             )
         )
