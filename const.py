@@ -117,3 +117,5 @@ CONTACT_DESCRIPTION_MAX = 5000
 # rated tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)
 TRANSPARENCY_PAGE_SIZE = 20
+# The public page reuses its aggregates for this long (seconds).
+TRANSPARENCY_CACHE_SECONDS = 300

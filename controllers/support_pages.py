@@ -86,7 +86,8 @@ class SupportPublicPages(http.Controller):
         self._support_page_lang(lang)
         Transparency = request.env["support.transparency"].sudo()
         company = request.env.company
-        ratings = Transparency._get_rating_figures(company)
+        figures = Transparency._get_public_figures(company)
+        ratings = figures["ratings"]
         step = const.TRANSPARENCY_PAGE_SIZE
         pager = portal_pager(
             url="/support/transparency",
@@ -100,7 +101,7 @@ class SupportPublicPages(http.Controller):
         return request.render(
             "support_billing.support_transparency_page",
             {
-                "response": Transparency._get_response_figures(company),
+                "response": figures["response"],
                 "ratings": ratings,
                 "rated": Transparency._get_rated_tickets(
                     company, offset=pager["offset"], limit=step

@@ -9,5 +9,5 @@ class RatingRating(models.Model):
     _inherit = "rating.rating"
 
     _support_rated_on_idx = models.Index(
-        "(res_model, rated_on DESC, id DESC) WHERE consumed"
+        "(res_model, rated_on DESC NULLS LAST, id DESC) WHERE consumed"
     )

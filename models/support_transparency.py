@@ -9,10 +9,11 @@ rating distribution, one for a page of rated tickets and one for the staff
 names to hide from the comments.
 """
 
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, ormcache
 
 from .. import anonymize, const
 
@@ -38,6 +39,23 @@ RATING_BUCKETS = ("top", "ok", "ko")
 class SupportTransparency(models.AbstractModel):
     _name = "support.transparency"
     _description = "Support Transparency Figures"
+
+    # ------------------------------------------------------------ public page
+    @api.model
+    def _get_public_figures(self, company):
+        """The aggregates of the public page, computed at most once every
+        ``const.TRANSPARENCY_CACHE_SECONDS`` per company and process: every
+        visitor does not re-read the tickets of the last 90 days."""
+        bucket = int(time.time() // const.TRANSPARENCY_CACHE_SECONDS)
+        return self._get_public_figures_cached(company.id, bucket)
+
+    @ormcache("company_id", "bucket")
+    def _get_public_figures_cached(self, company_id, bucket):
+        company = self.env["res.company"].browse(company_id)
+        return {
+            "response": self._get_response_figures(company),
+            "ratings": self._get_rating_figures(company),
+        }
 
     # ------------------------------------------------------- response times
     @api.model

@@ -25,6 +25,8 @@ class TestSupportPages(TransparencyCommon, HttpCase):
         )
 
     def _page(self, url):
+        # the figures are cached for a few minutes: each test wants its own
+        self.env.registry.clear_cache()
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200, url)
         return response.text

@@ -209,3 +209,11 @@ class TestTransparency(TransparencyCommon):
             )
             self._rate(ticket, (1, 3, 5)[i % 3], days_ago=i, feedback=f"Note {i}")
         figures()
+
+    def test_public_figures_cached(self):
+        T = self.Transparency
+        self.env.registry.clear_cache()
+        first = T._get_public_figures(self.company)
+        with self.assertQueryCount(0):
+            self.assertIs(T._get_public_figures(self.company), first)
+        self.assertEqual(set(first), {"response", "ratings"})
