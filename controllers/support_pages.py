@@ -95,9 +95,11 @@ class SupportPublicPages(http.Controller):
             page=page,
             step=step,
         )
-        priorities = request.env["helpdesk.ticket"]._fields[
-            "priority"
-        ]._description_selection(request.env)
+        priorities = (
+            request.env["helpdesk.ticket"]
+            ._fields["priority"]
+            ._description_selection(request.env)
+        )
         return request.render(
             "support_billing.support_transparency_page",
             {

@@ -165,9 +165,7 @@ class HelpdeskTicket(models.Model):
             return 0.0
         if end <= start:
             return 0.0
-        return round(
-            calendar.get_work_hours_count(start, end, compute_leaves=True), 2
-        )
+        return round(calendar.get_work_hours_count(start, end, compute_leaves=True), 2)
 
     @api.depends("support_first_response_date")
     def _compute_support_first_response_hours(self):

@@ -72,9 +72,7 @@ class SupportPolicy(models.Model):
     def _check_content(self):
         for policy in self:
             if not html2plaintext(policy.content or "").strip():
-                raise ValidationError(
-                    self.env._("The support policy cannot be empty.")
-                )
+                raise ValidationError(self.env._("The support policy cannot be empty."))
 
     # --------------------------------------------------------------- CRUD
     def write(self, vals):
@@ -85,7 +83,10 @@ class SupportPolicy(models.Model):
             )
             if changed:
                 changed._archive_current_version()
-                extra = {"last_updated": fields.Datetime.now(), "author_id": self.env.uid}
+                extra = {
+                    "last_updated": fields.Datetime.now(),
+                    "author_id": self.env.uid,
+                }
                 if "change_summary" not in vals:
                     # the previous summary went with its version
                     extra["change_summary"] = False

@@ -83,7 +83,9 @@ class SupportTransparency(models.AbstractModel):
             return {}
         company = company or self.env.company
         now = now or fields.Datetime.now()
-        since = {days: now - timedelta(days=days) for days in const.TRANSPARENCY_WINDOWS}
+        since = {
+            days: now - timedelta(days=days) for days in const.TRANSPARENCY_WINDOWS
+        }
         columns = []
         for key, date_name, hours_name, breached_name in RESPONSE_METRICS:
             date_col, hours_col = self._col(date_name), self._col(hours_name)
@@ -133,7 +135,8 @@ class SupportTransparency(models.AbstractModel):
         closed_date = self._col(RESPONSE_METRICS[1][1])
         query = SQL(
             """
-            SELECT %(priority)s AS priority, GROUPING(%(priority)s) AS is_total, %(columns)s
+            SELECT %(priority)s AS priority, GROUPING(%(priority)s) AS is_total,
+                   %(columns)s
               FROM helpdesk_ticket t
          LEFT JOIN helpdesk_ticket_stage s ON s.id = t.stage_id
              WHERE t.company_id = %(company)s
@@ -189,14 +192,17 @@ class SupportTransparency(models.AbstractModel):
         """
         company = company or self.env.company
         now = now or fields.Datetime.now()
-        windows = {days: now - timedelta(days=days) for days in const.TRANSPARENCY_WINDOWS}
+        windows = {
+            days: now - timedelta(days=days) for days in const.TRANSPARENCY_WINDOWS
+        }
         windows["all"] = None
         columns = []
         for key, since in windows.items():
             cond = SQL("r.rated_on >= %s", since) if since else SQL("TRUE")
             columns.append(
                 SQL(
-                    "COUNT(*) FILTER (WHERE %s) AS %s, AVG(r.rating) FILTER (WHERE %s) AS %s",
+                    "COUNT(*) FILTER (WHERE %s) AS %s, "
+                    "AVG(r.rating) FILTER (WHERE %s) AS %s",
                     cond,
                     SQL.identifier(f"w{key}_count"),
                     cond,

@@ -39,16 +39,20 @@ class TestSupportFaq(PublicPagesCommon):
     def test_visitors_read_published_entries_only(self):
         entries = self.published | self.hidden
         for user in (self.public_user, self.portal_user):
-            visible = self.env["support.faq"].with_user(user).search(
-                [("id", "in", entries.ids)]
+            visible = (
+                self.env["support.faq"]
+                .with_user(user)
+                .search([("id", "in", entries.ids)])
             )
             self.assertEqual(visible, self.published)
             with self.assertRaises(AccessError):
                 self.hidden.with_user(user).read(["question"])
         # staff see drafts in the back office
         for user in (self.technician, self.manager):
-            visible = self.env["support.faq"].with_user(user).search(
-                [("id", "in", entries.ids)]
+            visible = (
+                self.env["support.faq"]
+                .with_user(user)
+                .search([("id", "in", entries.ids)])
             )
             self.assertEqual(visible, entries)
 

@@ -21,7 +21,9 @@ class TestSupportPages(TransparencyCommon, HttpCase):
         super().setUpClass()
         cls.policy = cls.env.ref("support_billing.support_policy_default")
         cls.manager = new_test_user(
-            cls.env, login="pages-manager", groups="support_billing.group_support_manager"
+            cls.env,
+            login="pages-manager",
+            groups="support_billing.group_support_manager",
         )
 
     def _page(self, url):
@@ -142,7 +144,9 @@ class TestSupportPages(TransparencyCommon, HttpCase):
     def test_transparency_page_figures_and_pagination(self):
         ticket = self._ticket("3", first=(1, 2, False), resolved=(1, 3, True))
         for i in range(23):
-            self._rate(ticket, 5 if i % 2 else 1, days_ago=i, feedback=f"Comment {i:02d}")
+            self._rate(
+                ticket, 5 if i % 2 else 1, days_ago=i, feedback=f"Comment {i:02d}"
+            )
         html = self._page("/support/transparency")
         table = html.split('data-window="30"')[1]
         row = table.split('data-priority="3"')[1].split("</tr>")[0]
@@ -190,11 +194,16 @@ class TestSupportPages(TransparencyCommon, HttpCase):
     def test_rating_request_in_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         template = self.env.ref("support_billing.mail_template_ticket_rating")
-        template.with_context(lang="fr_FR").subject = "Notez le ticket {{ object.number }}"
+        template.with_context(
+            lang="fr_FR"
+        ).subject = "Notez le ticket {{ object.number }}"
         french = self.env["res.partner"].create(
             {"name": "Jean Dupont", "email": "jean@dupont.test", "lang": "fr_FR"}
         )
-        for partner, expected in ((french, "Notez le ticket"), (self.customer, "How did we do?")):
+        for partner, expected in (
+            (french, "Notez le ticket"),
+            (self.customer, "How did we do?"),
+        ):
             ticket = self._ticket("1", partner=partner)
             ticket.stage_id = self.stage_done
             message = ticket.message_ids.filtered(lambda m: "/rate/" in str(m.body))
@@ -203,7 +212,9 @@ class TestSupportPages(TransparencyCommon, HttpCase):
 
     def test_rate_from_portal_ticket_page(self):
         portal = new_test_user(
-            self.env, login="pages-portal", groups="base.group_portal",
+            self.env,
+            login="pages-portal",
+            groups="base.group_portal",
             partner_id=self.customer.id,
         )
         ticket = self._ticket("1", first=(1, 1, False))

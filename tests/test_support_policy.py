@@ -102,7 +102,8 @@ class TestSupportPolicy(PublicPagesCommon):
     def test_translations_kept_in_version(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.policy.update_field_translations(
-            "content", {"fr_FR": {"We answer within 48 hours.": "Réponse sous 48 heures."}}
+            "content",
+            {"fr_FR": {"We answer within 48 hours.": "Réponse sous 48 heures."}},
         )
         self.assertIn("48 heures", self.policy.with_context(lang="fr_FR").content)
         self.policy.write({"content": "<p>We answer within 24 hours.</p>"})

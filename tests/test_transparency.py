@@ -187,7 +187,8 @@ class TestTransparency(TransparencyCommon):
         self._rate(
             ticket,
             5,
-            feedback="Steve was great! Anna Acme here, anna@acme.test, +34 600 11 22 33",
+            feedback="Steve was great! Anna Acme here, anna@acme.test, "
+            "+34 600 11 22 33",
         )
         (item,) = self.Transparency._get_rated_tickets(self.company)
         self.assertEqual(item["comment"], "[…] was great! […] here, […], […]")
