@@ -55,6 +55,7 @@
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
+        "demo/transparency_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
