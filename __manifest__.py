@@ -44,6 +44,10 @@
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
         "data/support_sla_data.xml",
+        "views/support_sla_views.xml",
+        "views/res_config_settings_sla_views.xml",
+        "data/support_contact_data.xml",
+        "views/support_contact_templates.xml",
         "data/support_policy_data.xml",
         "data/support_faq_data.xml",
         "data/support_rating_data.xml",
@@ -55,6 +59,7 @@
     "demo": [
         "demo/support_billing_demo.xml",
         "demo/ticket_pack_demo.xml",
+        "demo/support_sla_demo.xml",
         "demo/transparency_demo.xml",
     ],
     "assets": {

@@ -21,6 +21,7 @@ from . import helpdesk_ticket_channel
 from . import res_company_sla
 from . import res_config_settings_sla
 from . import helpdesk_ticket_sla
+from . import discuss_channel
 from . import support_faq_category
 from . import support_faq
 from . import support_policy

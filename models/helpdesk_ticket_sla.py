@@ -3,7 +3,9 @@
 """Service levels and channels of tickets (spec C1-C3, C5)."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import is_html_empty
 
 from .. import const
 
@@ -34,6 +36,15 @@ class HelpdeskTicket(models.Model):
         related="support_request_type_id.kind",
         string="Request Kind",
         store=True,
+    )
+    support_received_date = fields.Datetime(
+        string="Received On",
+        compute="_compute_support_received_date",
+        store=True,
+        readonly=False,
+        copy=False,
+        help="When the request came in: deadlines are counted from it. "
+        "Correct it for a request taken by phone and logged later.",
     )
     support_first_response_date = fields.Datetime(
         string="First Response",
@@ -97,6 +108,14 @@ class HelpdeskTicket(models.Model):
         compute_sudo=True,
         copy=False,
     )
+    support_answer = fields.Html(
+        string="Answer",
+        copy=False,
+        help="Answer to a suggestion, sent to the customer with Send Answer.",
+    )
+    support_answered_date = fields.Datetime(
+        string="Answered On", copy=False, readonly=True
+    )
     support_sla_breached = fields.Boolean(
         string="Late",
         compute="_compute_support_sla_breached",
@@ -111,15 +130,24 @@ class HelpdeskTicket(models.Model):
                 ticket.channel_id.support_code or ticket.support_channel or "other"
             )
 
+    @api.depends("create_date")
+    def _compute_support_received_date(self):
+        for ticket in self:
+            ticket.support_received_date = (
+                ticket.support_received_date
+                or ticket.create_date
+                or fields.Datetime.now()
+            )
+
     def _get_support_calendar(self):
         self.ensure_one()
         return self.company_id._get_support_calendar(self.priority)
 
     def _get_support_start(self):
         self.ensure_one()
-        return self.create_date or fields.Datetime.now()
+        return self.support_received_date or self.create_date or fields.Datetime.now()
 
-    @api.depends("create_date", "priority", "support_channel", "company_id")
+    @api.depends("support_received_date", "priority", "support_channel", "company_id")
     def _compute_support_deadlines(self):
         target_model = self.env["support.sla.target"]
         for ticket in self:
@@ -167,7 +195,7 @@ class HelpdeskTicket(models.Model):
             return 0.0
         return round(calendar.get_work_hours_count(start, end, compute_leaves=True), 2)
 
-    @api.depends("support_first_response_date")
+    @api.depends("support_first_response_date", "support_received_date")
     def _compute_support_first_response_hours(self):
         for ticket in self:
             date = ticket.support_first_response_date
@@ -177,7 +205,7 @@ class HelpdeskTicket(models.Model):
                 else False
             )
 
-    @api.depends("closed_date", "stage_id.closed")
+    @api.depends("closed_date", "stage_id.closed", "support_received_date")
     def _compute_support_resolution_hours(self):
         for ticket in self:
             date = ticket.stage_id.closed and ticket.closed_date
@@ -268,6 +296,31 @@ class HelpdeskTicket(models.Model):
             )._support_notify_dispute()
         return res
 
+    # ------------------------------------------------------------ actions
+    def action_support_answer_suggestion(self):
+        """Send the answer of a suggestion to the customer as a public reply
+        and mark the suggestion answered (seed 004 section 7)."""
+        for ticket in self:
+            if ticket.support_request_kind != "suggestion":
+                raise UserError(self.env._("Only suggestions are answered this way."))
+            if ticket.support_answered_date:
+                raise UserError(
+                    self.env._(
+                        "Suggestion %(ticket)s is already answered.",
+                        ticket=ticket.display_name,
+                    )
+                )
+            if is_html_empty(ticket.support_answer):
+                raise UserError(self.env._("Write the answer before sending it."))
+            ticket.message_post(
+                body=ticket.support_answer,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=ticket.partner_id.ids,
+            )
+            ticket.support_answered_date = fields.Datetime.now()
+        return True
+
     # ------------------------------------------------------------ mail
     @api.model
     def message_new(self, msg, custom_values=None):
@@ -324,6 +377,18 @@ class HelpdeskTicket(models.Model):
                 summary=self.env._("Review this dispute"),
                 user_id=manager.id,
             )
+
+    def _support_send_acknowledgement(self):
+        """Tell the customer we received the request, in their language."""
+        template = self.env.ref(
+            "support_billing.mail_template_support_acknowledgement",
+            raise_if_not_found=False,
+        )
+        if not template:
+            return
+        for ticket in self:
+            if ticket.partner_id.email or ticket.partner_email:
+                template.sudo().send_mail(ticket.id)
 
     # ------------------------------------------------------------ crons
     @api.model

@@ -61,7 +61,8 @@ class SupportSlaTarget(models.Model):
             ]
             target.name = " / ".join(p for p in parts if p) or target.name
 
-    @api.constrains("priority", "channel")
+    # sequence and active always come with their defaults: checked on create
+    @api.constrains("priority", "channel", "sequence", "active")
     def _check_scope(self):
         for target in self:
             if not target.priority and not target.channel:

@@ -13,6 +13,8 @@ from . import test_rules_packs
 from . import test_ticket_pack
 from . import test_rules_subscription
 from . import test_subscription
+from . import test_sla
+from . import test_support_contact
 from . import test_anonymize
 from . import test_support_policy
 from . import test_support_faq

@@ -37,7 +37,12 @@ class TestSupportPages(TransparencyCommon, HttpCase):
         return re.search(r'name="csrf_token"\s+value="([^"]+)"', html).group(1)
 
     def test_pages_are_public_and_linked(self):
-        for url in ("/support/policy", "/support/faq", "/support/transparency"):
+        for url in (
+            "/support/policy",
+            "/support/faq",
+            "/support/transparency",
+            "/support/contact",
+        ):
             html = self._page(url)
             for link in (
                 "/support/policy",
