@@ -59,6 +59,13 @@
         "wizards/support_intervention_sign_wizard_views.xml",
         "views/portal_intervention_templates.xml",
         "views/intervention_request_templates.xml",
+        "data/support_policy_data.xml",
+        "data/support_faq_data.xml",
+        "data/support_rating_data.xml",
+        "views/support_policy_views.xml",
+        "views/support_faq_views.xml",
+        "views/support_public_templates.xml",
+        "views/portal_ticket_rating_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
@@ -66,6 +73,7 @@
         "demo/remote_session_demo.xml",
         "demo/support_sla_demo.xml",
         "demo/intervention_demo.xml",
+        "demo/transparency_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -187,3 +187,10 @@ ESTIMATE_LINE_TYPES = [
 DEFAULT_SERVICE_RADIUS_KM = 15.0
 DEFAULT_COMPENSATION_RATE = 20.0  # percent of the diagnostic price
 DEFAULT_CANCEL_NOTICE_HOURS = 24
+
+# Transparency page (spec C4): windows of the published figures, in days, and
+# rated tickets per page.
+TRANSPARENCY_WINDOWS = (30, 90)
+TRANSPARENCY_PAGE_SIZE = 20
+# The public page reuses its aggregates for this long (seconds).
+TRANSPARENCY_CACHE_SECONDS = 300

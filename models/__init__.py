@@ -30,3 +30,10 @@ from . import support_travel_zone
 from . import support_intervention
 from . import support_intervention_line
 from . import helpdesk_ticket_intervention
+from . import support_faq_category
+from . import support_faq
+from . import support_policy
+from . import support_policy_version
+from . import support_transparency
+from . import helpdesk_ticket_transparency
+from . import rating_rating

@@ -21,3 +21,8 @@ from . import test_support_contact
 from . import test_rules_intervention
 from . import test_intervention
 from . import test_intervention_portal
+from . import test_anonymize
+from . import test_support_policy
+from . import test_support_faq
+from . import test_transparency
+from . import test_support_pages
