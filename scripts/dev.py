@@ -376,7 +376,11 @@ def cmd_run(args):
     cluster.init()
     port = cluster.running_port() or cluster.start()
     db = "support_billing"
-    addons_path = addons_dir(DEVDATA)
+    # Outside the repository: a link back to it from inside would make Odoo's
+    # file walkers (translation export, asset scan) loop through it.
+    addons_path = addons_dir(
+        Path(tempfile.gettempdir()) / f"support_billing-run-{os.getuid()}"
+    )
     exists = (
         subprocess.run(
             [
