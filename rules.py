@@ -377,6 +377,8 @@ def session_minutes(start, end):
         raise ValueError("a session cannot end before it starts")
     seconds = (end - start).total_seconds()
     return min(max(1, int(-(-seconds // 60))), MAX_ENTRY_MINUTES)
+
+
 # --------------------------------------------------------------------------
 # On-site interventions (seed 003)
 # --------------------------------------------------------------------------
