@@ -42,6 +42,7 @@ class TestSupportPages(TransparencyCommon, HttpCase):
             "/support/faq",
             "/support/transparency",
             "/support/contact",
+            "/support/intervention/request",
         ):
             html = self._page(url)
             for link in (
@@ -49,6 +50,7 @@ class TestSupportPages(TransparencyCommon, HttpCase):
                 "/support/faq",
                 "/support/transparency",
                 "/support/contact",
+                "/support/intervention/request",
             ):
                 self.assertIn(f'href="{link}"', html, f"{url} links to {link}")
 
