@@ -409,7 +409,7 @@ def cmd_run(args):
             "-i",
             ",".join([*EXTRA_MODULES, MODULE]),
             "--with-demo",
-            "--load-language=fr_FR,es_ES",
+            "--load-language=en_US,fr_FR,es_ES",
         ]
     )
     say(("upgrading" if exists else "creating") + f" database {db!r}")
