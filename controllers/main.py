@@ -127,18 +127,6 @@ class CardHoldController(PaymentPortal):
         clean["ticket"] = ticket
         return clean, errors
 
-    def _support_get_partner(self, name, email):
-        """A2: the person paying is matched to their partner by e-mail."""
-        partners = request.env["res.partner"].sudo()
-        partner = partners.search(
-            [("email_normalized", "=", email)], order="id", limit=1
-        )
-        if not partner:
-            partner = partners.create(
-                {"name": name, "email": email, "lang": request.env.lang}
-            )
-        return partner
-
     # ------------------------------------------------------------- routes
     @http.route(
         "/support/pay",
@@ -187,7 +175,9 @@ class CardHoldController(PaymentPortal):
         partner = (
             hold.partner_id
             if hold
-            else self._support_get_partner(clean["name"], clean["email"])
+            else request.env["res.partner"]._support_find_or_create(
+                clean["name"], clean["email"]
+            )
         )
         holds = request.env["support.card.hold"].sudo()
         vals = {

@@ -100,18 +100,6 @@ class SupportContactController(http.Controller):
         clean["description"] = description
         return clean, errors
 
-    def _support_contact_partner(self, name, email):
-        """The sender is matched to their partner by e-mail (spec A2)."""
-        partners = request.env["res.partner"].sudo()
-        partner = partners.search(
-            [("email_normalized", "=", email)], order="id", limit=1
-        )
-        if not partner:
-            partner = partners.create(
-                {"name": name, "email": email, "lang": request.env.lang}
-            )
-        return partner
-
     def _support_contact_ticket_vals(self, clean, partner):
         return {
             "name": clean["subject"],
@@ -164,7 +152,9 @@ class SupportContactController(http.Controller):
             return request.render(
                 "support_billing.support_contact_page", values, status=400
             )
-        partner = self._support_contact_partner(clean["name"], clean["email"])
+        partner = request.env["res.partner"]._support_find_or_create(
+            clean["name"], clean["email"]
+        )
         ticket = (
             request.env["helpdesk.ticket"]
             .sudo()

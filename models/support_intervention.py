@@ -944,20 +944,13 @@ class SupportIntervention(models.Model):
     def _create_from_request(self, values):
         """The public request page: customer, intervention and ticket in one
         go, and the acknowledgement e-mail.  ``values`` are validated."""
-        partners = self.env["res.partner"].sudo()
-        partner = partners.search(
-            [("email_normalized", "=", values["email"])], order="id", limit=1
+        partner = self.env["res.partner"]._support_find_or_create(
+            values["name"],
+            values["email"],
+            phone=values.get("phone"),
+            street=values.get("address"),
+            lang=values.get("lang") or self.env.lang,
         )
-        if not partner:
-            partner = partners.create(
-                {
-                    "name": values["name"],
-                    "email": values["email"],
-                    "phone": values.get("phone"),
-                    "street": values.get("address"),
-                    "lang": values.get("lang") or self.env.lang,
-                }
-            )
         intervention = self.sudo().create(
             {
                 "partner_id": partner.id,
