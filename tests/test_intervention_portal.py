@@ -239,3 +239,23 @@ class TestInterventionRequestPage(HttpCase):
         self.assertEqual(response.status_code, 200)
         partner = self.env["res.partner"].search([("email", "=", "fr@example.test")])
         self.assertEqual(partner.lang, "fr_FR")
+
+    def test_acknowledgement_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["support_billing"], ["fr_FR"])
+        response = self._post(url="/fr" + self.URL, email="ack@example.test")
+        self.assertEqual(response.status_code, 200)
+        intervention = self.env["support.intervention"].search(
+            [("email", "=", "ack@example.test")]
+        )
+        self.assertEqual(len(intervention), 1)
+        acknowledgement = intervention.message_ids.filtered(
+            lambda m: intervention.name in (m.subject or "")
+        )
+        self.assertEqual(len(acknowledgement), 1)
+        self.assertEqual(
+            acknowledgement.subject,
+            f"Votre demande d'intervention {intervention.name}",
+        )
+        self.assertIn("Nous avons bien reçu", acknowledgement.body)
+        self.assertIn(intervention.partner_id, acknowledgement.notified_partner_ids)
