@@ -15,6 +15,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from .. import const
+from .main import HONEYPOT, set_page_lang
 
 #: Length limits of the public request form.
 MAX_LENGTHS = {
@@ -29,17 +30,10 @@ PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,32}$")
 MAX_REQUESTS_PER_HOUR = 3
 #: Latest desired date accepted, in days from today.
 MAX_DESIRED_DAYS = 365
-#: Name of the hidden field bots fill in.
-HONEYPOT = "website_url"
 
 
 class InterventionController(http.Controller):
     """The public "Request an intervention" page (D1)."""
-
-    def _intervention_set_lang(self, lang):
-        """The form carries the page's language (``/fr/...``) to the POST."""
-        if lang and lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=lang)
 
     def _intervention_form_values(self, post=None, errors=None):
         post = post or {}
@@ -160,7 +154,7 @@ class InterventionController(http.Controller):
         sitemap=False,
     )
     def intervention_request_submit(self, **post):
-        self._intervention_set_lang(post.get("lang"))
+        set_page_lang(post.get("lang"))  # the form carries it
         clean, errors = self._intervention_validate(post)
         if errors:
             return request.render(

@@ -20,6 +20,19 @@ from .. import const, rules
 _logger = logging.getLogger(__name__)
 
 PAGE_LANGS = ("en_US", "fr_FR", "es_ES")
+#: Hidden field of the public forms that people leave empty and robots fill in.
+HONEYPOT = "website_url"
+
+
+def set_page_lang(lang):
+    """Language of a public support page: ``?lang=fr_FR`` (links in e-mails)
+    or the form's hidden field also work, besides the URL prefix and the
+    portal's language selector."""
+    if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
+        request.update_context(lang=lang)
+    return request.env.lang
+
+
 MAX_NAME = 128
 
 
@@ -34,13 +47,6 @@ class SupportStripeController(StripeController):
 
 class CardHoldController(PaymentPortal):
     # ------------------------------------------------------------ helpers
-    def _support_set_lang(self, lang):
-        """``?lang=fr_FR`` also works (e-mail links); the URL prefix and the
-        portal's language selector are Odoo's usual ways."""
-        if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=lang)
-        return request.env.lang
-
     def _support_hold_from_token(self, hold_id, access_token):
         hold = request.env["support.card.hold"].sudo().browse(int(hold_id)).exists()
         if (
@@ -137,7 +143,7 @@ class CardHoldController(PaymentPortal):
         sitemap=False,
     )
     def support_pay(self, lang=None, hold_id=None, access_token=None, **kwargs):
-        self._support_set_lang(lang)
+        set_page_lang(lang)
         hold = None
         if hold_id:
             hold = self._support_hold_from_token(hold_id, access_token)
@@ -157,7 +163,7 @@ class CardHoldController(PaymentPortal):
         sitemap=False,
     )
     def support_pay_submit(self, **post):
-        self._support_set_lang(post.get("lang"))
+        set_page_lang(post.get("lang"))
         hold = None
         if post.get("hold_id"):
             hold = self._support_hold_from_token(
@@ -212,7 +218,7 @@ class CardHoldController(PaymentPortal):
         sitemap=False,
     )
     def support_pay_card(self, hold_id, access_token=None, lang=None, **kwargs):
-        self._support_set_lang(lang)
+        set_page_lang(lang)
         hold = self._support_hold_from_token(hold_id, access_token)
         if hold.state != "draft" or hold.transaction_id:
             return request.redirect(hold._get_support_done_url())
@@ -296,7 +302,7 @@ class CardHoldController(PaymentPortal):
         sitemap=False,
     )
     def support_pay_done(self, hold_id, access_token=None, lang=None, **kwargs):
-        self._support_set_lang(lang)
+        set_page_lang(lang)
         hold = self._support_hold_from_token(hold_id, access_token)
         tx = hold.transaction_id
         if tx and tx.state in ("authorized", "done") and not tx.is_post_processed:

@@ -10,20 +10,12 @@ from odoo.http import request
 from odoo.tools import email_normalize, plaintext2html
 
 from .. import const
-from .main import PAGE_LANGS
+from .main import HONEYPOT, set_page_lang
 
 _logger = logging.getLogger(__name__)
 
-#: hidden field that people leave empty and spam robots fill in
-HONEYPOT = "website_url"
-
 
 class SupportContactController(http.Controller):
-    def _support_contact_set_lang(self, lang):
-        if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=lang)
-        return request.env.lang
-
     def _support_contact_types(self):
         company = request.env.company
         return (
@@ -121,7 +113,7 @@ class SupportContactController(http.Controller):
         sitemap=True,
     )
     def support_contact(self, lang=None, **kwargs):
-        self._support_contact_set_lang(lang)
+        set_page_lang(lang)
         values = self._support_contact_values(
             request_type_id=kwargs.get("type"),
         )
@@ -139,7 +131,7 @@ class SupportContactController(http.Controller):
         sitemap=False,
     )
     def support_contact_submit(self, **post):
-        self._support_contact_set_lang(post.get("lang"))
+        set_page_lang(post.get("lang"))
         if post.get(HONEYPOT):
             _logger.info("contact form: honeypot filled, nothing created")
             return request.render(

@@ -17,21 +17,15 @@ from odoo.tools.misc import formatLang
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from .. import const
-
-PAGE_LANGS = ("en_US", "fr_FR", "es_ES")
+from .main import set_page_lang
 
 
 class SupportPublicPages(http.Controller):
-    def _support_page_lang(self, lang):
-        """``?lang=fr_FR`` works too (links in e-mails), besides the URL prefix."""
-        if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=lang)
-
     @http.route(
         "/support/policy", type="http", methods=["GET"], auth="public", website=True
     )
     def support_policy(self, lang=None, **kwargs):
-        self._support_page_lang(lang)
+        set_page_lang(lang)
         policy = request.env["support.policy"]._get_published_policy()
         if not policy:
             raise NotFound()
@@ -57,7 +51,7 @@ class SupportPublicPages(http.Controller):
         "/support/faq", type="http", methods=["GET"], auth="public", website=True
     )
     def support_faq(self, lang=None, **kwargs):
-        self._support_page_lang(lang)
+        set_page_lang(lang)
         entries = request.env["support.faq"].search(
             [
                 ("is_published", "=", True),
@@ -83,7 +77,7 @@ class SupportPublicPages(http.Controller):
         website=True,
     )
     def support_transparency(self, page=1, lang=None, **kwargs):
-        self._support_page_lang(lang)
+        set_page_lang(lang)
         Transparency = request.env["support.transparency"].sudo()
         company = request.env.company
         figures = Transparency._get_public_figures(company)

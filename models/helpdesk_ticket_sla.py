@@ -150,9 +150,13 @@ class HelpdeskTicket(models.Model):
     @api.depends("support_received_date", "priority", "support_channel", "company_id")
     def _compute_support_deadlines(self):
         target_model = self.env["support.sla.target"]
+        # one read of the targets for the whole batch, not one per ticket
+        targets = target_model.sudo().search(
+            [("company_id", "in", [False, *self.company_id.ids])]
+        )
         for ticket in self:
             first, resolution = target_model._get_support_targets(
-                ticket.company_id, ticket.priority, ticket.support_channel
+                ticket.company_id, ticket.priority, ticket.support_channel, targets
             )
             calendar = ticket._get_support_calendar()
             start = ticket._get_support_start()

@@ -71,17 +71,28 @@ class SupportSlaTarget(models.Model):
                 )
 
     @api.model
-    def _get_support_targets(self, company, priority, channel):
+    def _get_support_targets(self, company, priority, channel, targets=None):
         """Return (first response hours, resolution hours) for a ticket of this
-        company, priority and channel; None where no target applies."""
-        domain = Domain.AND(
-            [
-                Domain("company_id", "in", [False, company.id]),
-                Domain("priority", "in", [False, priority]),
-                Domain("channel", "in", [False, channel]),
-            ]
-        )
-        targets = self.sudo().search(domain)
+        company, priority and channel; None where no target applies.
+        ``targets``: the lines already read (by a batch), else searched."""
+        if targets is None:
+            targets = self.sudo().search(
+                Domain.AND(
+                    [
+                        Domain("company_id", "in", [False, company.id]),
+                        Domain("priority", "in", [False, priority]),
+                        Domain("channel", "in", [False, channel]),
+                    ]
+                )
+            )
+        else:
+            targets = targets.filtered(
+                lambda t: (
+                    t.company_id in (company, company.browse())
+                    and t.priority in (False, priority)
+                    and t.channel in (False, channel)
+                )
+            )
         first = [h for h in targets.mapped("first_response_hours") if h > 0]
         resolution = [h for h in targets.mapped("resolution_hours") if h > 0]
         return (min(first) if first else None, min(resolution) if resolution else None)
