@@ -485,38 +485,96 @@ def run_logged(cmd, logfile, env):
     return proc.returncode, bad, reports, skipped
 
 
+def _psql(cluster, port, sql, db="postgres"):
+    return subprocess.run(
+        [
+            str(cluster.bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            DB_USER,
+            "-d",
+            db,
+            "-tAc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _install_deps(common, logfile, full_env):
+    deps = ",".join(module_depends())
+    say(f"installing the dependencies without their tests: {deps}")
+    rc, bad, _, _ = run_logged(
+        odoo_cmd(
+            *common,
+            "-i",
+            deps,
+            "--with-demo",
+            "--stop-after-init",
+            "--log-level=info",
+        ),
+        logfile,
+        full_env,
+    )
+    if rc:
+        die(f"installing the dependencies failed (exit {rc}), log: {logfile}", 1)
+    return bad
+
+
 def cmd_test(args):
     python, env = find_odoo()
     ensure_python_packages(python, env)
     ensure_system_tools(need_browser=True)
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="support_billing-test-"))
-    os.chmod(workdir, 0o755)
-    cluster = Cluster(workdir / "pg" / "data")
-    cluster.init()
-    port = cluster.start()
-    db = "sbtest"
-    addons_path = addons_dir(workdir)
-    logfile = workdir / "odoo.log"
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-    common = (python, addons_path, port, db, workdir / "filestore")
+    if args.keep_deps:
+        # developer loop: one kept cluster whose database "deps" holds the
+        # dependencies; each run copies it (createdb -T) instead of installing.
+        workdir = Path(args.keep_deps).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        os.chmod(workdir, 0o755)
+        cluster = Cluster(workdir / "pg" / "data")
+        cluster.init()
+        port = cluster.running_port() or cluster.start()
+        addons_path = addons_dir(workdir)
+        logfile = workdir / "odoo.log"
+        logfile.write_text("")
+        filestore = workdir / "filestore"
+        bad1 = []
+        if (
+            _psql(
+                cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
+            ).stdout.strip()
+            != "1"
+        ):
+            bad1 = _install_deps(
+                (python, addons_path, port, "deps", filestore), logfile, full_env
+            )
+        db = f"sbtest{os.getpid()}"
+        _psql(cluster, port, f'CREATE DATABASE "{db}" TEMPLATE deps')
+        if (filestore / "filestore" / "deps").is_dir():
+            shutil.copytree(
+                filestore / "filestore" / "deps", filestore / "filestore" / db
+            )
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="support_billing-test-"))
+        os.chmod(workdir, 0o755)
+        cluster = Cluster(workdir / "pg" / "data")
+        cluster.init()
+        port = cluster.start()
+        db = "sbtest"
+        addons_path = addons_dir(workdir)
+        logfile = workdir / "odoo.log"
+        filestore = workdir / "filestore"
+    common = (python, addons_path, port, db, filestore)
     try:
-        deps = ",".join(module_depends())
-        say(f"installing the dependencies without their tests: {deps}")
-        rc1, bad1, _, _ = run_logged(
-            odoo_cmd(
-                *common,
-                "-i",
-                deps,
-                "--with-demo",
-                "--stop-after-init",
-                "--log-level=info",
-            ),
-            logfile,
-            full_env,
-        )
-        if rc1:
-            die(f"installing the dependencies failed (exit {rc1}), log: {logfile}", 1)
+        if not args.keep_deps:
+            bad1 = _install_deps(common, logfile, full_env)
         say(f"installing {MODULE} with its own tests (at_install and post_install)")
         rc2, bad2, reports, skipped = run_logged(
             odoo_cmd(
@@ -524,7 +582,7 @@ def cmd_test(args):
                 "-i",
                 MODULE,
                 "--test-enable",
-                f"--test-tags=/{MODULE}",
+                f"--test-tags={args.tags or '/' + MODULE}",
                 "--stop-after-init",
                 "--log-level=info",
                 "--http-port",
@@ -534,7 +592,11 @@ def cmd_test(args):
             full_env,
         )
     finally:
-        cluster.stop()
+        if args.keep_deps:
+            _psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
+            shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
+        else:
+            cluster.stop()
     bad = bad1 + bad2
     run = sum(int(r["run"]) for r in reports)
     failed = sum(int(r["failed"]) + int(r["errors"]) for r in reports)
@@ -544,7 +606,7 @@ def cmd_test(args):
         for line in bad[:50]:
             print("   ", line)
     ok = rc2 == 0 and not bad and run > 0 and failed == 0 and reports
-    if ok:
+    if ok and not args.keep_deps:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         say(f"kept the log: {logfile}")
@@ -569,7 +631,18 @@ def main():
     run = sub.add_parser("run", help="serve Odoo with the addon and its demo data")
     run.add_argument("--reset", action="store_true", help="recreate the database")
     run.add_argument("--port", type=int, default=8069)
-    sub.add_parser("test", help="run the addon's Odoo test suite")
+    test = sub.add_parser("test", help="run the addon's Odoo test suite")
+    test.add_argument(
+        "--tags",
+        help="Odoo --test-tags instead of the whole suite, e.g. "
+        "/support_billing:TestCardHold (developer loop)",
+    )
+    test.add_argument(
+        "--keep-deps",
+        metavar="DIR",
+        help="developer loop: keep a cluster in DIR whose 'deps' database holds "
+        "the dependencies, and copy it for each run",
+    )
     args = parser.parse_args()
     return {"run": cmd_run, "test": cmd_test}[args.command](args)
 
