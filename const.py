@@ -4,22 +4,42 @@
 
 # How a ticket is paid: the answer of helpdesk.ticket._get_support_billing_mode().
 BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
-BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
+BILLING_MODE_NONE = "none"  # nothing to bill (no customer)
 BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
 BILLING_MODE_PACK = "pack"  # paid with prepaid tickets
 BILLING_MODE_SUBSCRIPTION = "subscription"  # covered by a support subscription
+BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
     (BILLING_MODE_HOLD, "Card hold"),
     (BILLING_MODE_PACK, "Prepaid tickets"),
     (BILLING_MODE_SUBSCRIPTION, "Subscription"),
+    (BILLING_MODE_INTERVENTION, "On-site intervention"),
     (BILLING_MODE_NONE, "Not billed"),
 ]
+#: Which way a ticket is paid, in one place (README "How a ticket is paid"):
+#: the modes are tried by increasing priority and the first whose condition
+#: holds wins.  The condition of mode ``m`` is the ticket method
+#: ``_support_billing_mode_is_<m>()``; ``time`` is the fallback.
+BILLING_MODE_PRECEDENCE = (
+    # (priority, mode, condition)
+    (10, BILLING_MODE_NONE, "the ticket has no customer"),
+    (20, BILLING_MODE_INTERVENTION, "it belongs to an on-site intervention"),
+    (30, BILLING_MODE_HOLD, "a card hold of its customer is authorised for it"),
+    (40, BILLING_MODE_SUBSCRIPTION, "a subscription covers all its time"),
+    (50, BILLING_MODE_PACK, "prepaid tickets pay all its billed minutes"),
+    (100, BILLING_MODE_TIME, "otherwise: invoiced by the minute"),
+)
 
 # support.time.entry states, derived from the entry and its invoice line.
 ENTRY_STATE_NON_BILLABLE = "non_billable"
 ENTRY_STATE_TO_INVOICE = "to_invoice"
 ENTRY_STATE_INVOICED = "invoiced"
+#: Time of a subscription's authorised user, settled when it was logged.
+ENTRY_STATE_COVERED = "covered"
+#: Time whose invoice was fully credited or cancelled: billed again only when
+#: an accountant decides so ("Bill Again").
+ENTRY_STATE_TO_REVIEW = "to_review"
 
 DEFAULT_HOURLY_RATE = 90.0
 
@@ -148,8 +168,6 @@ CONTACT_EMAIL_MAX = 254
 CONTACT_SUBJECT_MAX = 200
 CONTACT_DESCRIPTION_MAX = 5000
 # On-site interventions (seed 003)
-BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
-BILLING_MODES.append((BILLING_MODE_INTERVENTION, "On-site intervention"))
 INTERVENTION_STATES = [
     ("requested", "Requested"),
     ("scheduled", "Scheduled"),

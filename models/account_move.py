@@ -49,28 +49,76 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        refunded = posted.filtered(
+        credit_notes = posted.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id
-        ).reversed_entry_id
-        refunded._support_release_time(
-            self.env._("Credit note posted: its support time can be invoiced again.")
         )
+        for invoice in credit_notes.reversed_entry_id:
+            invoice._support_apply_credit_notes()
         return posted
 
     def button_cancel(self):
         res = super().button_cancel()
-        self._support_release_time(
-            self.env._("Invoice cancelled: its support time can be invoiced again.")
-        )
+        for move in self.filtered(lambda m: m.state == "cancel"):
+            lines = move.invoice_line_ids.filtered("support_time_entry_ids")
+            if lines:
+                lines._support_release_time()
+                move.message_post(
+                    body=self.env._(
+                        "Invoice cancelled: its support time (%(minutes)s min) is "
+                        "to review. An accountant decides whether it is billed "
+                        "again.",
+                        minutes=sum(lines.mapped("support_minutes_worked")),
+                    )
+                )
         return res
 
-    def _support_release_time(self, message):
-        """Unlink the time entries of these invoices so they can be billed again."""
-        for move in self:
-            entries = move.line_ids.support_time_entry_ids
-            if entries:
-                entries.sudo().write({"invoice_line_id": False})
-                move.message_post(body=message)
+    def _support_apply_credit_notes(self):
+        """Free the time of the lines of this invoice that its posted credit
+        notes reverse in full (README "What a credit note does to billed
+        time").
+
+        A line is freed when the credit notes reversing this invoice credit
+        at least its whole amount; its time becomes "to review" and is never
+        invoiced again without an accountant's decision.  A partial credit
+        note (a discount on the line) frees nothing: the time stays billed.
+        """
+        self.ensure_one()
+        credit_lines = self.reversal_move_ids.filtered(
+            lambda m: m.state == "posted"
+        ).invoice_line_ids.filtered("support_origin_line_id")
+        credited = {}
+        for line in credit_lines:
+            origin = line.support_origin_line_id
+            credited[origin] = credited.get(origin, 0.0) + line.price_total
+        currency = self.currency_id
+        freed = self.env["account.move.line"]
+        partial = self.env["account.move.line"]
+        for line in self.invoice_line_ids.filtered("support_time_entry_ids"):
+            if line not in credited:
+                continue
+            if currency.compare_amounts(credited[line], line.price_total) >= 0:
+                freed |= line
+            else:
+                partial |= line
+        if freed:
+            freed._support_release_time()
+            self.message_post(
+                body=self.env._(
+                    "Credit note posted: the support time of %(tickets)s "
+                    "(%(minutes)s min) is credited in full and is to review. An "
+                    "accountant decides whether it is billed again.",
+                    tickets=", ".join(freed.support_ticket_id.mapped("display_name")),
+                    minutes=sum(freed.mapped("support_minutes_worked")),
+                )
+            )
+        if partial:
+            self.message_post(
+                body=self.env._(
+                    "Partial credit note posted on %(tickets)s: the support time "
+                    "stays invoiced and is not billed again.",
+                    tickets=", ".join(partial.support_ticket_id.mapped("display_name")),
+                )
+            )
 
     def _support_activate_subscriptions(self):
         """Activate the subscriptions whose first invoice these moves are."""

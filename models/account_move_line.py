@@ -27,7 +27,74 @@ class AccountMoveLine(models.Model):
         help="Minutes worked that this line took from the customer's free trial.",
     )
 
+    support_origin_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Support Line Reversed",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The support invoice line this line was copied from: the line a "
+        "credit note reverses, or the line a 'reverse and create new' "
+        "invoice bills again.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.filtered("support_origin_line_id")._support_take_over_time()
+        return lines
+
     @api.ondelete(at_uninstall=False)
     def _unlink_release_support_time(self):
-        """A deleted draft line gives its time entries back to invoicing."""
-        self.support_time_entry_ids.sudo().write({"invoice_line_id": False})
+        """A deleted draft line gives its time back: to invoice, or to review
+        when the line re-billed credited time."""
+        for line in self.filtered("support_time_entry_ids"):
+            line.support_time_entry_ids.sudo().write(
+                {
+                    "invoice_line_id": False,
+                    "support_released_line_id": line.support_origin_line_id.id,
+                }
+            )
+
+    def _copy_data_extend_business_fields(self, values):
+        """Credit notes and 'reverse and create new' invoices keep the
+        ticket, the minutes and the line they come from."""
+        res = super()._copy_data_extend_business_fields(values)
+        if self.support_ticket_id:
+            values.update(
+                {
+                    "support_ticket_id": self.support_ticket_id.id,
+                    "support_minutes_worked": self.support_minutes_worked,
+                    "support_minutes_billed": self.support_minutes_billed,
+                    "support_minutes_free": self.support_minutes_free,
+                    "support_trial_minutes": self.support_trial_minutes,
+                    "support_origin_line_id": self.id,
+                }
+            )
+        return res
+
+    def _support_release_time(self):
+        """The time of these fully credited or cancelled lines is to review."""
+        partners = self.support_time_entry_ids.partner_id
+        for line in self:
+            line.support_time_entry_ids.sudo().write(
+                {"invoice_line_id": False, "support_released_line_id": line.id}
+            )
+        partners.sudo()._support_store_trial_used()
+
+    def _support_take_over_time(self):
+        """A customer invoice line copied from a credited line ('reverse and
+        create new') bills that line's time: the time is linked to it again
+        instead of waiting for review (never billed twice)."""
+        entries = self.env["support.time.entry"].sudo()
+        for line in self:
+            if line.move_id.move_type != "out_invoice":
+                continue
+            released = entries.search(
+                [("support_released_line_id", "=", line.support_origin_line_id.id)]
+            )
+            if released:
+                released.write(
+                    {"invoice_line_id": line.id, "support_released_line_id": False}
+                )

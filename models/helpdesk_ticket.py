@@ -222,36 +222,33 @@ class HelpdeskTicket(models.Model):
 
     # ----------------------------------------------------------- business
     def _get_support_billing_mode(self):
-        """Say how this ticket is paid: the billing extension point.
+        """Say how this ticket is paid: one value of ``support_billing_mode``.
 
-        Returns one value of ``support_billing_mode``'s selection.  This addon
-        knows two modes:
-
-        * ``time`` -- the ticket's billable minutes are invoiced by the minute
-          (first 30 minutes indivisible) by ``support.time.entry
-          ._create_support_invoices()``;
-        * ``hold`` -- the customer authorised a card hold for this ticket: an
-          accountant charges the time on it (``support.card.hold
-          .action_charge_time``), the monthly run leaves it alone;
-        * ``none`` -- nothing to bill (no customer).
-
-        Features that pay a ticket another way (a subscription that covers it,
-        prepaid tickets, a card hold that is charged instead of invoiced here)
-        extend the selection with ``selection_add`` and override this method:
-        call ``super()`` and return their own mode when they pay the ticket.
-        Only tickets in mode ``time`` are invoiced by the time-billing run;
-        time is still logged and reported for every mode.
+        The precedence is one table, ``const.BILLING_MODE_PRECEDENCE``: the
+        modes are tried by increasing priority and the first whose condition
+        (``_support_billing_mode_is_<mode>()``) holds wins; ``time`` is the
+        fallback.  Only tickets in mode ``time`` are invoiced by the
+        time-billing run; time is logged and reported for every mode.  A
+        feature that pays tickets another way adds a line to the table and
+        its condition method.
         """
         self.ensure_one()
-        if not self.commercial_partner_id:
-            return const.BILLING_MODE_NONE
-        if "authorized" in self.sudo().support_card_hold_ids.mapped("state"):
-            return const.BILLING_MODE_HOLD
-        billed = self.support_minutes_billed
-        prepaid = self._get_support_prepaid_minutes()
-        if billed and prepaid >= billed:
-            return const.BILLING_MODE_PACK
+        for _priority, mode, _condition in sorted(const.BILLING_MODE_PRECEDENCE):
+            if mode == const.BILLING_MODE_TIME:
+                break
+            if getattr(self, f"_support_billing_mode_is_{mode}")():
+                return mode
         return const.BILLING_MODE_TIME
+
+    def _support_billing_mode_is_none(self):
+        return not self.commercial_partner_id
+
+    def _support_billing_mode_is_hold(self):
+        return "authorized" in self.sudo().support_card_hold_ids.mapped("state")
+
+    def _support_billing_mode_is_pack(self):
+        billed = self.support_minutes_billed
+        return bool(billed) and self._get_support_prepaid_minutes() >= billed
 
     def _get_support_prepaid_minutes(self):
         """Billed minutes of this ticket paid with prepaid tickets.

@@ -2,8 +2,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
-from .. import const
-
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
@@ -22,14 +20,11 @@ class HelpdeskTicket(models.Model):
             lambda i: i.state != "cancelled"
         )[:1]
 
-    def _get_support_billing_mode(self):
+    def _support_billing_mode_is_intervention(self):
         """The ticket of an on-site intervention is billed by the
         intervention (travel, diagnostic, estimate), never by the monthly
         time-billing run."""
-        mode = super()._get_support_billing_mode()
-        if mode != const.BILLING_MODE_NONE and self._get_support_intervention():
-            return const.BILLING_MODE_INTERVENTION
-        return mode
+        return bool(self._get_support_intervention())
 
     def _get_support_pack_tickets_needed(self):
         """An intervention's time takes no prepaid ticket."""

@@ -1,41 +1,47 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import models
 
-from .. import const
+from .. import rules
 
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
     _inherit = "helpdesk.ticket"
 
-    def _get_support_billing_mode(self):
-        """A ticket of an authorised user is covered by the subscription that
-        covers them today or covered them when the ticket was opened: its time
-        is logged and reported, never invoiced."""
-        mode = super()._get_support_billing_mode()
-        if mode != const.BILLING_MODE_TIME or not self.partner_id:
-            return mode
-        if self._get_support_subscription():
-            return const.BILLING_MODE_SUBSCRIPTION
-        return mode
+    def _support_billing_mode_is_subscription(self):
+        """Covered when a subscription covers all the ticket's billable time.
 
-    def _get_support_subscription(self):
-        """The subscription covering this ticket (today or when opened)."""
+        Coverage is settled entry by entry when the time is logged (README
+        "Subscriptions"): time logged before the customer subscribed stays
+        billable, time logged while covered is never invoiced, whatever
+        happens to the subscription afterwards.  A ticket with no billable
+        time yet is covered when its requester is covered today.
+        """
+        if not self.partner_id:
+            return False
+        billable = self.sudo().support_time_entry_ids.filtered("billable")
+        if billable:
+            return all(entry.support_subscription_id for entry in billable)
+        return bool(self._get_support_subscription())
+
+    def _get_support_subscription(self, date=None):
+        """The subscription covering this ticket's requester on ``date``
+        (today in the company's time zone by default)."""
         self.ensure_one()
         subs = self.env["support.subscription"].sudo()
-        dates = {fields.Date.context_today(self)}
-        if self.create_date:
-            dates.add(fields.Date.to_date(self.create_date))
-        for date in sorted(dates, reverse=True):
-            sub = subs.search(subs._get_covering_domain(self.partner_id, date), limit=1)
-            if sub:
-                return sub
-        return subs.browse()
+        if not self.partner_id:
+            return subs
+        date = date or self.company_id._support_today()
+        return subs.search(subs._get_covering_domain(self.partner_id, date), limit=1)
 
     def _get_support_pack_tickets_needed(self):
-        """A ticket covered by a subscription takes no prepaid ticket."""
+        """Time covered by a subscription takes no prepaid ticket."""
         needed = super()._get_support_pack_tickets_needed()
-        if needed and self._get_support_subscription():
-            return 0
-        return needed
+        if not needed:
+            return needed
+        billable = self.sudo().support_time_entry_ids.filtered("billable")
+        covered = billable.filtered("support_subscription_id")
+        if not covered:
+            return needed
+        return rules.tickets_needed(sum((billable - covered).mapped("minutes")))

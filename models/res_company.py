@@ -73,3 +73,20 @@ class ResCompany(models.Model):
                 )
             )
         return product
+
+    def _support_tz(self):
+        """The company's time zone: its support opening hours', else its
+        working hours', else its address's, else UTC."""
+        company = self[:1] or self.env.company
+        return (
+            company.sudo().support_calendar_id.tz
+            or company.sudo().resource_calendar_id.tz
+            or company.partner_id.tz
+            or "UTC"
+        )
+
+    def _support_today(self):
+        """Today's date in the company's time zone (dates of work and of
+        subscription coverage)."""
+        company = self[:1] or self.env.company
+        return fields.Date.context_today(company.with_context(tz=company._support_tz()))

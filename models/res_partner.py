@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
@@ -31,6 +31,13 @@ class ResPartner(models.Model):
         default=True,
         tracking=True,
         help="The customer gets its first 15 minutes of support free, once.",
+    )
+    support_trial_minutes_used = fields.Integer(
+        string="Trial Minutes Used",
+        copy=False,
+        readonly=True,
+        help="Free trial minutes given on the customer's invoices (credited or "
+        "cancelled invoices give them back).",
     )
     support_trial_minutes_left = fields.Integer(
         string="Trial Minutes Left",
@@ -168,15 +175,47 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         if not partner.support_trial_eligible:
             return 0
-        domain = Domain("support_ticket_id.commercial_partner_id", "=", partner.id) & (
-            Domain("support_time_entry_ids", "!=", False)
-        )
+        return max(0, rules.TRIAL_MINUTES - partner._support_get_trial_used())
+
+    def _support_get_trial_used(self):
+        """Trial minutes of the invoice lines that still bill time."""
+        self.ensure_one()
+        domain = Domain(
+            "support_ticket_id.commercial_partner_id",
+            "=",
+            self.commercial_partner_id.id,
+        ) & Domain("support_time_entry_ids", "!=", False)
         [[used]] = (
             self.env["account.move.line"]
             .sudo()
             ._read_group(domain, [], ["support_trial_minutes:sum"])
         )
-        return max(0, rules.TRIAL_MINUTES - (used or 0))
+        return used or 0
+
+    def _support_store_trial_used(self):
+        """Write the trial used on the customer's row (README "Free trial").
+
+        The write is what makes two concurrent invoicing runs meet on this
+        row: the second cannot lock or update it and gives up, so the trial
+        is granted once.
+        """
+        for partner in self:
+            used = partner._support_get_trial_used()
+            if used != partner.support_trial_minutes_used:
+                partner.support_trial_minutes_used = used
+
+    def _support_lock_for_invoicing(self):
+        """Lock these customers' rows for an invoicing run, or refuse."""
+        try:
+            self.commercial_partner_id.lock_for_update()
+        except LockError as error:
+            raise UserError(
+                self.env._(
+                    "The support time of %(customers)s is being invoiced by "
+                    "someone else right now; try again in a moment.",
+                    customers=", ".join(self.commercial_partner_id.mapped("name")),
+                )
+            ) from error
 
     def _get_support_hourly_rate(self, product):
         """Hourly rate of this customer.

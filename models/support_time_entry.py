@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
@@ -56,7 +58,12 @@ class SupportTimeEntry(models.Model):
         default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
     )
-    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    date = fields.Date(
+        required=True,
+        default=lambda self: self.env.company._support_today(),
+        index=True,
+        help="Day the time was worked, in the company's time zone.",
+    )
     minutes = fields.Integer(
         string="Minutes Worked",
         required=True,
@@ -79,11 +86,33 @@ class SupportTimeEntry(models.Model):
         store=True,
         index="btree_not_null",
     )
+    support_subscription_id = fields.Many2one(
+        comodel_name="support.subscription",
+        string="Covered by Subscription",
+        compute="_compute_support_subscription_id",
+        store=True,
+        compute_sudo=True,
+        index="btree_not_null",
+        help="The subscription that covered the requester on the day this "
+        "time was worked: settled when the time is logged, never invoiced.",
+    )
+    support_released_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Released From",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The invoice line that was fully credited or cancelled: this time "
+        "is billed again only when an accountant decides so.",
+    )
     state = fields.Selection(
         selection=[
             (const.ENTRY_STATE_NON_BILLABLE, "Not billable"),
             (const.ENTRY_STATE_TO_INVOICE, "To invoice"),
             (const.ENTRY_STATE_INVOICED, "Invoiced"),
+            (const.ENTRY_STATE_COVERED, "Covered by subscription"),
+            (const.ENTRY_STATE_TO_REVIEW, "Credited: to review"),
         ],
         compute="_compute_state",
         store=True,
@@ -91,24 +120,45 @@ class SupportTimeEntry(models.Model):
     )
 
     # ------------------------------------------------------------ compute
-    @api.depends("billable", "invoice_line_id")
+    @api.depends(
+        "billable",
+        "invoice_line_id",
+        "support_subscription_id",
+        "support_released_line_id",
+    )
     def _compute_state(self):
         for entry in self:
             if entry.invoice_line_id:
                 entry.state = const.ENTRY_STATE_INVOICED
-            elif entry.billable:
-                entry.state = const.ENTRY_STATE_TO_INVOICE
-            else:
+            elif not entry.billable:
                 entry.state = const.ENTRY_STATE_NON_BILLABLE
+            elif entry.support_subscription_id:
+                entry.state = const.ENTRY_STATE_COVERED
+            elif entry.support_released_line_id:
+                entry.state = const.ENTRY_STATE_TO_REVIEW
+            else:
+                entry.state = const.ENTRY_STATE_TO_INVOICE
 
-    @api.depends("ticket_id", "minutes", "date")
-    def _compute_display_name(self):
+    @api.depends("ticket_id.partner_id", "date", "billable")
+    def _compute_support_subscription_id(self):
+        """Settle subscription coverage when the time is logged (or its day,
+        ticket or billability corrected): later changes of the subscription
+        (users removed, cancellation, a new subscription) never change it."""
+        subs = self.env["support.subscription"]
+        found = {}
         for entry in self:
-            entry.display_name = self.env._(
-                "%(ticket)s: %(minutes)s min",
-                ticket=entry.ticket_id.display_name or "",
-                minutes=entry.minutes,
-            )
+            if entry.invoice_line_id:
+                continue  # invoiced time stays as it was billed
+            requester = entry.ticket_id.partner_id
+            if not (entry.billable and requester and entry.date):
+                entry.support_subscription_id = False
+                continue
+            key = (requester.id, entry.date)
+            if key not in found:
+                found[key] = subs.search(
+                    subs._get_covering_domain(requester, entry.date), limit=1
+                )
+            entry.support_subscription_id = found[key]
 
     # -------------------------------------------------------- constraints
     @api.constrains("minutes")
@@ -183,6 +233,57 @@ class SupportTimeEntry(models.Model):
                 )
             )
 
+    # ------------------------------------------------------------ actions
+    def action_support_bill_again(self):
+        """Accountant: time of a credited or cancelled invoice is to invoice
+        again (the next run, or the wizard, bills it)."""
+        self._check_can_invoice()
+        entries = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_REVIEW)
+        if not entries:
+            raise UserError(
+                self.env._(
+                    "Only time whose invoice was credited or cancelled (to "
+                    "review) can be billed again."
+                )
+            )
+        entries.sudo().write({"support_released_line_id": False})
+        for ticket in entries.ticket_id:
+            ticket.message_post(
+                body=self.env._(
+                    "%(user)s decided to bill again the credited time of this "
+                    "ticket (%(minutes)s min).",
+                    user=self.env.user.name,
+                    minutes=sum(
+                        entries.filtered(lambda e, t=ticket: e.ticket_id == t).mapped(
+                            "minutes"
+                        )
+                    ),
+                )
+            )
+        return True
+
+    def action_support_do_not_bill(self):
+        """Accountant: credited or cancelled time is not billed again."""
+        self._check_can_invoice()
+        entries = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_REVIEW)
+        if not entries:
+            raise UserError(
+                self.env._(
+                    "Only time whose invoice was credited or cancelled (to "
+                    "review) can be set aside."
+                )
+            )
+        entries.sudo().write({"billable": False, "support_released_line_id": False})
+        for ticket in entries.ticket_id:
+            ticket.message_post(
+                body=self.env._(
+                    "%(user)s decided not to bill the credited time of this "
+                    "ticket again.",
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
     # ----------------------------------------------------------- business
     @api.model
     def _get_invoiceable_domain(self, include_open=False):
@@ -210,9 +311,23 @@ class SupportTimeEntry(models.Model):
         Only entries to invoice, of tickets whose billing mode is in
         ``billing_modes`` (time billing by default), are taken.  Returns the
         invoices created.
+
+        The customers' rows are locked first, and the free trial they use is
+        written on them: two runs that meet (cron, hold charge, wizard) cannot
+        both grant the trial or invoice the same time -- the second one gets
+        "being invoiced by someone else" (or the database's serialization
+        error, which Odoo retries) and writes nothing.
         """
         self._check_can_invoice()
         to_invoice = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_INVOICE)
+        if not to_invoice:
+            return self.env["account.move"]
+        to_invoice.partner_id.sudo()._support_lock_for_invoicing()
+        # what another run invoiced meanwhile is no longer to invoice
+        to_invoice.invalidate_recordset(["state", "invoice_line_id"])
+        to_invoice = to_invoice.filtered(
+            lambda e: e.state == const.ENTRY_STATE_TO_INVOICE
+        )
         # one billing-mode look-up per ticket, not per entry
         modes = {t: t._get_support_billing_mode() for t in to_invoice.ticket_id}
         entries = to_invoice.filtered(lambda e: modes[e.ticket_id] in billing_modes)
@@ -234,6 +349,7 @@ class SupportTimeEntry(models.Model):
             lines = invoice.invoice_line_ids.filtered("support_ticket_id")
             for line, ticket_entries in zip(lines, line_entries, strict=True):
                 ticket_entries.sudo().write({"invoice_line_id": line.id})
+        invoices.partner_id.commercial_partner_id.sudo()._support_store_trial_used()
         return invoices.sudo(False)
 
     def _prepare_invoice_vals(self, partner):
@@ -243,11 +359,12 @@ class SupportTimeEntry(models.Model):
         """
         company = self.company_id[:1] or self.env.company
         product = company._get_support_time_product()
+        by_ticket = self.grouped("ticket_id")
         tickets = self.ticket_id.sorted(lambda t: (t.create_date, t.id))
         trial_left = partner._get_support_trial_minutes_left()
         lines, line_entries = [], []
         for ticket in tickets:
-            new = self.filtered(lambda e, t=ticket: e.ticket_id == t)
+            new = by_ticket[ticket]
             before = ticket.support_time_entry_ids.filtered(
                 lambda e: e.billable and e.invoice_line_id
             )
@@ -341,10 +458,20 @@ class SupportTimeEntry(models.Model):
             if not company.support_invoice_open_tickets:
                 company_entries = company_entries.filtered("ticket_id.stage_id.closed")
             by_partner = company_entries.with_company(company).grouped("partner_id")
+            # customers another worker is invoicing right now are left to it
+            free = company_entries.partner_id.sudo().try_lock_for_update()
             for partner, partner_entries in by_partner.items():
+                if partner not in free:
+                    _logger.info("Partner %s is being invoiced elsewhere", partner.id)
+                    continue
                 try:
                     with self.env.cr.savepoint():
                         partner_entries.sudo()._create_support_invoices()
+                except pg_errors.SerializationFailure:
+                    # another worker invoiced this customer meanwhile: its
+                    # work stands, ours is rolled back; nothing to report
+                    _logger.info("Partner %s was invoiced concurrently", partner.id)
+                    continue
                 except Exception as error:  # noqa: BLE001 -- isolate each customer
                     _logger.warning(
                         "Support time invoicing failed for partner %s: %s",

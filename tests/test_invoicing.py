@@ -170,10 +170,13 @@ class TestInvoicing(SupportBillingCommon):
             default_values_list=[{"invoice_date": invoice.invoice_date}]
         )
         reversal.action_post()
-        self.assertEqual(entry.state, "to_invoice")
+        # credited in full: to review, never billed again without a decision
+        self.assertEqual(entry.state, "to_review")
         self.assertFalse(entry.invoice_line_id)
         self.assertEqual(self.customer._get_support_trial_minutes_left(), 15)
         entry.minutes = 55  # free again
+        entry.with_user(self.accountant).action_support_bill_again()
+        self.assertEqual(entry.state, "to_invoice")
         new_invoice = self._invoice()
         self.assertEqual(new_invoice.invoice_line_ids.support_minutes_billed, 55)
         self.assertEqual(entry.invoice_id, new_invoice)
@@ -183,10 +186,11 @@ class TestInvoicing(SupportBillingCommon):
         entry = self._log(ticket, 35)
         invoice = self._invoice()
         invoice.button_cancel()
-        self.assertEqual(entry.state, "to_invoice")
+        self.assertEqual(entry.state, "to_review")
         self.assertTrue(
             invoice.message_ids.filtered(lambda m: "cancelled" in (m.body or ""))
         )
+        entry.with_user(self.accountant).action_support_bill_again()
         # a deleted draft invoice frees them too
         invoice2 = self._invoice()
         invoice2.unlink()

@@ -217,7 +217,8 @@ class TestSubscription(SubscriptionCommon):
         self.assertEqual(covered.support_minutes_worked, 40)
         self.assertEqual(covered.support_minutes_billed, 40)
         # ... never invoiced; the colleague who is not authorised is
-        self.assertEqual(set(entries.mapped("state")), {"to_invoice"})
+        self.assertEqual(set(entries.mapped("state")), {"covered"})
+        self.assertEqual(entries.support_subscription_id, sub)
         self.assertFalse(entries.invoice_id)
         self.assertTrue(not_covered.support_time_entry_ids.invoice_id)
         self.assertEqual(sub.state, "active")
