@@ -384,6 +384,24 @@ class TestBillingModePrecedence(SubscriptionCommon):
         self.assertEqual(ticket.support_billing_mode, "time")
         self.assertEqual(pack.remaining_tickets, 0)
 
+    def test_wizard_counts_only_what_it_invoices(self):
+        held = self._create_ticket(self.customer_contact, name="Held")
+        self._hold(held)
+        self._log(held, 40)
+        billed = self._create_ticket(self.customer_contact2, name="Billed")
+        self._log(billed, 20)
+        wizard = (
+            self.env["support.invoice.wizard"]
+            .with_user(self.accountant)
+            .create({"partner_ids": [(6, 0, self.customer.ids)]})
+        )
+        self.assertEqual(wizard.entry_count, 1)
+        self.assertIn("Card hold", wizard.excluded_summary)
+        invoice = self.env["account.move"].search(
+            wizard.action_create_invoices()["domain"]
+        )
+        self.assertEqual(invoice.invoice_line_ids.support_ticket_id, billed)
+
 
 @tagged("post_install", "-at_install")
 class TestTrialConcurrency(TransactionCase):

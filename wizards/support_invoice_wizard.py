@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from .. import const
+
 
 class SupportInvoiceWizard(models.TransientModel):
     _name = "support.invoice.wizard"
@@ -25,14 +27,44 @@ class SupportInvoiceWizard(models.TransientModel):
         help="Also invoice the time of tickets that are not closed yet.",
     )
     entry_count = fields.Integer(
-        string="Entries to Invoice", compute="_compute_entry_count"
+        string="Entries to Invoice",
+        compute="_compute_entry_count",
+        help="Time entries this run invoices: billable time of tickets paid by "
+        "time billing.",
+    )
+    excluded_summary = fields.Text(
+        string="Not Invoiced Here",
+        compute="_compute_entry_count",
+        help="Time of the selection that this run leaves alone, and why.",
     )
 
     @api.depends("partner_ids", "ticket_ids", "include_open")
     def _compute_entry_count(self):
+        labels = dict(
+            self.env["helpdesk.ticket"]
+            ._fields["support_billing_mode"]
+            ._description_selection(self.env)
+        )
         for wizard in self:
-            wizard.entry_count = self.env["support.time.entry"].search_count(
+            entries = self.env["support.time.entry"].search(
                 wizard._get_entries_domain()
+            )
+            modes = {t: t._get_support_billing_mode() for t in entries.ticket_id}
+            counts = {}
+            for entry in entries:
+                mode = modes[entry.ticket_id]
+                counts[mode] = counts.get(mode, 0) + 1
+            wizard.entry_count = counts.pop(const.BILLING_MODE_TIME, 0)
+            wizard.excluded_summary = (
+                "\n".join(
+                    self.env._(
+                        "%(count)s entries: %(mode)s (not invoiced by this run)",
+                        count=count,
+                        mode=labels.get(mode, mode),
+                    )
+                    for mode, count in sorted(counts.items())
+                )
+                or False
             )
 
     @api.model
