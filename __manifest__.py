@@ -21,6 +21,7 @@
     "data": [
         "security/support_billing_security.xml",
         "security/ir.model.access.csv",
+        "security/support_billing_report_security.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/card_hold_data.xml",
@@ -34,6 +35,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/support_billing_menus.xml",
+        "views/support_billing_report_views.xml",
         "views/support_subscription_views.xml",
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",

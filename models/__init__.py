@@ -37,3 +37,4 @@ from . import support_policy_version
 from . import support_transparency
 from . import helpdesk_ticket_transparency
 from . import rating_rating
+from . import support_billing_report

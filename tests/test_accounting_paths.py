@@ -188,6 +188,54 @@ class TestCreditNotes(TaxedCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestBillingReport(TaxedCommon):
+    """The managers' and accountants' analysis adds up on every path."""
+
+    def _totals(self):
+        self.env.flush_all()  # the report is an SQL view
+        report = self.env["support.billing.report"].with_user(self.accountant)
+        [[worked, billed, free, charged, unbilled, amount]] = report._read_group(
+            [("partner_id", "=", self.customer.id)],
+            [],
+            [
+                "minutes_worked:sum",
+                "minutes_billed:sum",
+                "minutes_free:sum",
+                "minutes_charged:sum",
+                "minutes_unbilled:sum",
+                "amount_charged:sum",
+            ],
+        )
+        return worked, billed, free, charged, unbilled, amount
+
+    def test_figures_follow_credit_notes(self):
+        self.customer.support_trial_eligible = True
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 47)
+        self.assertEqual(self._totals(), (47, 0, 0, 0, 47, 0.0))
+        invoice = self._run()
+        invoice.action_post()
+        # 47 worked, 47 billed, 15 free (trial), 32 charged = 48.00
+        self.assertEqual(self._totals(), (47, 47, 15, 32, 0, 48.0))
+        self._reverse(invoice, price_unit=8.0)  # partial: minutes stay billed
+        self.assertEqual(self._totals(), (47, 47, 15, 32, 0, 40.0))
+        self._reverse(invoice)  # the rest: credited in full, time to review
+        self.assertEqual(self._totals(), (47, 0, 0, 0, 47, -48.0 + 48.0 - 8.0))
+        ticket.support_time_entry_ids.with_user(
+            self.accountant
+        ).action_support_bill_again()
+        self._run().action_post()
+        worked, billed, free, charged, unbilled, _amount = self._totals()
+        self.assertEqual((worked, billed, free, charged, unbilled), (47, 47, 15, 32, 0))
+
+    def test_only_managers_and_accountants(self):
+        report = self.env["support.billing.report"]
+        with self.assertRaises(AccessError):
+            report.with_user(self.technician).search([])
+        report.with_user(self.support_manager).search([])
+
+
+@tagged("post_install", "-at_install")
 class TestCoverageSettled(SubscriptionCommon):
     """Coverage is settled when the time is logged, on the day it is worked in
     the company's time zone; it never changes with the subscription."""

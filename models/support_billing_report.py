@@ -1,0 +1,109 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class SupportBillingReport(models.Model):
+    """Support time analysis for managers and accountants (README
+    "Reporting"): minutes worked, billed, given free and charged, per
+    customer, technician and month, and the time not billed yet by age.
+
+    One row per time entry (worked, covered, unbilled minutes, by its
+    technician and day) and one per posted support invoice or credit note
+    line (billed, free and charged minutes on the line that bills the time
+    now; the untaxed amount, negative for credit notes), so every measure
+    adds up in a pivot.
+    """
+
+    _name = "support.billing.report"
+    _description = "Support Time Analysis"
+    _auto = False
+    _order = "date desc"
+
+    date = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", readonly=True)
+    user_id = fields.Many2one("res.users", string="Technician", readonly=True)
+    source = fields.Selection(
+        selection=[("work", "Time worked"), ("invoice", "Invoiced")],
+        readonly=True,
+    )
+    minutes_worked = fields.Integer(string="Minutes Worked", readonly=True)
+    minutes_covered = fields.Integer(
+        string="Minutes Covered by Subscription", readonly=True
+    )
+    minutes_unbilled = fields.Integer(
+        string="Minutes Not Billed Yet",
+        readonly=True,
+        help="Billable time still to invoice (or credited and to review).",
+    )
+    unbilled_age_days = fields.Integer(
+        string="Age of Unbilled Time (days)", readonly=True, aggregator="max"
+    )
+    minutes_billed = fields.Integer(string="Minutes Billed", readonly=True)
+    minutes_free = fields.Integer(string="Minutes Free (trial)", readonly=True)
+    minutes_charged = fields.Integer(string="Minutes Charged", readonly=True)
+    amount_charged = fields.Float(string="Amount Charged (untaxed)", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE OR REPLACE VIEW %(table)s AS (
+                SELECT
+                    e.id * 2 AS id,
+                    e.date AS date,
+                    e.company_id AS company_id,
+                    e.partner_id AS partner_id,
+                    e.ticket_id AS ticket_id,
+                    e.user_id AS user_id,
+                    'work' AS source,
+                    e.minutes AS minutes_worked,
+                    CASE WHEN e.state = 'covered' THEN e.minutes ELSE 0 END
+                        AS minutes_covered,
+                    CASE WHEN e.state IN ('to_invoice', 'to_review')
+                        THEN e.minutes ELSE 0 END AS minutes_unbilled,
+                    CASE WHEN e.state IN ('to_invoice', 'to_review')
+                        THEN (CURRENT_DATE - e.date) ELSE 0 END
+                        AS unbilled_age_days,
+                    0 AS minutes_billed,
+                    0 AS minutes_free,
+                    0 AS minutes_charged,
+                    0.0 AS amount_charged
+                FROM support_time_entry e
+                UNION ALL
+                SELECT
+                    l.id * 2 + 1 AS id,
+                    m.invoice_date AS date,
+                    m.company_id AS company_id,
+                    m.commercial_partner_id AS partner_id,
+                    l.support_ticket_id AS ticket_id,
+                    NULL AS user_id,
+                    'invoice' AS source,
+                    0, 0, 0, 0,
+                    b.billing * l.support_minutes_billed,
+                    b.billing * l.support_minutes_free,
+                    b.billing * (l.support_minutes_billed - l.support_minutes_free),
+                    -l.balance
+                FROM account_move_line l
+                JOIN account_move m ON m.id = l.move_id
+                -- minutes count on the line that bills the time now: not on a
+                -- credit note, nor on a line whose time a full credit freed
+                CROSS JOIN LATERAL (
+                    SELECT CASE WHEN EXISTS (
+                        SELECT 1 FROM support_time_entry t
+                        WHERE t.invoice_line_id = l.id
+                    ) THEN 1 ELSE 0 END AS billing
+                ) b
+                WHERE l.support_ticket_id IS NOT NULL
+                  AND m.state = 'posted'
+                  AND m.move_type IN ('out_invoice', 'out_refund')
+                  AND l.display_type = 'product'
+            )
+            """,
+                table=SQL.identifier(self._table),
+            )
+        )
