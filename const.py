@@ -21,8 +21,6 @@ ENTRY_STATE_NON_BILLABLE = "non_billable"
 ENTRY_STATE_TO_INVOICE = "to_invoice"
 ENTRY_STATE_INVOICED = "invoiced"
 
-DEFAULT_HOURLY_RATE = 90.0
-
 # support.card.hold states, derived from its payment transactions.
 HOLD_STATES = [
     ("draft", "Awaiting card"),
@@ -38,8 +36,7 @@ HOLD_STATES = [
 HOLD_END_RELEASED = "released"  # an accountant released it
 HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
 
-# Stripe
-STRIPE_CANCEL_AUTOMATIC = "automatic"
+# Card holds
 HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page
 
 # Prepaid ticket packs
@@ -163,15 +160,6 @@ INTERVENTION_STATES = [
     ("invoiced", "Invoiced"),
     ("cancelled", "Cancelled"),
 ]
-#: States in which the intervention is still to be billed.
-INTERVENTION_OPEN_STATES = (
-    "requested",
-    "scheduled",
-    "in_progress",
-    "diagnostic",
-    "estimate",
-    "accepted",
-)
 INTERVENTION_REPAIR_PLACES = [
     ("on_site", "On site"),
     ("workshop", "In the workshop"),

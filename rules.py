@@ -129,19 +129,6 @@ HOLD_WARNING_DAYS = 5
 HOLD_VOID_DAYS = 6
 
 
-def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
-    """Amount a customer authorises for ``duration_minutes`` at ``hourly_rate``.
-
-    The duration must be between 30 minutes and a working day: "1 h" at 90.00
-    per hour holds 90.00, 30 minutes hold 45.00.
-    """
-    if not MINIMUM_HOLD_MINUTES <= duration_minutes <= MAXIMUM_HOLD_MINUTES:
-        raise ValueError("hold duration out of bounds")
-    if to_decimal(hourly_rate) <= 0:
-        raise ValueError("the hourly rate must be positive")
-    return time_amount(duration_minutes, hourly_rate, rounding=rounding)
-
-
 def capture_split(hold, already_captured, to_charge):
     """Split a hold into what to capture now and what to release.
 
@@ -237,20 +224,11 @@ def rollover_count(expired_unused):
     return sum(expired_unused)
 
 
-def add_months(day, months):
-    """``day`` plus ``months`` calendar months, clamped to the month's end."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return day.replace(year=year, month=month, day=min(day.day, days[month - 1]))
-
-
 def pack_expiry_date(purchase_date, validity_months):
     """Expiry date of a pack bought on ``purchase_date``: at least 6 months."""
     if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
         raise ValueError("a pack is valid at least 6 months")
-    return add_months(purchase_date, validity_months)
+    return purchase_date + relativedelta(months=validity_months)
 
 
 def check_pack_definition(tickets, validity_months, multi_user):
