@@ -8,12 +8,14 @@ BILLING_MODE_NONE = "none"  # nothing to bill (no customer, or no billable time)
 BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
 BILLING_MODE_PACK = "pack"  # paid with prepaid tickets
 BILLING_MODE_SUBSCRIPTION = "subscription"  # covered by a support subscription
+BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
     (BILLING_MODE_HOLD, "Card hold"),
     (BILLING_MODE_PACK, "Prepaid tickets"),
     (BILLING_MODE_SUBSCRIPTION, "Subscription"),
     (BILLING_MODE_NONE, "Not billed"),
+    (BILLING_MODE_INTERVENTION, "On-site intervention"),
 ]
 
 # support.time.entry states, derived from the entry and its invoice line.
@@ -144,9 +146,7 @@ CONTACT_NAME_MAX = 128
 CONTACT_EMAIL_MAX = 254
 CONTACT_SUBJECT_MAX = 200
 CONTACT_DESCRIPTION_MAX = 5000
-# On-site interventions (seed 003)
-BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
-BILLING_MODES.append((BILLING_MODE_INTERVENTION, "On-site intervention"))
+# On-site interventions
 INTERVENTION_STATES = [
     ("requested", "Requested"),
     ("scheduled", "Scheduled"),
