@@ -26,7 +26,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "10 tickets",
                 "list_price": 400,
-                "support_pack_tickets": 10,
+                "support_pack_ticket_count": 10,
                 "support_pack_validity_months": 12,
             }
         )
@@ -35,7 +35,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "1 ticket",
                 "list_price": 45,
-                "support_pack_tickets": 1,
+                "support_pack_ticket_count": 1,
                 "support_pack_validity_months": 6,
             }
         )
@@ -44,7 +44,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "Multi-user 20",
                 "list_price": 800,
-                "support_pack_tickets": 20,
+                "support_pack_ticket_count": 20,
                 "support_pack_validity_months": 12,
                 "support_pack_scope": "multi",
             }
@@ -79,9 +79,9 @@ class TestTicketPack(TicketPackCommon):
             product.create({**base, "support_pack_scope": "multi"})
         with self.assertRaisesRegex(ValidationError, "at least 20 tickets"):
             product.create(
-                {**base, "support_pack_scope": "multi", "support_pack_tickets": 19}
+                {**base, "support_pack_scope": "multi", "support_pack_ticket_count": 19}
             )
-        self.pack_multi.support_pack_tickets = 20  # the minimum is accepted
+        self.pack_multi.support_pack_ticket_count = 20  # the minimum is accepted
 
     @freeze_time("2026-03-15")
     def test_purchase_on_bank_payment(self):
@@ -385,7 +385,7 @@ class TestTicketPackConcurrency(TransactionCase):
                     "name": "Race pack",
                     "type": "service",
                     "support_is_pack": True,
-                    "support_pack_tickets": 1,
+                    "support_pack_ticket_count": 1,
                     "support_pack_validity_months": 6,
                 }
             )
