@@ -83,7 +83,7 @@ SUBSCRIPTION_STARTUP_CONTACTS = [
     ("email", "E-mail"),
 ]
 
-# support.remote.session (D10): remote tools, consent channels, states.
+# Remote sessions (support.remote.session): tools, consent channels, states.
 REMOTE_SESSION_TOOLS = [
     ("teamviewer", "TeamViewer"),
     ("anydesk", "AnyDesk"),
@@ -110,7 +110,7 @@ REMOTE_SESSION_ENDED_STATES = ("done", "stopped")
 #: States that need the customer's consent for the session.
 REMOTE_SESSION_CONSENTED_STATES = ("consented", "running", "done", "stopped")
 
-# Payment methods on journals (D8): code -> journal types where it is offered.
+# Payments on site, as journal methods: code -> journal types offering it.
 SUPPORT_PAYMENT_METHODS = {
     "support_cash": ("cash",),
     "support_cheque": ("bank",),
@@ -118,8 +118,8 @@ SUPPORT_PAYMENT_METHODS = {
     "support_interac": ("bank",),
     "support_card_terminal": ("bank",),
 }
-# Support channels (C5): code stored on helpdesk.ticket.support_channel and on
-# helpdesk.ticket.channel.support_code.
+# Support channels (README: Channels): code stored on
+# helpdesk.ticket.support_channel and on helpdesk.ticket.channel.support_code.
 SUPPORT_CHANNELS = [
     ("email", "E-mail"),
     ("form", "Contact Form"),
@@ -176,8 +176,8 @@ DEFAULT_SERVICE_RADIUS_KM = 15.0
 DEFAULT_COMPENSATION_RATE = 20.0  # percent of the diagnostic price
 DEFAULT_CANCEL_NOTICE_HOURS = 24
 
-# Transparency page (spec C4): windows of the published figures, in days, and
-# rated tickets per page.
+# Transparency figures: windows of the published figures, in days, and rated
+# tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)
 TRANSPARENCY_PAGE_SIZE = 20
 # The public page reuses its aggregates for this long (seconds).

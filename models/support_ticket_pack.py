@@ -12,7 +12,7 @@ _logger = logging.getLogger(__name__)
 
 
 class SupportTicketPack(models.Model):
-    """Prepaid support tickets a customer bought (seed B2).
+    """Prepaid support tickets a customer bought (README: Prepaid ticket packs).
 
     Every quantity is a sum of the ledger ``support.ticket.pack.move``.
     """

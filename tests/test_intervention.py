@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""On-site interventions (seed 003): planning, signed policy, estimate,
+"""On-site interventions: planning, signed policy, estimate,
 fees and invoices."""
 
 import io

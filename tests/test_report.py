@@ -11,7 +11,7 @@ from .common import SupportBillingCommon
 
 @tagged("post_install", "-at_install")
 class TestInvoiceReport(SupportBillingCommon):
-    """E2: the invoice PDF lists the time billed per ticket."""
+    """Invoicing: the invoice PDF lists the time billed per ticket."""
 
     @classmethod
     def setUpClass(cls):
