@@ -1,6 +1,5 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
 from datetime import date
 
 from freezegun import freeze_time
@@ -9,9 +8,9 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import config
-from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
+from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
 
 
 class TicketPackCommon(SupportBillingCommon):
@@ -284,23 +283,14 @@ class TestTicketPack(TicketPackCommon):
             pack.move_ids.with_user(self.other_portal_user).read(["tickets"])
 
     def test_statement_pdf(self):
-        self.env["ir.config_parameter"].sudo().set_param(
-            "report.url", "http://127.0.0.1:%s" % config["http_port"]
-        )
+        set_letterhead(self.env)
         _inv, pack = self._buy(self.pack10)
-        with self.allow_pdf_render():
-            pdf, fmt = (
-                self.env["ir.actions.report"]
-                .with_context(force_report_rendering=True)
-                ._render_qweb_pdf(
-                    "support_billing.action_report_support_pack_statement",
-                    res_ids=self.customer_contact.ids,
-                )
-            )
-        self.assertEqual(fmt, "pdf")
-        text = " ".join(
-            page.extract_text() for page in PdfFileReader(io.BytesIO(pdf)).pages
+        text = render_pdf_text(
+            self,
+            "support_billing.action_report_support_pack_statement",
+            self.customer_contact.ids,
         )
+        assert_letterhead(self, text)
         self.assertIn("Prepaid tickets statement", text)
         self.assertIn(pack.name, text)
 
