@@ -41,6 +41,10 @@ PIP_PACKAGES = {
     "hypothesis": "hypothesis",
     "freezegun": "freezegun",
     "jsonschema": "jsonschema",
+    # re-extracting the Stripe OpenAPI subset (tests/test_stripe_standin.py)
+    "yaml": "PyYAML",
+    # the suite under pytest (README: Test)
+    "pytest_odoo": "pytest-odoo",
 }
 DEBIAN_TOOLS = {
     # executable: Debian package
