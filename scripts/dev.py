@@ -467,6 +467,25 @@ def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
 
 
 # -------------------------------------------------------------------- run
+def write_odoo_rc(addons_path, port, db, data_dir):
+    """An Odoo configuration file for the run command's database, for tools
+    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``)."""
+    rc_file = DEVDATA / "odoo.conf"
+    rc_file.write_text(
+        "[options]\n"
+        f"addons_path = {addons_path}\n"
+        f"data_dir = {data_dir}\n"
+        "db_host = 127.0.0.1\n"
+        f"db_port = {port}\n"
+        f"db_user = {DB_USER}\n"
+        "db_password =\n"
+        f"db_name = {db}\n"
+        f"dbfilter = ^{db}$\n",
+        encoding="utf-8",
+    )
+    return rc_file
+
+
 def cmd_run(args):
     python, env = find_odoo()
     ensure_python_packages(python, env)
@@ -540,6 +559,12 @@ def cmd_run(args):
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
     say(f"customer portal: /my; pay here: http://127.0.0.1:{args.port}/support/pay")
+    rc_file = write_odoo_rc(addons_path, port, db, data_dir)
+    say("the test suite under pytest-odoo, on this database, while this runs:")
+    say(
+        f"    ODOO_RC={rc_file} {python} -m pytest --odoo-http "
+        f"{addons_path.split(',')[0]}/{MODULE}/tests"
+    )
     say("Ctrl-C stops")
     proc = subprocess.Popen(
         odoo_cmd(*common, f"--http-port={args.port}"),
