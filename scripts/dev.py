@@ -592,7 +592,7 @@ REPORT = re.compile(
 
 def run_logged(cmd, logfile, env):
     """Run Odoo, echo its log, return (returncode, bad lines, reports, skipped)."""
-    bad, reports, skipped = [], [], 0
+    bad, reports, skipped = [], [], []
     with open(logfile, "a", encoding="utf-8") as log:
         proc = subprocess.Popen(
             cmd,
@@ -614,7 +614,7 @@ def run_logged(cmd, logfile, env):
                 if report and "when loading database" in msg:
                     reports.append(report)
                 if msg.startswith("skipped "):
-                    skipped += 1
+                    skipped.append(msg)
                 echoing = level != "INFO" or "odoo.tests" in match["logger"] or report
                 if echoing:
                     sys.stdout.write(line)
@@ -753,9 +753,11 @@ def cmd_test(args):
     if not reports:
         say("Odoo printed no test report: the run did not complete")
     say(f"wall time {elapsed:.0f} s, Odoo exit code {rc2}")
-    summary = f"{run - failed - skipped} passed, {failed} failed"
+    for msg in skipped:
+        say(msg)  # "skipped <test> : <reason>"
+    summary = f"{run - failed - len(skipped)} passed, {failed} failed"
     if skipped:
-        summary += f", {skipped} skipped"
+        summary += f", {len(skipped)} skipped"
     print(summary, flush=True)
     return 0 if ok else 1
 
