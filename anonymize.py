@@ -1,6 +1,8 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Anonymise a customer's rating comment before it is published (spec C4).
+"""Anonymise a customer's rating comment before it is published.
+
+README: Customer ratings.
 
 Pure text functions, no ORM: e-mail addresses, phone numbers, web addresses
 and the given person names are replaced by a neutral mark, then the text is

@@ -41,8 +41,6 @@ ENTRY_STATE_COVERED = "covered"
 #: an accountant decides so ("Bill Again").
 ENTRY_STATE_TO_REVIEW = "to_review"
 
-DEFAULT_HOURLY_RATE = 90.0
-
 # support.card.hold states, derived from its payment transactions.
 HOLD_STATES = [
     ("draft", "Awaiting card"),
@@ -58,8 +56,7 @@ HOLD_STATES = [
 HOLD_END_RELEASED = "released"  # an accountant released it
 HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
 
-# Stripe
-STRIPE_CANCEL_AUTOMATIC = "automatic"
+# Card holds
 HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page
 
 # Prepaid ticket packs
@@ -104,7 +101,7 @@ SUBSCRIPTION_STARTUP_CONTACTS = [
     ("email", "E-mail"),
 ]
 
-# support.remote.session (D10): remote tools, consent channels, states.
+# Remote sessions (support.remote.session): tools, consent channels, states.
 REMOTE_SESSION_TOOLS = [
     ("teamviewer", "TeamViewer"),
     ("anydesk", "AnyDesk"),
@@ -131,7 +128,7 @@ REMOTE_SESSION_ENDED_STATES = ("done", "stopped")
 #: States that need the customer's consent for the session.
 REMOTE_SESSION_CONSENTED_STATES = ("consented", "running", "done", "stopped")
 
-# Payment methods on journals (D8): code -> journal types where it is offered.
+# Payments on site, as journal methods: code -> journal types offering it.
 SUPPORT_PAYMENT_METHODS = {
     "support_cash": ("cash",),
     "support_cheque": ("bank",),
@@ -139,8 +136,8 @@ SUPPORT_PAYMENT_METHODS = {
     "support_interac": ("bank",),
     "support_card_terminal": ("bank",),
 }
-# Support channels (C5): code stored on helpdesk.ticket.support_channel and on
-# helpdesk.ticket.channel.support_code.
+# Support channels (README: Channels): code stored on
+# helpdesk.ticket.support_channel and on helpdesk.ticket.channel.support_code.
 SUPPORT_CHANNELS = [
     ("email", "E-mail"),
     ("form", "Contact Form"),
@@ -167,7 +164,7 @@ CONTACT_NAME_MAX = 128
 CONTACT_EMAIL_MAX = 254
 CONTACT_SUBJECT_MAX = 200
 CONTACT_DESCRIPTION_MAX = 5000
-# On-site interventions (seed 003)
+# On-site interventions
 INTERVENTION_STATES = [
     ("requested", "Requested"),
     ("scheduled", "Scheduled"),
@@ -181,15 +178,6 @@ INTERVENTION_STATES = [
     ("invoiced", "Invoiced"),
     ("cancelled", "Cancelled"),
 ]
-#: States in which the intervention is still to be billed.
-INTERVENTION_OPEN_STATES = (
-    "requested",
-    "scheduled",
-    "in_progress",
-    "diagnostic",
-    "estimate",
-    "accepted",
-)
 INTERVENTION_REPAIR_PLACES = [
     ("on_site", "On site"),
     ("workshop", "In the workshop"),
@@ -206,8 +194,8 @@ DEFAULT_SERVICE_RADIUS_KM = 15.0
 DEFAULT_COMPENSATION_RATE = 20.0  # percent of the diagnostic price
 DEFAULT_CANCEL_NOTICE_HOURS = 24
 
-# Transparency page (spec C4): windows of the published figures, in days, and
-# rated tickets per page.
+# Transparency figures: windows of the published figures, in days, and rated
+# tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)
 TRANSPARENCY_PAGE_SIZE = 20
 # The public page reuses its aggregates for this long (seconds).

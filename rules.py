@@ -16,10 +16,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-#: The first minutes of a ticket are indivisible (seed 001/002: "only the
-#: first 30 minutes are indivisible").
+#: The first minutes of a ticket are indivisible (README: Billing rule: "only
+#: the first 30 minutes are indivisible").
 MINIMUM_BILLED_MINUTES = 30
-#: Free trial offered once to a new customer (seed 001/002).
+#: Free trial offered once to a new customer (README: Billing rule).
 TRIAL_MINUTES = 15
 #: A time entry cannot exceed a day.
 MAX_ENTRY_MINUTES = 24 * 60
@@ -118,7 +118,8 @@ def check_entry_minutes(minutes):
     return isinstance(minutes, int) and 0 < minutes <= MAX_ENTRY_MINUTES
 
 
-#: A card hold authorises at least the indivisible first 30 minutes (seed 000).
+#: A card hold authorises at least the indivisible first 30 minutes (README:
+#: Card holds).
 MINIMUM_HOLD_MINUTES = MINIMUM_BILLED_MINUTES
 #: Longest hold the public page accepts (one working day).
 MAXIMUM_HOLD_MINUTES = 8 * 60
@@ -127,19 +128,6 @@ HOLD_VALIDITY_DAYS = 7
 #: The accountant is warned, then the hold voided, before Stripe's own limit.
 HOLD_WARNING_DAYS = 5
 HOLD_VOID_DAYS = 6
-
-
-def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
-    """Amount a customer authorises for ``duration_minutes`` at ``hourly_rate``.
-
-    The duration must be between 30 minutes and a working day: "1 h" at 90.00
-    per hour holds 90.00, 30 minutes hold 45.00.
-    """
-    if not MINIMUM_HOLD_MINUTES <= duration_minutes <= MAXIMUM_HOLD_MINUTES:
-        raise ValueError("hold duration out of bounds")
-    if to_decimal(hourly_rate) <= 0:
-        raise ValueError("the hourly rate must be positive")
-    return time_amount(duration_minutes, hourly_rate, rounding=rounding)
 
 
 def capture_split(hold, already_captured, to_charge):
@@ -159,11 +147,13 @@ def capture_split(hold, already_captured, to_charge):
     return capture, capturable - capture, charge - capture
 
 
-#: One prepaid ticket pays for 30 started minutes of billed time (seed B2).
+#: One prepaid ticket pays for 30 started minutes of billed time (README:
+#: Prepaid ticket packs).
 TICKET_MINUTES = 30
-#: A pack is valid at least 6 months (seed B2).
+#: A pack is valid at least 6 months (README: Prepaid ticket packs).
 MINIMUM_PACK_VALIDITY_MONTHS = 6
-#: A pack shared by several users holds at least 20 tickets (seed B2).
+#: A pack shared by several users holds at least 20 tickets (README: Prepaid ticket
+#: packs).
 MINIMUM_MULTI_USER_TICKETS = 20
 #: The customer is told this many days before a pack expires.
 PACK_EXPIRY_NOTICE_DAYS = 30
@@ -237,20 +227,11 @@ def rollover_count(expired_unused):
     return sum(expired_unused)
 
 
-def add_months(day, months):
-    """``day`` plus ``months`` calendar months, clamped to the month's end."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return day.replace(year=year, month=month, day=min(day.day, days[month - 1]))
-
-
 def pack_expiry_date(purchase_date, validity_months):
     """Expiry date of a pack bought on ``purchase_date``: at least 6 months."""
     if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
         raise ValueError("a pack is valid at least 6 months")
-    return add_months(purchase_date, validity_months)
+    return purchase_date + relativedelta(months=validity_months)
 
 
 def check_pack_definition(tickets, validity_months, multi_user):
@@ -267,7 +248,7 @@ def check_pack_definition(tickets, validity_months, multi_user):
 
 # --------------------------------------------------------------- subscriptions
 #: A customer who cancelled may subscribe again this many months after the
-#: cancellation date (seed 001/002).
+#: cancellation date (README: Subscriptions).
 RESUBSCRIBE_DELAY_MONTHS = 3
 
 
@@ -380,7 +361,7 @@ def session_minutes(start, end):
 
 
 # --------------------------------------------------------------------------
-# On-site interventions (seed 003)
+# On-site interventions (README: Fees)
 # --------------------------------------------------------------------------
 #: Mean Earth radius used by the distance of a request (km).
 EARTH_RADIUS_KM = 6371.0088
@@ -441,7 +422,7 @@ def diagnostic_amount(minutes, hourly_rate, rounding="0.01"):
 
 def compensation_amount(diagnostic, rate_percent, rounding="0.01"):
     """Compensation owed when the workshop is refused: ``rate %`` of the
-    diagnostic price (seed 003: 20 %).  20 % of 67.50 is 13.50."""
+    diagnostic price (20 %).  20 % of 67.50 is 13.50."""
     rate = to_decimal(rate_percent)
     if rate < 0 or rate > 100:
         raise ValueError("the compensation rate must be between 0 and 100 %")
@@ -466,7 +447,7 @@ class InterventionFees:
 def intervention_fees(
     outcome, travel, diagnostic, compensation_rate, estimate=0, rounding="0.01"
 ):
-    """The fees of an intervention by how it ended (seed 003).
+    """The fees of an intervention by how it ended (README: Fees).
 
     * ``accepted``: the estimate's lines (parts and labour) and nothing else;
     * ``refused``: travel + diagnostic time, at once;

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""On-site interventions (seed 003): the public request page and the
+"""On-site interventions: the public request page and the
 customer's portal (policy signature, estimate answer, invoices)."""
 
 import re
@@ -33,7 +33,7 @@ MAX_DESIRED_DAYS = 365
 
 
 class InterventionController(http.Controller):
-    """The public "Request an intervention" page (D1)."""
+    """The public "Request an intervention" page (README: Request and planning)."""
 
     def _intervention_form_values(self, post=None, errors=None):
         post = post or {}

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Public pages: the "Pay here" card hold page (seed 000), and Stripe's
+"""Public pages: the "Pay here" card hold page (README: Card holds), and Stripe's
 webhook made fail-closed."""
 
 import logging

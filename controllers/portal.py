@@ -11,7 +11,7 @@ from .. import rules
 
 
 class SupportPortal(CustomerPortal):
-    """A4: customers see their own (and their company's) card holds."""
+    """Portal: customers see their own (and their company's) card holds."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -255,7 +255,7 @@ class SupportPortal(CustomerPortal):
         subscription.action_cancel()
         return request.redirect("/my/subscription?message=cancelled")
 
-    # -------------------------------------------------- prepaid tickets (B2)
+    # -------------------------------------------------- prepaid tickets -----
     def _get_support_balance_values(self):
         partner = request.env.user.partner_id.commercial_partner_id
         packs = request.env["support.ticket.pack"].search(

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The public contact form (spec C5, seed 004): no login, one ticket on the
+"""The public contact form (README: Channels): no login, one ticket on the
 "form" channel, an acknowledgement in the customer's language."""
 
 import logging

@@ -1,6 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Public support pages: policy (C6), FAQ (C5) and transparency (C4).
+"""Public support pages: policy, FAQ and transparency
+(README: Transparency, support policy and FAQ).
 
 They run as the visitor (the public user when nobody is logged in), so the
 access rules decide what is shown: public visitors read the policy and the

@@ -7,7 +7,7 @@ from .. import const
 
 class AccountJournal(models.Model):
     """New bank and cash journals (new companies too) offer the on-site
-    payment methods (D8)."""
+    payment methods (README: Payments on site)."""
 
     _name = "account.journal"
     _inherit = "account.journal"

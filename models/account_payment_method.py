@@ -6,7 +6,7 @@ from .. import const
 
 
 class AccountPaymentMethod(models.Model):
-    """D8: the ways an intervention is paid on site, as journal methods."""
+    """Payments on site: the ways an intervention is paid, as journal methods."""
 
     _name = "account.payment.method"
     _inherit = "account.payment.method"

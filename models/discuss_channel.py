@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Live chat to ticket (spec C5), without depending on ``im_livechat``: any
+"""Live chat to ticket (README: Channels), without depending on ``im_livechat``: any
 Discuss conversation (a live chat session when ``im_livechat`` is installed)
 becomes a ticket on the "chat" channel, with its transcript."""
 

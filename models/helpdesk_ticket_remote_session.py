@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class HelpdeskTicket(models.Model):
-    """Remote sessions of a ticket (D10)."""
+    """Remote sessions of a ticket (README: Remote sessions)."""
 
     _name = "helpdesk.ticket"
     _inherit = "helpdesk.ticket"

@@ -1,6 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Service levels and channels of tickets (spec C1-C3, C5)."""
+"""Service levels and channels of tickets (README: Service levels,
+channels and request types)."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -311,7 +312,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------ actions
     def action_support_answer_suggestion(self):
         """Send the answer of a suggestion to the customer as a public reply
-        and mark the suggestion answered (seed 004 section 7)."""
+        and mark the suggestion answered (README: Request types)."""
         for ticket in self:
             if ticket.support_request_kind != "suggestion":
                 raise UserError(self.env._("Only suggestions are answered this way."))
@@ -368,8 +369,8 @@ class HelpdeskTicket(models.Model):
 
     # ------------------------------------------------------------ business
     def _support_notify_dispute(self):
-        """Disputes are reviewed case by case by the support managers (seed
-        004 §5): one activity for a manager on each."""
+        """Disputes are reviewed case by case by the support managers (README:
+        Request types): one activity for a manager on each."""
         managers = (
             self.env.ref("support_billing.group_support_manager")
             .sudo()

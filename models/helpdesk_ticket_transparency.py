@@ -4,8 +4,9 @@ from odoo import models
 
 
 class HelpdeskTicket(models.Model):
-    """Indexes of the transparency figures (spec C4): the aggregates read the
-    tickets of one company answered or closed in the last 90 days."""
+    """Indexes of the transparency figures (README: Transparency figures):
+    the aggregates read the tickets of one company answered or closed in the
+    last 90 days."""
 
     _inherit = "helpdesk.ticket"
 

@@ -15,7 +15,7 @@ class ProductTemplate(models.Model):
         help="Selling this service gives the customer prepaid support tickets "
         "once the invoice is paid (one ticket per started 30 minutes).",
     )
-    support_pack_tickets = fields.Integer(string="Tickets in Pack", default=10)
+    support_pack_ticket_count = fields.Integer(string="Tickets in Pack", default=10)
     support_pack_validity_months = fields.Integer(
         string="Validity (months)",
         default=12,
@@ -32,14 +32,14 @@ class ProductTemplate(models.Model):
 
     @api.constrains(
         "support_is_pack",
-        "support_pack_tickets",
+        "support_pack_ticket_count",
         "support_pack_validity_months",
         "support_pack_scope",
     )
     def _check_support_pack(self):
         for product in self.filtered("support_is_pack"):
             error = rules.check_pack_definition(
-                product.support_pack_tickets,
+                product.support_pack_ticket_count,
                 product.support_pack_validity_months,
                 product.support_pack_scope == const.PACK_SCOPE_MULTI,
             )
@@ -67,7 +67,7 @@ class ProductTemplate(models.Model):
                         "%(product)s has %(tickets)s.",
                         minimum=rules.MINIMUM_MULTI_USER_TICKETS,
                         product=product.display_name,
-                        tickets=product.support_pack_tickets,
+                        tickets=product.support_pack_ticket_count,
                     )
                 )
             if product.type != "service":

@@ -4,7 +4,8 @@ from odoo import models
 
 
 class RatingRating(models.Model):
-    """Index of the published ratings (spec C4): newest first, per model."""
+    """Index of the published ratings (README: Customer ratings): newest
+    first, per model."""
 
     _inherit = "rating.rating"
 

@@ -21,7 +21,7 @@ class ResCompany(models.Model):
         help="The monthly invoicing also bills the time of tickets still open.",
     )
 
-    # On-site interventions (seed 003)
+    # On-site interventions (README: Settings)
     support_travel_fee = fields.Monetary(
         string="Travel Fee",
         currency_field="currency_id",

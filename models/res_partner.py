@@ -281,7 +281,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _support_find_or_create(self, name, email, **values):
-        """The person writing from a public page (spec A2): their partner
+        """The person writing from a public page: their partner
         matched by e-mail, else a new one with ``values`` (language, phone,
         address).  Runs as superuser: public visitors read no partner."""
         partners = self.sudo()

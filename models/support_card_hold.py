@@ -393,7 +393,7 @@ class SupportCardHold(models.Model):
             invoice.action_post()
             self.invoice_id = invoice
         invoice = invoice.sudo()
-        # E3: account_payment reconciles the capture's payment with the
+        # account_payment reconciles the capture's payment with the
         # invoices of the source transaction.
         tx.invoice_ids = [fields.Command.link(invoice.id)]
         capture, release, due = rules.capture_split(

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""On-site interventions (seed 003): request, planning, signed policy,
+"""On-site interventions: request, planning, signed policy,
 diagnostic, estimate, fees and invoice."""
 
 import base64
@@ -432,13 +432,13 @@ class SupportIntervention(models.Model):
         }
 
     def action_refuse_estimate(self):
-        """Refused: travel and diagnostic time, invoiced at once (D6)."""
+        """Refused: travel and diagnostic time, invoiced at once (README: Fees)."""
         for intervention in self:
             intervention._refuse_estimate()
         return True
 
     def action_stop(self):
-        """Workshop refused: the intervention stops (D5); travel, diagnostic
+        """Workshop refused: the intervention stops; travel, diagnostic
         time and the compensation are invoiced at once."""
         for intervention in self:
             intervention._check_state(("estimate", "accepted"))
@@ -457,7 +457,7 @@ class SupportIntervention(models.Model):
         return True
 
     def action_done(self):
-        """The equipment is returned and tested, the invoice presented (D7)."""
+        """The equipment is returned and tested, the invoice presented (Fees)."""
         for intervention in self:
             intervention._check_state(("accepted",))
             if not intervention.returned_to:

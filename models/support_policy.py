@@ -6,7 +6,7 @@ from odoo.tools import SQL, html2plaintext
 
 
 class SupportPolicy(models.Model):
-    """The public support policy (spec C6, seed 004).
+    """The public support policy (README: Support policy).
 
     Its "last updated" date is set whenever the content changes, and the
     previous content is kept as a :class:`support.policy.version`.

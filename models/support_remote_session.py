@@ -28,7 +28,7 @@ TRANSITIONS = {
 
 
 class SupportRemoteSession(models.Model):
-    """A remote-control session on a ticket (D10).
+    """A remote-control session on a ticket (README: Remote sessions).
 
     The customer's consent is given for one session only: the remote tool
     shows a new password each time it is started, so a new session needs a

@@ -6,9 +6,9 @@ from .. import const
 
 
 class SupportRequestType(models.Model):
-    """What a customer asks about (seed 004 §4): technical, payments, account,
-    affiliation, general, plus disputes (§5, managers only) and suggestions
-    (§7, collected and answered)."""
+    """What a customer asks about (README: Request types): technical, payments, account,
+    affiliation, general, plus disputes (managers only) and suggestions
+    (collected and answered)."""
 
     _name = "support.request.type"
     _description = "Support Request Type"

@@ -8,7 +8,7 @@ from .. import const
 
 
 class SupportSlaTarget(models.Model):
-    """A response-time target, in opening hours (spec C3).
+    """A response-time target, in opening hours (README: Targets).
 
     A target applies to a priority, to a channel, or to both. A ticket gets,
     for first response and for resolution separately, the strictest (smallest)

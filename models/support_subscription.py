@@ -455,7 +455,7 @@ class SupportSubscription(models.Model):
 
     def _add_authorized_user(self, name, email):
         """Add a person by name and e-mail; match an existing contact of the
-        customer by e-mail first (A2), else create the person."""
+        customer by e-mail first, else create the person."""
         self.ensure_one()
         email = (email or "").strip()
         name = (name or "").strip()

@@ -12,7 +12,7 @@ _logger = logging.getLogger(__name__)
 
 
 class SupportTicketPack(models.Model):
-    """Prepaid support tickets a customer bought (seed B2).
+    """Prepaid support tickets a customer bought (README: Prepaid ticket packs).
 
     Every quantity is a sum of the ledger ``support.ticket.pack.move``.
     """
@@ -219,7 +219,7 @@ class SupportTicketPack(models.Model):
                     "invoice_line_id": line.id,
                 }
             )
-            tickets = template.support_pack_tickets * max(1, int(line.quantity))
+            tickets = template.support_pack_ticket_count * max(1, int(line.quantity))
             pack._add_move(const.PACK_MOVE_PURCHASE, tickets)
             pack.message_post(
                 body=self.env._(

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Figures of the public transparency page (spec C4).
+"""Figures of the public transparency page (README: Transparency figures).
 
 Every figure comes from a few SQL aggregates whose number does not depend on
 the number of tickets: one query for the response times of every priority and

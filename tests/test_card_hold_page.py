@@ -10,7 +10,7 @@ from .test_card_hold import CardHoldCommon
 
 @tagged("post_install", "-at_install")
 class TestCardHoldPage(CardHoldCommon, HttpCase):
-    """The public "Pay here" page (seed 000)."""
+    """The public "Pay here" page (README: Card holds)."""
 
     @classmethod
     def setUpClass(cls):
@@ -88,7 +88,7 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
         self.assertEqual(url.path, f"/support/pay/{hold.id}")
         self.assertEqual(parse_qs(url.query)["access_token"], [hold.access_token])
-        self.assertEqual(hold.partner_id, self.customer_contact2)  # A2
+        self.assertEqual(hold.partner_id, self.customer_contact2)  # matched by e-mail
         self.assertEqual(hold.ticket_id, self.ticket)
         self.assertEqual(hold.duration_minutes, 120)
         self.assertEqual(hold.amount, 200.0)  # the customer's rate: 100 per hour

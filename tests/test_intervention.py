@@ -1,19 +1,17 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""On-site interventions (seed 003): planning, signed policy, estimate,
+"""On-site interventions: planning, signed policy, estimate,
 fees and invoices."""
 
-import io
 from datetime import date, datetime
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
-from odoo.tools import config
-from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
+from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
 
 #: A 1x1 PNG, as the portal's signature widget sends it (base64).
 SIGNATURE = (
@@ -444,25 +442,16 @@ class TestInterventionReport(InterventionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "report.url", "http://127.0.0.1:%s" % config["http_port"]
-        )
+        set_letterhead(cls.env)
 
     def test_signed_policy_pdf(self):
         intervention = self._create_intervention()
         intervention._sign_policy("Anna Acme", SIGNATURE)
-        with self.allow_pdf_render():
-            pdf, fmt = (
-                self.env["ir.actions.report"]
-                .with_context(force_report_rendering=True)
-                ._render_qweb_pdf(
-                    "support_billing.action_report_intervention_policy",
-                    res_ids=intervention.ids,
-                )
-            )
-        self.assertEqual(fmt, "pdf")
-        text = " ".join(
-            page.extract_text() for page in PdfFileReader(io.BytesIO(pdf)).pages
+        text = render_pdf_text(
+            self,
+            "support_billing.action_report_intervention_policy",
+            intervention.ids,
         )
+        assert_letterhead(self, text)
         for expected in ("Policy confirmation", intervention.name, "Anna Acme", "20"):
             self.assertIn(expected, text)

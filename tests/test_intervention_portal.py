@@ -1,6 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Interventions in the portal and the public request page (seed 003)."""
+"""Interventions in the portal and the public request page (README:
+On-site interventions)."""
 
 import re
 from datetime import date, timedelta

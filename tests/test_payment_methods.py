@@ -9,7 +9,7 @@ from .common import SupportBillingCommon
 
 @tagged("post_install", "-at_install")
 class TestPaymentMethods(SupportBillingCommon):
-    """D8: cash, cheque, bank transfer, Interac and the technician's card
+    """Payments on site: cash, cheque, bank transfer, Interac and the technician's card
     terminal are payment methods of the bank and cash journals."""
 
     def _codes(self, journal):

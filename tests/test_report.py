@@ -1,39 +1,22 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
-
 from odoo.tests import tagged
-from odoo.tools import config
-from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
+from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
 
 
 @tagged("post_install", "-at_install")
 class TestInvoiceReport(SupportBillingCommon):
-    """E2: the invoice PDF lists the time billed per ticket."""
+    """Invoicing: the invoice PDF lists the time billed per ticket."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # wkhtmltopdf loads the report's assets from the test server
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "report.url", "http://127.0.0.1:%s" % config["http_port"]
-        )
+        set_letterhead(cls.env)
         cls.ticket = cls._create_ticket(cls.customer_contact, name="Printer offline")
         cls._log(cls.ticket, 25, user=cls.technician, date="2026-03-02")
         cls._log(cls.ticket, 22, user=cls.technician2, date="2026-03-03")
-
-    def _pdf_text(self, invoice):
-        with self.allow_pdf_render():
-            pdf, fmt = (
-                self.env["ir.actions.report"]
-                .with_context(force_report_rendering=True)
-                ._render_qweb_pdf("account.account_invoices", res_ids=invoice.ids)
-            )
-        self.assertEqual(fmt, "pdf")
-        reader = PdfFileReader(io.BytesIO(pdf))
-        return " ".join(page.extract_text() for page in reader.pages)
 
     def _html(self, invoice):
         html, _fmt = self.env["ir.actions.report"]._render_qweb_html(
@@ -43,7 +26,8 @@ class TestInvoiceReport(SupportBillingCommon):
 
     def test_invoice_pdf_lists_time_per_ticket(self):
         invoice = self._invoice()
-        text = self._pdf_text(invoice)
+        text = render_pdf_text(self, "account.account_invoices", invoice.ids)
+        assert_letterhead(self, text)
         self.assertIn("Support time per ticket", text)
         self.assertIn(self.ticket.number, text)
         for expected in ("Tom Tech", "Sara Tech", "25", "22", "47"):

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Fees of an on-site intervention (seed 003), without database."""
+"""Fees of an on-site intervention (README: Fees), without database."""
 
 from datetime import date, datetime
 from decimal import Decimal

@@ -210,7 +210,7 @@ class TestSubscription(SubscriptionCommon):
             entries = self._log(covered, 40) | self._log(outside, 10)
             self._log(not_covered, 20)
             self.assertEqual(covered.support_billing_mode, "subscription")
-            self.assertEqual(outside.support_billing_mode, "subscription")  # A1
+            self.assertEqual(outside.support_billing_mode, "subscription")
             self.assertEqual(not_covered.support_billing_mode, "time")
             self.env["support.time.entry"]._cron_invoice_support_time()
         # time is still logged and reported ...

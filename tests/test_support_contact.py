@@ -7,7 +7,7 @@ from .common import SupportBillingCommon
 
 @tagged("post_install", "-at_install")
 class TestSupportContact(SupportBillingCommon, HttpCase):
-    """The public contact form (spec C5): no login, a ticket on the form
+    """The public contact form (README: Channels): no login, a ticket on the form
     channel, an acknowledgement, and nothing written on bad input."""
 
     @classmethod

@@ -1,6 +1,5 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
 from datetime import date
 
 from freezegun import freeze_time
@@ -9,9 +8,9 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import config
-from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
+from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
 
 
 class TicketPackCommon(SupportBillingCommon):
@@ -26,7 +25,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "10 tickets",
                 "list_price": 400,
-                "support_pack_tickets": 10,
+                "support_pack_ticket_count": 10,
                 "support_pack_validity_months": 12,
             }
         )
@@ -35,7 +34,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "1 ticket",
                 "list_price": 45,
-                "support_pack_tickets": 1,
+                "support_pack_ticket_count": 1,
                 "support_pack_validity_months": 6,
             }
         )
@@ -44,7 +43,7 @@ class TicketPackCommon(SupportBillingCommon):
                 **common,
                 "name": "Multi-user 20",
                 "list_price": 800,
-                "support_pack_tickets": 20,
+                "support_pack_ticket_count": 20,
                 "support_pack_validity_months": 12,
                 "support_pack_scope": "multi",
             }
@@ -79,9 +78,9 @@ class TestTicketPack(TicketPackCommon):
             product.create({**base, "support_pack_scope": "multi"})
         with self.assertRaisesRegex(ValidationError, "at least 20 tickets"):
             product.create(
-                {**base, "support_pack_scope": "multi", "support_pack_tickets": 19}
+                {**base, "support_pack_scope": "multi", "support_pack_ticket_count": 19}
             )
-        self.pack_multi.support_pack_tickets = 20  # the minimum is accepted
+        self.pack_multi.support_pack_ticket_count = 20  # the minimum is accepted
 
     @freeze_time("2026-03-15")
     def test_purchase_on_bank_payment(self):
@@ -284,23 +283,14 @@ class TestTicketPack(TicketPackCommon):
             pack.move_ids.with_user(self.other_portal_user).read(["tickets"])
 
     def test_statement_pdf(self):
-        self.env["ir.config_parameter"].sudo().set_param(
-            "report.url", "http://127.0.0.1:%s" % config["http_port"]
-        )
+        set_letterhead(self.env)
         _inv, pack = self._buy(self.pack10)
-        with self.allow_pdf_render():
-            pdf, fmt = (
-                self.env["ir.actions.report"]
-                .with_context(force_report_rendering=True)
-                ._render_qweb_pdf(
-                    "support_billing.action_report_support_pack_statement",
-                    res_ids=self.customer_contact.ids,
-                )
-            )
-        self.assertEqual(fmt, "pdf")
-        text = " ".join(
-            page.extract_text() for page in PdfFileReader(io.BytesIO(pdf)).pages
+        text = render_pdf_text(
+            self,
+            "support_billing.action_report_support_pack_statement",
+            self.customer_contact.ids,
         )
+        assert_letterhead(self, text)
         self.assertIn("Prepaid tickets statement", text)
         self.assertIn(pack.name, text)
 
@@ -385,7 +375,7 @@ class TestTicketPackConcurrency(TransactionCase):
                     "name": "Race pack",
                     "type": "service",
                     "support_is_pack": True,
-                    "support_pack_tickets": 1,
+                    "support_pack_ticket_count": 1,
                     "support_pack_validity_months": 6,
                 }
             )

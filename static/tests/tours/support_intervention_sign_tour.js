@@ -2,7 +2,7 @@
  * License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl). */
 import {registry} from "@web/core/registry";
 
-// The customer signs the policy confirmation in the portal (seed 003, D3).
+// The customer signs the policy confirmation in the portal (README: Signed policy and estimate).
 // The intervention is created by the Python test; the tour starts on its page.
 registry.category("web_tour.tours").add("support_intervention_sign_tour", {
     steps: () => [
