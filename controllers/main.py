@@ -3,7 +3,10 @@
 """Public pages: the "Pay here" card hold page (README: Card holds), and Stripe's
 webhook made fail-closed."""
 
+import hashlib
+import hmac
 import logging
+import time
 
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -12,6 +15,7 @@ from odoo.http import request
 from odoo.tools import consteq, email_normalize
 
 from odoo.addons.payment.controllers.portal import PaymentPortal
+from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe import utils as stripe_utils
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
@@ -37,12 +41,98 @@ MAX_NAME = 128
 
 
 class SupportStripeController(StripeController):
-    def _verify_signature(self, tx_sudo):
-        """Fail closed: without a webhook secret, no Stripe event is trusted."""
-        if not stripe_utils.get_webhook_secret(tx_sudo.provider_id):
-            _logger.info("refused a Stripe webhook event: no webhook secret is set")
+    """Stripe's webhook, fail-closed and quiet about other systems' events.
+
+    Every event must carry a valid signature of a configured webhook secret
+    (none configured, or a bad signature: 403). A signed event that concerns
+    no transaction of this database (another system on the same Stripe
+    account, an event type Odoo does not handle) is acknowledged with 200 and
+    ignored, so Stripe neither retries it nor disables the endpoint.
+    """
+
+    @http.route()
+    def stripe_webhook(self):
+        try:
+            event = request.get_json_data()
+            event_type = event["type"]
+            stripe_object = event["data"]["object"]
+        except (ValueError, KeyError, TypeError):
+            event, event_type, stripe_object = {}, None, None
+        tx_sudo = self._support_find_transaction(event_type, stripe_object)
+        if tx_sudo:
+            # Odoo checks the signature with the transaction's provider's
+            # secret (``_verify_signature``), but accepts anything when that
+            # provider has none: refuse instead.
+            if not stripe_utils.get_webhook_secret(tx_sudo.provider_id):
+                _logger.info("refused a Stripe event: its provider has no secret")
+                raise Forbidden()
+            return super().stripe_webhook()
+        secrets = self._support_webhook_secrets()
+        if not secrets:
+            _logger.info("refused a Stripe event: no webhook secret is set")
             raise Forbidden()
-        return super()._verify_signature(tx_sudo)
+        if not self._support_signature_matches(secrets):
+            _logger.info("refused a Stripe event: invalid signature")
+            raise Forbidden()
+        _logger.info(
+            "acknowledged Stripe event %s (%s): not a transaction of this database",
+            isinstance(event, dict) and event.get("id"),
+            event_type,
+        )
+        return request.make_json_response("")
+
+    @staticmethod
+    def _support_webhook_secrets():
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            .search([("code", "=", "stripe"), ("state", "!=", "disabled")])
+        )
+        return [
+            secret
+            for secret in map(stripe_utils.get_webhook_secret, providers)
+            if secret
+        ]
+
+    def _support_signature_matches(self, secrets):
+        """Stripe's scheme: HMAC-SHA256 of ``<t>.<body>`` in a ``v1`` entry of
+        the ``Stripe-Signature`` header, ``t`` at most 10 minutes old."""
+        header = request.httprequest.headers.get("Stripe-Signature") or ""
+        timestamp, signatures = None, []
+        for entry in header.split(","):
+            key, _sep, value = entry.strip().partition("=")
+            if key == "t" and value.isdigit():
+                timestamp = int(value)
+            elif key == "v1" and value:
+                signatures.append(value)
+        if not timestamp or not signatures:
+            return False
+        if abs(time.time() - timestamp) > self.WEBHOOK_AGE_TOLERANCE:
+            return False
+        payload = b"%d.%s" % (timestamp, request.httprequest.get_data())
+        for secret in secrets:
+            expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+            if any(hmac.compare_digest(expected, sig) for sig in signatures):
+                return True
+        return False
+
+    @staticmethod
+    def _support_find_transaction(event_type, stripe_object):
+        """The transaction an event is about, found without logging warnings
+        for events of other systems."""
+        if event_type not in stripe_const.HANDLED_WEBHOOK_EVENTS or not isinstance(
+            stripe_object, dict
+        ):
+            return request.env["payment.transaction"].sudo().browse()
+        domain = [("provider_code", "=", "stripe")]
+        reference = stripe_object.get("description")
+        if reference and isinstance(reference, str):
+            domain.append(("reference", "=", reference))
+        elif event_type == "charge.refund.updated" and stripe_object.get("id"):
+            domain.append(("provider_reference", "=", str(stripe_object["id"])))
+        else:
+            return request.env["payment.transaction"].sudo().browse()
+        return request.env["payment.transaction"].sudo().search(domain, limit=1)
 
 
 class CardHoldController(PaymentPortal):

@@ -9,12 +9,6 @@ class PaymentProvider(models.Model):
     _name = "payment.provider"
     _inherit = "payment.provider"
 
-    def _compute_feature_support_fields(self):
-        """Stripe captures part of an authorisation (``amount_to_capture``)."""
-        res = super()._compute_feature_support_fields()
-        self.filtered(lambda p: p.code == "stripe").support_manual_capture = "partial"
-        return res
-
     def _stripe_get_inline_form_values(self, *args, **kwargs):
         """Card holds are authorised only: tell Stripe Elements so."""
         values = super()._stripe_get_inline_form_values(*args, **kwargs)
@@ -28,8 +22,10 @@ class PaymentProvider(models.Model):
     def _support_filter_hold_providers(self, providers):
         """Providers that can authorise a card hold without charging it.
 
-        Stripe authorises holds only (its other payments stay immediate);
-        other providers must be set to capture manually.
+        Stripe authorises holds only (its other payments stay immediate, and
+        its capture wizard stays full-only as in Odoo); the hold captures part
+        of the authorisation itself (``amount_to_capture``). Other providers
+        must be set to capture manually.
         """
         return providers.filtered(
             lambda p: (

@@ -1,7 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.logging import get_payment_logger
@@ -25,11 +25,10 @@ class PaymentTransaction(models.Model):
 
     # ------------------------------------------------------- state hooks
     def _update_state(self, allowed_states, target_state, state_message):
-        holds = self.support_card_hold_id
-        before = {hold.id: hold.state for hold in holds}
         processed = super()._update_state(allowed_states, target_state, state_message)
+        holds = processed.support_card_hold_id
         if holds:
-            holds._on_transaction_update(before)
+            holds._on_transaction_update(processed)
         if target_state == "done":
             processed._support_activate_subscriptions()
         return processed
@@ -60,6 +59,32 @@ class PaymentTransaction(models.Model):
         return super()._create_child_transaction(
             amount, is_refund=is_refund, **custom_create_values
         )
+
+    def _support_is_hold(self):
+        """A card hold's source transaction or one of its children."""
+        self.ensure_one()
+        return bool((self.source_transaction_id or self).support_card_hold_id)
+
+    def action_capture(self):
+        """Holds are charged from the hold (invoice first, then capture)."""
+        self._support_check_not_hold()
+        return super().action_capture()
+
+    def action_void(self):
+        self._support_check_not_hold()
+        return super().action_void()
+
+    def _support_check_not_hold(self):
+        holds = self.support_card_hold_id
+        if holds:
+            raise UserError(
+                self.env._(
+                    "Card hold %(holds)s is charged or released from the card "
+                    "hold itself (Charge Time, Release), which invoices the time "
+                    "first.",
+                    holds=", ".join(holds.mapped("name")),
+                )
+            )
 
     def _support_captured_children(self):
         self.ensure_one()
@@ -92,7 +117,11 @@ class PaymentTransaction(models.Model):
     def _void(self, amount_to_void=None):
         """After a Stripe partial capture, Stripe has already released the rest:
         record it as a local void child, never as a cancel request."""
-        if self.provider_code != "stripe" or not self._support_captured_children():
+        if (
+            self.provider_code != "stripe"
+            or not self.support_card_hold_id
+            or not self._support_captured_children()
+        ):
             return super()._void(amount_to_void=amount_to_void)
         voided = self.child_transaction_ids.filtered(
             lambda t: t.operation == self.operation and t.state == "cancel"
@@ -122,9 +151,9 @@ class PaymentTransaction(models.Model):
         so retrying a capture whose answer was lost replays Stripe's answer
         instead of capturing twice.
         """
-        if self.provider_code != "stripe":
-            return super()._send_capture_request()
         source = self.source_transaction_id
+        if self.provider_code != "stripe" or not source.support_card_hold_id:
+            return super()._send_capture_request()
         minor = payment_utils.to_minor_currency_units(
             self.amount,
             self.currency_id,
@@ -149,12 +178,40 @@ class PaymentTransaction(models.Model):
             source._void()  # Stripe released the rest: record it locally
         return None
 
+    def _send_void_request(self):
+        """Cancel a hold's intent, safe to replay: the same idempotency key
+        replays Stripe's answer, and an intent Stripe cancelled already (its
+        7-day limit, a void whose answer was lost) ends the void as done."""
+        source = self.source_transaction_id
+        if self.provider_code != "stripe" or not source.support_card_hold_id:
+            return super()._send_void_request()
+        endpoint = f"payment_intents/{source.provider_reference}"
+        try:
+            payment_intent = self._send_api_request(
+                "POST",
+                f"{endpoint}/cancel",
+                idempotency_key=payment_utils.generate_idempotency_key(
+                    source, scope="payment_intents_cancel"
+                ),
+            )
+        except ValidationError:
+            payment_intent = self._send_api_request("GET", endpoint)
+            if payment_intent.get("status") != "canceled":
+                raise
+            _logger.info("%s was cancelled at Stripe already", source.reference)
+        payment_data = {"reference": self.reference}
+        StripeController._include_payment_intent_in_payment_data(
+            payment_intent, payment_data
+        )
+        self._process("stripe", payment_data)
+        return None
+
     def _extract_amount_data(self, payment_data):
-        """A partial capture's amount is Stripe's ``amount_received``."""
+        """A hold's partial capture amount is Stripe's ``amount_received``."""
         res = super()._extract_amount_data(payment_data)
         if (
             self.provider_code == "stripe"
-            and self.source_transaction_id
+            and self.source_transaction_id.support_card_hold_id
             and self.operation != "refund"
         ):
             intent = payment_data.get("payment_intent") or {}

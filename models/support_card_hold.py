@@ -3,8 +3,6 @@
 import logging
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
@@ -12,6 +10,17 @@ from odoo.fields import Domain
 from .. import const, rules
 
 _logger = logging.getLogger(__name__)
+
+
+#: What the card authorisation was given for: fixed once a transaction exists.
+FROZEN_FIELDS = {
+    "partner_id",
+    "ticket_id",
+    "company_id",
+    "currency_id",
+    "duration_minutes",
+    "hourly_rate",
+}
 
 
 class SupportCardHold(models.Model):
@@ -67,13 +76,26 @@ class SupportCardHold(models.Model):
     duration_minutes = fields.Integer(
         string="Authorised Duration (min)", required=True, default=60
     )
-    hourly_rate = fields.Monetary(currency_field="currency_id", required=True)
+    hourly_rate = fields.Monetary(
+        currency_field="currency_id",
+        required=True,
+        help="Hourly rate of the support time, taxes excluded.",
+    )
+    amount_untaxed = fields.Monetary(
+        string="Untaxed Amount",
+        currency_field="currency_id",
+        compute="_compute_amount",
+        store=True,
+    )
     amount = fields.Monetary(
         string="Authorised Amount",
         currency_field="currency_id",
         compute="_compute_amount",
         store=True,
         tracking=True,
+        help="What the booked duration costs as invoiced, taxes included: the "
+        "amount asked on the card. Once the card transaction exists, the money "
+        "bounds come from the transaction only.",
     )
     transaction_id = fields.Many2one(
         comodel_name="payment.transaction",
@@ -137,19 +159,60 @@ class SupportCardHold(models.Model):
     state_message = fields.Text(related="transaction_id.state_message")
 
     # ------------------------------------------------------------ compute
-    @api.depends("duration_minutes", "hourly_rate", "currency_id")
+    @api.depends(
+        "duration_minutes", "hourly_rate", "currency_id", "partner_id", "company_id"
+    )
     def _compute_amount(self):
+        """The duration's price as one invoice line prices it (see
+        ``support.time.entry._prepare_invoice_line_vals``), with the sales
+        taxes of the support time product, mapped by the customer's fiscal
+        position."""
         for hold in self:
-            if rules.MINIMUM_HOLD_MINUTES <= hold.duration_minutes and hold.hourly_rate:
-                hold.amount = float(
-                    rules.time_amount(
-                        hold.duration_minutes,
-                        hold.hourly_rate,
-                        rounding=str(hold.currency_id.rounding or 0.01),
-                    )
+            if not (
+                rules.MINIMUM_HOLD_MINUTES
+                <= hold.duration_minutes
+                <= rules.MAXIMUM_HOLD_MINUTES
+                and hold.hourly_rate > 0
+            ):
+                hold.amount_untaxed = hold.amount = 0.0
+                continue
+            price = float(
+                rules.hold_amount(
+                    hold.duration_minutes,
+                    hold.hourly_rate,
+                    rounding=str(hold.currency_id.rounding or 0.01),
                 )
-            else:
-                hold.amount = 0.0
+            )
+            hold.amount_untaxed, hold.amount = hold._get_amounts_with_taxes(price)
+
+    def _get_amounts_with_taxes(self, price):
+        """``(untaxed, taxes included)`` of one invoice line at ``price``."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        product = company._get_support_time_product()
+        taxes = product.sudo().taxes_id._filter_taxes_by_company(company)
+        partner = self.partner_id.commercial_partner_id
+        if partner and taxes:
+            fiscal_position = (
+                self.env["account.fiscal.position"]
+                .sudo()
+                .with_company(company)
+                ._get_fiscal_position(partner)
+            )
+            taxes = fiscal_position.map_tax(taxes)
+        if not taxes:
+            return price, price
+        result = taxes.compute_all(
+            price,
+            currency=self.currency_id,
+            quantity=1.0,
+            product=product,
+            partner=partner,
+        )
+        return (
+            self.currency_id.round(result["total_excluded"]),
+            self.currency_id.round(result["total_included"]),
+        )
 
     @api.depends(
         "transaction_id.state",
@@ -179,6 +242,10 @@ class SupportCardHold(models.Model):
             hold.state = hold._get_state_from_transaction(tx, captured)
 
     def _get_state_from_transaction(self, tx, captured):
+        """End states: ``captured`` once the hold is settled with a capture
+        (the time captured, the rest released); ``released`` / ``expired``
+        when it ended with nothing captured. ``partial`` only while a capture
+        is done and the rest is still authorised on the card."""
         self.ensure_one()
         if not tx or tx.state in ("draft", "pending"):
             return "draft"
@@ -186,9 +253,9 @@ class SupportCardHold(models.Model):
             return "error"
         if tx.state == "authorized":
             return "partial" if captured else "authorized"
-        if tx.state == "done":
-            return "captured" if captured >= tx.amount else "partial"
-        # cancelled
+        if tx.state == "done" or captured:
+            return "captured"
+        # cancelled with nothing captured
         if not self.authorized_at:
             return "cancelled"
         return self.end_reason or const.HOLD_END_EXPIRED
@@ -224,6 +291,24 @@ class SupportCardHold(models.Model):
                     )
                 )
 
+    @api.constrains("ticket_id", "partner_id")
+    def _check_ticket_customer(self):
+        for hold in self:
+            if (
+                hold.ticket_id
+                and hold.ticket_id.sudo().commercial_partner_id
+                != hold.partner_id.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Card hold %(hold)s belongs to %(customer)s: it cannot pay "
+                        "ticket %(ticket)s of another customer.",
+                        hold=hold.name,
+                        customer=hold.partner_id.commercial_partner_id.display_name,
+                        ticket=hold.ticket_id.sudo().display_name,
+                    )
+                )
+
     @api.constrains("hourly_rate")
     def _check_hourly_rate(self):
         for hold in self:
@@ -239,6 +324,35 @@ class SupportCardHold(models.Model):
                     "support.card.hold"
                 ) or self.env._("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        frozen = set(vals) & FROZEN_FIELDS
+        if frozen:
+            self.check_access("write")
+            for hold in self.filtered("transaction_id"):
+                hold._check_frozen(vals, frozen)
+        return super().write(vals)
+
+    def _check_frozen(self, vals, frozen):
+        """Once a card transaction exists, what it was authorised for is
+        fixed; a ticket may only be linked to a hold that has none."""
+        self.ensure_one()
+        for fname in frozen:
+            field = self._fields[fname]
+            new = field.convert_to_cache(vals[fname], self)
+            old = field.convert_to_cache(self[fname], self)
+            if new == old:
+                continue
+            if fname == "ticket_id" and not self.ticket_id:
+                continue
+            raise UserError(
+                self.env._(
+                    "Card hold %(hold)s is on the card already: %(field)s cannot "
+                    "change any more.",
+                    hold=self.name,
+                    field=field._description_string(self.env),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_money(self):
@@ -315,23 +429,20 @@ class SupportCardHold(models.Model):
             )
 
     def _lock(self):
-        """Lock the hold row: a double click or a concurrent cron waits out."""
+        """Lock the hold row without waiting: a second click or a concurrent
+        cron is told to try again; the transaction stays usable."""
         self.ensure_one()
-        try:
-            self.env.cr.execute(
-                "SELECT id FROM support_card_hold WHERE id = %s FOR UPDATE NOWAIT",
-                [self.id],
-            )
-        except pg_errors.LockNotAvailable as error:
+        if not self.sudo().try_lock_for_update():
             raise UserError(
                 self.env._(
                     "Card hold %(hold)s is being processed by someone else; "
                     "try again in a moment.",
                     hold=self.name,
                 )
-            ) from error
+            )
         self.invalidate_recordset()
-        self.transaction_id.invalidate_recordset()
+        tx = self.sudo().transaction_id
+        (tx | tx.child_transaction_ids).invalidate_recordset()
 
     def _get_support_done_url(self):
         self.ensure_one()
@@ -356,7 +467,12 @@ class SupportCardHold(models.Model):
 
     def _charge_time(self):
         """Invoice the ticket's billed time, link the invoice to the hold's
-        transaction and capture min(invoice total, hold); release the rest."""
+        transaction and capture what the card still authorises, at most the
+        invoice's residual; release the rest.
+
+        The bound is the source transaction's amount (what the provider
+        authorised) less what was captured, never a field of the hold.
+        """
         self.ensure_one()
         if self.state != "authorized":
             raise UserError(
@@ -372,6 +488,7 @@ class SupportCardHold(models.Model):
                     "Link card hold %(hold)s to its ticket first.", hold=self.name
                 )
             )
+        self._check_same_customer(self.ticket_id.sudo().commercial_partner_id)
         tx = self.transaction_id.sudo()
         invoice = self.invoice_id
         if not invoice:
@@ -389,15 +506,29 @@ class SupportCardHold(models.Model):
                         ticket=self.ticket_id.display_name,
                     )
                 )
+            self._check_same_customer(invoice.sudo().commercial_partner_id)
             invoice = invoice.sudo()
             invoice.action_post()
             self.invoice_id = invoice
         invoice = invoice.sudo()
+        self._check_same_customer(invoice.commercial_partner_id)
+        if invoice.currency_id.is_zero(invoice.amount_residual):
+            # nothing to charge (free trial, prepaid): the hold is not needed
+            self.message_post(
+                body=self.env._(
+                    "Nothing to charge on invoice %(invoice)s: the card hold is "
+                    "released.",
+                    invoice=invoice.name,
+                )
+            )
+            self._void(const.HOLD_END_RELEASED)
+            return tx.browse()
         # account_payment reconciles the capture's payment with the
         # invoices of the source transaction.
         tx.invoice_ids = [fields.Command.link(invoice.id)]
+        captured = sum(tx._support_captured_children().mapped("amount"))
         capture, release, due = rules.capture_split(
-            self.amount, self.captured_amount, invoice.amount_residual
+            tx.amount, captured, invoice.amount_residual
         )
         capture = self.currency_id.round(float(capture))
         capture_tx = tx.browse()
@@ -417,19 +548,22 @@ class SupportCardHold(models.Model):
         remaining = self.currency_id.round(float(release))
         if remaining > 0 and tx.state == "authorized":
             tx._void(amount_to_void=remaining)
-        self.message_post(
-            body=self.env._(
-                "Time charged by %(user)s: %(captured)s captured on invoice "
-                "%(invoice)s, %(released)s released at once.",
-                user=self.env.user.name,
-                captured=self.currency_id.format(capture),
-                invoice=invoice.name,
-                released=self.currency_id.format(remaining),
-            )
-        )
         if due > 0:
             self._schedule_new_authorisation(float(due))
         return capture_tx
+
+    def _check_same_customer(self, commercial_partner):
+        """A hold pays only for its own customer's tickets and invoices."""
+        self.ensure_one()
+        if commercial_partner != self.partner_id.commercial_partner_id:
+            raise UserError(
+                self.env._(
+                    "Card hold %(hold)s of %(customer)s cannot pay for %(other)s.",
+                    hold=self.name,
+                    customer=self.partner_id.commercial_partner_id.display_name,
+                    other=commercial_partner.display_name,
+                )
+            )
 
     def _schedule_new_authorisation(self, due):
         self.ensure_one()
@@ -462,30 +596,56 @@ class SupportCardHold(models.Model):
             )
         return void_tx
 
-    def _on_transaction_update(self, before):
-        """Post each money event of the holds in the chatter, once."""
-        labels = dict(self._fields["state"]._description_selection(self.env))
+    def _on_transaction_update(self, transactions):
+        """Record the hold's dates and post each real money event once: the
+        authorisation, each capture and each release, with its own amount."""
         for hold in self:
-            old_state = before.get(hold.id)
-            tx = hold.transaction_id
-            if tx.state == "authorized" and not hold.authorized_at:
-                hold.authorized_at = fields.Datetime.now()
-            if tx.state == "cancel" and hold.authorized_at and not hold.end_reason:
-                hold.end_reason = const.HOLD_END_EXPIRED
+            for tx in transactions.filtered(
+                lambda t, hold=hold: t.support_card_hold_id == hold
+            ):
+                hold._post_money_event(tx)
             hold.flush_recordset()
-            if hold.state == old_state:
-                continue
-            hold.message_post(
-                body=self.env._(
-                    "%(state)s: %(amount)s authorised, %(captured)s captured, "
-                    "%(released)s released (by %(user)s).",
-                    state=labels.get(hold.state, hold.state),
-                    amount=hold.currency_id.format(hold.amount),
-                    captured=hold.currency_id.format(hold.captured_amount),
-                    released=hold.currency_id.format(hold.released_amount),
+
+    def _post_money_event(self, tx):
+        self.ensure_one()
+        source = tx.source_transaction_id
+        amount = self.currency_id.format(tx.amount)
+        body = False
+        if tx.operation == "refund":
+            return
+        if not source and tx.state == "authorized":
+            if not self.authorized_at:
+                self.authorized_at = fields.Datetime.now()
+            body = self.env._("Authorised on the card: %(amount)s.", amount=amount)
+        elif not source and tx.child_transaction_ids.filtered(
+            lambda t: t.operation == tx.operation
+        ):
+            return  # settled by its children, each posted on its own
+        elif tx.state == "done":
+            body = self.env._(
+                "%(amount)s captured (by %(user)s).",
+                amount=amount,
+                user=self.env.user.name,
+            )
+        elif tx.state == "cancel":
+            if not source and not self.authorized_at:
+                return  # the card was never authorised: no money moved
+            if not self.end_reason and (
+                not source or not tx.source_transaction_id._support_captured_children()
+            ):
+                self.end_reason = const.HOLD_END_EXPIRED
+            if self.end_reason == const.HOLD_END_EXPIRED:
+                body = self.env._(
+                    "%(amount)s released: the card hold expired.", amount=amount
+                )
+            else:
+                body = self.env._(
+                    "%(amount)s released (by %(user)s).",
+                    amount=amount,
                     user=self.env.user.name,
                 )
-            )
+        if body:
+            self.message_post(body=body)
 
     @api.model
     def _demo_enable_demo_provider(self):
@@ -518,7 +678,8 @@ class SupportCardHold(models.Model):
             ]
         )
         void_limit = now - timedelta(days=rules.HOLD_VOID_DAYS)
-        for hold in holds:
+        ir_cron = self.env["ir.cron"]
+        for count, hold in enumerate(holds, start=1):
             try:
                 with self.env.cr.savepoint():
                     if hold.authorized_at <= void_limit:
@@ -535,6 +696,10 @@ class SupportCardHold(models.Model):
                         error=str(error),
                     )
                 )
+            # a void happened at the provider: commit it before the next hold,
+            # so that no later failure can roll back what the card shows
+            if not ir_cron._commit_progress(1, remaining=len(holds) - count):
+                break  # out of time: the next run goes on
 
     def _warn_accountant(self):
         self.ensure_one()

@@ -413,8 +413,17 @@ class SupportRemoteSession(models.Model):
     def _end_session(self, stopped_by_customer=False, reason=None):
         """End running sessions and log their time; sessions already ended are
         left alone (a second click logs nothing)."""
-        # two clicks at once: the second is refused, a later one skips
-        self.lock_for_update()
+        # two clicks at once: the second is told to try again, a later one
+        # skips (the transaction stays usable either way)
+        busy = self - self.try_lock_for_update()
+        if busy:
+            raise UserError(
+                self.env._(
+                    "Remote session %(session)s is being processed by someone "
+                    "else; try again in a moment.",
+                    session=busy[0].display_name,
+                )
+            )
         self.invalidate_recordset()
         for session in self:
             if session.state in const.REMOTE_SESSION_ENDED_STATES:

@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py run [--reset] [--port 8069]
     python3 scripts/dev.py test
+    python3 scripts/dev.py test-peers
 
 Both find an Odoo 19 that is already installed (``import odoo`` for this
 Python, or the environment variables ``ODOO_PYTHON`` naming a Python that can
@@ -762,6 +763,127 @@ def cmd_test(args):
     return 0 if ok else 1
 
 
+# ------------------------------------------------------------- test-peers
+#: Odoo's and OCA's suites that must pass with the addon as they pass without.
+PEER_SUITES = ("payment", "payment_stripe", "account_payment", "helpdesk_mgmt")
+#: A log line that names the addon or one of its classes.
+OURS = re.compile(r"support_billing|\bSupport[A-Z]\w+")
+
+
+def _peer_case(cluster, port, python, workdir, full_env, with_module):
+    """Run the peer suites in a fresh copy of the dependencies' database,
+    with or without the addon installed first; return (run, failed, bad)."""
+    db = f"sbpeers{'with' if with_module else 'without'}{os.getpid()}"
+    filestore = workdir / "filestore"
+    logfile = workdir / f"peers-{'with' if with_module else 'without'}.log"
+    logfile.write_text("")
+    _psql(cluster, port, f'CREATE DATABASE "{db}" TEMPLATE deps')
+    common = (python, addons_dir(workdir), port, db, filestore)
+    tags = ",".join(f"/{name}" for name in PEER_SUITES)
+    try:
+        if with_module:
+            say(f"peers: installing {MODULE} (without its tests)")
+            rc, _bad, _, _ = run_logged(
+                odoo_cmd(*common, "-i", MODULE, "--stop-after-init"),
+                logfile,
+                full_env,
+            )
+            if rc:
+                die(f"installing {MODULE} failed, log: {logfile}", 1)
+        say(f"peers {'with' if with_module else 'without'} {MODULE}: {tags}")
+        # Odoo runs the tests of the modules it installs or updates
+        rc, bad, reports, _skipped = run_logged(
+            odoo_cmd(
+                *common,
+                "-u",
+                ",".join(PEER_SUITES),
+                "--test-enable",
+                f"--test-tags={tags}",
+                "--stop-after-init",
+                "--log-level=info",
+                "--http-port",
+                str(free_port()),
+            ),
+            logfile,
+            full_env,
+        )
+    finally:
+        _psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
+        shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
+    if not reports:
+        die(f"the peer suites printed no test report, log: {logfile}", 1)
+    run = sum(int(r["run"]) for r in reports)
+    failed = sum(int(r["failed"]) + int(r["errors"]) for r in reports)
+    if rc and not failed:
+        failed = 1  # Odoo failed without saying which test
+    return run, failed, bad
+
+
+def _log_message(line):
+    """A log line without its time, process id and database name."""
+    match = LOG_LINE.match(line)
+    return f"{match['level']} {match['logger']}: {match['msg']}" if match else line
+
+
+def cmd_test_peers(args):
+    """Odoo's and OCA's suites of the modules the addon extends, without and
+    with the addon, each in a fresh database: the addon must break nothing."""
+    python, env = find_odoo()
+    ensure_python_packages(python, env)
+    ensure_system_tools(need_browser=True)
+    started = time.monotonic()
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    keep = bool(args.keep_deps)
+    workdir = (
+        Path(args.keep_deps).resolve()
+        if keep
+        else Path(tempfile.mkdtemp(prefix="support_billing-peers-"))
+    )
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.chmod(workdir, 0o755)
+    cluster = Cluster(workdir / "pg" / "data")
+    cluster.init()
+    port = cluster.running_port() or cluster.start()
+    try:
+        if (
+            _psql(
+                cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
+            ).stdout.strip()
+            != "1"
+        ):
+            _install_deps(
+                (python, addons_dir(workdir), port, "deps", workdir / "filestore"),
+                workdir / "odoo.log",
+                full_env,
+            )
+        without = _peer_case(cluster, port, python, workdir, full_env, False)
+        with_ = _peer_case(cluster, port, python, workdir, full_env, True)
+    finally:
+        if not keep:
+            cluster.stop()
+    known = {_log_message(line) for line in without[2]}
+    ours = [
+        line
+        for line in with_[2]
+        if _log_message(line) not in known and OURS.search(line)
+    ]
+    for line in ours:
+        print("   ", line)
+    for label, (run, failed, _bad) in (("without", without), ("with", with_)):
+        prefix = f"peers without {MODULE}" if label == "without" else "with"
+        print(f"{prefix}: {run - failed} passed, {failed} failed", flush=True)
+    say(f"wall time {time.monotonic() - started:.0f} s, logs in {workdir}")
+    if with_[1] > without[1]:
+        say(f"{MODULE} breaks {with_[1] - without[1]} test(s) of its peers")
+        return 1
+    if ours:
+        say(f"{len(ours)} WARNING/ERROR line(s) caused by {MODULE}")
+        return 1
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def _terminate(signum, _frame):
     raise SystemExit(128 + signum)
 
@@ -785,8 +907,20 @@ def main():
         help="developer loop: keep a cluster in DIR whose 'deps' database holds "
         "the dependencies, and copy it for each run",
     )
+    peers = sub.add_parser(
+        "test-peers",
+        help="run Odoo's payment, payment_stripe, account_payment and OCA's "
+        "helpdesk_mgmt suites without and with the addon",
+    )
+    peers.add_argument(
+        "--keep-deps",
+        metavar="DIR",
+        help="keep a cluster in DIR whose 'deps' database holds the "
+        "dependencies (shared with 'test --keep-deps DIR')",
+    )
     args = parser.parse_args()
-    return {"run": cmd_run, "test": cmd_test}[args.command](args)
+    commands = {"run": cmd_run, "test": cmd_test, "test-peers": cmd_test_peers}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from . import test_portal
 from . import test_card_hold
 from . import test_card_hold_page
 from . import test_card_hold_stripe
+from . import test_card_hold_concurrency
 from . import test_i18n
 from . import test_stripe_standin
 from . import test_rules_packs

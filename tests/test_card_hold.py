@@ -1,6 +1,8 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
+from html import unescape
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -29,7 +31,48 @@ class CardHoldCommon(SupportBillingCommon):
         cls.customer.write(
             {"support_trial_eligible": False, "support_hourly_rate": 100}
         )
+        # the support time carries a real sales tax, excluded from the price
+        cls.sales_tax = cls._create_sales_tax(20)
+        cls.product_time.taxes_id = cls.sales_tax
         cls.ticket = cls._create_ticket(cls.customer_contact, name="Laptop slow")
+
+    @classmethod
+    def _create_sales_tax(cls, percent):
+        return cls.env["account.tax"].create(
+            {
+                "name": f"Sales tax {percent} %",
+                "amount": percent,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+                "company_id": cls.company.id,
+            }
+        )
+
+    def _run_expiry_cron(self):
+        """The expiry cron, its per-hold commits recorded instead of done
+        (a test cursor cannot commit)."""
+        commits = []
+        cron_class = type(self.env["ir.cron"])
+        with patch.object(
+            cron_class,
+            "_commit_progress",
+            lambda _self, processed=0, remaining=None, deactivate=False: (
+                commits.append((processed, remaining)) or 1.0
+            ),
+        ):
+            self.env["support.card.hold"]._cron_expire_holds()
+        return commits
+
+    def _money_messages(self, hold):
+        """The chatter's money events, oldest first, as plain text."""
+        bodies = [unescape(b) for b in hold.message_ids.sorted("id").mapped("body")]
+        return [
+            body
+            for body in bodies
+            if ("captured" in body or "released" in body or "Authorised" in body)
+            and "Nothing to charge" not in body
+        ]
 
     @classmethod
     def _create_hold(cls, minutes=120, rate=100.0, ticket=None):
@@ -74,7 +117,8 @@ class CardHoldCommon(SupportBillingCommon):
 class TestCardHold(CardHoldCommon):
     def test_hold_amount_and_bounds(self):
         hold = self._create_hold(minutes=60, rate=90)
-        self.assertEqual(hold.amount, 90.0)
+        self.assertEqual(hold.amount_untaxed, 90.0)
+        self.assertEqual(hold.amount, 108.0)  # 20 % sales tax included
         self.assertEqual(hold.state, "draft")
         self.assertTrue(hold.name.startswith("HOLD/"))
         for bad in (0, 29, -60, 100_000):
@@ -86,7 +130,7 @@ class TestCardHold(CardHoldCommon):
         with freeze_time("2026-03-02 10:00:00"):
             self._authorize(hold)
         self.assertEqual(hold.state, "authorized")
-        self.assertEqual(hold.amount, 200.0)
+        self.assertEqual(hold.amount, 240.0)
         self.assertEqual(
             hold.expiry_date, fields.Datetime.to_datetime("2026-03-09 10:00:00")
         )
@@ -96,28 +140,63 @@ class TestCardHold(CardHoldCommon):
         )
 
     def test_seed_example_hold_200_charge_25(self):
-        """Hold 200, charge 25: 175 is free again at once (README: Card holds)."""
-        hold = self._create_hold(minutes=120, rate=100)  # 200.00
-        self._authorize(hold)
-        self._log(self.ticket, 15)  # 15 worked -> 30 billed = 50.00 at 100/h
+        """Hold 200.00, time worth 25.00 (taxes included): 25.00 captured,
+        175.00 free again at once (README: Card holds), with a 25 % sales tax."""
+        self.product_time.taxes_id = self._create_sales_tax(25)
+        self.customer.support_hourly_rate = 40
+        hold = self._create_hold(minutes=240, rate=40)  # 160.00 + 25 %
+        self.assertEqual((hold.amount_untaxed, hold.amount), (160.0, 200.0))
+        tx = self._authorize(hold)
+        self._log(self.ticket, 15)  # 15 worked -> 30 billed = 20.00 + 5.00
         self.ticket.stage_id = self.stage_done
         hold.with_user(self.accountant).action_charge_time()
-        self.assertEqual(hold.state, "partial")
-        self.assertEqual(hold.captured_amount, 50.0)
-        self.assertEqual(hold.released_amount, 150.0)
-        self.assertEqual(hold.captured_amount + hold.released_amount, hold.amount)
-        # the capture's payment is reconciled with the invoice
         invoice = hold.invoice_id
+        self.assertEqual(invoice.amount_total, 25.0)
+        self.assertEqual(invoice.amount_tax, 5.0)
+        self.assertEqual(hold.state, "captured")  # settled: the rest released
+        self.assertEqual(hold.captured_amount, 25.0)
+        self.assertEqual(hold.released_amount, 175.0)
+        self.assertEqual(tx.state, "done")
+        # the capture's payment is reconciled with the invoice
         self.assertEqual(invoice.state, "posted")
-        self.assertEqual(invoice.amount_total, 50.0)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(invoice.amount_residual, 0.0)
         capture_tx = hold.transaction_ids.filtered(
             lambda t: t.source_transaction_id and t.state == "done"
         )
-        self.assertEqual(capture_tx.amount, 50.0)
+        self.assertEqual(capture_tx.amount, 25.0)
         self.assertTrue(capture_tx.payment_id)
-        self.assertIn("released at once", hold.message_ids[:3].mapped("body")[0])
+        self.assertFalse(
+            self.ticket.activity_ids.filtered(
+                lambda a: a.summary == "New card authorisation needed"
+            )
+        )
+        # one message per money event, with its own amount
+        bodies = self._money_messages(hold)
+        self.assertEqual(len(bodies), 3)
+        self.assertIn("Authorised on the card", bodies[0])
+        self.assertIn(hold.currency_id.format(200.0), bodies[0])
+        self.assertIn(f"{hold.currency_id.format(25.0)} captured", bodies[1])
+        self.assertIn(f"{hold.currency_id.format(175.0)} released", bodies[2])
+        self.assertIn(self.accountant.name, bodies[2])
+
+    def test_one_hour_hold_covers_one_hour_with_taxes(self):
+        """Issue 12: the hold covers the booked time as invoiced, taxes
+        included, so one hour of work needs no new authorisation."""
+        hold = self._create_hold(minutes=60, rate=100)
+        self.assertEqual(hold.amount, 120.0)
+        self._authorize(hold)
+        self._log(self.ticket, 60)
+        hold.with_user(self.accountant).action_charge_time()
+        self.assertEqual(hold.invoice_id.amount_total, 120.0)
+        self.assertEqual((hold.captured_amount, hold.released_amount), (120.0, 0.0))
+        self.assertEqual(hold.invoice_id.amount_residual, 0.0)
+        self.assertEqual(hold.state, "captured")
+        self.assertFalse(
+            self.ticket.activity_ids.filtered(
+                lambda a: a.summary == "New card authorisation needed"
+            )
+        )
 
     def test_seed_example_one_hour_thirty_minutes(self):
         """Hold 1 h, 30 minutes worked: 30 minutes charged."""
@@ -125,18 +204,18 @@ class TestCardHold(CardHoldCommon):
         self._authorize(hold)
         self._log(self.ticket, 30)
         hold.with_user(self.accountant).action_charge_time()
-        self.assertEqual(hold.captured_amount, 50.0)
-        self.assertEqual(hold.released_amount, 50.0)
+        self.assertEqual(hold.captured_amount, 60.0)
+        self.assertEqual(hold.released_amount, 60.0)
 
     def test_charge_never_above_the_hold(self):
-        hold = self._create_hold(minutes=30, rate=100)  # 50.00
+        hold = self._create_hold(minutes=30, rate=100)  # 50.00 + 20 % = 60.00
         self._authorize(hold)
-        self._log(self.ticket, 47)  # 78.33 due
+        self._log(self.ticket, 47)  # 78.33 + 15.67 = 94.00 due
         hold.with_user(self.accountant).action_charge_time()
         self.assertEqual(hold.state, "captured")
-        self.assertEqual(hold.captured_amount, 50.0)
+        self.assertEqual(hold.captured_amount, 60.0)
         self.assertEqual(hold.released_amount, 0.0)
-        self.assertAlmostEqual(hold.invoice_id.amount_residual, 28.33)
+        self.assertAlmostEqual(hold.invoice_id.amount_residual, 34.0)
         activity = self.ticket.activity_ids.filtered(
             lambda a: a.summary == "New card authorisation needed"
         )
@@ -144,6 +223,106 @@ class TestCardHold(CardHoldCommon):
         # the transaction itself refuses a capture above the hold
         with self.assertRaises(UserError):
             hold.transaction_id._capture(amount_to_capture=1.0)
+
+    def test_capture_bounded_by_the_transaction(self):
+        """What was authorised is fixed once the card transaction exists, and
+        the capture bound is the transaction's amount, not the hold's."""
+        hold = self._create_hold(minutes=60, rate=100)  # 120.00
+        tx = self._authorize(hold)
+        for vals in (
+            {"duration_minutes": 480},
+            {"hourly_rate": 500},
+            {"partner_id": self.customer_contact2.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                hold.write(vals)
+        # a hold amount changed behind the ORM's back moves no more money
+        self.env.cr.execute(
+            "UPDATE support_card_hold SET amount = 5000 WHERE id = %s", [hold.id]
+        )
+        hold.invalidate_recordset()
+        self._log(self.ticket, 300)  # 600.00 due
+        hold.with_user(self.accountant).action_charge_time()
+        self.assertEqual(hold.captured_amount, tx.amount)
+        self.assertEqual(hold.captured_amount, 120.0)
+        self.assertAlmostEqual(hold.invoice_id.amount_residual, 600.0 - 120.0)
+
+    def test_hold_pays_only_its_own_customer(self):
+        other_ticket = self._create_ticket(self.other_customer, name="Not Acme")
+        with self.assertRaises(ValidationError):
+            self._create_hold(ticket=other_ticket)
+        hold = self._create_hold()
+        self._authorize(hold)
+        # the ticket cannot be swapped once the card is authorised ...
+        with self.assertRaises(UserError):
+            hold.ticket_id = other_ticket
+        colleague_ticket = self._create_ticket(self.customer_contact2)
+        with self.assertRaises(UserError):
+            hold.ticket_id = colleague_ticket
+        # ... and charging checks the customer even if the link was forced
+        self.env.cr.execute(
+            "UPDATE support_card_hold SET ticket_id = %s WHERE id = %s",
+            [other_ticket.id, hold.id],
+        )
+        hold.invalidate_recordset()
+        self._log(other_ticket, 30)
+        with self.assertRaisesRegex(UserError, "cannot pay for"):
+            hold.with_user(self.accountant).action_charge_time()
+        self.assertEqual(hold.state, "authorized")
+        self.assertFalse(hold.transaction_id.child_transaction_ids)
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("partner_id", "child_of", self.other_customer.id)]
+            )
+        )
+
+    def test_ticket_linked_after_authorisation(self):
+        """A hold paid on the public page without a reference is linked to
+        its customer's ticket once; it cannot be moved afterwards."""
+        hold = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "duration_minutes": 60,
+                "hourly_rate": 100,
+                "company_id": self.company.id,
+            }
+        )
+        self._authorize(hold)
+        hold.ticket_id = self.ticket
+        self.assertEqual(hold.ticket_id, self.ticket)
+        with self.assertRaises(UserError):
+            hold.ticket_id = False
+
+    def test_nothing_to_charge_releases_the_hold(self):
+        """The free trial covers the ticket: invoice 0.00, the hold is
+        released (not "Expired") and the chatter says why."""
+        self.customer.support_trial_eligible = True
+        hold = self._create_hold()
+        self._authorize(hold)
+        self._log(self.ticket, 10)  # within the 15-minute trial
+        hold.with_user(self.accountant).action_charge_time()
+        self.assertEqual(hold.invoice_id.amount_total, 0.0)
+        self.assertEqual(hold.state, "released")
+        self.assertEqual(hold.end_reason, "released")
+        self.assertEqual((hold.captured_amount, hold.released_amount), (0.0, 240.0))
+        bodies = self._money_messages(hold)
+        self.assertIn("Nothing to charge", " ".join(hold.message_ids.mapped("body")))
+        self.assertEqual(len(bodies), 2)  # authorised, then released once
+        self.assertIn(hold.currency_id.format(240.0), bodies[-1])
+        self.assertNotIn("expired", bodies[-1])
+
+    def test_status_bar_of_a_released_hold(self):
+        """A released or expired hold's status bar never shows "Captured"."""
+        arch = self.env["support.card.hold"].get_view(view_type="form")["arch"]
+        bars = [
+            line
+            for line in arch.split("<field")
+            if 'widget="statusbar"' in line and 'name="state"' in line
+        ]
+        self.assertEqual(len(bars), 2)
+        ended = [b for b in bars if "captured" not in b.split("statusbar_visible")[1]]
+        self.assertEqual(len(ended), 1)
+        self.assertIn("released", ended[0])
 
     def test_double_click_captures_once(self):
         hold = self._create_hold()
@@ -167,7 +346,7 @@ class TestCardHold(CardHoldCommon):
         self._authorize(hold)
         hold.with_user(self.accountant).action_release()
         self.assertEqual(hold.state, "released")
-        self.assertEqual(hold.released_amount, 200.0)
+        self.assertEqual(hold.released_amount, 240.0)
         self.assertEqual(hold.captured_amount, 0.0)
         self.assertEqual(self.ticket.support_billing_mode, "time")
         with self.assertRaises(UserError):
@@ -180,7 +359,7 @@ class TestCardHold(CardHoldCommon):
         as_tech = hold.with_user(self.technician)
         # technicians see the hold ...
         self.assertEqual(as_tech.state, "authorized")
-        self.assertEqual(as_tech.amount, 200.0)
+        self.assertEqual(as_tech.amount, 240.0)
         self.assertTrue(as_tech.expiry_date)
         # ... but cannot charge, release, or touch its transaction
         for action in ("action_charge_time", "action_release"):
@@ -225,19 +404,30 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold()
         with freeze_time("2026-03-02 10:00:00"):
             self._authorize(hold)
-        cron = self.env["support.card.hold"]
         with freeze_time("2026-03-06 10:00:00"):  # 4 days: nothing
-            cron._cron_expire_holds()
+            self._run_expiry_cron()
         self.assertFalse(hold.activity_ids)
         with freeze_time("2026-03-07 11:00:00"):  # 5 days: warn once
-            cron._cron_expire_holds()
-            cron._cron_expire_holds()
+            self._run_expiry_cron()
+            self._run_expiry_cron()
         self.assertEqual(len(hold.activity_ids), 1)
         self.assertEqual(hold.state, "authorized")
         with freeze_time("2026-03-08 11:00:00"):  # 6 days: void
-            cron._cron_expire_holds()
+            commits = self._run_expiry_cron()
         self.assertEqual(hold.state, "expired")
-        self.assertEqual(hold.released_amount, 200.0)
+        self.assertEqual(hold.released_amount, 240.0)
+        self.assertEqual(commits, [(1, 0)])  # committed right after the void
+        self.assertIn("the card hold expired", self._money_messages(hold)[-1])
+
+    def test_expiry_cron_commits_after_each_hold(self):
+        first, second = self._create_hold(), self._create_hold()
+        with freeze_time("2026-03-02 10:00:00"):
+            self._authorize(first)
+            self._authorize(second)
+        with freeze_time("2026-03-08 11:00:00"):
+            commits = self._run_expiry_cron()
+        self.assertEqual(commits, [(1, 1), (1, 0)])
+        self.assertEqual((first | second).mapped("state"), ["expired", "expired"])
 
     def test_provider_cancel_marks_expired(self):
         """The provider's own cancel (Stripe: 7 days) marks the hold expired;
@@ -248,8 +438,9 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(hold.state, "expired")
         tx._process("demo", {"reference": tx.reference, "simulated_state": "cancel"})
         self.assertEqual(hold.state, "expired")
-        self.env["support.card.hold"]._cron_expire_holds()
+        self._run_expiry_cron()
         self.assertEqual(hold.state, "expired")
+        self.assertEqual(len(self._money_messages(hold)), 2)
 
     def test_request_from_ticket(self):
         action = self.ticket.with_user(
@@ -279,8 +470,26 @@ class TestCardHold(CardHoldCommon):
         self._authorize(hold)
         self._log(self.ticket, 30)
         hold.with_user(self.accountant).action_charge_time()
-        bodies = " ".join(hold.message_ids.mapped("body"))
-        for word in ("Authorised", "captured", "released"):
-            self.assertIn(word, bodies)
-        self.assertIn(self.accountant.name, bodies)
+        bodies = self._money_messages(hold)
+        self.assertEqual(len(bodies), 3)
+        for body, word, amount in zip(
+            bodies,
+            ("Authorised", "captured", "released"),
+            (240.0, 60.0, 180.0),
+            strict=True,
+        ):
+            self.assertIn(word, body)
+            self.assertIn(hold.currency_id.format(amount), body)
+        self.assertIn(self.accountant.name, bodies[1])
+        self.assertNotIn(hold.currency_id.format(0.0), " ".join(bodies))
         self.assertTrue(hold.expiry_date > fields.Datetime.now() - timedelta(days=1))
+
+    def test_hold_transactions_are_charged_from_the_hold(self):
+        """The capture wizard and void button of a hold's transaction would
+        move money without the invoice: they send the accountant to the hold."""
+        hold = self._create_hold()
+        tx = self._authorize(hold)
+        for action in ("action_capture", "action_void"):
+            with self.subTest(action=action), self.assertRaises(UserError):
+                getattr(tx, action)()
+        self.assertEqual(hold.state, "authorized")

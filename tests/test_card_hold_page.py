@@ -91,7 +91,8 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(hold.partner_id, self.customer_contact2)  # matched by e-mail
         self.assertEqual(hold.ticket_id, self.ticket)
         self.assertEqual(hold.duration_minutes, 120)
-        self.assertEqual(hold.amount, 200.0)  # the customer's rate: 100 per hour
+        # the customer's rate: 100 per hour, 20 % sales tax included
+        self.assertEqual(hold.amount, 240.0)
         # a new e-mail address creates the partner
         self._post(duration="30", name="New Person", email="new.person@example.test")
         partner = self.env["res.partner"].search(
@@ -111,6 +112,10 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_payment_form", response.text)
         self.assertIn(hold.name, response.text)
+        # the amount asked is the time as invoiced: 90.00 + 20 % sales tax
+        self.assertEqual((hold.amount_untaxed, hold.amount), (90.0, 108.0))
+        self.assertIn("108.00", response.text)
+        self.assertIn("taxes included", response.text)
         # the transaction route creates the hold's transaction, for its amount
         payload = {
             "jsonrpc": "2.0",

@@ -3,10 +3,13 @@
 """Card holds on Stripe, against the project's Stripe stand-in (127.0.0.1)."""
 
 import json
+from datetime import timedelta
 from unittest.mock import patch
 
 import requests
+from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -111,44 +114,69 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         other = tx.copy({"reference": "INV-TEST", "support_card_hold_id": False})
         payload = other._stripe_prepare_payment_intent_payload()
         self.assertEqual(payload["capture_method"], "automatic")
-        self.assertEqual(self.stripe.support_manual_capture, "partial")
+        # Stripe's capture wizard is Odoo's own (full only) for everybody else
+        self.assertEqual(self.stripe.support_manual_capture, "full_only")
 
-    def test_hold_200_charge_50_releases_150_at_stripe(self):
-        hold = self._create_hold()  # 120 min at 100/h = 200.00
+    def test_hold_240_charge_60_releases_180_at_stripe(self):
+        hold = self._create_hold()  # 120 min at 100/h + 20 % = 240.00
         tx, intent_id, _response = self._stripe_authorize(hold)
-        self._log(self.ticket, 30)  # 50.00
+        created = self._requests_to("payment_intents")[0]
+        self.assertEqual(created["form"]["amount"], "24000")
+        self._log(self.ticket, 30)  # 50.00 + 10.00
         hold.with_user(self.accountant).action_charge_time()
         capture = self._requests_to("/capture")
         self.assertEqual(len(capture), 1)
-        self.assertEqual(capture[0]["form"]["amount_to_capture"], "5000")
+        self.assertEqual(capture[0]["form"]["amount_to_capture"], "6000")
         self.assertTrue(capture[0]["headers"].get("Idempotency-Key"))
         self.assertFalse(self._requests_to("/cancel"))  # never cancel after capture
         intent = self.standin.payment_intents[intent_id]
         self.assertEqual(intent["status"], "succeeded")
-        self.assertEqual(intent["amount_received"], 5000)
-        self.assertEqual((hold.captured_amount, hold.released_amount), (50.0, 150.0))
-        self.assertEqual(hold.state, "partial")
+        self.assertEqual(intent["amount_received"], 6000)
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
+        self.assertEqual(hold.state, "captured")
         void = tx.child_transaction_ids.filtered(lambda t: t.state == "cancel")
-        self.assertEqual(void.amount, 150.0)
+        self.assertEqual(void.amount, 180.0)
         self.assertEqual(tx.state, "done")
-        self.assertEqual(hold.invoice_id.payment_state in ("paid", "in_payment"), True)
+        self.assertIn(hold.invoice_id.payment_state, ("paid", "in_payment"))
 
-    def test_capture_wizard_partial(self):
+    def test_hold_capture_not_through_the_wizard(self):
         hold = self._create_hold()
         tx, intent_id, _response = self._stripe_authorize(hold)
-        action = tx.action_capture()
-        self.assertEqual(action["res_model"], "payment.capture.wizard")
-        wizard = (
-            self.env["payment.capture.wizard"]
-            .with_context(**action["context"])
-            .create({"amount_to_capture": 25.0})
-        )
-        wizard.action_capture()
+        with self.assertRaises(UserError):
+            tx.action_capture()
         self.assertEqual(
-            self.standin.payment_intents[intent_id]["amount_received"], 2500
+            self.standin.payment_intents[intent_id]["status"], "requires_capture"
         )
-        self.assertEqual((hold.captured_amount, hold.released_amount), (25.0, 175.0))
-        self.assertFalse(self._requests_to("/cancel"))
+        self.assertFalse(self._requests_to("/capture"))
+
+    def test_ordinary_stripe_payment_captured_in_full(self):
+        """Issue 12: a manual capture of an ordinary Stripe payment (not a
+        hold) is Odoo's own: full, and the transaction ends done."""
+        self.stripe.capture_manually = True
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": self.stripe.id,
+                "payment_method_id": self.card.id,
+                "reference": "SO-STRIPE-1",
+                "amount": 80.0,
+                "currency_id": self.company.currency_id.id,
+                "partner_id": self.customer_contact.id,
+                "operation": "online_direct",
+                "state": "authorized",
+                "provider_reference": "pi_ordinary",
+            }
+        )
+        answer = {
+            "id": "pi_ordinary",
+            "status": "succeeded",
+            "amount": 8000,
+            "currency": self.company.currency_id.name.lower(),
+        }
+        provider_class = type(self.env["payment.provider"])
+        with patch.object(provider_class, "_send_api_request", return_value=answer):
+            tx.action_capture()  # no wizard: Stripe captures in full
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.child_transaction_ids.mapped("state"), ["done"])
 
     def test_declined_card(self):
         hold = self._create_hold()
@@ -174,12 +202,12 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
             hold.with_user(self.accountant).action_charge_time()
         # Stripe captured, Odoo did not hear it: nothing recorded as captured
         self.assertEqual(
-            self.standin.payment_intents[intent_id]["amount_received"], 5000
+            self.standin.payment_intents[intent_id]["amount_received"], 6000
         )
         self.assertEqual(hold.state, "authorized")
         self.assertEqual(hold.captured_amount, 0.0)
         invoice = hold.invoice_id
-        self.assertEqual(invoice.amount_residual, 50.0)
+        self.assertEqual(invoice.amount_residual, 60.0)
         # retrying replays Stripe's answer (same idempotency key): one capture
         hold.with_user(self.accountant).action_charge_time()
         captures = self._requests_to("/capture")
@@ -190,7 +218,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         )
         self.assertTrue(captures[1]["replayed"])
         self.assertEqual(hold.invoice_id, invoice)
-        self.assertEqual((hold.captured_amount, hold.released_amount), (50.0, 150.0))
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
         self.assertEqual(invoice.amount_residual, 0.0)
 
     def test_webhook_after_lost_capture_answer(self):
@@ -205,12 +233,12 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         for _i in range(2):  # duplicated delivery
             response = self._post_webhook(event)
             self.assertEqual(response.status_code, 200)
-        self.assertEqual((hold.captured_amount, hold.released_amount), (50.0, 150.0))
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
         payments = self.env["account.payment"].search(
             [("payment_transaction_id", "in", hold.transaction_ids.ids)]
         )
         self.assertEqual(len(payments), 1)
-        self.assertEqual(payments.amount, 50.0)
+        self.assertEqual(payments.amount, 60.0)
         self.assertEqual(hold.invoice_id.amount_residual, 0.0)
         with self.assertRaises(UserError):
             hold.with_user(self.accountant).action_charge_time()
@@ -226,7 +254,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         for _i in range(2):
             self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(tx.child_transaction_ids, children)
-        self.assertEqual((hold.captured_amount, hold.released_amount), (50.0, 150.0))
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
 
     def test_webhook_signature_refused(self):
         hold = self._create_hold()
@@ -256,9 +284,9 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(event["data"]["object"]["cancellation_reason"], "automatic")
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(hold.state, "expired")
-        self.assertEqual(hold.released_amount, 200.0)
+        self.assertEqual(hold.released_amount, 240.0)
         # the cron finds nothing to do, and a repeated event changes nothing
-        self.env["support.card.hold"]._cron_expire_holds()
+        self._run_expiry_cron()
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(hold.state, "expired")
         self.assertFalse(self._requests_to("/cancel"))
@@ -274,3 +302,91 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(hold.state, "released")
         json.dumps(event)  # the stand-in's events are plain JSON
+
+    def test_void_replayed_on_a_cancelled_intent(self):
+        """Stripe cancelled the intent (7 days) and its event was lost: the
+        cron's void finds it cancelled and ends the hold consistently."""
+        hold = self._create_hold()
+        tx, intent_id, _response = self._stripe_authorize(hold)
+        self.standin.advance(days=7)
+        later = fields.Datetime.now() + timedelta(days=6, hours=1)
+        with (
+            freeze_time(later),
+            mute_logger("odoo.addons.payment.models.payment_provider"),
+        ):
+            self._run_expiry_cron()
+        self.assertEqual(self.standin.payment_intents[intent_id]["status"], "canceled")
+        cancels = self._requests_to("/cancel")
+        self.assertEqual(len(cancels), 1)
+        self.assertTrue(cancels[0]["headers"].get("Idempotency-Key"))
+        self.assertEqual(hold.state, "expired")
+        self.assertEqual(tx.state, "cancel")
+        self.assertEqual(hold.released_amount, 240.0)
+        self.assertEqual(hold.captured_amount, 0.0)
+
+    def test_void_whose_answer_was_lost(self):
+        """The cancel went through at Stripe but its answer was lost: Odoo
+        reads the intent back and records the release, once."""
+        hold = self._create_hold()
+        _tx, intent_id, _response = self._stripe_authorize(hold)
+        self.standin.fail_next("/cancel", "drop")
+        with mute_logger("odoo.addons.payment.models.payment_provider"):
+            hold.with_user(self.accountant).action_release()
+        self.assertEqual(self.standin.payment_intents[intent_id]["status"], "canceled")
+        cancels = self._requests_to("/cancel")
+        self.assertEqual(len(cancels), 1)
+        self.assertTrue(cancels[0]["headers"].get("Idempotency-Key"))
+        self.assertEqual(hold.state, "released")
+        self.assertEqual(hold.released_amount, 240.0)
+        [event] = self.standin.events_of("payment_intent.canceled", intent_id)
+        self.assertEqual(self._post_webhook(event).status_code, 200)
+        self.assertEqual(hold.state, "released")
+
+    def test_webhook_of_another_system_is_acknowledged(self):
+        """Issue 13: a signed event this database does not know (another
+        system on the same Stripe account) gets 200 and changes nothing;
+        unsigned, badly signed or with no secret configured it gets 403."""
+        event = {
+            "id": "evt_other_system",
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "created": self.standin.now(),
+            "data": {
+                "object": {
+                    "id": "pi_other_system",
+                    "object": "payment_intent",
+                    "description": "SHOP-OTHER-42",
+                    "status": "succeeded",
+                    "amount": 1000,
+                    "currency": "eur",
+                }
+            },
+        }
+        txs_before = self.env["payment.transaction"].search_count([])
+        self.assertEqual(self._post_webhook(event).status_code, 200)
+        unhandled = dict(event, type="customer.created", id="evt_customer")
+        self.assertEqual(self._post_webhook(unhandled).status_code, 200)
+        self.assertEqual(self.env["payment.transaction"].search_count([]), txs_before)
+        body, headers = self.standin.webhook_request(event)
+        with mute_logger("odoo.http"):
+            forged = self.url_open(
+                "/payment/stripe/webhook",
+                data=body,
+                headers={**headers, "Stripe-Signature": "t=1,v1=00"},
+            )
+            self.assertEqual(forged.status_code, 403)
+            other_secret = self.standin.sign(body, secret="whsec_someone_else")
+            wrong = self.url_open(
+                "/payment/stripe/webhook",
+                data=body,
+                headers={**headers, "Stripe-Signature": other_secret},
+            )
+            self.assertEqual(wrong.status_code, 403)
+            unsigned = self.url_open(
+                "/payment/stripe/webhook",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            self.assertEqual(unsigned.status_code, 403)
+            self.stripe.stripe_webhook_secret = False
+            self.assertEqual(self._post_webhook(event).status_code, 403)

@@ -1,0 +1,243 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Two real transactions at once (two registry cursors in two threads)."""
+
+import threading
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, tagged
+
+WAIT = 60  # seconds a thread waits for the other before the test fails
+
+
+@tagged("post_install", "-at_install")
+class TestCardHoldConcurrency(TransactionCase):
+    """Fixtures are committed (each thread needs to see them) and removed
+    afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        self.ids = {}
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            provider = env.ref("payment.payment_provider_demo")
+            self.provider_vals = {
+                "state": provider.state,
+                "capture_manually": provider.capture_manually,
+            }
+            provider.write({"state": "test", "capture_manually": True})
+            customer = env["res.partner"].create(
+                {
+                    "name": "Race Hold Corp",
+                    "is_company": True,
+                    "support_trial_eligible": False,
+                    "support_hourly_rate": 100,
+                }
+            )
+            contact = env["res.partner"].create(
+                {
+                    "name": "Rhoda Race",
+                    "parent_id": customer.id,
+                    "email": "rhoda@race.test",
+                }
+            )
+            ticket = env["helpdesk.ticket"].create(
+                {
+                    "name": "Race hold",
+                    "description": "<p>race</p>",
+                    "partner_id": contact.id,
+                    "company_id": company.id,
+                    "stage_id": env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done").id,
+                }
+            )
+            self.ids.update(partners=(customer | contact).ids, ticket=ticket.id)
+            hold = env["support.card.hold"].create(
+                {
+                    "partner_id": contact.id,
+                    "ticket_id": ticket.id,
+                    "duration_minutes": 120,
+                    "hourly_rate": 100,
+                    "company_id": company.id,
+                }
+            )
+            self.ids["hold"] = hold.id
+            tx = env["payment.transaction"].create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "reference": hold.name,
+                    "amount": hold.amount,
+                    "currency_id": hold.currency_id.id,
+                    "partner_id": contact.id,
+                    "operation": "online_direct",
+                    "support_card_hold_id": hold.id,
+                }
+            )
+            hold.transaction_id = tx
+            tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+            env["support.time.entry"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "minutes": 30,
+                    "user_id": env.ref("base.user_admin").id,
+                    "description": "Work",
+                }
+            )
+            session = env["support.remote.session"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "user_id": env.ref("base.user_admin").id,
+                    "state": "running",
+                    "consent_partner_id": contact.id,
+                    "consent_method": "phone",
+                    "consent_date": fields.Datetime.now() - timedelta(minutes=25),
+                    "consent_user_id": env.ref("base.user_admin").id,
+                    "start_datetime": fields.Datetime.now() - timedelta(minutes=20),
+                }
+            )
+            self.ids["session"] = session.id
+            self.assertEqual(hold.state, "authorized")
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"force_delete": True})
+            hold = env["support.card.hold"].browse(self.ids.get("hold")).exists()
+            ticket = env["helpdesk.ticket"].browse(self.ids.get("ticket")).exists()
+            txs = env["payment.transaction"].search(
+                [("support_card_hold_id", "in", hold.ids)]
+            )
+            payments = txs.payment_id
+            entries = ticket.support_time_entry_ids
+            moves = hold.invoice_id | payments.move_id | entries.invoice_line_id.move_id
+            moves.line_ids.remove_move_reconcile()
+            payments.action_draft()
+            payments.unlink()
+            moves.filtered(lambda m: m.state == "posted").button_draft()
+            moves.unlink()
+            env["support.remote.session"].browse(
+                self.ids.get("session")
+            ).exists().write({"state": "done", "time_entry_id": False})
+            env["support.remote.session"].browse(
+                self.ids.get("session")
+            ).exists().unlink()
+            env["support.time.entry"].search([("ticket_id", "in", ticket.ids)]).unlink()
+            hold.transaction_id = False
+            txs.child_transaction_ids.unlink()
+            txs.unlink()
+            hold.unlink()
+            ticket.unlink()
+            env["res.partner"].browse(self.ids.get("partners", [])).unlink()
+            env.ref("payment.payment_provider_demo").write(self.provider_vals)
+
+    def _run_together(self, work):
+        """Run ``work(env)`` in two threads, each in its own transaction,
+        started at the same moment; return each thread's result or error."""
+        barrier = threading.Barrier(2, timeout=WAIT)
+        results = [None, None]
+
+        def run(index):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    barrier.wait()
+                    results[index] = work(env)
+            except Exception as error:  # noqa: BLE001 -- asserted below
+                results[index] = error
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT * 2)
+            self.assertFalse(thread.is_alive(), "a thread is stuck")
+        return results
+
+    def _hold_first_lock(self, model, method, returns_locked=False):
+        """Whoever locks first keeps the lock until the other has tried:
+        the two clicks really overlap, whatever the scheduler does."""
+        model_class = type(self.env[model])
+        original = getattr(model_class, method)
+        tried = threading.Event()
+        first = threading.Lock()
+
+        def locking(records, *args, **kwargs):
+            try:
+                result = original(records, *args, **kwargs)
+            except Exception:
+                tried.set()
+                raise
+            locked = result if returns_locked else True
+            if locked and first.acquire(blocking=False):
+                tried.wait(WAIT)  # the winner keeps its lock meanwhile
+            else:
+                tried.set()
+            return result
+
+        return patch.object(model_class, method, locking)
+
+    def test_two_accountants_charge_one_hold(self):
+        hold_id = self.ids["hold"]
+
+        def charge(env):
+            return env["support.card.hold"].browse(hold_id).action_charge_time()
+
+        with self._hold_first_lock("support.card.hold", "_lock"):
+            results = self._run_together(charge)
+        errors = [r for r in results if isinstance(r, Exception)]
+        self.assertEqual(results.count(True), 1, results)
+        self.assertEqual(len(errors), 1, results)
+        self.assertIsInstance(errors[0], UserError)
+        self.assertIn("is being processed by someone else", str(errors[0]))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            hold = env["support.card.hold"].browse(hold_id)
+            captures = hold.transaction_ids.filtered(
+                lambda t: t.source_transaction_id and t.state == "done"
+            )
+            self.assertEqual(len(captures), 1)
+            invoice = hold.invoice_id
+            invoices = env["account.move"].search(
+                [("partner_id", "child_of", self.ids["partners"][0])]
+            )
+            self.assertEqual(invoices, invoice)
+            self.assertEqual(hold.captured_amount, invoice.amount_total)
+            self.assertEqual(captures.amount, invoice.amount_total)
+            self.assertEqual(
+                hold.captured_amount + hold.released_amount,
+                hold.transaction_id.amount,
+            )
+            self.assertEqual(hold.state, "captured")
+            self.assertEqual(invoice.amount_residual, 0.0)
+            payments = env["account.payment"].search(
+                [("payment_transaction_id", "in", hold.transaction_ids.ids)]
+            )
+            self.assertEqual(len(payments), 1)
+
+    def test_two_clicks_end_one_remote_session(self):
+        session_id = self.ids["session"]
+
+        def end(env):
+            session = env["support.remote.session"].browse(session_id)
+            session.action_end()
+            return session.state
+
+        with self._hold_first_lock(
+            "support.remote.session", "try_lock_for_update", returns_locked=True
+        ):
+            results = self._run_together(end)
+        errors = [r for r in results if isinstance(r, Exception)]
+        self.assertEqual(results.count("done"), 1, results)
+        self.assertEqual(len(errors), 1, results)
+        self.assertIsInstance(errors[0], UserError)
+        self.assertIn("is being processed by someone else", str(errors[0]))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            entries = env["support.time.entry"].search(
+                [("ticket_id", "=", self.ids["ticket"])]
+            )
+            self.assertEqual(len(entries), 2)  # the fixture's and the session's
