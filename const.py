@@ -71,12 +71,16 @@ PACK_MOVE_CONSUMPTION = "consumption"
 PACK_MOVE_CORRECTION = "correction"
 PACK_MOVE_EXPIRY = "expiry"
 PACK_MOVE_ROLLOVER = "rollover"
+PACK_MOVE_REFUND = "refund"
+PACK_MOVE_CANCELLATION = "cancellation"
 PACK_MOVE_REASONS = [
     (PACK_MOVE_PURCHASE, "Purchase"),
     (PACK_MOVE_CONSUMPTION, "Consumption"),
     (PACK_MOVE_CORRECTION, "Correction"),
     (PACK_MOVE_EXPIRY, "Expiry"),
     (PACK_MOVE_ROLLOVER, "Rollover"),
+    (PACK_MOVE_REFUND, "Refund"),
+    (PACK_MOVE_CANCELLATION, "Invoice cancelled"),
 ]
 PACK_STATES = [
     ("active", "Active"),

@@ -12,7 +12,7 @@ import calendar
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -218,6 +218,42 @@ def give_back(excess, consumed):
             back.append((key, take))
             excess -= take
     return back
+
+
+def packs_in_quantity(quantity, precision=1e-6):
+    """Whole packs an invoice line of ``quantity`` sells, or None.
+
+    Only a positive whole number sells packs: 1 -> 1, 3.0 -> 3; 0, 0.5, -1
+    are refused (None): a line never sells a fraction of a pack.
+    """
+    whole = round(quantity)
+    if whole < 1 or abs(quantity - whole) > precision:
+        return None
+    return int(whole)
+
+
+def refunded_tickets(bought, sold_amount, refunded_amount):
+    """Tickets a pack loses for the credit notes of its invoice line.
+
+    The refunded share of the line (``refunded_amount`` of ``sold_amount``,
+    capped at the whole line) of the ``bought`` tickets, rounded up to a
+    whole ticket after rounding to hundredths (so a cent of rounding in the
+    amounts never costs a ticket): the customer keeps only the tickets still
+    paid in full (a 10-ticket pack sold 400.00 and refunded 100.00 loses 3
+    tickets, refunded 40.00 loses 1, refunded 400.00 loses 10).  Tickets
+    already used are not taken back: the caller caps the result at the
+    pack's unused balance.
+    """
+    bought, sold, refunded = (
+        to_decimal(v) for v in (bought, sold_amount, refunded_amount)
+    )
+    if min(bought, sold, refunded) < 0:
+        raise ValueError("tickets and amounts cannot be negative")
+    if not sold or not refunded:
+        return 0
+    share = min(refunded / sold, Decimal(1))
+    lost = (bought * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return int(lost.to_integral_value(rounding=ROUND_CEILING))
 
 
 def rollover_count(expired_unused):

@@ -304,10 +304,12 @@ class HelpdeskTicket(models.Model):
     def _support_consume_tickets(self, count):
         """Take ``count`` tickets from the requester's packs.
 
-        The candidate packs are locked (``SKIP LOCKED``): a pack another
-        transaction is consuming right now is not used, so two tickets can
-        never both take its last ticket; what no pack gives is billed by the
-        minute and the customer is told.
+        The candidate packs are locked and their balances read again
+        (``support.ticket.pack._lock``): two workers consuming the same pack
+        serialise, the second one replays its transaction after the first,
+        so two tickets never both take its last ticket and a busy pack is
+        never counted as empty.  What no pack gives is billed by the minute
+        and the customer is told.
         """
         self.ensure_one()
         packs = self.env["support.ticket.pack"].sudo()
@@ -317,8 +319,7 @@ class HelpdeskTicket(models.Model):
         )
         allocation, shortfall = [], count
         if candidates:
-            locked = candidates._lock(skip_locked=True)
-            locked.invalidate_recordset(["remaining_tickets"])
+            locked = candidates._lock()
             allocation, shortfall = rules.allocate_tickets(
                 count,
                 [(pack, pack.remaining_tickets, pack.expiry_date) for pack in locked],
@@ -375,6 +376,9 @@ class HelpdeskTicket(models.Model):
             .browse([pack.id for pack in consumed])
         )
         packs._lock()
+        self.invalidate_recordset(["support_pack_move_ids"])
+        consumed = self._get_support_pack_consumption()
+        count = min(count, sum(consumed.values()))
         back = rules.give_back(
             count,
             [(pack, tickets, pack.expiry_date) for pack, tickets in consumed.items()],

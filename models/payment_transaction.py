@@ -36,18 +36,20 @@ class PaymentTransaction(models.Model):
     def _support_activate_subscriptions(self):
         """An online payment (card, PayPal) of a subscription's first invoice
         activates it at once, without waiting for the payment's post-processing
-        (bank transfers stay pending until the payment is registered)."""
-        subs = (
+        (bank transfers stay pending until the payment is registered), but only
+        when the invoice is fully paid: what is already reconciled plus the
+        done transactions not posted yet cover the whole invoice."""
+        invoices = (
             self.filtered(lambda t: t.state == "done" and t.operation != "refund")
             .sudo()
-            .invoice_ids.support_subscription_id
+            .invoice_ids
         )
-        waiting = subs.filtered(
-            lambda s: (
-                s.state == "waiting" and s.first_invoice_id in self.sudo().invoice_ids
-            )
+        waiting = invoices.support_subscription_id.filtered(
+            lambda s: s.state == "waiting" and s.first_invoice_id in invoices
         )
-        waiting._activate()
+        waiting.filtered(
+            lambda s: s.first_invoice_id._support_is_fully_paid()
+        )._activate()
 
     def _create_child_transaction(
         self, amount, is_refund=False, **custom_create_values

@@ -3,7 +3,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ConcurrencyError, LockError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
 from odoo.tools.mail import email_normalize
@@ -404,18 +404,36 @@ class SupportSubscription(models.Model):
         return lines
 
     def _activate_if_paid(self):
-        """Activate the waiting subscriptions whose first invoice is paid."""
+        """Activate the waiting subscriptions whose first invoice is fully paid."""
         self.filtered(
             lambda s: (
-                s.state == "waiting"
-                and s.first_invoice_id.payment_state in ("paid", "in_payment")
+                s.state == "waiting" and s.first_invoice_id._support_is_fully_paid()
             )
         )._activate()
 
     def _activate(self):
-        """Waiting -> active; schedule the start-up call (or e-mail)."""
+        """Waiting -> active; schedule the start-up call (or e-mail).
+
+        The subscriptions are locked first and their state read again: an
+        online payment and a payment registered by hand at the same moment
+        activate (and schedule the call) once.
+        """
         today = fields.Date.context_today(self)
-        for sub in self.filtered(lambda s: s.state == "waiting"):
+        subs = self.filtered(lambda s: s.state == "waiting")
+        if not subs:
+            return
+        try:
+            subs.lock_for_update()
+        except LockError as error:
+            raise ConcurrencyError(
+                self.env._(
+                    "Subscription %(names)s is being changed by another "
+                    "operation; try again.",
+                    names=", ".join(subs.mapped("name")),
+                )
+            ) from error
+        subs.invalidate_recordset(["state"])
+        for sub in subs.filtered(lambda s: s.state == "waiting"):
             sub.write({"state": "active", "activation_date": today})
             sub._schedule_startup()
             sub.message_post(
@@ -549,10 +567,15 @@ class SupportSubscription(models.Model):
         today = fields.Date.context_today(self)
         subs = self.sudo()
         ended = subs.search([("state", "=", "cancelled"), ("date_end", "<", today)])
-        ended.write({"state": "closed"})
-        due = subs.search(
-            [("state", "=", "active"), ("next_invoice_date", "<=", today)]
+        ended.try_lock_for_update().write({"state": "closed"})
+        due_domain = Domain("state", "=", "active") & Domain(
+            "next_invoice_date", "<=", today
         )
+        # another worker invoicing the same subscriptions holds their rows:
+        # skip them (it invoices them); read what is locked again
+        due = subs.search(due_domain).try_lock_for_update()
+        due.invalidate_recordset(["state", "next_invoice_date"])
+        due = due.filtered_domain(due_domain)
         for company, company_subs in due.grouped("company_id").items():
             company_subs = company_subs.with_company(company)
             try:

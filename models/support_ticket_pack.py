@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError, LockError
 from odoo.fields import Domain
 
 from .. import const, rules
@@ -182,18 +183,29 @@ class SupportTicketPack(models.Model):
     def _create_from_invoice_lines(self, lines):
         """Create the packs sold by paid invoice ``lines``: one per line.
 
-        Idempotent: a line that already sold a pack is skipped.  Each pack is
-        credited with its tickets and the customer's expired, unused tickets
-        are carried over to it.
+        Idempotent: a line that already sold a pack is skipped.  A line sells
+        its quantity (a positive whole number) times the product's tickets;
+        the credit notes already posted for the invoice take their share
+        back at once.  The customer's expired, unused tickets are carried
+        over to the new pack.
         """
         lines = lines.filtered(
             lambda line: (
                 line.product_id.support_is_pack
+                and line.move_id.move_type == "out_invoice"
+                and line.move_id.state == "posted"
                 and not self.sudo().search_count([("invoice_line_id", "=", line.id)])
             )
         )
         packs = self.browse()
         for line in lines:
+            quantity = rules.packs_in_quantity(line.quantity)
+            if quantity is None:
+                # refused at posting; an older invoice sells nothing
+                _logger.info(
+                    "Invoice line %s sells no pack: quantity %s", line.id, line.quantity
+                )
+                continue
             template = line.product_id.product_tmpl_id
             invoice = line.move_id
             buyer = invoice.partner_id
@@ -219,7 +231,7 @@ class SupportTicketPack(models.Model):
                     "invoice_line_id": line.id,
                 }
             )
-            tickets = template.support_pack_ticket_count * max(1, int(line.quantity))
+            tickets = template.support_pack_ticket_count * quantity
             pack._add_move(const.PACK_MOVE_PURCHASE, tickets)
             pack.message_post(
                 body=self.env._(
@@ -233,9 +245,90 @@ class SupportTicketPack(models.Model):
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
+            pack._follow_invoice()
             pack._rollover_expired_tickets()
             packs |= pack
         return packs
+
+    def _follow_invoice(self):
+        """Take back what the invoice that sold these packs no longer pays.
+
+        Each posted credit note reversing the invoice takes back its share of
+        the tickets bought (``rules.refunded_tickets``: proportional to the
+        refunded amount of the pack's product, rounded up), once per credit
+        note; a cancelled invoice takes back every ticket bought that no
+        credit note took yet.  Only unused tickets can go (the usable balance
+        first, then expired tickets not carried over yet): tickets already
+        used stay used, and the chatter says so.
+        """
+        for pack in self.sudo().filtered("invoice_line_id"):
+            invoice = pack.invoice_line_id.move_id
+            taken = pack.move_ids.filtered(
+                lambda m: (
+                    m.reason in (const.PACK_MOVE_REFUND, const.PACK_MOVE_CANCELLATION)
+                )
+            )
+            if taken.filtered(lambda m: m.reason == const.PACK_MOVE_CANCELLATION):
+                continue  # everything was taken back already
+
+            def amount(move, product=pack.product_id):
+                lines = move.invoice_line_ids.filtered(
+                    lambda x: x.product_id == product
+                )
+                return abs(sum(lines.mapped("price_subtotal")))
+
+            bought = pack.tickets_bought
+            sold = amount(invoice)
+            done_refunds = taken.account_move_id
+            refunded = sum(amount(refund) for refund in done_refunds)
+            lost = rules.refunded_tickets(bought, sold, refunded)
+            if invoice.state == "cancel":
+                pack._take_back(const.PACK_MOVE_CANCELLATION, bought - lost, invoice)
+                continue
+            refunds = invoice.reversal_move_ids.filtered(
+                lambda m: m.state == "posted" and m.move_type == "out_refund"
+            )
+            for refund in (refunds - done_refunds).sorted("id"):
+                refunded += amount(refund)
+                lost_now = rules.refunded_tickets(bought, sold, refunded)
+                pack._take_back(const.PACK_MOVE_REFUND, lost_now - lost, refund)
+                lost = lost_now
+
+    def _take_back(self, reason, count, document):
+        """Take up to ``count`` unused tickets back for ``document`` (a credit
+        note or a cancelled invoice); return how many could be taken."""
+        self.ensure_one()
+        self._lock()
+        usable = min(count, max(self.remaining_tickets, 0))
+        expired = min(count - usable, max(self.tickets_expired, 0))
+        self._add_move(
+            reason, tickets=-usable, expired=-expired, account_move_id=document.id
+        )
+        if not count:
+            return 0
+        if usable + expired < count:
+            body = self.env._(
+                "%(document)s refunds or cancels the invoice of this pack: "
+                "%(count)s unused tickets taken back; %(used)s more were already "
+                "used and stay used.",
+                document=document.name,
+                count=usable + expired,
+                used=count - usable - expired,
+            )
+        else:
+            body = self.env._(
+                "%(document)s refunds or cancels the invoice of this pack: "
+                "%(count)s unused tickets taken back.",
+                document=document.name,
+                count=usable + expired,
+            )
+        self.message_post(
+            body=body,
+            partner_ids=self.buyer_id.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return usable + expired
 
     def _add_move(self, reason, tickets=0, expired=0, ticket=None, **extra):
         self.ensure_one()
@@ -267,8 +360,7 @@ class SupportTicketPack(models.Model):
         )
         if not old_packs:
             return 0
-        old_packs._lock()
-        old_packs.invalidate_recordset(["tickets_expired"])
+        old_packs = old_packs._lock()
         total = rules.rollover_count(old_packs.mapped("tickets_expired"))
         for old in old_packs.filtered("tickets_expired"):
             count = old.tickets_expired
@@ -298,18 +390,32 @@ class SupportTicketPack(models.Model):
             )
         return total
 
-    def _lock(self, skip_locked=False):
-        """Lock these packs' rows, earliest expiry first; return those locked."""
+    def _lock(self):
+        """Lock these packs' rows; return them, earliest expiry first, with
+        their balances read again.
+
+        ``lock_for_update()`` never waits: a pack another transaction is
+        changing right now raises ``ConcurrencyError``, which Odoo's
+        ``retrying()`` (every request) answers by replaying the whole
+        transaction once the other one is done.  A busy pack is never counted
+        as empty, and a locked pack's stored balance is the committed one (in
+        REPEATABLE READ a row changed since the snapshot fails to lock with a
+        serialization error, replayed the same way).
+        """
         if not self:
             return self
-        self.flush_recordset()
-        self.env.cr.execute(
-            "SELECT id FROM support_ticket_pack WHERE id IN %s "
-            "ORDER BY expiry_date, id FOR UPDATE"
-            + (" SKIP LOCKED" if skip_locked else ""),
-            [tuple(self.ids)],
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        try:
+            self.lock_for_update()
+        except LockError as error:
+            raise ConcurrencyError(
+                self.env._(
+                    "Prepaid tickets of %(packs)s are being changed by another "
+                    "operation; try again.",
+                    packs=", ".join(self.mapped("name")),
+                )
+            ) from error
+        self.invalidate_recordset(["remaining_tickets", "tickets_expired"])
+        return self.sorted(lambda pack: (pack.expiry_date, pack.id))
 
     @api.model
     def _get_usable_domain(self, partner):
@@ -334,7 +440,6 @@ class SupportTicketPack(models.Model):
     def _expire(self):
         """Unused tickets of these packs become expired (ledger move)."""
         for pack in self._lock():
-            pack.invalidate_recordset(["remaining_tickets"])
             count = pack.remaining_tickets
             if count <= 0:
                 continue

@@ -60,6 +60,13 @@ class SupportTicketPackMove(models.Model):
     expired_tickets = fields.Integer(
         help="Expired, unused tickets added (expiry) or carried over (rollover)."
     )
+    account_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credit Note or Invoice",
+        help="The credit note, or the cancelled invoice, that took tickets back.",
+        index="btree_not_null",
+        ondelete="restrict",
+    )
     note = fields.Char()
 
     @api.depends("pack_id", "reason", "tickets")

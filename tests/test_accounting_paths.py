@@ -336,7 +336,7 @@ class TestBillingModePrecedence(SubscriptionCommon):
                 "name": "Pack",
                 "type": "service",
                 "support_is_pack": True,
-                "support_pack_tickets": tickets,
+                "support_pack_ticket_count": tickets,
                 "support_pack_validity_months": 12,
             }
         )

@@ -4,6 +4,7 @@
 
 import math
 from datetime import date
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,52 @@ class TestPackRules(BaseCase):
         error = rules.check_pack_definition(tickets, months, multi)
         valid = tickets >= 1 and months >= 6 and (not multi or tickets >= 20)
         self.assertEqual(error is None, valid)
+
+    def test_packs_in_quantity(self):
+        cases = [(1, 1), (1.0, 1), (3.0, 3), (12, 12), (0, None), (0.0, None)]
+        cases += [(0.5, None), (-1, None), (-0.5, None), (1.5, None)]
+        cases += [(2.0001, None)]
+        for quantity, packs in cases:
+            with self.subTest(quantity=quantity):
+                self.assertEqual(rules.packs_in_quantity(quantity), packs)
+        # float noise of a computed quantity is still a whole pack
+        self.assertEqual(rules.packs_in_quantity(0.1 + 0.2 + 0.7), 1)
+
+    def test_refunded_tickets_examples(self):
+        # a 10-ticket pack sold 400.00
+        cases = {0: 0, 10: 1, 40: 1, 40.01: 2, 100: 3, 200: 5, 399.99: 10}
+        cases.update({400: 10, 500: 10})
+        for refunded, lost in cases.items():
+            with self.subTest(refunded=refunded):
+                self.assertEqual(rules.refunded_tickets(10, 400, refunded), lost)
+        # a cent of rounding never costs a ticket: 3 tickets for 100.00
+        self.assertEqual(rules.refunded_tickets(3, 100, 33.33), 1)
+        self.assertEqual(rules.refunded_tickets(3, 100, 33.34), 1)
+        self.assertEqual(rules.refunded_tickets(3, 100, 66.67), 2)
+        self.assertEqual(rules.refunded_tickets(10, 0, 50), 0)  # a free pack
+        with self.assertRaises(ValueError):
+            rules.refunded_tickets(10, 400, -1)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.integers(min_value=1, max_value=200),
+        st.decimals(min_value=1, max_value=10_000, places=2),
+        st.lists(st.decimals(min_value=0, max_value=5_000, places=2), max_size=4),
+    )
+    def test_refunded_tickets_property(self, bought, sold, refunds):
+        lost, refunded = 0, 0
+        for refund in refunds:
+            refunded += refund
+            now = rules.refunded_tickets(bought, sold, refunded)
+            # never less than before, never more than bought
+            self.assertGreaterEqual(now, lost)
+            self.assertLessEqual(now, bought)
+            lost = now
+        # the customer keeps no ticket more than what is still paid
+        kept = bought - lost
+        self.assertLessEqual(
+            kept * sold / bought,
+            max(sold - refunded, 0) + Decimal("0.005") * sold / bought,
+        )
+        if refunded >= sold:
+            self.assertEqual(lost, bought)

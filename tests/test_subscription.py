@@ -5,12 +5,15 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .. import rules
 from .common import SupportBillingCommon
+from .test_ticket_pack import ConcurrencyCase
 
 SUBSCRIPTION_LOGGER = "odoo.addons.support_billing.models.support_subscription"
 
@@ -60,13 +63,15 @@ class SubscriptionCommon(SupportBillingCommon):
         return sub.sudo(False).with_user(cls.env.user)
 
     @classmethod
-    def _pay_online(cls, invoice, simulated_state="done"):
+    def _pay_online(cls, invoice, simulated_state="done", amount=None):
         tx = cls.env["payment.transaction"].create(
             {
                 "provider_id": cls.provider.id,
                 "payment_method_id": cls.payment_method.id,
-                "reference": f"{invoice.name}-online",
-                "amount": invoice.amount_residual,
+                "reference": cls.env["payment.transaction"]._compute_reference(
+                    cls.provider.code, prefix=f"{invoice.name}-online"
+                ),
+                "amount": invoice.amount_residual if amount is None else amount,
                 "currency_id": invoice.currency_id.id,
                 "partner_id": invoice.partner_id.id,
                 "operation": "online_direct",
@@ -78,12 +83,15 @@ class SubscriptionCommon(SupportBillingCommon):
         )
         return tx
 
-    def _register_bank_payment(self, invoice):
+    def _register_bank_payment(self, invoice, amount=None):
+        vals = {"journal_id": self.company_data["default_journal_bank"].id}
+        if amount is not None:
+            vals["amount"] = amount
         return (
             self.env["account.payment.register"]
             .with_user(self.accountant)
             .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"journal_id": self.company_data["default_journal_bank"].id})
+            .create(vals)
             ._create_payments()
         )
 
@@ -187,6 +195,55 @@ class TestSubscription(SubscriptionCommon):
             self.assertEqual(sub.state, "waiting")
             self._register_bank_payment(sub.first_invoice_id)
         self.assertEqual(sub.state, "active")
+        self.assertEqual(len(sub.activity_ids), 1)
+
+    def test_partial_online_payment_waits_for_the_rest(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            invoice = sub.first_invoice_id
+            self.assertEqual(invoice.amount_total, 100.0)
+            # 1.00 paid online: done, but the invoice is not paid
+            first = self._pay_online(invoice, amount=1.0)
+            self.assertEqual(first.state, "done")
+            self.assertEqual(sub.state, "waiting")
+            first._post_process()
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(invoice.amount_residual, 99.0)
+            self.assertEqual(sub.state, "waiting")
+            self.assertFalse(sub.activity_ids)
+            # the rest paid online: active at once, before the post-processing
+            rest = self._pay_online(invoice)
+            self.assertEqual(rest.amount, 99.0)
+            self.assertFalse(rest.is_post_processed)
+            self.assertEqual(sub.state, "active")
+            rest._post_process()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(len(sub.activity_ids), 1)
+
+    def test_online_payment_of_less_than_the_rest_waits(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            invoice = sub.first_invoice_id
+            self._register_bank_payment(invoice, amount=40.0)
+            self.assertEqual(sub.state, "waiting")
+            # 59.99 online of the 60.00 still due: not paid in full
+            self._pay_online(invoice, amount=59.99)
+            self.assertEqual(sub.state, "waiting")
+            self._pay_online(invoice, amount=0.01)
+        self.assertEqual(sub.state, "active")
+
+    def test_partial_bank_payment_waits_for_the_rest(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            invoice = sub.first_invoice_id
+            self._register_bank_payment(invoice, amount=30.0)
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(sub.state, "waiting")
+            self.assertFalse(sub.activity_ids)
+            self._register_bank_payment(invoice)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(sub.state, "active")
+        self.assertEqual(sub.activation_date, date(2030, 3, 1))
         self.assertEqual(len(sub.activity_ids), 1)
 
     def test_unpaid_does_not_activate(self):
@@ -399,3 +456,79 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
         self.assertEqual(sub.authorized_user_ids, self.customer_contact)
         self.assertEqual(sub.startup_contact, "email")
         self.assertIn(f"/my/invoices/{sub.first_invoice_id.id}", response.url)
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionConcurrency(ConcurrencyCase):
+    """The monthly run on two workers, a first invoice paid twice at once."""
+
+    def setUp(self):
+        super().setUp()
+        today = fields.Date.context_today(self.env["support.subscription"])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create(
+                {"name": "Twin Workers Ltd", "is_company": True}
+            )
+            contact = env["res.partner"].create(
+                {"name": "Tina Twin", "parent_id": partner.id}
+            )
+            subs = env["support.subscription"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "plan_id": env.ref(
+                            "support_billing.support_plan_all_inclusive"
+                        ).id,
+                        "authorized_user_ids": [(6, 0, contact.ids)],
+                    }
+                ]
+            )
+            subs.write(
+                {
+                    "state": "active",
+                    "date_start": today.replace(day=1),
+                    "activation_date": today.replace(day=1),
+                    "next_invoice_date": today.replace(day=1),
+                }
+            )
+            self.ids = {"partners": (partner | contact).ids, "subs": subs.ids}
+            self.due_before = (
+                env["support.subscription"]
+                .search([("state", "=", "active"), ("next_invoice_date", "<=", today)])
+                .ids
+            )
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            subs = env["support.subscription"].browse(self.ids["subs"])
+            invoices = subs.invoice_ids
+            invoices.filtered(lambda m: m.state == "posted").button_draft()
+            invoices.with_context(force_delete=True).unlink()
+            subs.unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+
+    def test_monthly_run_on_two_workers(self):
+        """Both workers run the daily job at once: one invoice per
+        subscription and month, and the second worker neither fails nor
+        records an error."""
+        self.assertEqual(self.due_before, self.ids["subs"], "other due subscriptions")
+
+        def run(env):
+            env["support.subscription"]._cron_invoice_subscriptions()
+
+        errors = self._race(run, run, replay=False)
+        self.assertFalse(errors)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sub = env["support.subscription"].browse(self.ids["subs"])
+            today = fields.Date.context_today(sub)
+            self.assertEqual(len(sub.invoice_ids), 1)
+            self.assertEqual(sub.invoice_ids.state, "posted")
+            self.assertEqual(sub.invoice_ids.amount_untaxed, 99.0)
+            self.assertEqual(
+                sub.next_invoice_date, rules.next_month_start(today.replace(day=1))
+            )
+            self.assertFalse(sub.invoice_error)

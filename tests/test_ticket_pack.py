@@ -1,13 +1,23 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import io
+import random
+import sys
+import threading
+import time
+import traceback
 from datetime import date
+from functools import partial
 
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
+from odoo.orm.environments import Transaction
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import HttpCase, TransactionCase, tagged
-from odoo.tools import config
+from odoo.tools import config, mute_logger
+from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
 from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
@@ -305,6 +315,181 @@ class TestTicketPack(TicketPackCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestTicketPackFollowsInvoice(TicketPackCommon):
+    """Credit notes, cancellation and quantities of the invoice of a pack."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # sold with the company's sales tax, like in real life
+        cls.pack10.taxes_id = cls.company_data["default_tax_sale"]
+
+    def _credit_note(self, invoice, price_unit=None, quantity=None, post=True):
+        """Credit note reversing ``invoice``; partial when a price or a
+        quantity is given."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Refund", "journal_id": invoice.journal_id.id})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        line = refund.invoice_line_ids
+        if price_unit is not None:
+            line.price_unit = price_unit
+        if quantity is not None:
+            line.quantity = quantity
+        if post:
+            refund.action_post()
+        return refund
+
+    def _use(self, tickets_worth_minutes):
+        ticket = self._create_ticket(self.customer_contact, closed=False)
+        self._log(ticket, tickets_worth_minutes)
+        return ticket
+
+    def test_full_credit_note_takes_unused_tickets(self):
+        invoice, pack = self._buy(self.pack10)
+        self.assertGreater(invoice.amount_tax, 0)
+        self._use(90)  # 3 tickets used
+        self.assertEqual(pack.remaining_tickets, 7)
+        refund = self._credit_note(invoice, post=False)
+        self.assertEqual(pack.remaining_tickets, 7, "a draft credit note takes nothing")
+        refund.action_post()
+        self.assertEqual(pack.remaining_tickets, 0)
+        self.assertEqual(pack.tickets_used, 3, "used tickets stay used")
+        move = pack.move_ids.filtered(lambda m: m.reason == "refund")
+        self.assertEqual((move.tickets, move.account_move_id), (-7, refund))
+        told = pack.message_ids.filtered(lambda m: refund.name in (m.body or ""))
+        self.assertEqual(len(told), 1)
+        self.assertIn("already used", told.body)
+        self.assertIn(self.customer_contact, told.partner_ids)
+        # a later ticket finds no ticket any more: billed by time
+        later = self._use(20)
+        self.assertEqual(later.support_billing_mode, "time")
+        # the hook running again (payment reconciled again) changes nothing
+        invoice._invoice_paid_hook()
+        pack.invalidate_recordset()
+        self.assertEqual((pack.remaining_tickets, len(pack.move_ids)), (0, 3))
+
+    def test_partial_credit_notes_take_their_share(self):
+        invoice, pack = self._buy(self.pack10)  # 400.00 + tax
+        self.assertEqual(invoice.invoice_line_ids.price_subtotal, 400.0)
+        # 100.00 of 400.00 refunded: a quarter of 10 tickets, rounded up
+        first = self._credit_note(invoice, price_unit=100.0)
+        self.assertEqual(pack.remaining_tickets, 7)
+        # 10.00 more: 110.00 refunded in all, 2.75 -> 3 tickets: none more
+        second = self._credit_note(invoice, price_unit=10.0)
+        self.assertEqual(pack.remaining_tickets, 7)
+        # 200.00 more: 310.00 of 400.00 -> 7.75 -> 8 tickets lost in all
+        self._credit_note(invoice, price_unit=200.0)
+        self.assertEqual(pack.remaining_tickets, 2)
+        moves = pack.move_ids.filtered(lambda m: m.reason == "refund")
+        self.assertEqual(sorted(moves.mapped("tickets")), [-5, -3, 0])
+        self.assertEqual(
+            moves.filtered(lambda m: not m.tickets).account_move_id, second
+        )
+        self.assertIn(first, moves.account_move_id)
+        # posting the same credit note again changes nothing
+        pack._follow_invoice()
+        self.assertEqual(pack.remaining_tickets, 2)
+
+    def test_credit_note_before_payment(self):
+        invoice, pack = self._buy(self.pack10, pay=False)
+        self._credit_note(invoice, price_unit=200.0)  # half of the pack
+        self.assertFalse(pack)
+        self._pay(invoice)  # the customer pays what is left
+        pack = self.env["support.ticket.pack"].search([("invoice_id", "=", invoice.id)])
+        self.assertEqual((pack.tickets_bought, pack.remaining_tickets), (10, 5))
+
+    def test_credit_note_of_a_quantity(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer_contact.id,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": self.pack10.id, "quantity": 3})
+                ],
+            }
+        )
+        invoice.action_post()
+        self._pay(invoice)
+        pack = self.env["support.ticket.pack"].search([("invoice_id", "=", invoice.id)])
+        self.assertEqual(pack.remaining_tickets, 30)
+        self._credit_note(invoice, quantity=1)  # one pack of three refunded
+        self.assertEqual(pack.remaining_tickets, 20)
+
+    def test_cancelled_invoice_takes_unused_tickets(self):
+        invoice, pack = self._buy(self.pack10)
+        self._use(30)  # 1 ticket used
+        self._credit_note(invoice, price_unit=40.0)  # 1 ticket
+        self.assertEqual(pack.remaining_tickets, 8)
+        invoice.button_cancel()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertEqual(pack.remaining_tickets, 0)
+        self.assertEqual(pack.tickets_used, 1)
+        cancel = pack.move_ids.filtered(lambda m: m.reason == "cancellation")
+        self.assertEqual((cancel.tickets, cancel.account_move_id), (-8, invoice))
+        self.assertTrue(
+            pack.message_ids.filtered(lambda m: "8 unused tickets" in (m.body or ""))
+        )
+
+    def test_refund_after_expiry_takes_expired_tickets(self):
+        with freeze_time("2026-01-01"):
+            invoice, pack = self._buy(self.pack10)
+        with freeze_time("2027-01-02"):
+            self.env["support.ticket.pack"]._cron_expire_packs()
+            self.assertEqual((pack.remaining_tickets, pack.tickets_expired), (0, 10))
+            self._credit_note(invoice)
+            self.assertEqual(pack.tickets_expired, 0, "nothing left to carry over")
+            _inv, new = self._buy(self.pack10)
+        self.assertEqual((new.tickets_rolled_in, new.remaining_tickets), (0, 10))
+
+    def test_pack_quantity_must_be_whole_and_positive(self):
+        for quantity in (0, 0.5, -1, 1.5):
+            with self.subTest(quantity=quantity):
+                invoice = self.env["account.move"].create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer_contact.id,
+                        "invoice_line_ids": [
+                            (0, 0, {"product_id": self.pack10.id, "quantity": quantity})
+                        ],
+                    }
+                )
+                with self.assertRaisesRegex(ValidationError, "whole number of packs"):
+                    invoice.action_post()
+                self.assertEqual(invoice.state, "draft")
+        # two packs on one line: 20 tickets
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer_contact.id,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": self.pack10.id, "quantity": 2})
+                ],
+            }
+        )
+        invoice.action_post()
+        self._pay(invoice)
+        pack = self.env["support.ticket.pack"].search([("invoice_id", "=", invoice.id)])
+        self.assertEqual((pack.tickets_bought, pack.remaining_tickets), (20, 20))
+
+    def test_unreconciled_payment_paid_again_sells_one_pack(self):
+        invoice, pack = self._buy(self.pack10)
+        self.assertEqual(pack.remaining_tickets, 10)
+        invoice.line_ids.remove_move_reconcile()
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self._pay(invoice)
+        packs = self.env["support.ticket.pack"].search(
+            [("invoice_id", "=", invoice.id)]
+        )
+        self.assertEqual(packs, pack)
+        self.assertEqual(pack.remaining_tickets, 10)
+
+
+@tagged("post_install", "-at_install")
 class TestTicketPackPortal(TicketPackCommon, HttpCase):
     def test_portal_balance_isolation(self):
         _inv, pack = self._buy(self.pack10)
@@ -351,9 +536,100 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
         )
 
 
+class ConcurrencyCase(TransactionCase):
+    """Two real transactions at once: two threads, two registry cursors."""
+
+    @staticmethod
+    def _replay(work, env, tries=5):
+        """``work()`` then commit, replayed on a concurrency error like
+        ``odoo.service.model.retrying`` does for every request (whose
+        registry reload the test runner's registry lock forbids here)."""
+        for attempt in range(1, tries + 1):
+            try:
+                work()
+                env.flush_all()
+                env.cr.commit()
+                return
+            except (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                if attempt == tries:
+                    raise
+                env.cr.rollback()
+                env.transaction.clear()
+                env.registry.reset_changes()
+                time.sleep(random.uniform(0.1, 0.5 * attempt))
+
+    def _race(self, first, second, hold=True, replay=True, timeout=30):
+        """Run ``first(env)`` and ``second(env)`` at the same moment (a
+        barrier), each in its own thread, cursor and transaction, committed
+        at the end; return ``{"first"|"second": exception}``.
+
+        ``replay``: replayed on concurrency errors like every request
+        (``_replay``).  ``hold``: ``first`` keeps its
+        transaction open (its row locks held) until ``second`` has made one
+        attempt, so that ``second`` meets ``first`` at work for sure.
+        """
+        barrier = threading.Barrier(2)
+        first_done, second_tried = threading.Event(), threading.Event()
+        errors = {}
+
+        def run_first(env):
+            first(env)
+            first_done.set()
+            if hold:
+                second_tried.wait(timeout)
+
+        def run_second(env):
+            if hold:
+                first_done.wait(timeout)
+            try:
+                second(env)
+            finally:
+                second_tried.set()
+
+        def thread(name, work):
+            try:
+                with self.registry.cursor() as cr:
+                    # the test runner holds the registry class lock: give the
+                    # cursor its transaction on the loaded registry directly
+                    cr.transaction = Transaction(self.registry)
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    barrier.wait(timeout)
+                    if replay:
+                        self._replay(partial(work, env), env)
+                    else:
+                        work(env)
+                        cr.commit()
+            except Exception as error:  # noqa: BLE001 -- reported to the test
+                errors[name] = error
+            finally:
+                first_done.set()
+                second_tried.set()
+
+        threads = [
+            threading.Thread(target=thread, args=(name, work), daemon=True)
+            for name, work in (("first", run_first), ("second", run_second))
+        ]
+        # a replayed transaction's failed query is logged by the cursor
+        with mute_logger("odoo.sql_db", "odoo.service.model"):
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout * 2)
+        hanging = [t for t in threads if t.is_alive()]
+        frames = sys._current_frames()
+        self.assertFalse(
+            hanging,
+            "a worker hangs:\n"
+            + "\n".join(
+                "".join(traceback.format_stack(frames[t.ident])) for t in hanging
+            ),
+        )
+        return errors
+
+
 @tagged("post_install", "-at_install")
-class TestTicketPackConcurrency(TransactionCase):
-    """Two transactions want the last ticket of a pack at the same time."""
+class TestTicketPackConcurrency(ConcurrencyCase):
+    """Two tickets take tickets of the same 10-ticket pack at the same time."""
 
     def setUp(self):
         super().setUp()
@@ -375,7 +651,7 @@ class TestTicketPackConcurrency(TransactionCase):
                     "name": "Race pack",
                     "type": "service",
                     "support_is_pack": True,
-                    "support_pack_ticket_count": 1,
+                    "support_pack_ticket_count": 10,
                     "support_pack_validity_months": 6,
                 }
             )
@@ -389,7 +665,7 @@ class TestTicketPackConcurrency(TransactionCase):
                     "expiry_date": "2099-01-01",
                 }
             )
-            pack._add_move("purchase", tickets=1)
+            pack._add_move("purchase", tickets=10)
             stage = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
             tickets = env["helpdesk.ticket"].create(
                 [
@@ -423,38 +699,196 @@ class TestTicketPackConcurrency(TransactionCase):
             env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
-    def _log(self, env, ticket_id, minutes=20):
-        env["support.time.entry"].create(
-            {
-                "ticket_id": ticket_id,
-                "minutes": minutes,
-                "user_id": env.ref("base.user_admin").id,
-            }
-        )
+    def _use_tickets(self, used):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["support.ticket.pack"].browse(self.ids["pack"])._add_move(
+                "consumption", tickets=-used
+            )
 
-    def test_last_ticket_taken_once(self):
-        ticket_a, ticket_b = self.ids["tickets"]
-        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
-            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
-            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
-            # A is consuming the pack: it holds the pack's row lock
-            locked = env_a["support.ticket.pack"].browse(self.ids["pack"])._lock()
-            self.assertEqual(locked.ids, [self.ids["pack"]])
-            # B logs time at the same moment: the pack is skipped, time billing
-            self._log(env_b, ticket_b)
-            cr_b.commit()
-            # A takes the last ticket
-            self._log(env_a, ticket_a)
-            cr_a.commit()
+    def _logger_of(self, ticket_id, minutes):
+        def log(env):
+            env["support.time.entry"].create(
+                {
+                    "ticket_id": ticket_id,
+                    "minutes": minutes,
+                    "user_id": env.ref("base.user_admin").id,
+                }
+            )
+
+        return log
+
+    def _state(self):
+        """(pack balance, ledger sum, per ticket: (tickets, shortfall, mode,
+        prepaid minutes, "ran out" messages))"""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             pack = env["support.ticket.pack"].browse(self.ids["pack"])
-            a, b = env["helpdesk.ticket"].browse(self.ids["tickets"])
-            self.assertEqual(a.support_pack_tickets, 1)
-            self.assertEqual(a.support_billing_mode, "pack")
-            self.assertEqual(b.support_pack_tickets, 0)
-            self.assertEqual(b.support_pack_shortfall, 1)
-            self.assertEqual(b.support_billing_mode, "time")
-            self.assertTrue(b.message_ids.filtered(lambda m: "ran out" in m.body))
-            self.assertEqual(pack.remaining_tickets, 0)
-            self.assertEqual(sum(pack.move_ids.mapped("tickets")), 0)
+            return (
+                pack.remaining_tickets,
+                sum(pack.move_ids.mapped("tickets")),
+                [
+                    (
+                        t.support_pack_tickets,
+                        t.support_pack_shortfall,
+                        t.support_billing_mode,
+                        t._get_support_prepaid_minutes(),
+                        len(t.message_ids.filtered(lambda m: "ran out" in m.body)),
+                    )
+                    for t in env["helpdesk.ticket"].browse(self.ids["tickets"])
+                ],
+            )
+
+    def test_busy_pack_is_not_counted_as_empty(self):
+        """10 tickets left, two tickets need 5 each: both are paid by the
+        pack, nobody is told the tickets ran out."""
+        ticket_a, ticket_b = self.ids["tickets"]
+        errors = self._race(
+            self._logger_of(ticket_a, 150), self._logger_of(ticket_b, 150)
+        )
+        self.assertFalse(errors)
+        remaining, ledger, tickets = self._state()
+        self.assertEqual((remaining, ledger), (0, 0))
+        self.assertEqual(tickets, [(5, 0, "pack", 150, 0), (5, 0, "pack", 150, 0)])
+
+    def test_last_tickets_taken_once(self):
+        """8 tickets left, two tickets need 5 each: 5 + 3, the second one
+        is told and its last hour is billed by the minute."""
+        self._use_tickets(2)
+        ticket_a, ticket_b = self.ids["tickets"]
+        errors = self._race(
+            self._logger_of(ticket_a, 150), self._logger_of(ticket_b, 150)
+        )
+        self.assertFalse(errors)
+        remaining, ledger, tickets = self._state()
+        self.assertEqual((remaining, ledger), (0, 0))
+        self.assertEqual(tickets, [(5, 0, "pack", 150, 0), (3, 2, "time", 90, 1)])
+
+    def test_last_ticket_race_without_coordination(self):
+        """9 used, two tickets need 1 each, started at the same moment with
+        no help: exactly one gets the last ticket, the other one is billed
+        by the minute and told."""
+        self._use_tickets(9)
+        ticket_a, ticket_b = self.ids["tickets"]
+        errors = self._race(
+            self._logger_of(ticket_a, 20), self._logger_of(ticket_b, 20), hold=False
+        )
+        self.assertFalse(errors)
+        remaining, ledger, tickets = self._state()
+        self.assertEqual((remaining, ledger), (0, 0))
+        self.assertEqual(sorted(tickets), [(0, 1, "time", 0, 1), (1, 0, "pack", 30, 0)])
+
+
+@tagged("post_install", "-at_install")
+class TestTicketPackPaymentConcurrency(ConcurrencyCase):
+    """A pack invoice paid online while an accountant registers a payment."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            provider = env.ref("payment.payment_provider_demo")
+            self.provider_before = {
+                "state": provider.state,
+                "company_id": provider.company_id.id,
+                "capture_manually": provider.capture_manually,
+            }
+            provider.write(
+                {"state": "test", "company_id": company.id, "capture_manually": False}
+            )
+            bank = env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+            )
+            if not provider.journal_id:
+                provider.journal_id = bank
+            customer = env["res.partner"].create(
+                {"name": "Double Pay Corp", "is_company": True}
+            )
+            contact = env["res.partner"].create(
+                {"name": "Dora Double", "parent_id": customer.id}
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Race pack 10",
+                    "type": "service",
+                    "support_is_pack": True,
+                    "support_pack_ticket_count": 10,
+                    "list_price": 400.0,
+                }
+            )
+            invoice = (
+                env["account.move"]
+                .with_company(company)
+                ._support_create_pack_invoice(contact, product)
+            )
+            self.ids = {
+                "partner": (customer | contact).ids,
+                "product": product.id,
+                "invoice": invoice.id,
+                "bank": bank.id,
+                "provider": provider.id,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            packs = env["support.ticket.pack"].search([("invoice_id", "=", invoice.id)])
+            packs.move_ids.unlink()
+            packs.unlink()
+            txs = invoice.transaction_ids
+            payments = env["account.payment"].search(
+                [("partner_id", "in", self.ids["partner"])]
+            )
+            payments.action_draft()
+            payments.move_id.with_context(force_delete=True).unlink()
+            payments.unlink()
+            txs.unlink()
+            invoice.button_draft()
+            invoice.with_context(force_delete=True).unlink()
+            env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            env["payment.provider"].browse(self.ids["provider"]).write(
+                self.provider_before
+            )
+
+    def test_paid_online_and_by_hand_at_once(self):
+        invoice_id = self.ids["invoice"]
+
+        def pay_online(env):
+            invoice = env["account.move"].browse(invoice_id)
+            tx = env["payment.transaction"].create(
+                {
+                    "provider_id": self.ids["provider"],
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "amount": invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "operation": "online_direct",
+                    "invoice_ids": [(6, 0, invoice.ids)],
+                }
+            )
+            tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+            tx._post_process()
+
+        def pay_by_hand(env):
+            env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=[invoice_id]
+            ).create({"journal_id": self.ids["bank"]})._create_payments()
+
+        errors = self._race(pay_online, pay_by_hand, hold=False)
+        # the accountant may be told there is nothing left to pay: no crash
+        for error in errors.values():
+            self.assertIsInstance(error, UserError)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(invoice_id)
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            packs = env["support.ticket.pack"].search([("invoice_id", "=", invoice_id)])
+            self.assertEqual(len(packs), 1)
+            self.assertEqual((packs.tickets_bought, packs.remaining_tickets), (10, 10))
+            # the invoice is paid once; a second real payment stays on account
+            reconciled = invoice._get_reconciled_payments()
+            self.assertEqual(sum(reconciled.mapped("amount")), invoice.amount_total)
