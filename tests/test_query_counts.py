@@ -9,16 +9,33 @@ Timings live in scripts/bench_billing.py, never in tests.
 """
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
 from .. import const
+from .test_card_hold import CardHoldCommon
 from .test_ticket_pack import TicketPackCommon
 
 SMALL, LARGE = 10, 200
 
 
 class QueryCountMixin:
+    @classmethod
+    def _grow_entries(cls, ticket, count):
+        cls.env["support.time.entry"].create(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "minutes": 5,
+                    "user_id": cls.technician.id,
+                    "billable": False,
+                    "description": f"Earlier work {i}",
+                }
+                for i in range(count)
+            ]
+        )
+
     def _count(self, work, warm=None):
         """Queries of ``work()`` (flushed), caches emptied first; ``warm()``
         reads what the caller would already have in cache (the user, the
@@ -71,21 +88,6 @@ class QueryCountCommon(TicketPackCommon, QueryCountMixin):
                     "tickets": -1 if i % 2 == 0 else 1,
                 }
                 for i in range(lines)
-            ]
-        )
-
-    @classmethod
-    def _grow_entries(cls, ticket, count):
-        cls.env["support.time.entry"].create(
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "minutes": 5,
-                    "user_id": cls.technician.id,
-                    "billable": False,
-                    "description": f"Earlier work {i}",
-                }
-                for i in range(count)
             ]
         )
 
@@ -222,3 +224,74 @@ class TestPortalQueryCounts(QueryCountCommon, HttpCase):
         grow_tickets(SMALL)
         self._page_count("/my/tickets", lambda: grow_tickets(LARGE - SMALL), 60)
         self._page_count("/my", lambda: grow_tickets(LARGE), 60)
+
+
+@tagged("post_install", "-at_install")
+class TestBillingBatch(QueryCountCommon):
+    """The billing run creates a batch's invoices in one ``create``."""
+
+    def _customers_with_time(self, count):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Batch customer {i}", "is_company": True} for i in range(count)]
+        )
+        for partner in partners:
+            for minutes in (20, 45):
+                self._log(self._create_ticket(partner), minutes)
+        return partners
+
+    def _count_creates(self, work):
+        calls = []
+        move_class = type(self.env["account.move"])
+        original = move_class.create
+
+        def create(moves, vals_list):
+            calls.append(len(vals_list) if isinstance(vals_list, list) else 1)
+            return original(moves, vals_list)
+
+        with patch.object(move_class, "create", create):
+            work()
+        return calls
+
+    def test_cron_one_create_per_batch(self):
+        partners = self._customers_with_time(4)
+        calls = self._count_creates(
+            self.env["support.time.entry"]._cron_invoice_support_time
+        )
+        self.assertEqual(calls, [4])
+        invoices = self.env["account.move"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(invoices), 4)
+        for invoice in invoices:
+            self.assertEqual(len(invoice.invoice_line_ids), 2)
+            # the trial (15 min) is on the first ticket only, per customer
+            self.assertEqual(
+                sum(invoice.invoice_line_ids.mapped("support_minutes_free")), 15
+            )
+        self.assertEqual(partners.mapped("support_trial_minutes_used"), [15] * 4)
+
+    def test_wizard_one_create(self):
+        partners = self._customers_with_time(3)
+        calls = self._count_creates(lambda: self._invoice(partners=partners))
+        self.assertEqual(calls, [3])
+
+
+@tagged("post_install", "-at_install")
+class TestHoldChargeQueryCount(CardHoldCommon, QueryCountMixin):
+    def _charge_queries(self, earlier_entries):
+        ticket = self._create_ticket(self.customer_contact, closed=False)
+        hold = self._create_hold(ticket=ticket)
+        self._authorize(hold)
+        self._grow_entries(ticket, earlier_entries)
+        self._log(ticket, 15)
+        ticket.stage_id = self.stage_done
+        charge = hold.with_user(self.accountant).action_charge_time
+        count = self._count(charge)
+        self.assertEqual(hold.captured_amount, 50.0)
+        return count
+
+    def test_charge_constant(self):
+        """Charging a hold costs the same whatever the ticket's entries."""
+        self._charge_queries(1)  # caches, as in production
+        small = self._charge_queries(SMALL)
+        large = self._charge_queries(LARGE)
+        self.assertEqual(small, large)
+        self.assertLessEqual(large, 300)
