@@ -1,9 +1,12 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from urllib.parse import urlencode
+
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
 
+from odoo.addons.helpdesk_mgmt.controllers.myaccount import CustomerPortalHelpdesk
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -256,17 +259,28 @@ class SupportPortal(CustomerPortal):
         return request.redirect("/my/subscription?message=cancelled")
 
     # -------------------------------------------------- prepaid tickets -----
-    def _get_support_balance_values(self):
+    def _get_support_balance_values(self, page=1):
+        """Values of the balance page: the totals (a few queries whatever
+        the ledger's length) and one page of the ledger."""
         partner = request.env.user.partner_id.commercial_partner_id
         packs = request.env["support.ticket.pack"].search(
             [("partner_id", "=", partner.id)]
         )
         balance = partner.sudo()._get_support_pack_balance()
+        moves = request.env["support.ticket.pack.move"]
+        domain = [("partner_id", "=", partner.id)]
+        pager = portal_pager(
+            url="/my/support_balance",
+            total=moves.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
         return {
             "packs": packs,
-            "moves": request.env["support.ticket.pack.move"].search(
-                [("pack_id", "in", packs.ids)], limit=200
+            "moves": moves.search(
+                domain, limit=self._items_per_page, offset=pager["offset"]
             ),
+            "pager": pager,
             "remaining": balance["remaining"],
             "expired": balance["expired"],
             "expiring": packs.filtered(lambda p: p in balance["expiring"]),
@@ -283,10 +297,15 @@ class SupportPortal(CustomerPortal):
             ("company_id", "in", [False, request.env.company.id]),
         ]
 
-    @http.route("/my/support_balance", type="http", auth="user", website=True)
-    def portal_my_support_balance(self, **kw):
+    @http.route(
+        ["/my/support_balance", "/my/support_balance/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_support_balance(self, page=1, **kw):
         values = self._prepare_portal_layout_values()
-        values.update(self._get_support_balance_values())
+        values.update(self._get_support_balance_values(page=page))
         return request.render("support_billing.portal_my_support_balance", values)
 
     @http.route("/my/support_balance/statement", type="http", auth="user", website=True)
@@ -335,3 +354,46 @@ class SupportPortal(CustomerPortal):
             ._support_create_pack_invoice(request.env.user.partner_id, product)
         )
         return request.redirect(invoice.get_portal_url())
+
+
+class SupportTicketPortal(CustomerPortalHelpdesk):
+    """The ticket page lists its time entries a page at a time."""
+
+    def _ticket_get_page_view_values(self, ticket, access_token, **kwargs):
+        values = super()._ticket_get_page_view_values(ticket, access_token, **kwargs)
+        entries = request.env["support.time.entry"].sudo()
+        domain = [("ticket_id", "=", ticket.id)]
+        total = entries.search_count(domain)
+        pager = self._support_query_pager(
+            f"/my/ticket/{ticket.id}",
+            total,
+            kwargs.get("time_page"),
+            {"access_token": access_token} if access_token else {},
+        )
+        values.update(
+            {
+                "support_entries": entries.search(
+                    domain, limit=self._items_per_page, offset=pager["offset"]
+                ),
+                "support_entries_pager": pager if total > self._items_per_page else {},
+            }
+        )
+        return values
+
+    def _support_query_pager(self, url, total, page, url_args):
+        """Odoo's portal pager whose pages are a ``time_page`` query argument
+        (the ticket's route has no ``/page/<n>``), anchored on the list."""
+        pager = portal_pager(
+            url=url, total=total, page=page or 1, step=self._items_per_page
+        )
+
+        def link(num):
+            return f"{url}?{urlencode({**url_args, 'time_page': num})}#support_time"
+
+        for value in pager.values():
+            if isinstance(value, dict) and "num" in value:
+                value["url"] = link(value["num"])
+        for item in pager["pages"]:
+            if item["url"]:
+                item["url"] = link(item["num"])
+        return pager

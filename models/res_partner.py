@@ -1,13 +1,18 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
-from .. import rules
+from .. import const, rules
+
+_logger = logging.getLogger(__name__)
 
 
 class ResPartner(models.Model):
@@ -126,33 +131,73 @@ class ResPartner(models.Model):
         return action
 
     def _get_support_pack_balance(self):
-        """Balance of the commercial partner for the portal and the statement."""
+        """Balance of the commercial partner for the portal and the statement.
+
+        Three queries whatever the length of the ledger: the stored totals
+        of the packs (usable tickets), the packs expiring soon, and one
+        aggregate of the ledger's expiries.  The packs and the ledger
+        themselves are read by the pages that list them (paginated).
+        """
         self.ensure_one()
+        partner = self.commercial_partner_id
         today = fields.Date.context_today(self)
-        packs = (
-            self.env["support.ticket.pack"]
-            .sudo()
-            .search([("partner_id", "=", self.commercial_partner_id.id)])
+        packs = self.env["support.ticket.pack"].sudo()
+        [[remaining]] = packs._read_group(
+            [("partner_id", "=", partner.id), ("expiry_date", ">", today)],
+            [],
+            ["remaining_tickets:sum"],
         )
-        active = packs.filtered(lambda p: p.expiry_date > today)
-        soon = active.filtered(
-            lambda p: (
-                p.remaining_tickets
-                and p.expiry_date
-                <= today + timedelta(days=rules.PACK_EXPIRY_NOTICE_DAYS)
+        expiring = packs.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("expiry_date", ">", today),
+                (
+                    "expiry_date",
+                    "<=",
+                    today + timedelta(days=rules.PACK_EXPIRY_NOTICE_DAYS),
+                ),
+                ("remaining_tickets", ">", 0),
+            ]
+        )
+        [[expired]] = (
+            self.env["support.ticket.pack.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("reason", "=", const.PACK_MOVE_EXPIRY),
+                ],
+                [],
+                ["expired_tickets:sum"],
             )
         )
         return {
-            "packs": packs,
-            "remaining": sum(active.mapped("remaining_tickets")),
-            "expiring": soon,
-            "expired": sum(
-                packs.move_ids.filtered(lambda m: m.reason == "expiry").mapped(
-                    "expired_tickets"
-                )
-            ),
-            "moves": packs.move_ids.sorted(lambda m: (m.date, m.id), reverse=True),
+            "remaining": remaining or 0,
+            "expiring": expiring,
+            "expired": expired or 0,
         }
+
+    def _get_support_pack_statement(self, max_moves=None):
+        """The statement of the commercial partner: its balance, its packs
+        and the last ``max_moves`` lines of its ledger (newest first)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        values = self._get_support_pack_balance()
+        values["packs"] = (
+            self.env["support.ticket.pack"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)])
+        )
+        values["moves"] = (
+            self.env["support.ticket.pack.move"]
+            .sudo()
+            .search(
+                [("partner_id", "=", partner.id)],
+                order="date desc, id desc",
+                limit=max_moves,
+            )
+        )
+        return values
 
     def action_view_support_time(self):
         self.ensure_one()
@@ -180,17 +225,40 @@ class ResPartner(models.Model):
     def _support_get_trial_used(self):
         """Trial minutes of the invoice lines that still bill time."""
         self.ensure_one()
+        return self._support_get_trial_used_by_partner().get(
+            self.commercial_partner_id, 0
+        )
+
+    def _support_get_trial_used_by_partner(self):
+        """Trial minutes used, per commercial partner of these partners: one
+        aggregate for the whole batch (invoice lines that still bill time)."""
+        partners = self.commercial_partner_id
+        if not partners:
+            return {}
         domain = Domain(
-            "support_ticket_id.commercial_partner_id",
-            "=",
-            self.commercial_partner_id.id,
+            "support_ticket_id.commercial_partner_id", "in", partners.ids
         ) & Domain("support_time_entry_ids", "!=", False)
-        [[used]] = (
+        groups = (
             self.env["account.move.line"]
             .sudo()
-            ._read_group(domain, [], ["support_trial_minutes:sum"])
+            ._read_group(
+                domain,
+                ["support_ticket_id.commercial_partner_id"],
+                ["support_trial_minutes:sum"],
+            )
         )
-        return used or 0
+        return {partner: used or 0 for partner, used in groups}
+
+    def _support_get_trial_minutes_left_by_partner(self):
+        """Free trial minutes left, per commercial partner of these partners."""
+        partners = self.commercial_partner_id
+        used = partners._support_get_trial_used_by_partner()
+        return {
+            partner: max(0, rules.TRIAL_MINUTES - used.get(partner, 0))
+            if partner.support_trial_eligible
+            else 0
+            for partner in partners
+        }
 
     def _support_store_trial_used(self):
         """Write the trial used on the customer's row (README "Free trial").
@@ -199,10 +267,11 @@ class ResPartner(models.Model):
         row: the second cannot lock or update it and gives up, so the trial
         is granted once.
         """
+        used = self._support_get_trial_used_by_partner()
         for partner in self:
-            used = partner._support_get_trial_used()
-            if used != partner.support_trial_minutes_used:
-                partner.support_trial_minutes_used = used
+            value = used.get(partner.commercial_partner_id, 0)
+            if value != partner.support_trial_minutes_used:
+                partner.support_trial_minutes_used = value
 
     def _support_lock_for_invoicing(self):
         """Lock these customers' rows for an invoicing run, or refuse."""
@@ -216,6 +285,26 @@ class ResPartner(models.Model):
                     customers=", ".join(self.commercial_partner_id.mapped("name")),
                 )
             ) from error
+
+    def _support_try_lock_batch(self):
+        """Lock the rows of these customers (``self``: partners) for the
+        run; returns those locked.  A row locked by another worker is
+        skipped; a row another transaction changed since this run began
+        (a worker that just invoiced it) raises a serialization failure:
+        that customer is left aside, the others are locked one by one."""
+        try:
+            with self.env.cr.savepoint():
+                return self.try_lock_for_update()
+        except pg_errors.SerializationFailure:
+            pass
+        free = self.browse()
+        for partner in self:
+            try:
+                with self.env.cr.savepoint():
+                    free |= partner.try_lock_for_update()
+            except pg_errors.SerializationFailure:
+                _logger.info("Partner %s was invoiced concurrently", partner.id)
+        return free
 
     def _get_support_hourly_rate(self, product):
         """Hourly rate of this customer.

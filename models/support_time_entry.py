@@ -16,6 +16,8 @@ _logger = logging.getLogger(__name__)
 LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
 #: Fields that change the prepaid tickets a ticket consumes.
 PACK_FIELDS = {"minutes", "ticket_id", "billable"}
+#: Customers invoiced by one ``account.move.create`` of the monthly run.
+INVOICE_BATCH_SIZE = 500
 
 
 class SupportTimeEntry(models.Model):
@@ -317,6 +319,10 @@ class SupportTimeEntry(models.Model):
         both grant the trial or invoice the same time -- the second one gets
         "being invoiced by someone else" (or the database's serialization
         error, which Odoo retries) and writes nothing.
+
+        Everything the invoices need (billing modes, trial left, hourly
+        rates, minutes billed before) is read for the whole batch at once,
+        and all the invoices are created in one ``account.move.create``.
         """
         self._check_can_invoice()
         to_invoice = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_INVOICE)
@@ -333,10 +339,12 @@ class SupportTimeEntry(models.Model):
         entries = to_invoice.filtered(lambda e: modes[e.ticket_id] in billing_modes)
         if not entries:
             return self.env["account.move"]
-        by_partner = entries.grouped("partner_id")
+        billing = entries._support_prepare_billing()
         vals_list, entries_per_invoice = [], []
-        for partner, partner_entries in by_partner.items():
-            vals, line_entries = partner_entries._prepare_invoice_vals(partner)
+        for partner, partner_entries in entries.grouped("partner_id").items():
+            vals, line_entries = partner_entries._prepare_invoice_vals(
+                partner, billing=billing
+            )
             vals_list.append(vals)
             entries_per_invoice.append(line_entries)
         invoices = (
@@ -346,30 +354,90 @@ class SupportTimeEntry(models.Model):
             .create(vals_list)
         )
         for invoice, line_entries in zip(invoices, entries_per_invoice, strict=True):
-            lines = invoice.invoice_line_ids.filtered("support_ticket_id")
-            for line, ticket_entries in zip(lines, line_entries, strict=True):
+            lines = invoice.invoice_line_ids.grouped("support_ticket_id")
+            for ticket_entries in line_entries:
+                line = lines[ticket_entries.ticket_id]
                 ticket_entries.sudo().write({"invoice_line_id": line.id})
         invoices.partner_id.commercial_partner_id.sudo()._support_store_trial_used()
         return invoices.sudo(False)
 
-    def _prepare_invoice_vals(self, partner):
+    def _support_prepare_billing(self):
+        """What invoicing these entries needs, read once for the whole batch.
+
+        Returns a dict: ``trial_left`` (minutes per commercial partner),
+        ``rates`` (hourly rate per commercial partner and company),
+        ``before`` (per ticket: minutes worked and billed on its earlier
+        invoice lines) and ``products`` (support time product per company).
+        """
+        partners = self.partner_id.commercial_partner_id
+        tickets = self.ticket_id
+        products = {
+            company: company._get_support_time_product()
+            for company in (self.company_id or self.env.company)
+        }
+        rates, pricelist_prices = {}, {}
+        for entry in self:
+            company = entry.company_id or self.env.company
+            partner = entry.partner_id.with_company(company)
+            key = (partner.id, company.id)
+            if key in rates:
+                continue
+            product = products[company]
+            pricelist = partner.property_product_pricelist
+            if partner.support_hourly_rate or not pricelist:
+                rates[key] = partner._get_support_hourly_rate(product)
+                continue
+            price_key = (pricelist.id, company.id)
+            if price_key not in pricelist_prices:
+                pricelist_prices[price_key] = partner._get_support_hourly_rate(product)
+            rates[key] = pricelist_prices[price_key]
+        # time of these tickets invoiced before (a reopened ticket)
+        before = {ticket: (0, 0) for ticket in tickets}
+        earlier = (
+            self.env["support.time.entry"]
+            .sudo()
+            ._read_group(
+                [
+                    ("ticket_id", "in", tickets.ids),
+                    ("billable", "=", True),
+                    ("invoice_line_id", "!=", False),
+                ],
+                ["ticket_id", "invoice_line_id"],
+                ["minutes:sum"],
+            )
+        )
+        for ticket, line, minutes in earlier:
+            worked, billed = before[ticket]
+            before[ticket] = (
+                worked + minutes,
+                billed + line.sudo().support_minutes_billed,
+            )
+        return {
+            "trial_left": partners._support_get_trial_minutes_left_by_partner(),
+            "rates": rates,
+            "before": before,
+            "products": products,
+        }
+
+    def _prepare_invoice_vals(self, partner, billing=None):
         """Vals of the draft invoice of ``partner`` for these entries.
 
-        Returns ``(vals, entries per invoice line)``, lines in ticket order.
+        ``billing`` is what ``_support_prepare_billing`` read for the whole
+        batch (read for these entries when not given).  Returns ``(vals,
+        entries per invoice line)``, lines in ticket order.
         """
+        billing = billing or self._support_prepare_billing()
         company = self.company_id[:1] or self.env.company
-        product = company._get_support_time_product()
+        product = billing["products"][company]
+        rate = billing["rates"][(partner.id, company.id)]
         by_ticket = self.grouped("ticket_id")
         tickets = self.ticket_id.sorted(lambda t: (t.create_date, t.id))
-        trial_left = partner._get_support_trial_minutes_left()
+        trial_left = billing["trial_left"].get(partner.commercial_partner_id, 0)
         lines, line_entries = [], []
+        env = self.with_context(lang=partner.lang or self.env.lang).env
         for ticket in tickets:
             new = by_ticket[ticket]
-            before = ticket.support_time_entry_ids.filtered(
-                lambda e: e.billable and e.invoice_line_id
-            )
-            worked_before = sum(before.mapped("minutes"))
-            billed_before = sum(before.invoice_line_id.mapped("support_minutes_billed"))
+            worked_before, billed_before = billing["before"][ticket]
             worked_now = sum(new.mapped("minutes"))
             # minutes paid with prepaid tickets are not billed again
             prepaid = ticket._get_support_prepaid_minutes()
@@ -381,10 +449,9 @@ class SupportTimeEntry(models.Model):
                 (charge,), trial_left = rules.apply_trial([worked_now], trial_left)
                 free, trial_used = charge.free, charge.trial_used
             line = new._prepare_invoice_line_vals(
-                ticket, product, partner, worked_now, billed, free, trial_used
+                ticket, product, partner, worked_now, billed, free, trial_used, rate
             )
             if prepaid:
-                env = self.with_context(lang=partner.lang or self.env.lang).env
                 line["name"] += "\n" + env._(
                     "%(minutes)s min paid with %(tickets)s prepaid tickets",
                     minutes=prepaid,
@@ -402,7 +469,7 @@ class SupportTimeEntry(models.Model):
         return vals, line_entries
 
     def _prepare_invoice_line_vals(
-        self, ticket, product, partner, worked, billed, free, trial_used
+        self, ticket, product, partner, worked, billed, free, trial_used, rate=None
     ):
         """Vals of the invoice line of one ticket.
 
@@ -411,9 +478,11 @@ class SupportTimeEntry(models.Model):
         Odoo's quantity precision (2 decimals) would misprice most minutes
         (47 min = 0.78 h x 90.00 = 70.20 instead of 70.50).  The minutes are on
         the line's description and support fields, and on the invoice PDF.
+        ``rate`` is the customer's hourly rate (looked up when not given).
         """
         currency = partner.env.company.currency_id
-        rate = partner._get_support_hourly_rate(product)
+        if rate is None:
+            rate = partner._get_support_hourly_rate(product)
         charged = billed - free
         amount = rules.time_amount(charged, rate, rounding=str(currency.rounding))
         env = self.with_context(lang=partner.lang or self.env.lang).env
@@ -448,36 +517,64 @@ class SupportTimeEntry(models.Model):
     # -------------------------------------------------------------- crons
     @api.model
     def _cron_invoice_support_time(self):
-        """Monthly: invoice the time of closed tickets, customer by customer.
+        """Monthly: invoice the time of closed tickets, a batch per company.
 
-        A customer whose invoicing fails is skipped (its savepoint rolled
-        back); the error is stored on the customer and posted once.
+        Each company's customers are invoiced in batches of
+        ``INVOICE_BATCH_SIZE``, each batch in one ``account.move.create``.
+        When a batch fails, its customers are retried one by one, each in its
+        own savepoint: a failing customer is skipped, the error stored on it
+        and posted once.  Customers another worker is invoicing right now
+        (their rows locked) are left to it.
         """
         entries = self.sudo().search(self._get_invoiceable_domain(include_open=True))
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         for company, company_entries in entries.grouped("company_id").items():
             if not company.support_invoice_open_tickets:
                 company_entries = company_entries.filtered("ticket_id.stage_id.closed")
-            by_partner = company_entries.with_company(company).grouped("partner_id")
-            # customers another worker is invoicing right now are left to it
-            free = company_entries.partner_id.sudo().try_lock_for_update()
-            for partner, partner_entries in by_partner.items():
-                if partner not in free:
+            company_entries = company_entries.with_company(company)
+            partners = company_entries.partner_id
+            for start in range(0, len(partners), INVOICE_BATCH_SIZE):
+                batch = partners[start : start + INVOICE_BATCH_SIZE]
+                # customers another worker is invoicing right now are left to it
+                free = batch.sudo()._support_try_lock_batch()
+                for partner in batch - free:
                     _logger.info("Partner %s is being invoiced elsewhere", partner.id)
-                    continue
-                try:
-                    with self.env.cr.savepoint():
-                        partner_entries.sudo()._create_support_invoices()
-                except pg_errors.SerializationFailure:
-                    # another worker invoiced this customer meanwhile: its
-                    # work stands, ours is rolled back; nothing to report
-                    _logger.info("Partner %s was invoiced concurrently", partner.id)
-                    continue
-                except Exception as error:  # noqa: BLE001 -- isolate each customer
-                    _logger.warning(
-                        "Support time invoicing failed for partner %s: %s",
-                        partner.id,
-                        error,
+                batch_entries = company_entries.filtered(
+                    lambda e, free=free: e.partner_id in free
+                )
+                if batch_entries:
+                    batch_entries._support_invoice_batch()
+                if in_cron:
+                    self.env["ir.cron"]._commit_progress(
+                        len(batch), remaining=len(partners) - start - len(batch)
                     )
-                    partner._set_support_invoice_error(str(error))
-                else:
-                    partner._set_support_invoice_error(False)
+
+    def _support_invoice_batch(self):
+        """Invoice these entries in one batch (cron); on failure, customer by
+        customer in savepoints (see ``_cron_invoice_support_time``)."""
+        try:
+            with self.env.cr.savepoint():
+                self.sudo()._create_support_invoices()
+        except Exception as error:  # noqa: BLE001 -- retried one by one below
+            _logger.info("Support time batch failed, invoicing one by one: %s", error)
+        else:
+            self.partner_id._set_support_invoice_error(False)
+            return
+        for partner, partner_entries in self.grouped("partner_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    partner_entries.sudo()._create_support_invoices()
+            except pg_errors.SerializationFailure:
+                # another worker invoiced this customer meanwhile: its
+                # work stands, ours is rolled back; nothing to report
+                _logger.info("Partner %s was invoiced concurrently", partner.id)
+                continue
+            except Exception as error:  # noqa: BLE001 -- isolate each customer
+                _logger.warning(
+                    "Support time invoicing failed for partner %s: %s",
+                    partner.id,
+                    error,
+                )
+                partner._set_support_invoice_error(str(error))
+            else:
+                partner._set_support_invoice_error(False)

@@ -28,3 +28,4 @@ from . import test_support_faq
 from . import test_transparency
 from . import test_support_pages
 from . import test_accounting_paths
+from . import test_query_counts

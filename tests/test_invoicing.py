@@ -244,10 +244,10 @@ class TestInvoicing(SupportBillingCommon):
         entry_class = type(self.env["support.time.entry"])
         original = entry_class._prepare_invoice_vals
 
-        def failing(entries, partner):
+        def failing(entries, partner, **kwargs):
             if partner == self.other_customer:
                 raise ValueError("No receivable account for Zeta")
-            return original(entries, partner)
+            return original(entries, partner, **kwargs)
 
         cron = self.env["support.time.entry"]
         messages = self.other_customer.message_ids

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The addon's crons run twice at the same moment by a prefork server (issue 16).
+
+    python3 scripts/bench_prefork.py [--dir /var/tmp/sb-bench] [--customers 30]
+
+The script creates its own database (scripts/bench_billing.py's template),
+fills it in-process with work for four crons -- the monthly time invoicing
+(customers with closed tickets), pack expiry (expired packs with unused
+tickets), card-hold expiry (authorised holds 5 days old: the accountant is
+warned) and the SLA breach flags (open tickets past their first-response
+deadline) -- and gives each of these crons a twin (a copy of the ``ir.cron``
+record calling the same method).  It then starts Odoo in prefork mode
+(``--workers 2 --max-cron-threads 2``) and triggers the eight crons at
+once: the two cron workers run a cron and its twin at the same moment, in
+two processes and transactions.  When all have run, it checks that the work
+was done once: one invoice per customer, one expiry line and one message per
+pack, one warning activity per hold, and prints what the crons logged.
+
+A card hold's *void* at 6 days goes through the payment provider (Stripe):
+it is not part of this run (no provider in a fresh database); the warning at
+5 days is.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_billing
+import dev
+
+CRONS = [
+    "support_billing.ir_cron_invoice_support_time",
+    "support_billing.ir_cron_expire_ticket_packs",
+    "support_billing.ir_cron_expire_card_holds",
+    "support_billing.ir_cron_support_sla_breach",
+]
+TIMEOUT = 900
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dir", default="/var/tmp/sb-bench")
+    parser.add_argument("--customers", type=int, default=30)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true")
+    return parser.parse_args()
+
+
+def fill(env, customers):
+    """Work for the four crons; returns what the checks need."""
+    from datetime import timedelta
+
+    from odoo import fields
+
+    from odoo.addons.support_billing import const
+
+    partners = bench_billing.fill(env, customers, "prefork")
+    ctx = {"tracking_disable": True, "mail_create_nolog": True}
+    env = env(context=ctx)
+    today = env.company._support_today()
+    product = env["product.product"].create(
+        {
+            "name": "Bench pack",
+            "type": "service",
+            "support_is_pack": True,
+            "list_price": 100,
+            "support_pack_tickets": 10,
+            "support_pack_validity_months": 12,
+        }
+    )
+    packs = env["support.ticket.pack"].create(
+        [
+            {
+                "product_id": product.id,
+                "partner_id": partner.id,
+                "buyer_id": partner.id,
+                "company_id": env.company.id,
+                "purchase_date": today - timedelta(days=400),
+                "expiry_date": today - timedelta(days=1),
+            }
+            for partner in partners[:10]
+        ]
+    )
+    for pack in packs:
+        pack._add_move(const.PACK_MOVE_PURCHASE, tickets=10)
+    tickets = env["helpdesk.ticket"].create(
+        [
+            {"name": f"Open {i}", "description": "x", "partner_id": partner.id}
+            for i, partner in enumerate(partners[:10])
+        ]
+    )
+    env.flush_all()
+    env.cr.execute(
+        "UPDATE helpdesk_ticket SET support_first_response_deadline = %s, "
+        "support_first_response_date = NULL, "
+        "support_first_response_breached = false WHERE id = ANY(%s)",
+        [fields.Datetime.now() - timedelta(hours=2), tickets.ids],
+    )
+    holds = env["support.card.hold"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "company_id": env.company.id,
+                "currency_id": env.company.currency_id.id,
+                "hourly_rate": 90,
+            }
+            for partner in partners[:10]
+        ]
+    )
+    env.flush_all()
+    env.cr.execute(
+        "UPDATE support_card_hold SET state = 'authorized', authorized_at = %s, "
+        "warned = false WHERE id = ANY(%s)",
+        [fields.Datetime.now() - timedelta(days=5, hours=2), holds.ids],
+    )
+    return partners.ids, packs.ids, tickets.ids, holds.ids
+
+
+def twin_crons(env):
+    """Each cron and its twin, due now; returns the ids of the eight."""
+    from odoo import fields
+
+    crons = env["ir.cron"]
+    for xmlid in CRONS:
+        cron = env.ref(xmlid)
+        twin = cron.copy({"name": f"{cron.name} (twin)"})
+        crons |= cron | twin
+    crons.write({"active": True, "nextcall": fields.Datetime.now()})
+    env.cr.execute("UPDATE ir_cron SET lastcall = NULL WHERE id = ANY(%s)", [crons.ids])
+    return crons.ids
+
+
+def check(env, partners, packs, tickets, holds):
+    """Count the work done: {what: (done once, done more than once, not done)}."""
+    from collections import Counter
+
+    from odoo.addons.support_billing import const
+
+    def tally(counter, ids):
+        once = sum(1 for i in ids if counter.get(i, 0) == 1)
+        many = sum(1 for i in ids if counter.get(i, 0) > 1)
+        return once, many, len(ids) - once - many
+
+    invoices = env["account.move"].search(
+        [("partner_id", "in", partners), ("move_type", "=", "out_invoice")]
+    )
+    expiries = env["support.ticket.pack.move"].search(
+        [("pack_id", "in", packs), ("reason", "=", const.PACK_MOVE_EXPIRY)]
+    )
+    messages = env["mail.message"].search(
+        [
+            ("model", "=", "support.ticket.pack"),
+            ("res_id", "in", packs),
+            ("body", "ilike", "expired on"),
+        ]
+    )
+    activities = env["mail.activity"].search(
+        [("res_model", "=", "support.card.hold"), ("res_id", "in", holds)]
+    )
+    flagged = env["helpdesk.ticket"].search(
+        [("id", "in", tickets), ("support_first_response_breached", "=", True)]
+    )
+    return {
+        "invoice per customer": tally(Counter(invoices.partner_id.ids), partners),
+        "expiry line per pack": tally(Counter(expiries.pack_id.ids), packs),
+        "expiry message per pack": tally(Counter(messages.mapped("res_id")), packs),
+        "hold warning activity": tally(Counter(activities.mapped("res_id")), holds),
+        "SLA breach flagged": tally(Counter(flagged.ids), tickets),
+    }
+
+
+def main():
+    args = parse_args()
+    args.sizes = ""
+    cluster, port, db, addons_path, filestore = bench_billing.prepare_database(args)
+    server = None
+    try:
+        odoo, registry = bench_billing.start_odoo(port, db, addons_path, filestore)
+        api = odoo.api
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            dev.say(f"filling: {args.customers} customers, packs, holds, tickets")
+            data = fill(env, args.customers)
+            cron_ids = twin_crons(env)
+            cr.commit()
+        python, env_vars = dev.find_odoo()
+        logfile = Path(args.dir).resolve() / "prefork.log"
+        cmd = dev.odoo_cmd(
+            python,
+            addons_path,
+            port,
+            db,
+            filestore,
+            "--workers=2",
+            "--max-cron-threads=2",
+            f"--http-port={dev.free_port()}",
+            "--limit-time-real=900",
+            "--limit-time-cpu=900",
+            "--log-level=info",
+        )
+        dev.say("starting Odoo with --workers 2 --max-cron-threads 2")
+        with open(logfile, "w", encoding="utf-8") as log:
+            server = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **env_vars},
+                start_new_session=True,
+            )
+        time.sleep(5)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env["ir.cron"].browse(cron_ids)._trigger()
+            cr.commit()
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM ir_cron WHERE id = ANY(%s) "
+                    "AND lastcall IS NOT NULL",
+                    [cron_ids],
+                )
+                done = cr.fetchone()[0]
+            if done == len(cron_ids):
+                break
+            time.sleep(5)
+        dev.say(f"{done} of {len(cron_ids)} cron runs finished")
+        time.sleep(2)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            results = check(env, *data)
+        log_lines = [
+            line.rstrip()
+            for line in logfile.read_text(errors="replace").splitlines()
+            if "support_billing" in line
+            or "ir_cron" in line
+            and ("Job" in line or "failed" in line or "ERROR" in line)
+        ]
+        print("\nWhat the crons logged (support_billing and ir_cron lines):")
+        for line in log_lines[-40:]:
+            print("   ", line[:200])
+        print("\n| work (each cron started twice) | once | more than once | not done |")
+        print("|---|---|---|---|")
+        ok = done == len(cron_ids)
+        for what, (once, many, missing) in results.items():
+            print(f"| {what} | {once} | {many} | {missing} |")
+            ok = ok and not many and not missing
+        print("\nExactly once." if ok else "\nSOME WORK WAS DONE TWICE OR NOT AT ALL.")
+        return 0 if ok else 1
+    finally:
+        if server and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        if not args.keep:
+            dev._psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
+            shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
