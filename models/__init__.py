@@ -37,3 +37,5 @@ from . import support_policy_version
 from . import support_transparency
 from . import helpdesk_ticket_transparency
 from . import rating_rating
+from . import support_public_request
+from . import helpdesk_ticket_claim

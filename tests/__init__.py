@@ -26,3 +26,5 @@ from . import test_support_policy
 from . import test_support_faq
 from . import test_transparency
 from . import test_support_pages
+from . import test_fuzz_public
+from . import test_access_matrix
