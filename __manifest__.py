@@ -68,6 +68,7 @@
         "views/support_faq_views.xml",
         "views/support_public_templates.xml",
         "views/portal_ticket_rating_templates.xml",
+        "views/support_claim_views.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",

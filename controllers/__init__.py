@@ -4,3 +4,4 @@ from . import portal_remote_session
 from . import support_contact
 from . import intervention
 from . import support_pages
+from . import rating

@@ -3,29 +3,28 @@
 """On-site interventions: the public request page and the
 customer's portal (policy signature, estimate answer, invoices)."""
 
-import re
 from datetime import timedelta
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
-from odoo.tools import email_normalize
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from .. import const
+from .form_validation import (
+    LIMITS,
+    PublicForm,
+    display_value,
+    throttled,
+    too_many_requests,
+    visitor_unverified,
+)
 from .main import HONEYPOT, set_page_lang
 
-#: Length limits of the public request form.
-MAX_LENGTHS = {
-    "name": 128,
-    "email": 254,
-    "phone": 32,
-    "address": 500,
-    "description": 5000,
-}
-PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,32}$")
+#: Fields of the public request form (limits in form_validation.LIMITS).
+FORM_FIELDS = ("name", "email", "phone", "address", "description")
 #: Requests accepted per e-mail address in an hour (abuse guard).
 MAX_REQUESTS_PER_HOUR = 3
 #: Latest desired date accepted, in days from today.
@@ -39,75 +38,42 @@ class InterventionController(http.Controller):
         post = post or {}
         return {
             "values": {
-                key: post.get(key) or "" for key in (*MAX_LENGTHS, "desired_date")
+                key: display_value(post.get(key))
+                for key in (*FORM_FIELDS, "desired_date")
             },
             "errors": errors or {},
             "today": fields.Date.context_today(request.env.user).isoformat(),
-            "max_lengths": MAX_LENGTHS,
+            "max_lengths": {key: LIMITS[key] for key in FORM_FIELDS},
         }
 
     def _intervention_validate(self, post):
         """Return (cleaned values, errors); nothing is written here."""
-        errors, clean = {}, {}
         if post.get(HONEYPOT):
-            errors["form"] = request.env._("Your request could not be accepted.")
-            return clean, errors
-        for key, limit in MAX_LENGTHS.items():
-            value = (post.get(key) or "").strip()
-            if len(value) > limit:
-                errors[key] = request.env._(
-                    "%(field)s is too long (at most %(max)s characters).",
-                    field=self._intervention_labels()[key],
-                    max=limit,
-                )
-            clean[key] = value
-        if not clean["name"]:
-            errors.setdefault("name", request.env._("Enter your name."))
-        email = email_normalize(clean["email"], strict=True)
-        if not email:
-            errors.setdefault("email", request.env._("Enter a valid e-mail address."))
-        clean["email"] = email
-        if not clean["phone"] or not PHONE_RE.match(clean["phone"]):
-            errors.setdefault(
-                "phone",
-                request.env._("Enter a phone number where we can call you back."),
-            )
-        if not clean["address"]:
-            errors.setdefault(
-                "address", request.env._("Enter the address of the intervention.")
-            )
-        if len(clean["description"]) < 10:
-            errors.setdefault(
+            return {}, {"form": request.env._("Your request could not be accepted.")}
+        form = PublicForm(request.env, post)
+        clean = {
+            "name": form.text("name", message=request.env._("Enter your name.")),
+            "email": form.email(request.env._("Enter a valid e-mail address.")),
+            "phone": form.phone(
+                request.env._("Enter a phone number where we can call you back.")
+            ),
+            "address": form.text(
+                "address",
+                multiline=True,
+                message=request.env._("Enter the address of the intervention."),
+            ),
+            "description": form.text(
                 "description",
-                request.env._("Describe the problem (at least 10 characters)."),
-            )
-        today = fields.Date.context_today(request.env.user)
-        desired = post.get("desired_date") or ""
-        try:
-            desired = fields.Date.to_date(desired) if desired else None
-        except ValueError:
-            desired = False
-        if desired is False:
-            errors["desired_date"] = request.env._("Enter the desired date as a date.")
-        elif desired and desired < today:
-            errors["desired_date"] = request.env._(
-                "The desired date cannot be in the past."
-            )
-        elif desired and desired > today + timedelta(days=MAX_DESIRED_DAYS):
-            errors["desired_date"] = request.env._("The desired date is too far ahead.")
-        clean["desired_date"] = desired or False
-        if email and not errors:
+                multiline=True,
+                minimum=10,
+                message=request.env._("Describe the problem (at least 10 characters)."),
+            ),
+            "desired_date": form.date("desired_date", MAX_DESIRED_DAYS),
+        }
+        errors = form.errors
+        if not errors:
             errors.update(self._intervention_check_abuse(clean))
         return clean, errors
-
-    def _intervention_labels(self):
-        return {
-            "name": request.env._("Name"),
-            "email": request.env._("E-mail"),
-            "phone": request.env._("Phone"),
-            "address": request.env._("Address"),
-            "description": request.env._("Problem"),
-        }
 
     def _intervention_check_abuse(self, clean):
         """Refuse duplicates and too many requests from one address."""
@@ -156,6 +122,8 @@ class InterventionController(http.Controller):
     def intervention_request_submit(self, **post):
         set_page_lang(post.get("lang"))  # the form carries it
         clean, errors = self._intervention_validate(post)
+        if throttled(request, "intervention", not errors and clean.get("email")):
+            return too_many_requests(request)
         if errors:
             return request.render(
                 "support_billing.intervention_request_page",
@@ -166,7 +134,14 @@ class InterventionController(http.Controller):
             request.env["support.intervention"]
             .sudo()
             .with_context(lang=request.env.lang)
-            ._create_from_request({**clean, "lang": request.env.lang})
+            ._create_from_request(
+                {
+                    **clean,
+                    "lang": request.env.lang,
+                    "unverified": visitor_unverified(request, clean["email"]),
+                    "verified_partner": request.env.user.partner_id,
+                }
+            )
         )
         return request.render(
             "support_billing.intervention_request_done_page",

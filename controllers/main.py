@@ -8,11 +8,11 @@ import hmac
 import logging
 import time
 
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import http
 from odoo.http import request
-from odoo.tools import consteq, email_normalize
+from odoo.tools import consteq
 
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.payment_stripe import const as stripe_const
@@ -20,6 +20,14 @@ from odoo.addons.payment_stripe import utils as stripe_utils
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
 from .. import const, rules
+from .form_validation import (
+    LIMITS,
+    PublicForm,
+    display_value,
+    like_escape,
+    throttled,
+    too_many_requests,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -35,9 +43,6 @@ def set_page_lang(lang):
     if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
         request.update_context(lang=lang)
     return request.env.lang
-
-
-MAX_NAME = 128
 
 
 class SupportStripeController(StripeController):
@@ -138,31 +143,51 @@ class SupportStripeController(StripeController):
 class CardHoldController(PaymentPortal):
     # ------------------------------------------------------------ helpers
     def _support_hold_from_token(self, hold_id, access_token):
-        hold = request.env["support.card.hold"].sudo().browse(int(hold_id)).exists()
+        """The hold of a signed link, else 404 (bad id or token of any type)."""
+        if isinstance(hold_id, str) and hold_id.isascii() and hold_id.isdigit():
+            hold_id = int(hold_id[:12])
         if (
-            not hold
+            not isinstance(hold_id, int)
+            or isinstance(hold_id, bool)
+            or not 0 < hold_id < 2**31
+            or not isinstance(access_token, str)
+            or not access_token.isascii()
             or not access_token
-            or not consteq(hold.access_token or "", access_token)
         ):
+            raise NotFound()
+        hold = request.env["support.card.hold"].sudo().browse(hold_id).exists()
+        if not hold or not consteq(hold.access_token or "", access_token):
             raise NotFound()
         return hold
 
+    def _support_verified_partner(self, hold=None):
+        """The payer whose own terms the page may show: the hold's partner
+        behind a signed link, else the logged-in customer; nobody for an
+        anonymous visitor, whatever address they type (issue 13)."""
+        if hold:
+            return hold.partner_id
+        user = request.env.user
+        if not user._is_public():
+            return user.partner_id
+        return request.env["res.partner"]
+
     def _support_form_values(self, hold=None, **post):
+        verified = self._support_verified_partner(hold)
         values = {
             "durations": const.HOLD_DURATIONS,
-            "duration": str(post.get("duration") or 60),
-            "other_minutes": post.get("other_minutes") or "",
-            "name": post.get("name") or (hold and hold.partner_id.name) or "",
-            "email": post.get("email") or (hold and hold.partner_id.email) or "",
-            "ticket_ref": post.get("ticket_ref")
+            "duration": display_value(post.get("duration")) or "60",
+            "other_minutes": display_value(post.get("other_minutes")),
+            "name": display_value(post.get("name")) or verified.name or "",
+            "email": display_value(post.get("email")) or verified.email or "",
+            "ticket_ref": display_value(post.get("ticket_ref"))
             or (hold and hold.ticket_id.number)
             or "",
             "hold": hold,
-            "access_token": post.get("access_token") or "",
+            "access_token": display_value(post.get("access_token")),
             "errors": {},
             "rate": request.env["support.card.hold"]
             .sudo()
-            ._get_rate_for(request.env.company.partner_id.browse()),
+            ._get_rate_for(verified.sudo()),
             "currency": request.env.company.currency_id,
             "min_minutes": rules.MINIMUM_HOLD_MINUTES,
             "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
@@ -171,57 +196,64 @@ class CardHoldController(PaymentPortal):
 
     def _support_validate(self, post):
         """Return (cleaned values, errors): nothing is written here."""
-        errors, clean = {}, {}
-        duration = post.get("duration") or ""
-        if duration == "other":
-            duration = post.get("other_minutes") or ""
-        try:
-            minutes = int(str(duration).strip())
-        except ValueError:
-            minutes = None
-        if minutes is None or not (
-            rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
-        ):
-            errors["duration"] = request.env._(
-                "Choose a duration between %(min)s and %(max)s minutes.",
-                min=rules.MINIMUM_HOLD_MINUTES,
-                max=rules.MAXIMUM_HOLD_MINUTES,
-            )
-        clean["duration_minutes"] = minutes
-        name = (post.get("name") or "").strip()
-        if not name or len(name) > MAX_NAME:
-            errors["name"] = request.env._(
-                "Enter your name (at most %(max)s characters).", max=MAX_NAME
-            )
-        clean["name"] = name
-        email = email_normalize(post.get("email") or "", strict=True)
-        if not email:
-            errors["email"] = request.env._(
+        form = PublicForm(request.env, post)
+        clean = {}
+        duration_message = request.env._(
+            "Choose a duration between %(min)s and %(max)s minutes.",
+            min=rules.MINIMUM_HOLD_MINUTES,
+            max=rules.MAXIMUM_HOLD_MINUTES,
+        )
+        field = "other_minutes" if post.get("duration") == "other" else "duration"
+        clean["duration_minutes"] = form.integer(
+            field,
+            rules.MINIMUM_HOLD_MINUTES,
+            rules.MAXIMUM_HOLD_MINUTES,
+            duration_message,
+        )
+        if "other_minutes" in form.errors:
+            form.errors["duration"] = form.errors.pop("other_minutes")
+        clean["name"] = form.text(
+            "name",
+            message=request.env._(
+                "Enter your name (at most %(max)s characters).", max=LIMITS["name"]
+            ),
+            message_for_length=True,
+        )
+        clean["email"] = email = form.email(
+            request.env._(
                 "Enter a valid e-mail address: the technician finds your account "
                 "and your payment with it."
             )
-        clean["email"] = email
-        ref = (post.get("ticket_ref") or "").strip()
+        )
+        ref = form.text("ticket_ref", required=False)
         ticket = request.env["helpdesk.ticket"]
-        if ref:
-            ticket = ticket.sudo().search([("number", "=ilike", ref)], limit=1)
+        if ref and "ticket_ref" not in form.errors:
+            # matched literally: % and _ are no wildcards
+            ticket = ticket.sudo().search(
+                [("number", "=ilike", like_escape(ref))], limit=1
+            )
             # only the customer's own tickets: a reference says nothing else
             payer = (
                 request.env["res.partner"]
                 .sudo()
                 .search([("email_normalized", "=", email)])
+                if email
+                else request.env["res.partner"]
             )
             if ticket and not (
-                ticket.partner_id.email_normalized == email
+                (email and ticket.partner_id.email_normalized == email)
                 or ticket.commercial_partner_id in payer.commercial_partner_id
             ):
                 ticket = ticket.browse()
             if not ticket:
-                errors["ticket_ref"] = request.env._(
-                    "Unknown ticket reference: check it, or leave it empty."
+                form.error(
+                    "ticket_ref",
+                    request.env._(
+                        "Unknown ticket reference: check it, or leave it empty."
+                    ),
                 )
         clean["ticket"] = ticket
-        return clean, errors
+        return clean, form.errors
 
     # ------------------------------------------------------------- routes
     @http.route(
@@ -262,23 +294,28 @@ class CardHoldController(PaymentPortal):
             if hold.state != "draft" or hold.transaction_id:
                 return request.redirect(hold._get_support_done_url())
         clean, errors = self._support_validate(post)
+        if throttled(request, "pay", not errors and clean["email"]):
+            return too_many_requests(request)
         if hold and clean["ticket"] and clean["ticket"] != hold.ticket_id:
             clean["ticket"] = hold.ticket_id
         if errors:
             values = self._support_form_values(hold=hold, **post)
             values["errors"] = errors
             return request.render("support_billing.card_hold_page", values, status=400)
-        partner = (
-            hold.partner_id
-            if hold
-            else request.env["res.partner"]._support_find_or_create(
+        verified = self._support_verified_partner(hold)
+        if verified and (hold or verified.email_normalized == clean["email"]):
+            partner = verified
+        else:
+            # A2: staff find the account by e-mail; the visitor gets the
+            # public rate, whoever the address belongs to
+            partner = request.env["res.partner"]._support_find_or_create(
                 clean["name"], clean["email"]
             )
-        )
+            verified = request.env["res.partner"]
         holds = request.env["support.card.hold"].sudo()
         vals = {
             "duration_minutes": clean["duration_minutes"],
-            "hourly_rate": holds._get_rate_for(partner),
+            "hourly_rate": holds._get_rate_for(verified.sudo()),
         }
         if clean["ticket"]:
             vals["ticket_id"] = clean["ticket"].id
@@ -312,17 +349,7 @@ class CardHoldController(PaymentPortal):
         hold = self._support_hold_from_token(hold_id, access_token)
         if hold.state != "draft" or hold.transaction_id:
             return request.redirect(hold._get_support_done_url())
-        providers = (
-            request.env["payment.provider"]
-            .sudo()
-            ._get_compatible_providers(
-                hold.company_id.id,
-                hold.partner_id.id,
-                hold.amount,
-                currency_id=hold.currency_id.id,
-            )
-        )
-        providers = providers._support_filter_hold_providers(providers).with_context(
+        providers = self._support_hold_providers(hold).with_context(
             support_card_hold=True
         )
         methods = (
@@ -355,33 +382,80 @@ class CardHoldController(PaymentPortal):
         type="jsonrpc",
         auth="public",
     )
-    def support_pay_transaction(self, hold_id, access_token, **kwargs):
+    def support_pay_transaction(self, hold_id, access_token=None, **kwargs):
+        """The server decides the hold's transaction: amount, currency,
+        partner, an authorisation only (online, direct, captured manually) and
+        a provider among the hold-capable ones.  The client only picks the
+        provider and method the card page offered; anything else is refused."""
         hold = self._support_hold_from_token(hold_id, access_token)
-        if (
-            hold.state != "draft"
-            or hold.transaction_id
-            or kwargs.get("flow") == "token"
-        ):
+        if hold.state != "draft" or hold.transaction_id:
             raise Forbidden()
         self._validate_transaction_kwargs(
             kwargs, additional_allowed_keys=("reference_prefix",)
         )
-        kwargs.pop("reference_prefix", None)
-        kwargs.pop("landing_route", None)
-        for key in ("amount", "currency_id", "partner_id", "csrf_token", "token_id"):
-            kwargs.pop(key, None)
+        if kwargs.get("is_validation") or kwargs.get("flow") != "direct":
+            raise BadRequest(
+                request.env._("A card hold is only an authorisation of its amount.")
+            )
+        provider = self._support_hold_provider(hold, kwargs.get("provider_id"))
+        method_id = kwargs.get("payment_method_id")
+        method = request.env["payment.method"].sudo()
+        if isinstance(method_id, int) and not isinstance(method_id, bool):
+            method = (
+                method._get_compatible_payment_methods(
+                    provider.ids,
+                    hold.partner_id.id,
+                    currency_id=hold.currency_id.id,
+                )
+                .filtered(lambda m: m.id == method_id)
+                .sudo()
+            )
+        if not method:
+            raise BadRequest(request.env._("Choose a payment method of this page."))
         tx_sudo = self._create_transaction(
+            provider_id=provider.id,
+            payment_method_id=method.id,
+            token_id=None,
             amount=hold.amount,
             currency_id=hold.currency_id.id,
             partner_id=hold.partner_id.id,
-            reference_prefix=hold.name,
+            flow="direct",
+            tokenization_requested=False,
             landing_route=hold._get_support_done_url(),
-            token_id=None,
+            reference_prefix=hold.name,
+            is_validation=False,
             custom_create_values={"support_card_hold_id": hold.id},
-            **{**kwargs, "tokenization_requested": False},
         )
         hold.transaction_id = tx_sudo
         return tx_sudo._get_processing_values()
+
+    def _support_hold_providers(self, hold):
+        """The providers the card page offers for ``hold``: compatible, and
+        able to authorise without charging."""
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                hold.company_id.id,
+                hold.partner_id.id,
+                hold.amount,
+                currency_id=hold.currency_id.id,
+            )
+        )
+        return providers._support_filter_hold_providers(providers)
+
+    def _support_hold_provider(self, hold, provider_id):
+        """The provider the client chose, if the card page offers it."""
+        if not isinstance(provider_id, int) or isinstance(provider_id, bool):
+            provider_id = 0
+        provider = self._support_hold_providers(hold).filtered(
+            lambda p: p.id == provider_id
+        )
+        if not provider:
+            raise BadRequest(
+                request.env._("This payment provider cannot hold an amount.")
+            )
+        return provider
 
     @http.route(
         "/support/pay/<int:hold_id>/done",

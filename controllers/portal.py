@@ -348,13 +348,42 @@ class SupportPortal(CustomerPortal):
         )
         if not product:
             return request.redirect("/my/support_balance")
-        invoice = (
+        partner = request.env.user.partner_id
+        # one click after another (or at once): the open invoice is reused
+        partner.sudo().lock_for_update()
+        invoice = self._support_open_pack_invoice(partner, product) or (
             request.env["account.move"]
             .sudo()
-            ._support_create_pack_invoice(request.env.user.partner_id, product)
+            ._support_create_pack_invoice(partner, product)
         )
         return request.redirect(invoice.get_portal_url())
 
+    def _support_open_pack_invoice(self, partner, product):
+        """The customer's posted, unpaid invoice of just this pack, if any."""
+        invoices = (
+            request.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "=", "not_paid"),
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", request.env.company.id),
+                    ("invoice_line_ids.product_id", "=", product.id),
+                ],
+                order="id desc",
+            )
+        )
+        return invoices.filtered(
+            lambda move: (
+                move.invoice_line_ids.product_id == product
+                and len(move.invoice_line_ids) == 1
+                and not move.transaction_ids.filtered(
+                    lambda tx: tx.state in ("pending", "authorized", "done")
+                )
+            )
+        )[:1]
 
 class SupportTicketPortal(CustomerPortalHelpdesk):
     """The ticket page lists its time entries a page at a time."""

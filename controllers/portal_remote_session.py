@@ -24,6 +24,9 @@ class SupportRemoteSessionPortal(CustomerPortal):
         return session.with_user(request.env.user).sudo()
 
     def _support_remote_session_done(self, session, message=None, error=None):
+        """Back to the ticket page: ``error`` is a code of
+        ``support.remote.session._portal_error_messages`` (the page never
+        shows text from the URL)."""
         query = {"remote_error": error} if error else {"remote_message": message}
         return request.redirect(
             f"/my/ticket/{session.ticket_id.id}?{urlencode(query)}"
@@ -42,22 +45,18 @@ class SupportRemoteSessionPortal(CustomerPortal):
         if session is None:
             raise request.not_found()
         if not agree:
-            return self._support_remote_session_done(
-                session,
-                error=request.env._("Tick the box to agree to this remote session."),
-            )
+            return self._support_remote_session_done(session, error="agree")
         if session.state != "draft":
-            return self._support_remote_session_done(
-                session,
-                error=request.env._("This remote session no longer waits for consent."),
-            )
+            return self._support_remote_session_done(session, error="not_waiting")
+        if not session._support_may_consent(request.env.user.partner_id):
+            return self._support_remote_session_done(session, error="not_requester")
         try:
             with request.env.cr.savepoint():
                 session._set_consent(
                     partner=request.env.user.partner_id, method="portal"
                 )
-        except (UserError, ValidationError) as error:
-            return self._support_remote_session_done(session, error=error.args[0])
+        except (UserError, ValidationError):
+            return self._support_remote_session_done(session, error="failed")
         return self._support_remote_session_done(session, message="consented")
 
     @http.route(
@@ -72,10 +71,7 @@ class SupportRemoteSessionPortal(CustomerPortal):
         if session is None:
             raise request.not_found()
         if session.state not in ("draft", "consented"):
-            return self._support_remote_session_done(
-                session,
-                error=request.env._("This remote session can no longer be declined."),
-            )
+            return self._support_remote_session_done(session, error="not_declinable")
         session.action_cancel()
         return self._support_remote_session_done(session, message="declined")
 
@@ -92,15 +88,12 @@ class SupportRemoteSessionPortal(CustomerPortal):
             raise request.not_found()
         if session.state != "running":
             # already ended (a second click): nothing more is logged
-            return self._support_remote_session_done(
-                session,
-                error=request.env._("This remote session is not running."),
-            )
+            return self._support_remote_session_done(session, error="not_running")
         try:
             with request.env.cr.savepoint():
                 session._end_session(
                     stopped_by_customer=True, reason=(reason or "").strip()[:2000]
                 )
-        except (UserError, ValidationError) as error:
-            return self._support_remote_session_done(session, error=error.args[0])
+        except (UserError, ValidationError):
+            return self._support_remote_session_done(session, error="failed")
         return self._support_remote_session_done(session, message="stopped")

@@ -7,9 +7,17 @@ import logging
 
 from odoo import http
 from odoo.http import request
-from odoo.tools import email_normalize, plaintext2html
+from odoo.tools import plaintext2html
 
-from .. import const
+from .form_validation import (
+    LIMITS,
+    PublicForm,
+    clean_text,
+    display_value,
+    throttled,
+    too_many_requests,
+    visitor_unverified,
+)
 from .main import HONEYPOT, set_page_lang
 
 _logger = logging.getLogger(__name__)
@@ -32,65 +40,62 @@ class SupportContactController(http.Controller):
     def _support_contact_values(self, **post):
         return {
             "request_types": self._support_contact_types(),
-            "name": post.get("name") or "",
-            "email": post.get("email") or "",
-            "request_type_id": str(post.get("request_type_id") or ""),
-            "subject": post.get("subject") or "",
-            "description": post.get("description") or "",
+            "name": display_value(post.get("name")),
+            "email": display_value(post.get("email")),
+            "request_type_id": display_value(post.get("request_type_id")),
+            "subject": display_value(post.get("subject")),
+            "description": display_value(post.get("description")),
             "errors": {},
             "limits": {
-                "name": const.CONTACT_NAME_MAX,
-                "email": const.CONTACT_EMAIL_MAX,
-                "subject": const.CONTACT_SUBJECT_MAX,
-                "description": const.CONTACT_DESCRIPTION_MAX,
+                key: LIMITS[key] for key in ("name", "email", "subject", "description")
             },
         }
 
     def _support_contact_validate(self, post):
         """Return (cleaned values, errors): nothing is written here."""
-        errors, clean = {}, {}
-        name = (post.get("name") or "").strip()
-        if not name or len(name) > const.CONTACT_NAME_MAX:
-            errors["name"] = request.env._(
-                "Enter your name (at most %(max)s characters).",
-                max=const.CONTACT_NAME_MAX,
-            )
-        clean["name"] = name
-        raw_email = (post.get("email") or "").strip()
-        email = len(raw_email) <= const.CONTACT_EMAIL_MAX and email_normalize(
-            raw_email, strict=True
-        )
-        if not email:
-            errors["email"] = request.env._(
-                "Enter a valid e-mail address: we answer you there."
-            )
-        clean["email"] = email
+        form = PublicForm(request.env, post)
+        clean = {
+            "name": form.text(
+                "name",
+                message=request.env._(
+                    "Enter your name (at most %(max)s characters).",
+                    max=LIMITS["name"],
+                ),
+                message_for_length=True,
+            ),
+            "email": form.email(
+                request.env._("Enter a valid e-mail address: we answer you there.")
+            ),
+        }
         request_type = request.env["support.request.type"]
-        type_id = post.get("request_type_id") or ""
-        if str(type_id).isdigit():
+        type_id = clean_text(post.get("request_type_id")) or ""
+        if type_id.isascii() and type_id.isdigit() and len(type_id) < 10:
             request_type = self._support_contact_types().filtered(
                 lambda t: t.id == int(type_id)
             )
         if not request_type:
-            errors["request_type_id"] = request.env._(
-                "Choose the type of your request."
+            form.error(
+                "request_type_id", request.env._("Choose the type of your request.")
             )
         clean["request_type"] = request_type
-        subject = (post.get("subject") or "").strip()
-        if not subject or len(subject) > const.CONTACT_SUBJECT_MAX:
-            errors["subject"] = request.env._(
+        clean["subject"] = form.text(
+            "subject",
+            message=request.env._(
                 "Enter a subject (at most %(max)s characters).",
-                max=const.CONTACT_SUBJECT_MAX,
-            )
-        clean["subject"] = subject
-        description = (post.get("description") or "").strip()
-        if not description or len(description) > const.CONTACT_DESCRIPTION_MAX:
-            errors["description"] = request.env._(
+                max=LIMITS["subject"],
+            ),
+            message_for_length=True,
+        )
+        clean["description"] = form.text(
+            "description",
+            multiline=True,
+            message=request.env._(
                 "Describe your request (at most %(max)s characters).",
-                max=const.CONTACT_DESCRIPTION_MAX,
-            )
-        clean["description"] = description
-        return clean, errors
+                max=LIMITS["description"],
+            ),
+            message_for_length=True,
+        )
+        return clean, form.errors
 
     def _support_contact_ticket_vals(self, clean, partner):
         return {
@@ -138,6 +143,8 @@ class SupportContactController(http.Controller):
                 "support_billing.support_contact_done", {"ticket": None}
             )
         clean, errors = self._support_contact_validate(post)
+        if throttled(request, "contact", not errors and clean["email"]):
+            return too_many_requests(request)
         if errors:
             values = self._support_contact_values(**post)
             values["errors"] = errors
@@ -145,7 +152,10 @@ class SupportContactController(http.Controller):
                 "support_billing.support_contact_page", values, status=400
             )
         partner = request.env["res.partner"]._support_find_or_create(
-            clean["name"], clean["email"]
+            clean["name"],
+            clean["email"],
+            unverified=visitor_unverified(request, clean["email"]),
+            verified_partner=request.env.user.partner_id,
         )
         ticket = (
             request.env["helpdesk.ticket"]

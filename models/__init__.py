@@ -38,3 +38,5 @@ from . import support_transparency
 from . import helpdesk_ticket_transparency
 from . import rating_rating
 from . import support_billing_report
+from . import support_public_request
+from . import helpdesk_ticket_claim

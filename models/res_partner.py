@@ -19,6 +19,15 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = "res.partner"
 
+    support_claimed_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Claims to Be",
+        index="btree_not_null",
+        copy=False,
+        help="A visitor of a public form who typed this customer's e-mail "
+        "address without proving it: their requests stay apart (not in the "
+        "customer's portal, not on their packs) until staff confirm them.",
+    )
     support_hourly_rate = fields.Float(
         string="Support Hourly Rate",
         digits="Product Price",
@@ -369,15 +378,52 @@ class ResPartner(models.Model):
                 )
 
     @api.model
-    def _support_find_or_create(self, name, email, **values):
+    def _support_find_or_create(
+        self, name, email, unverified=False, verified_partner=None, **values
+    ):
         """The person writing from a public page: their partner
         matched by e-mail, else a new one with ``values`` (language, phone,
-        address).  Runs as superuser: public visitors read no partner."""
+        address).  Runs as superuser: public visitors read no partner.
+
+        ``unverified``: the visitor did not prove the address (not logged in
+        as its owner).  When it is a customer's, a separate "visitor" partner
+        that claims to be that customer is returned, so the records it gets
+        are found by staff but neither shown in the customer's portal nor
+        charged to their packs until confirmed.
+        ``verified_partner``: the logged-in visitor's partner, used when
+        ``unverified`` is false."""
+        if not unverified and verified_partner and not verified_partner.is_public:
+            return verified_partner.sudo()
         partners = self.sudo()
         partner = partners.search(
-            [("email_normalized", "=", email)], order="id", limit=1
+            [
+                ("email_normalized", "=", email),
+                ("support_claimed_partner_id", "=", False),
+            ],
+            order="id",
+            limit=1,
         )
         if not partner:
             values.setdefault("lang", self.env.lang)
-            partner = partners.create({"name": name, "email": email, **values})
-        return partner
+            return partners.create({"name": name, "email": email, **values})
+        if not unverified:
+            return partner
+        visitor = partners.search(
+            [
+                ("email_normalized", "=", email),
+                ("support_claimed_partner_id", "=", partner.id),
+            ],
+            order="id",
+            limit=1,
+        )
+        if not visitor:
+            values.setdefault("lang", self.env.lang)
+            visitor = partners.create(
+                {
+                    "name": name,
+                    "email": email,
+                    "support_claimed_partner_id": partner.id,
+                    **values,
+                }
+            )
+        return visitor

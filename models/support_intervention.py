@@ -14,6 +14,8 @@ from odoo.tools import format_amount
 
 from .. import const, rules
 
+#: Prices the customer agreed to when signing: frozen afterwards.
+FROZEN_FIELDS = {"travel_fee", "compensation_rate"}
 #: States in which the policy may still be signed (before work starts).
 POLICY_SIGN_STATES = ("requested", "scheduled")
 #: States in which the estimate may still be edited.
@@ -81,6 +83,10 @@ class SupportIntervention(models.Model):
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    support_claimed_partner_id = fields.Many2one(
+        related="partner_id.support_claimed_partner_id",
+        string="Claims to Be",
     )
     contact_name = fields.Char(string="Contact Name")
     email = fields.Char(string="E-mail")
@@ -346,6 +352,30 @@ class SupportIntervention(models.Model):
         interventions = super().create(vals_list)
         interventions.filtered(lambda i: not i.ticket_id)._create_tickets()
         return interventions
+
+    def write(self, vals):
+        frozen = FROZEN_FIELDS & set(vals)
+        if frozen and not self.env.su:
+            for intervention in self:
+                if intervention.policy_signed_on or intervention.estimate_signed_on:
+                    raise UserError(
+                        self.env._(
+                            "The customer signed the terms of %(name)s: its fees "
+                            "cannot be changed.",
+                            name=intervention.name,
+                        )
+                    )
+        return super().write(vals)
+
+    def _support_may_bill(self):
+        """Technicians prepare, accountants or support managers bill: only
+        they (or the system, for a customer's answer) post invoices."""
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group("account.group_account_invoice")
+            or user.has_group("support_billing.group_support_manager")
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
@@ -791,8 +821,11 @@ class SupportIntervention(models.Model):
         )
 
     def _create_invoice(self, cancellation=False):
-        """Create, post and link the invoice of this intervention."""
+        """Create and link the invoice of this intervention; it is posted
+        when an accountant or a support manager (or the customer's answer)
+        ends the intervention, else left in draft for accounting."""
         self.ensure_one()
+        may_bill = self._support_may_bill()
         vals = self._prepare_invoice_vals(cancellation=cancellation)
         invoice = (
             self.env["account.move"]
@@ -800,7 +833,8 @@ class SupportIntervention(models.Model):
             .with_context(default_move_type="out_invoice")
             .create([vals])
         )
-        invoice.action_post()
+        if may_bill:
+            invoice.action_post()
         if not cancellation:
             line = invoice.invoice_line_ids.filtered("support_ticket_id")[:1]
             entries = self.ticket_id.support_time_entry_ids.filtered(
@@ -812,13 +846,18 @@ class SupportIntervention(models.Model):
         self.sudo().invoice_ids = [fields.Command.link(invoice.id)]
         if not cancellation:
             self.state = "invoiced"
-        self.message_post(
-            body=self.env._(
+        if may_bill:
+            body = self.env._(
                 "Invoice %(invoice)s of %(amount)s posted.",
                 invoice=invoice.name,
                 amount=self._format_amount(invoice.amount_total),
             )
-        )
+        else:
+            body = self.env._(
+                "Draft invoice of %(amount)s prepared: accounting posts it.",
+                amount=self._format_amount(invoice.amount_total),
+            )
+        self.message_post(body=body)
         return invoice
 
     def _prepare_invoice_vals(self, cancellation=False):
@@ -940,6 +979,24 @@ class SupportIntervention(models.Model):
             )
         ]
 
+    def action_support_confirm_claimed_partner(self):
+        """The visitor is the customer they claim to be: the intervention and
+        its ticket move to the customer (portal, fees)."""
+        for intervention in self.filtered("support_claimed_partner_id"):
+            claimed = intervention.support_claimed_partner_id
+            intervention.partner_id = claimed
+            intervention.message_subscribe(partner_ids=claimed.ids)
+            if intervention.ticket_id.support_claimed_partner_id == claimed:
+                intervention.ticket_id.action_support_confirm_claimed_partner()
+            intervention.message_post(
+                body=self.env._(
+                    "Customer confirmed by %(user)s: %(customer)s.",
+                    user=self.env.user.name,
+                    customer=claimed.display_name,
+                )
+            )
+        return True
+
     @api.model
     def _create_from_request(self, values):
         """The public request page: customer, intervention and ticket in one
@@ -947,6 +1004,8 @@ class SupportIntervention(models.Model):
         partner = self.env["res.partner"]._support_find_or_create(
             values["name"],
             values["email"],
+            unverified=values.get("unverified", True),
+            verified_partner=values.get("verified_partner"),
             phone=values.get("phone"),
             street=values.get("address"),
             lang=values.get("lang") or self.env.lang,

@@ -384,9 +384,57 @@ class SupportRemoteSession(models.Model):
             )
         raise UserError(message)
 
+    def _support_may_consent(self, partner):
+        """Only the ticket's requester, or a person the customer named as an
+        authorised user of its open subscription, consents in the portal: a
+        colleague who merely sees the ticket does not (issue 13)."""
+        self.ensure_one()
+        ticket = self.sudo().ticket_id
+        if partner == ticket.partner_id:
+            return True
+        subscriptions = (
+            self.env["support.subscription"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", ticket.commercial_partner_id.id),
+                    ("state", "in", ("waiting", "active")),
+                ]
+            )
+        )
+        return partner in subscriptions.authorized_user_ids
+
+    @api.model
+    def _portal_error_messages(self):
+        """The messages the ticket page shows, by the code in its URL."""
+        return {
+            "agree": self.env._("Tick the box to agree to this remote session."),
+            "not_waiting": self.env._(
+                "This remote session no longer waits for consent."
+            ),
+            "not_requester": self.env._(
+                "Only the person who asked for this ticket, or a user your "
+                "company named, may consent to this remote session."
+            ),
+            "not_declinable": self.env._(
+                "This remote session can no longer be declined."
+            ),
+            "not_running": self.env._("This remote session is not running."),
+            "failed": self.env._(
+                "This could not be done: reload the page and try again."
+            ),
+        }
+
     def _set_consent(self, partner=None, name=None, method="phone", date=None):
         """Record the consent given for this session (and only this one)."""
         self.ensure_one()
+        if method == "portal" and not self._support_may_consent(partner):
+            raise UserError(
+                self.env._(
+                    "Only the person who asked for this ticket, or a user your "
+                    "company named, may consent to this remote session."
+                )
+            )
         date = date or fields.Datetime.now()
         self.write(
             {

@@ -29,3 +29,5 @@ from . import test_transparency
 from . import test_support_pages
 from . import test_accounting_paths
 from . import test_query_counts
+from . import test_fuzz_public
+from . import test_access_matrix

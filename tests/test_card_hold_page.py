@@ -4,6 +4,7 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .test_card_hold import CardHoldCommon
 
@@ -91,8 +92,9 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(hold.partner_id, self.customer_contact2)  # matched by e-mail
         self.assertEqual(hold.ticket_id, self.ticket)
         self.assertEqual(hold.duration_minutes, 120)
-        # the customer's rate: 100 per hour, 20 % sales tax included
-        self.assertEqual(hold.amount, 240.0)
+        # an anonymous visitor gets the public rate (90 per hour), whoever the
+        # address belongs to, 20 % sales tax included: 2 h = 180.00 + 36.00
+        self.assertEqual(hold.amount, 216.0)
         # a new e-mail address creates the partner
         self._post(duration="30", name="New Person", email="new.person@example.test")
         partner = self.env["res.partner"].search(
@@ -192,3 +194,209 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertIn("Captured", response.text)
         response = self.url_open(f"/my/card_holds/{other.id}")
         self.assertNotIn(other.name, response.text)
+
+    # ------------------------------------------------------------ issue 13
+    def _post_files(self, files, **data):
+        values = {
+            "csrf_token": self.csrf_token(),
+            "duration": "60",
+            "name": "Ann",
+            "email": "ann@example.test",
+            **data,
+        }
+        return self.url_open(
+            "/support/pay", data=values, files=files, allow_redirects=False
+        )
+
+    def test_hostile_input_is_a_400_with_the_field_message(self):
+        before = self._counts()
+        email_message = "Enter a valid e-mail address"
+        cases = [
+            ({"name": "Ann\x00Evil"}, None),  # NUL removed, accepted below
+            ({"ticket_ref": "HT%"}, "Unknown ticket reference"),
+            ({"ticket_ref": "HT_____"}, "Unknown ticket reference"),
+            ({"ticket_ref": "HT0\\"}, "Unknown ticket reference"),
+            ({"ticket_ref": "\x00"}, None),
+            ({"email": "x@@y.com"}, email_message),
+            ({"email": "@b.c"}, email_message),
+            ({"email": "a b@c.d"}, email_message),
+            ({"email": "<script>alert(1)</script>@x.com"}, email_message),
+            ({"email": "a" * 100_000 + "@x.com"}, email_message),
+            ({"email": "foo@bar"}, email_message),
+            ({"duration": "other", "other_minutes": "6" * 50}, "between 30 and 480"),
+        ]
+        for bad, message in cases:
+            if message is None:
+                continue
+            with self.subTest(bad=bad):
+                response = self._post(**{"duration": "60", "name": "Ann", **bad})
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(message, response.text)
+                self.assertIn("invalid-feedback", response.text)
+                self.assertNotIn("<script>alert", response.text)
+        # a text field sent as a file: refused, never a server error
+        for field in ("name", "email", "ticket_ref", "duration"):
+            with self.subTest(file=field):
+                response = self._post_files({field: ("x.txt", b"data")})
+                self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._counts(), before)
+        # a NUL byte is dropped, not stored
+        response = self._post(duration="60", name="Ann\x00Evil", email="n@ul.test")
+        self.assertEqual(response.status_code, 303)
+        partner = self.env["res.partner"].search([("email", "=", "n@ul.test")])
+        self.assertEqual(partner.name, "AnnEvil")
+
+    def test_ticket_reference_matched_literally(self):
+        """``%`` and ``_`` are no wildcards: the payer's exact reference only."""
+        number = self.ticket.number
+        wildcard = number[:-1] + "_"
+        response = self._post(
+            duration="60",
+            name="Anna",
+            email=self.customer_contact.email,
+            ticket_ref=wildcard,
+        )
+        self.assertEqual(response.status_code, 400)
+        response = self._post(
+            duration="60",
+            name="Anna",
+            email=self.customer_contact.email,
+            ticket_ref=number.lower(),
+        )
+        self.assertEqual(response.status_code, 303)
+
+    def test_anonymous_visitor_gets_the_public_rate(self):
+        """Typing a customer's address shows nothing of their terms."""
+        public_rate = 90.0
+        self.assertNotEqual(self.customer.support_hourly_rate, public_rate)
+        response = self._post(
+            duration="60", name="Someone", email=self.customer_contact2.email
+        )
+        self.assertEqual(response.status_code, 303)
+        hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
+        self.assertEqual(hold.hourly_rate, public_rate)
+        self.assertEqual(hold.amount, 90.0)
+        # A2: staff still find the account
+        self.assertEqual(hold.partner_id, self.customer_contact2)
+        # the same page whoever the address belongs to
+        unknown = self._post(duration="60", name="Someone", email="nobody@x.test")
+        self.assertEqual(unknown.status_code, 303)
+        hold2 = self.env["support.card.hold"].search([], order="id desc", limit=1)
+        self.assertEqual(hold2.amount, hold.amount)
+        page = self.url_open(unknown.headers["Location"]).text
+        page_customer = self.url_open(
+            f"/support/pay/{hold.id}?access_token={hold.access_token}"
+        ).text
+        self.assertNotIn("100.00", page_customer)
+        self.assertEqual(
+            page.replace(hold2.name, "X").count("90.00"),
+            page_customer.replace(hold.name, "X").count("90.00"),
+        )
+
+    def test_logged_in_customer_and_signed_link_get_own_rate(self):
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open("/support/pay")
+        self.assertIn("100.00", response.text)
+        response = self._post(
+            duration="60", name="Anna", email=self.customer_contact.email
+        )
+        self.assertEqual(response.status_code, 303)
+        hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
+        self.assertEqual(hold.hourly_rate, 100.0)
+        # the technician's signed link (hold request e-mail)
+        self.authenticate(None, None)
+        draft = self._create_hold(minutes=60, rate=100.0)
+        draft._portal_ensure_token()
+        response = self.url_open(
+            f"/support/pay?hold_id={draft.id}&access_token={draft.access_token}"
+        )
+        self.assertIn("100.00", response.text)
+        response = self._post(
+            duration="120",
+            name="Anna",
+            email=self.customer_contact.email,
+            hold_id=str(draft.id),
+            access_token=draft.access_token,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(draft.hourly_rate, 100.0)
+        self.assertEqual(draft.amount, 200.0)
+
+    def _transaction(self, hold, **params):
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "access_token": hold.access_token,
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "token_id": None,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "/x",
+                "is_validation": False,
+                **params,
+            },
+        }
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/support/pay/{hold.id}/transaction",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+            )
+        return response.json()
+
+    def test_transaction_decided_by_the_server(self):
+        hold = self._create_hold(minutes=60)
+        hold._portal_ensure_token()
+        transactions = self.env["payment.transaction"].sudo()
+        before = transactions.search_count([])
+        # a 0.00 validation instead of the hold: refused
+        result = self._transaction(hold, is_validation=True)
+        self.assertIn("error", result)
+        self.assertIn("only an authorisation", json.dumps(result))
+        # a published provider that charges at once: refused
+        immediate = self.provider.copy(
+            {"name": "Immediate", "capture_manually": False, "state": "test"}
+        )
+        immediate.is_published = True
+        result = self._transaction(hold, provider_id=immediate.id)
+        self.assertIn("cannot hold an amount", json.dumps(result))
+        # a token flow, a foreign method: refused
+        self.assertIn("error", self._transaction(hold, flow="token", token_id=1))
+        self.assertIn("error", self._transaction(hold, payment_method_id=999999))
+        self.assertEqual(transactions.search_count([]), before)
+        self.assertFalse(hold.transaction_id)
+        # an amount or currency sent by the client is ignored
+        result = self._transaction(hold, amount=0.01)
+        self.assertIn("result", result)
+        tx = hold.transaction_id
+        self.assertEqual(tx.amount, hold.amount)
+        self.assertEqual(tx.currency_id, hold.currency_id)
+        self.assertEqual(tx.operation, "online_direct")
+        self.assertEqual(tx.provider_id, self.provider)
+
+    def test_rate_limit_answers_429(self):
+        icp = self.env["ir.config_parameter"].sudo()
+        icp.set_param("support_billing.public_posts_per_client_hour", 3)
+        icp.set_param("support_billing.public_posts_per_email_hour", 2)
+        for _i in range(2):
+            response = self._post(duration="60", name="A", email="rl@x.test")
+            self.assertEqual(response.status_code, 303)
+        before = self._counts()
+        # the third hold for the same address
+        response = self._post(duration="60", name="A", email="rl@x.test")
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("try again later", response.text.lower())
+        self.assertEqual(self._counts(), before)
+        # a refused post counts for the client address too
+        response = self._post(duration="60", name="A", email="other@x.test")
+        self.assertEqual(response.status_code, 303)
+        response = self._post(duration="60", name="A", email="third@x.test")
+        self.assertEqual(response.status_code, 429)
+        # the contact form and the intervention request share the limit
+        response = self.url_open(
+            "/support/contact",
+            data={"csrf_token": self.csrf_token(), "email": "z@x.test"},
+        )
+        self.assertEqual(response.status_code, 429)

@@ -174,7 +174,8 @@ class TestIntervention(InterventionCommon):
         with self.assertRaisesRegex(UserError, "Record who received"):
             intervention.action_done()
         intervention.returned_to = "Ben Acme (designated)"
-        intervention.action_done()
+        # a support manager bills (technicians prepare)
+        intervention.with_user(self.support_manager).action_done()
         self.assertEqual(intervention.state, "invoiced")
         invoice = intervention.sudo().invoice_ids
         self.assertEqual(invoice.state, "posted")
@@ -206,6 +207,11 @@ class TestIntervention(InterventionCommon):
             (intervention.state, intervention.outcome), ("invoiced", "refused")
         )
         invoice = intervention.sudo().invoice_ids
+        # answered on the technician's device: a draft that accounting posts
+        self.assertEqual(invoice.state, "draft")
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.technician).action_post()
+        invoice.with_user(self.accountant).action_post()
         self.assertEqual(invoice.state, "posted")
         lines = invoice.invoice_line_ids
         travel = self.env.ref("support_billing.product_intervention_travel")
@@ -455,3 +461,31 @@ class TestInterventionReport(InterventionCommon):
         assert_letterhead(self, text)
         for expected in ("Policy confirmation", intervention.name, "Anna Acme", "20"):
             self.assertIn(expected, text)
+
+    def test_technicians_prepare_accountants_bill(self):
+        """Issue 13: a technician ending an intervention prepares a draft
+        invoice; fees are frozen once the customer signed."""
+        intervention = self._to_estimate()
+        self._sign_on_device(
+            intervention, mode="estimate", decision="accept", repair_place="on_site"
+        )
+        intervention.returned_to = "Anna Acme"
+        intervention.action_done()  # as the technician
+        invoice = intervention.sudo().invoice_ids
+        self.assertEqual(invoice.state, "draft")
+        self.assertIn("accounting posts it", intervention.message_ids[0].body)
+        # the signed terms do not change afterwards, for anyone
+        for user in (self.technician, self.support_manager):
+            with self.assertRaisesRegex(UserError, "signed the terms"):
+                intervention.with_user(user).travel_fee = 1.0
+            with self.assertRaisesRegex(UserError, "signed the terms"):
+                intervention.with_user(user).compensation_rate = 0.0
+
+    def test_travel_fee_frozen_once_policy_signed(self):
+        intervention = self._create_intervention()
+        intervention.travel_fee = 20.0  # the technician prepares
+        self._schedule(intervention)
+        self._sign_on_device(intervention)
+        with self.assertRaisesRegex(UserError, "signed the terms"):
+            intervention.travel_fee = 5.0
+        self.assertEqual(intervention.travel_fee, 20.0)

@@ -260,3 +260,30 @@ class TestInterventionRequestPage(HttpCase):
         )
         self.assertIn("Nous avons bien reçu", acknowledgement.body)
         self.assertIn(intervention.partner_id, acknowledgement.notified_partner_ids)
+
+    def test_hostile_input_refused(self):
+        """Issue 13: files for text fields, NUL bytes, malformed addresses."""
+        before = self._counts()
+        for email in ("x@@y.com", "@b.c", "a b@c.d", "<b>@x.com", "foo@bar"):
+            with self.subTest(email=email):
+                response = self._post(email=email)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("valid e-mail address", response.text)
+        token = CSRF_RE.search(self.url_open(self.URL).text).group(1)
+        for field in ("name", "email", "phone", "address", "description"):
+            with self.subTest(file=field):
+                response = self.url_open(
+                    self.URL,
+                    data={"csrf_token": token, "name": "Jeanne"},
+                    files={field: ("x.txt", b"text as a file")},
+                )
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("only accepts text", response.text)
+        self.assertEqual(self._counts(), before)
+        response = self._post(name="Jea\x00nne", description="Print\x00er is broken")
+        self.assertEqual(response.status_code, 200)
+        intervention = self.env["support.intervention"].search(
+            [], order="id desc", limit=1
+        )
+        self.assertEqual(intervention.contact_name, "Jeanne")
+        self.assertEqual(intervention.description, "Printer is broken")

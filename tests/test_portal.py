@@ -1,5 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
@@ -48,3 +49,46 @@ class TestPortal(SupportBillingCommon, HttpCase):
         response = self.url_open("/my/invoices")
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
+
+    def test_buying_twice_reuses_the_open_invoice(self):
+        """Issue 13: repeated clicks on "Buy" do not fill the ledger."""
+        pack = self.env["product.product"].create(
+            {
+                "name": "10 tickets",
+                "type": "service",
+                "support_is_pack": True,
+                "list_price": 400,
+                "support_pack_tickets": 10,
+                "support_pack_validity_months": 12,
+            }
+        )
+        self.authenticate("sb-portal", "sb-portal")
+        moves = self.env["account.move"]
+        domain = [("partner_id", "=", self.customer_contact.id)]
+        before = moves.search_count(domain)
+        locations = set()
+        for _click in range(3):
+            response = self.url_open(
+                "/my/support_balance/buy",
+                data={
+                    "product_id": pack.id,
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+                allow_redirects=False,
+            )
+            self.assertEqual(response.status_code, 303)
+            locations.add(response.headers["Location"].split("?")[0])
+        self.assertEqual(moves.search_count(domain), before + 1)
+        self.assertEqual(len(locations), 1)
+        invoice = moves.search(domain, order="id desc", limit=1)
+        self.assertEqual(invoice.state, "posted")
+        # once paid, the next purchase is a new invoice
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.url_open(
+            "/my/support_balance/buy",
+            data={"product_id": pack.id, "csrf_token": http.Request.csrf_token(self)},
+            allow_redirects=False,
+        )
+        self.assertEqual(moves.search_count(domain), before + 2)

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from odoo import fields, http
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import SupportBillingCommon
@@ -159,3 +160,48 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         )
         self.assertEqual(self.rs.state, "consented")
         self.assertEqual(self.rs.consent_method, "portal")
+
+    def test_only_the_requester_or_a_named_user_consents(self):
+        """Issue 13: a colleague who sees the ticket may not consent."""
+        new_test_user(
+            self.env,
+            login="sb-colleague",
+            groups="base.group_portal",
+            partner_id=self.customer_contact2.id,
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        self.authenticate("sb-colleague", "sb-colleague")
+        page = self.url_open(f"/my/ticket/{self.ticket.id}").text
+        self.assertIn(self.rs.name, page)  # the colleague sees the ticket
+        response = self._post(f"/my/remote_session/{self.rs.id}/consent", agree="1")
+        self.assertIn("remote_error=not_requester", response.headers["Location"])
+        self.assertEqual(self.rs.state, "draft")
+        page = self.url_open(response.headers["Location"]).text
+        self.assertIn("Only the person who asked for this ticket", page)
+        with self.assertRaises(UserError):
+            self.rs._set_consent(partner=self.customer_contact2, method="portal")
+        # once the customer names Ben an authorised user, he may
+        plan = self.env.ref("support_billing.support_plan_all_inclusive")
+        subscription = self.env["support.subscription"].create(
+            {
+                "partner_id": self.customer.id,
+                "plan_id": plan.id,
+                "company_id": self.company.id,
+                "authorized_user_ids": [(6, 0, self.customer_contact2.ids)],
+            }
+        )
+        subscription.state = "active"
+        response = self._post(f"/my/remote_session/{self.rs.id}/consent", agree="1")
+        self.assertIn("remote_message=consented", response.headers["Location"])
+        self.assertEqual(self.rs.consent_partner_id, self.customer_contact2)
+
+    def test_error_shown_by_code_only(self):
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open(
+            f"/my/ticket/{self.ticket.id}?remote_error=Call+0900+now+to+win"
+        ).text
+        self.assertNotIn("Call 0900", page)
+        self.assertNotIn("alert-danger", page.split("support_remote_sessions")[1])
+        page = self.url_open(f"/my/ticket/{self.ticket.id}?remote_error=agree").text
+        self.assertIn("Tick the box to agree to this remote session.", page)

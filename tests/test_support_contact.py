@@ -17,6 +17,10 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
             "support_billing.support_request_type_technical"
         )
         cls.type_dispute = cls.env.ref("support_billing.support_request_type_dispute")
+        # the public forms work in the public user's company
+        cls.env.ref("base.public_user").sudo().write(
+            {"company_ids": [(4, cls.company.id)], "company_id": cls.company.id}
+        )
 
     def _counts(self):
         return (
@@ -69,8 +73,13 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         ticket = self._last_ticket()
         self.assertIn(ticket.number, response.text)
-        self.assertEqual(self._counts()[:2], (before[0] + 1, before[1]))
-        self.assertEqual(ticket.partner_id, self.customer_contact2)
+        # an anonymous visitor typed Ben's address: a visitor partner that
+        # claims to be Ben (issue 13)
+        self.assertEqual(self._counts()[:2], (before[0] + 1, before[1] + 1))
+        self.assertEqual(
+            ticket.partner_id.support_claimed_partner_id, self.customer_contact2
+        )
+        self.assertEqual(ticket.support_claimed_partner_id, self.customer_contact2)
         self.assertEqual(ticket.support_channel, "form")
         self.assertEqual(
             ticket.channel_id,
@@ -86,7 +95,7 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
             .search([("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
         )
         self.assertEqual(len(mail), 1)
-        self.assertIn(self.customer_contact2, mail.recipient_ids)
+        self.assertIn(ticket.partner_id, mail.recipient_ids)
         self.assertIn(ticket.number, mail.subject)
         # the acknowledgement is not a staff reply
         self.assertFalse(ticket.support_first_response_date)
@@ -148,3 +157,81 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
         self.assertNotIn(
             f'value="{self.type_technical.id}"', response.text.split("<form")[1]
         )
+
+    def test_hostile_input_refused_beside_the_field(self):
+        """Issue 13: NUL bytes, files for text fields and malformed
+        addresses are a 400 with the field's message, nothing written."""
+        before = self._counts()
+        message = "valid e-mail address"
+        for email in (
+            "x@@y.com",
+            "@b.c",
+            "a b@c.d",
+            "<script>alert(1)</script>@x.com",
+            "a" * 100_000 + "@x.com",
+            "foo@bar",
+        ):
+            with self.subTest(email=email[:30]):
+                response = self._post(email=email)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(message, response.text)
+                self.assertIn('class="invalid-feedback"', response.text)
+                self.assertNotIn("<script>alert", response.text)
+        for field in ("name", "email", "subject", "description", "request_type_id"):
+            with self.subTest(file=field):
+                token = self.csrf_token()
+                response = self.url_open(
+                    "/support/contact",
+                    data={"csrf_token": token, "name": "Ben", "email": "b@acme.test"},
+                    files={field: ("x.txt", b"text as a file")},
+                )
+                self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._counts(), before)
+        # NUL bytes and other control characters are dropped
+        response = self._post(
+            email="nul@example.test",
+            name="Nu\x00l",
+            subject="Sub\x00ject\x07",
+            description="Line one\x00\nLine two",
+        )
+        self.assertEqual(response.status_code, 200)
+        ticket = self._last_ticket()
+        self.assertEqual(ticket.name, "Subject")
+        self.assertEqual(ticket.partner_name, "Nul")
+        self.assertNotIn("\x00", ticket.description)
+
+    def test_unverified_visitor_stays_apart_until_confirmed(self):
+        """Issue 13: a stranger typing Ben's address gets no ticket in Ben's
+        portal, no subscription of Ben, nothing on Ben's packs; staff see
+        whom they claim to be and confirm."""
+        self._post(subject="Please reset my password")
+        ticket = self._last_ticket()
+        visitor = ticket.partner_id
+        self.assertNotEqual(visitor, self.customer_contact2)
+        self.assertNotEqual(visitor.commercial_partner_id, self.customer)
+        self.assertNotIn(self.customer_contact2, ticket.message_partner_ids)
+        self.assertNotIn(self.customer, ticket.message_partner_ids)
+        colleague = self.portal_user  # Anna, of Ben's company
+        self.assertFalse(
+            self.env["helpdesk.ticket"]
+            .with_user(colleague)
+            .search([("id", "=", ticket.id)])
+        )
+        # a second visit reuses the visitor partner
+        self._post(subject="Second question")
+        self.assertEqual(self._last_ticket().partner_id, visitor)
+        # staff confirm: the ticket moves to Ben
+        ticket.with_user(self.support_manager).action_support_confirm_claimed_partner()
+        self.assertEqual(ticket.partner_id, self.customer_contact2)
+        self.assertTrue(
+            self.env["helpdesk.ticket"]
+            .with_user(colleague)
+            .search([("id", "=", ticket.id)])
+        )
+        self.assertIn("Customer confirmed", ticket.message_ids[0].body)
+
+    def test_logged_in_owner_is_verified(self):
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        response = self._post(email=self.customer_contact.email, name="Anna")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._last_ticket().partner_id, self.customer_contact)

@@ -1,0 +1,30 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Tickets of unverified visitors (issue 13): staff confirm the customer."""
+
+from odoo import fields, models
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    support_claimed_partner_id = fields.Many2one(
+        related="partner_id.support_claimed_partner_id",
+        string="Claims to Be",
+    )
+
+    def action_support_confirm_claimed_partner(self):
+        """The visitor is the customer they claim to be: the ticket moves to
+        the customer (portal, packs, fees)."""
+        for ticket in self.filtered("support_claimed_partner_id"):
+            claimed = ticket.support_claimed_partner_id
+            ticket.partner_id = claimed
+            ticket.message_subscribe(partner_ids=claimed.ids)
+            ticket.message_post(
+                body=self.env._(
+                    "Customer confirmed by %(user)s: %(customer)s.",
+                    user=self.env.user.name,
+                    customer=claimed.display_name,
+                )
+            )
+        return True
