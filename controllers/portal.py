@@ -385,6 +385,7 @@ class SupportPortal(CustomerPortal):
             )
         )[:1]
 
+
 class SupportTicketPortal(CustomerPortalHelpdesk):
     """The ticket page lists its time entries a page at a time."""
 

@@ -1,6 +1,5 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
 import random
 import sys
 import threading
@@ -17,7 +16,6 @@ from odoo.orm.environments import Transaction
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import config, mute_logger
-from odoo.tools.pdf import PdfFileReader
 
 from .common import SupportBillingCommon
 from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
@@ -598,7 +596,8 @@ class ConcurrencyCase(TransactionCase):
                         self._replay(partial(work, env), env)
                     else:
                         work(env)
-                        cr.commit()
+                        # two real transactions: each must commit its work
+                        cr.commit()  # pylint: disable=invalid-commit
             except Exception as error:  # noqa: BLE001 -- reported to the test
                 errors[name] = error
             finally:
