@@ -58,7 +58,7 @@ class TestPortal(SupportBillingCommon, HttpCase):
                 "type": "service",
                 "support_is_pack": True,
                 "list_price": 400,
-                "support_pack_tickets": 10,
+                "support_pack_ticket_count": 10,
                 "support_pack_validity_months": 12,
             }
         )
