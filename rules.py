@@ -130,6 +130,19 @@ HOLD_WARNING_DAYS = 5
 HOLD_VOID_DAYS = 6
 
 
+def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
+    """Amount of ``duration_minutes`` of work at ``hourly_rate`` (untaxed).
+
+    The duration must be between 30 minutes and a working day: "1 h" at 90.00
+    per hour holds 90.00, 30 minutes hold 45.00 (before sales taxes).
+    """
+    if not MINIMUM_HOLD_MINUTES <= duration_minutes <= MAXIMUM_HOLD_MINUTES:
+        raise ValueError("hold duration out of bounds")
+    if to_decimal(hourly_rate) <= 0:
+        raise ValueError("the hourly rate must be positive")
+    return time_amount(duration_minutes, hourly_rate, rounding=rounding)
+
+
 def capture_split(hold, already_captured, to_charge):
     """Split a hold into what to capture now and what to release.
 
