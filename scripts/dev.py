@@ -870,7 +870,7 @@ def cmd_test_peers(args):
     for line in ours:
         print("   ", line)
     for label, (run, failed, _bad) in (("without", without), ("with", with_)):
-        prefix = f"peers without {MODULE}" if label == "without" else "with"
+        prefix = f"peers {label} {MODULE}"
         print(f"{prefix}: {run - failed} passed, {failed} failed", flush=True)
     say(f"wall time {time.monotonic() - started:.0f} s, logs in {workdir}")
     if with_[1] > without[1]:
