@@ -467,9 +467,11 @@ def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
 
 
 # -------------------------------------------------------------------- run
-def write_odoo_rc(addons_path, port, db, data_dir):
+def write_odoo_rc(addons_path, port, db, data_dir, path):
     """An Odoo configuration file for the run command's database, for tools
-    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``)."""
+    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``).
+    ``bin_path`` names the patched-Qt wkhtmltopdf's folder; Odoo looks there
+    after ``PATH``, so a wkhtmltopdf on ``PATH`` still comes first."""
     rc_file = DEVDATA / "odoo.conf"
     rc_file.write_text(
         "[options]\n"
@@ -480,7 +482,8 @@ def write_odoo_rc(addons_path, port, db, data_dir):
         f"db_user = {DB_USER}\n"
         "db_password =\n"
         f"db_name = {db}\n"
-        f"dbfilter = ^{db}$\n",
+        f"dbfilter = ^{db}$\n"
+        f"bin_path = {path.split(os.pathsep)[0]}\n",
         encoding="utf-8",
     )
     return rc_file
@@ -559,11 +562,11 @@ def cmd_run(args):
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
     say(f"customer portal: /my; pay here: http://127.0.0.1:{args.port}/support/pay")
-    rc_file = write_odoo_rc(addons_path, port, db, data_dir)
+    rc_file = write_odoo_rc(addons_path, port, db, data_dir, env["PATH"])
     say("the test suite under pytest-odoo, on this database, while this runs:")
     say(
-        f"    ODOO_RC={rc_file} {python} -m pytest --odoo-http "
-        f"{addons_path.split(',')[0]}/{MODULE}/tests"
+        f"    PATH={env['PATH'].split(os.pathsep)[0]}:$PATH ODOO_RC={rc_file} "
+        f"{python} -m pytest --odoo-http {addons_path.split(',')[0]}/{MODULE}/tests"
     )
     say("Ctrl-C stops")
     proc = subprocess.Popen(
