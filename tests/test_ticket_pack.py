@@ -592,8 +592,7 @@ class ConcurrencyCase(TransactionCase):
                     if replay:
                         retrying(partial(work, env), env)
                     else:
-                        work(env)
-                        cr.commit()
+                        work(env)  # committed when the cursor closes
             except Exception as error:  # noqa: BLE001 -- reported to the test
                 errors[name] = error
             finally:
