@@ -129,7 +129,7 @@ class TestPackRules(BaseCase):
 
     def test_refunded_tickets_examples(self):
         # a 10-ticket pack sold 400.00
-        cases = {0: 0, 10: 1, 40: 1, 40.01: 2, 100: 3, 200: 5, 399.99: 10}
+        cases = {0: 0, 10: 1, 40: 1, 40.01: 1, 40.5: 2, 100: 3, 200: 5, 399.99: 10}
         cases.update({400: 10, 500: 10})
         for refunded, lost in cases.items():
             with self.subTest(refunded=refunded):

@@ -1,9 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import random
 import sys
 import threading
-import time
 import traceback
 from datetime import date
 from functools import partial
@@ -11,9 +9,9 @@ from functools import partial
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, http
-from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
-from odoo.orm.environments import Transaction
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.service.model import retrying
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import config, mute_logger
 
@@ -445,18 +443,22 @@ class TestTicketPackFollowsInvoice(TicketPackCommon):
         self.assertEqual((new.tickets_rolled_in, new.remaining_tickets), (0, 10))
 
     def test_pack_quantity_must_be_whole_and_positive(self):
-        for quantity in (0, 0.5, -1, 1.5):
+        for quantity in (0, 0.5, 1.5, -1):
             with self.subTest(quantity=quantity):
                 invoice = self.env["account.move"].create(
                     {
                         "move_type": "out_invoice",
                         "partner_id": self.customer_contact.id,
                         "invoice_line_ids": [
-                            (0, 0, {"product_id": self.pack10.id, "quantity": quantity})
+                            (0, 0, {"product_id": self.pack10.id, "quantity": q})
+                            for q in (2, quantity)  # a positive total
                         ],
                     }
                 )
-                with self.assertRaisesRegex(ValidationError, "whole number of packs"):
+                with (
+                    self.assertRaisesRegex(ValidationError, "whole number of packs"),
+                    self.env.cr.savepoint(),
+                ):
                     invoice.action_post()
                 self.assertEqual(invoice.state, "draft")
         # two packs on one line: 20 tickets
@@ -537,24 +539,12 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
 class ConcurrencyCase(TransactionCase):
     """Two real transactions at once: two threads, two registry cursors."""
 
-    @staticmethod
-    def _replay(work, env, tries=5):
-        """``work()`` then commit, replayed on a concurrency error like
-        ``odoo.service.model.retrying`` does for every request (whose
-        registry reload the test runner's registry lock forbids here)."""
-        for attempt in range(1, tries + 1):
-            try:
-                work()
-                env.flush_all()
-                env.cr.commit()
-                return
-            except (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-                if attempt == tries:
-                    raise
-                env.cr.rollback()
-                env.transaction.clear()
-                env.registry.reset_changes()
-                time.sleep(random.uniform(0.1, 0.5 * attempt))
+    def setUp(self):
+        super().setUp()
+        # the test runner holds the registry class lock: let the workers'
+        # environments and post-commit hooks reach the loaded registry, as
+        # Odoo's own threaded tests do
+        self.patch(Registry, "_lock", DummyRLock())
 
     def _race(self, first, second, hold=True, replay=True, timeout=30):
         """Run ``first(env)`` and ``second(env)`` at the same moment (a
@@ -562,7 +552,7 @@ class ConcurrencyCase(TransactionCase):
         at the end; return ``{"first"|"second": exception}``.
 
         ``replay``: replayed on concurrency errors like every request
-        (``_replay``).  ``hold``: ``first`` keeps its
+        (``odoo.service.model.retrying``).  ``hold``: ``first`` keeps its
         transaction open (its row locks held) until ``second`` has made one
         attempt, so that ``second`` meets ``first`` at work for sure.
         """
@@ -587,17 +577,12 @@ class ConcurrencyCase(TransactionCase):
         def thread(name, work):
             try:
                 with self.registry.cursor() as cr:
-                    # the test runner holds the registry class lock: give the
-                    # cursor its transaction on the loaded registry directly
-                    cr.transaction = Transaction(self.registry)
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait(timeout)
                     if replay:
-                        self._replay(partial(work, env), env)
+                        retrying(partial(work, env), env)
                     else:
-                        work(env)
-                        # two real transactions: each must commit its work
-                        cr.commit()  # pylint: disable=invalid-commit
+                        work(env)  # committed when the cursor closes
             except Exception as error:  # noqa: BLE001 -- reported to the test
                 errors[name] = error
             finally:
@@ -847,6 +832,9 @@ class TestTicketPackPaymentConcurrency(ConcurrencyCase):
             txs.unlink()
             invoice.button_draft()
             invoice.with_context(force_delete=True).unlink()
+            env["account.payment.register"].search(
+                [("partner_id", "in", self.ids["partner"])]
+            ).unlink()
             env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
             env["payment.provider"].browse(self.ids["provider"]).write(
