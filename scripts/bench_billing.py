@@ -162,6 +162,12 @@ def start_odoo(port, db, addons_path, filestore):
     return odoo, Registry(db)
 
 
+def close_connections(db):
+    """Close this process's connections to ``db`` (before dropping it)."""
+    if "odoo.sql_db" in sys.modules:
+        sys.modules["odoo.sql_db"].close_db(db)
+
+
 def fill(env, size, tag):
     """``size`` customers with 2 closed tickets of 5 entries each; returns
     the customers."""
@@ -324,6 +330,7 @@ def main():
         return report(results, sizes)
     finally:
         if not args.keep:
+            close_connections(db)
             dev._psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
             shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
 

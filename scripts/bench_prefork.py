@@ -263,6 +263,7 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         if not args.keep:
+            bench_billing.close_connections(db)
             dev._psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
             shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
 
