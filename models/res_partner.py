@@ -305,7 +305,7 @@ class ResPartner(models.Model):
             with self.env.cr.savepoint():
                 return self.try_lock_for_update()
         except pg_errors.SerializationFailure:
-            _logger.info("Some customers were invoiced concurrently: one by one")
+            _logger.info("Customers changed concurrently: locking one by one")
         free = self.browse()
         for partner in self:
             try:

@@ -16,11 +16,14 @@ same code only copies it), then runs Odoo in-process and, for each size N:
    same invoices (same partners, product, one line per ticket, same prices),
    without the addon's logic -- then rolls it back;
 3. measures **the addon**: the monthly cron ``_cron_invoice_support_time``
-   (and the wizard path, ``_create_support_invoices`` on all the entries) --
-   each rolled back;
+   and the accountant's wizard (``_create_support_invoices`` on all the
+   entries) -- each rolled back;
 
-and prints the table: time, queries per customer, ratio to the floor, growth
-from the smallest to the largest size.  Timings include the final flush.
+each ``--repeat`` times, interleaved, keeping the fastest run (the load of a
+shared machine only ever adds time), and prints the table: wall time (and
+the CPU time of the Odoo process), queries per customer, ratio to the floor,
+growth from the smallest to the largest size.  Timings include the final
+flush.
 
 TARGETS (exit code 1 when one is missed): at the largest size the billing
 run takes at most ``TARGET_RATIO`` times the floor, and growth of the time
@@ -50,6 +53,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/var/tmp/sb-bench")
     parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs of each measure (interleaved); the fastest counts: the "
+        "load of a shared machine only ever adds time",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the run's database afterwards"
     )
@@ -143,12 +153,19 @@ def start_odoo(port, db, addons_path, filestore):
             f"--db_user={dev.DB_USER}",
             "--db_password=",
             f"--database={db}",
+            "--http-interface=127.0.0.1",
             "--log-level=warn",
         ]
     )
     from odoo.modules.registry import Registry
 
     return odoo, Registry(db)
+
+
+def close_connections(db):
+    """Close this process's connections to ``db`` (before dropping it)."""
+    if "odoo.sql_db" in sys.modules:
+        sys.modules["odoo.sql_db"].close_db(db)
 
 
 def fill(env, size, tag):
@@ -228,20 +245,21 @@ def floor_vals(env, partners):
 
 
 def measure(registry, api, work):
-    """Run ``work(env)`` in a new cursor, flush, roll back: (seconds, queries)."""
+    """Run ``work(env)`` in a new cursor, flush, roll back: (wall seconds,
+    CPU seconds of this process, queries, result)."""
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         prepared = work(env, None)  # preparation, not measured
         env.flush_all()
         env.invalidate_all()
         before = cr.sql_log_count
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = work(env, prepared)
         env.flush_all()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         queries = cr.sql_log_count - before
         cr.rollback()
-    return elapsed, queries, result
+    return elapsed, cpu, queries, result
 
 
 def main():
@@ -287,13 +305,21 @@ def main():
                     [("partner_id", "in", ids), ("move_type", "=", "out_invoice")]
                 )
 
-            for name, work in (("floor", floor), ("cron", cron), ("wizard", wizard)):
-                dev.say(f"{size} customers: {name}")
-                elapsed, queries, count = measure(registry, api, work)
-                if count != size:
-                    dev.die(f"{name} created {count} invoices for {size} customers", 1)
-                results[(name, size)] = (elapsed, queries)
-                dev.say(f"  {elapsed:.1f} s, {queries} queries")
+            works = [("floor", floor), ("cron", cron), ("wizard", wizard)]
+            for round_ in range(args.repeat):
+                # each round in another order: no work always runs first
+                shift = round_ % len(works)
+                for name, work in works[shift:] + works[:shift]:
+                    elapsed, cpu, queries, count = measure(registry, api, work)
+                    if count != size:
+                        dev.die(f"{name}: {count} invoices for {size} customers", 1)
+                    best = results.get((name, size))
+                    if not best or elapsed < best[0]:
+                        results[(name, size)] = (elapsed, cpu, queries)
+                    dev.say(
+                        f"{size} customers, {name}: {elapsed:.1f} s "
+                        f"(CPU {cpu:.1f} s), {queries} queries"
+                    )
             # these customers' time is out of the way of the next size's run
             with registry.cursor() as cr:
                 cr.execute(
@@ -304,6 +330,7 @@ def main():
         return report(results, sizes)
     finally:
         if not args.keep:
+            close_connections(db)
             dev._psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
             shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
 
@@ -313,14 +340,14 @@ def report(results, sizes):
     rows = []
     for name, label in (("cron", "cron path"), ("wizard", "wizard path")):
         for size in sizes:
-            t, q = results[(name, size)]
-            ft, fq = results[("floor", size)]
+            t, cpu, q = results[(name, size)]
+            ft, fcpu, fq = results[("floor", size)]
             rows.append(
                 (
                     f"billing run, {size:,} customers ({label})",
-                    f"{t:.1f} s, {q / size:.1f} queries per customer",
-                    f"{ft:.1f} s, {fq / size:.1f} per customer",
-                    f"{t / ft:.2f}x",
+                    f"{t:.1f} s (CPU {cpu:.1f} s), {q / size:.1f} queries per customer",
+                    f"{ft:.1f} s (CPU {fcpu:.1f} s), {fq / size:.1f} per customer",
+                    f"{t / ft:.2f}x (CPU {cpu / fcpu:.2f}x)",
                 )
             )
     growth = {

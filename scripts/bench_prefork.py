@@ -129,10 +129,15 @@ def twin_crons(env):
     from odoo import fields
 
     crons = env["ir.cron"]
-    for xmlid in CRONS:
+    for priority, xmlid in enumerate(CRONS):
         cron = env.ref(xmlid)
         twin = cron.copy({"name": f"{cron.name} (twin)"})
+        # a cron and its twin first in line together: the two cron workers
+        # take them at the same moment
+        (cron | twin).write({"priority": priority})
         crons |= cron | twin
+    # the other crons (all due in a fresh database) do not get in the way
+    env["ir.cron"].search([("id", "not in", crons.ids)]).active = False
     crons.write({"active": True, "nextcall": fields.Datetime.now()})
     env.cr.execute("UPDATE ir_cron SET lastcall = NULL WHERE id = ANY(%s)", [crons.ids])
     return crons.ids
@@ -206,6 +211,11 @@ def main():
             "--limit-time-cpu=900",
             "--log-level=info",
         )
+        # prefork re-executes sys.argv[0] for its gevent worker: start Odoo
+        # through its ``odoo`` script, not ``python -m odoo``
+        script = Path(python).with_name("odoo")
+        if script.is_file():
+            cmd[: cmd.index("server")] = [str(script)]
         dev.say("starting Odoo with --workers 2 --max-cron-threads 2")
         with open(logfile, "w", encoding="utf-8") as log:
             server = subprocess.Popen(
@@ -215,10 +225,17 @@ def main():
                 env={**os.environ, **env_vars},
                 start_new_session=True,
             )
-        time.sleep(5)
+        # the cron workers listen for triggers once they are up
+        started = time.monotonic()
+        while time.monotonic() - started < 300:
+            if logfile.read_text(errors="replace").count("WorkerCron") >= 2:
+                break
+            time.sleep(2)
+        time.sleep(3)
         with registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            env["ir.cron"].browse(cron_ids)._trigger()
+            for cron in env["ir.cron"].browse(cron_ids):
+                cron._trigger()
             cr.commit()
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -263,6 +280,7 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         if not args.keep:
+            bench_billing.close_connections(db)
             dev._psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
             shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
 
