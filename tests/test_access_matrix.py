@@ -11,7 +11,8 @@ Objects and operations:
 * every model of the addon × read, write, create, unlink, on a record of
   customer A (the model's ACL and record rules together);
 * every ``action_*`` method the addon defines, called on customer A's record
-  (``True``: not refused for access, ``False``: AccessError);
+  in a savepoint rolled back afterwards ("ok", "refused" by a business rule,
+  or an AccessError);
 * every portal and public URL with customer A's ids and tokens, opened by
   the others (``False``: A's record is not shown nor changed).
 
@@ -40,7 +41,6 @@ ROLES = (
     "manager",
     "public",
 )
-STAFF = ("technician", "accountant", "manager")
 
 
 def _row(default="", **cells):
@@ -48,14 +48,256 @@ def _row(default="", **cells):
     return {role: cells.get(role, default) for role in ROLES}
 
 
-#: model -> role -> operations allowed on customer A's record
-MODELS = {}
+#: model -> role -> operations allowed on customer A's record (ACL and rules)
+#: (action) -> {"ok": roles that complete it, "refused": roles stopped by a
+#: business rule (state...)}; every other role gets an AccessError
+#: (role, method, URL) -> True when the URL shows or changes A's record;
+#: every cell not listed is False (nothing shown, nothing changed)
+MODELS = {
+    "helpdesk.ticket": _row(
+        portal_a="r", colleague="r", technician="rwc", accountant="r", manager="rwcu"
+    ),
+    "support.card.hold": _row(
+        portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
+    ),
+    "support.faq": _row(
+        portal_a="r",
+        colleague="r",
+        portal_b="r",
+        technician="r",
+        accountant="r",
+        manager="rwcu",
+        public="r",
+    ),
+    "support.faq.category": _row(
+        portal_a="r",
+        colleague="r",
+        portal_b="r",
+        technician="r",
+        accountant="r",
+        manager="rwcu",
+        public="r",
+    ),
+    "support.intervention": _row(
+        portal_a="r", colleague="r", technician="rwc", accountant="r", manager="rwcu"
+    ),
+    "support.intervention.line": _row(
+        portal_a="r", colleague="r", technician="rwcu", accountant="r", manager="rwcu"
+    ),
+    "support.intervention.sign.wizard": _row(technician="rwc", manager="rwc"),
+    "support.invoice.wizard": _row(accountant="rwc"),
+    "support.plan": _row(
+        portal_a="r",
+        colleague="r",
+        portal_b="r",
+        technician="r",
+        accountant="r",
+        manager="rwcu",
+    ),
+    "support.policy": _row(
+        portal_a="r",
+        colleague="r",
+        portal_b="r",
+        technician="r",
+        accountant="r",
+        manager="rwcu",
+        public="r",
+    ),
+    "support.policy.version": _row(manager="r"),
+    "support.public.request": _row(manager="ru"),
+    "support.remote.session": _row(
+        portal_a="r", colleague="r", technician="rwc", accountant="r", manager="rwcu"
+    ),
+    "support.request.type": _row(
+        portal_a="r",
+        colleague="r",
+        portal_b="r",
+        technician="r",
+        manager="rwcu",
+        public="r",
+    ),
+    "support.sla.target": _row(technician="r", manager="rwcu"),
+    "support.subscription": _row(
+        portal_a="r", colleague="r", technician="r", accountant="rw", manager="rwcu"
+    ),
+    "support.ticket.pack": _row(
+        portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
+    ),
+    "support.ticket.pack.move": _row(
+        portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
+    ),
+    "support.time.entry": _row(
+        portal_a="r", colleague="r", technician="rwcu", accountant="r", manager="rwcu"
+    ),
+    "support.travel.zone": _row(technician="r", accountant="r", manager="rwcu"),
+}
 
-#: (model, action) -> roles allowed to call it on customer A's record
-ACTIONS = {}
+ACTIONS = {
+    ("account.payment", "action_post"): {"ok": ("portal_a", "accountant")},
+    ("discuss.channel", "action_support_create_ticket"): {
+        "ok": ("technician", "manager")
+    },
+    ("helpdesk.ticket", "action_support_answer_suggestion"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("helpdesk.ticket", "action_support_confirm_claimed_partner"): {
+        "ok": ("technician", "manager")
+    },
+    ("helpdesk.ticket", "action_support_invoice_time"): {"ok": ("accountant",)},
+    ("helpdesk.ticket", "action_support_request_card_hold"): {
+        "ok": ("technician", "manager")
+    },
+    ("helpdesk.ticket", "action_support_timer_start"): {
+        "ok": ("technician", "manager")
+    },
+    ("helpdesk.ticket", "action_support_timer_stop"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("helpdesk.ticket", "action_view_support_card_holds"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("helpdesk.ticket", "action_view_support_remote_sessions"): {
+        "ok": (
+            "portal_a",
+            "colleague",
+            "portal_b",
+            "technician",
+            "accountant",
+            "manager",
+            "public",
+        )
+    },
+    ("res.partner", "action_support_invoice_time"): {"ok": ("accountant",)},
+    ("res.partner", "action_view_support_packs"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("res.partner", "action_view_support_time"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.card.hold", "action_charge_time"): {"refused": ("accountant",)},
+    ("support.card.hold", "action_release"): {"refused": ("accountant",)},
+    ("support.card.hold", "action_send_request"): {
+        "ok": (
+            "portal_a",
+            "colleague",
+            "portal_b",
+            "technician",
+            "accountant",
+            "manager",
+            "public",
+        )
+    },
+    ("support.card.hold", "action_view_transactions"): {"ok": ("accountant",)},
+    ("support.intervention", "action_cancel"): {"ok": ("technician", "manager")},
+    ("support.intervention", "action_diagnostic"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_done"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_open_sign_wizard"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_present_estimate"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_refuse_estimate"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_schedule"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_start"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_stop"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.intervention", "action_support_confirm_claimed_partner"): {
+        "ok": ("technician", "manager")
+    },
+    ("support.intervention", "action_view_invoices"): {
+        "ok": ("portal_a", "colleague", "accountant")
+    },
+    ("support.intervention", "action_view_ticket"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.policy", "action_view_versions"): {
+        "ok": (
+            "portal_a",
+            "colleague",
+            "portal_b",
+            "technician",
+            "accountant",
+            "manager",
+            "public",
+        )
+    },
+    ("support.remote.session", "action_cancel"): {"ok": ("technician", "manager")},
+    ("support.remote.session", "action_end"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.remote.session", "action_record_consent"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.remote.session", "action_start"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.remote.session", "action_stopped_by_customer"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.remote.session", "action_view_time_entry"): {
+        "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.subscription", "action_activate"): {"ok": ("accountant", "manager")},
+    ("support.subscription", "action_cancel"): {"ok": ("accountant",)},
+    ("support.subscription", "action_confirm"): {
+        "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
+    },
+    ("support.subscription", "action_view_invoices"): {
+        "ok": (
+            "portal_a",
+            "colleague",
+            "portal_b",
+            "technician",
+            "accountant",
+            "manager",
+            "public",
+        )
+    },
+}
 
-#: (role, method, url key) -> True when the URL shows or changes A's record
-URLS = {}
+URLS = {
+    ("colleague", "GET", "balance page"): True,
+    ("colleague", "GET", "hold portal page"): True,
+    ("colleague", "GET", "hold portal page, wrong token"): True,
+    ("colleague", "GET", "intervention estimate report"): True,
+    ("colleague", "GET", "intervention page"): True,
+    ("colleague", "GET", "intervention page, wrong token"): True,
+    ("colleague", "GET", "pack invoice page"): True,
+    ("colleague", "GET", "subscription page"): True,
+    ("colleague", "POST", "subscription add user"): True,
+    ("colleague", "POST", "subscription remove user"): True,
+    ("portal_a", "GET", "balance page"): True,
+    ("portal_a", "GET", "hold portal page"): True,
+    ("portal_a", "GET", "hold portal page, wrong token"): True,
+    ("portal_a", "GET", "intervention estimate report"): True,
+    ("portal_a", "GET", "intervention page"): True,
+    ("portal_a", "GET", "intervention page, wrong token"): True,
+    ("portal_a", "GET", "pack invoice page"): True,
+    ("portal_a", "GET", "subscription page"): True,
+    ("portal_a", "POST", "remote consent"): True,
+    ("portal_a", "POST", "subscription add user"): True,
+    ("portal_a", "POST", "subscription remove user"): True,
+    ("technician", "GET", "hold portal page"): True,
+    ("technician", "GET", "hold portal page, wrong token"): True,
+    ("technician", "GET", "intervention estimate report"): True,
+    ("technician", "GET", "intervention page"): True,
+    ("technician", "GET", "intervention page, wrong token"): True,
+    ("technician", "GET", "subscription page"): True,
+    ("technician", "JSON", "intervention sign policy"): True,
+    ("technician", "POST", "remote decline"): True,
+}
 
 
 @tagged("post_install", "-at_install")

@@ -361,7 +361,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
         transaction than the hold's own authorisation, no server error."""
         route = "POST /support/pay/<id>/transaction"
         self._start(route)
-        hold = self.hold
+        current = {"hold": self.hold}
         keys = (
             "access_token",
             "provider_id",
@@ -377,7 +377,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             "partner_id",
         )
         good = {
-            "access_token": hold.access_token,
+            "access_token": None,  # the current hold's
             "provider_id": self.provider.id,
             "payment_method_id": self.payment_method.id,
             "flow": "direct",
@@ -395,10 +395,14 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             params=st.dictionaries(st.sampled_from(keys), _json_value()),
             keep=st.lists(st.sampled_from(list(good)), unique=True),
             raw=st.one_of(st.none(), st.binary(max_size=60)),
-            hold_path=st.sampled_from([str(hold.id), "0", "999999999"]),
+            hold_path=st.sampled_from(["current", "current", "0", "999999999"]),
         )
         def run(params, keep, raw, hold_path):
             before = self._snapshot()
+            hold = current["hold"]
+            good["access_token"] = hold.access_token
+            if hold_path == "current":
+                hold_path = str(hold.id)
             params = {**params, **{key: good[key] for key in keep}}
             body = (
                 raw
@@ -428,10 +432,11 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
                 self.assertEqual(tx.amount, hold.amount)
                 self.assertEqual(tx.operation, "online_direct")
                 self.assertTrue(tx.provider_id.capture_manually)
+                self.assertEqual(tx.support_card_hold_id, hold)
                 self.counts[route]["accepted"] += 1
-                # free the hold again for the next examples
-                hold.transaction_id = False
-                tx.unlink()
+                # a new hold for the next examples
+                current["hold"] = self._create_hold(minutes=60)
+                current["hold"]._portal_ensure_token()
             self.counts[route]["total"] += 1
 
         run()
