@@ -39,3 +39,4 @@ from . import helpdesk_ticket_transparency
 from . import rating_rating
 from . import support_public_request
 from . import helpdesk_ticket_claim
+from . import ir_http

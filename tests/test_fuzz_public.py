@@ -17,8 +17,8 @@ leaves every business table as it was.
 import io
 import json
 import logging
-import re
 import string
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -150,14 +150,21 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
         super().setUp()
         self.http_request_allow_all = True
         self.client = Client(odoo.http.root, WerkzeugResponse)
-        # a token of another visitor's session
-        self.foreign_csrf = self._csrf_of(self.authenticate(None, None).sid)
-        self.cookie = f"session_id={self.authenticate(None, None).sid}"
-        self.csrf = self._csrf_of(self.session.sid)
-
-    def _csrf_of(self, sid):
-        page = self._call("GET", "/support/contact", cookie=f"session_id={sid}")
-        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        store = odoo.http.root.session_store
+        # a token of another visitor's (live) session
+        other = store.new()
+        other.update(odoo.http.get_default_session(), db=self.env.cr.dbname)
+        store.save(other)
+        self.addCleanup(store.delete, other)
+        self.foreign_csrf = odoo.http.Request.csrf_token(
+            SimpleNamespace(session=other, env=self.env)
+        )
+        session = self.authenticate(None, None)
+        self.cookie = f"session_id={session.sid}"
+        self.csrf = odoo.http.Request.csrf_token(
+            SimpleNamespace(session=session, env=self.env)
+        )
+        self.assertNotEqual(self.csrf, self.foreign_csrf)
 
     # ------------------------------------------------------------ helpers
     def _call(self, method, path, cookie=None, **kwargs):
@@ -456,6 +463,13 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             response = self._call("POST", "/support/contact", data=data)
         self.assertEqual(response.status_code, 400)
         self.assertIn("CSRF", response.text)
+        with mute_logger("odoo.http"):
+            response = self._call(
+                "POST",
+                "/support/contact",
+                data={**data, "csrf_token": self.foreign_csrf},
+            )
+        self.assertEqual(response.status_code, 400)
         response = self._call(
             "POST", "/support/contact", data={**data, "csrf_token": self.csrf}
         )
