@@ -297,6 +297,13 @@ URLS = {
     ("technician", "GET", "subscription page"): True,
     ("technician", "JSON", "intervention sign policy"): True,
     ("technician", "POST", "remote decline"): True,
+    # a company colleague may cancel the company's subscription in the portal
+    ("colleague", "POST", "subscription cancel"): True,
+    # a refused estimate answer (the estimate is not presented) still stamps
+    # the intervention for people who may read it; nothing for outsiders
+    ("colleague", "JSON", "intervention accept"): True,
+    ("portal_a", "JSON", "intervention accept"): True,
+    ("technician", "JSON", "intervention accept"): True,
 }
 
 
