@@ -255,7 +255,9 @@ class InterventionPortal(CustomerPortal):
         except (AccessError, MissingError):
             return {"error": request.env._("Invalid intervention.")}
         try:
-            callback(intervention)
+            # a refused answer writes nothing
+            with request.env.cr.savepoint():
+                callback(intervention)
         except UserError as error:
             return {"error": error.args[0]}
         return {
@@ -308,7 +310,8 @@ class InterventionPortal(CustomerPortal):
             return request.redirect("/my")
         intervention = intervention.with_context(support_portal_user_id=request.env.uid)
         try:
-            intervention._refuse_estimate()
+            with request.env.cr.savepoint():
+                intervention._refuse_estimate()
         except UserError:
             return request.redirect(
                 intervention.get_portal_url(query_string="&message=error")

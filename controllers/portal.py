@@ -117,6 +117,14 @@ class SupportPortal(CustomerPortal):
         subscription = self._document_check_access(
             "support.subscription", subscription_id
         )
+        # only the customer's own people act here: staff who may read every
+        # subscription do not cancel or change one through the portal
+        partner = request.env.user.partner_id
+        if (
+            partner.commercial_partner_id
+            != subscription.sudo().partner_id.commercial_partner_id
+        ):
+            raise AccessError(request.env._("This subscription is not yours."))
         # act as the portal user (chatter author), past the read-only ACL
         return subscription.with_user(request.env.user).sudo()
 

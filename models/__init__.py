@@ -40,3 +40,4 @@ from . import rating_rating
 from . import support_billing_report
 from . import support_public_request
 from . import helpdesk_ticket_claim
+from . import ir_http

@@ -3,6 +3,7 @@
 """Tickets of unverified visitors (issue 13): staff confirm the customer."""
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class HelpdeskTicket(models.Model):
@@ -16,6 +17,11 @@ class HelpdeskTicket(models.Model):
     def action_support_confirm_claimed_partner(self):
         """The visitor is the customer they claim to be: the ticket moves to
         the customer (portal, packs, fees)."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("support_billing.group_support_technician")
+        ):
+            raise AccessError(self.env._("Only support staff confirm a customer."))
         for ticket in self.filtered("support_claimed_partner_id"):
             claimed = ticket.support_claimed_partner_id
             ticket.partner_id = claimed

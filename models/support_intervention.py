@@ -9,7 +9,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount
 
 from .. import const, rules
@@ -982,6 +982,11 @@ class SupportIntervention(models.Model):
     def action_support_confirm_claimed_partner(self):
         """The visitor is the customer they claim to be: the intervention and
         its ticket move to the customer (portal, fees)."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("support_billing.group_support_technician")
+        ):
+            raise AccessError(self.env._("Only support staff confirm a customer."))
         for intervention in self.filtered("support_claimed_partner_id"):
             claimed = intervention.support_claimed_partner_id
             intervention.partner_id = claimed

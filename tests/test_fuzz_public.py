@@ -17,10 +17,11 @@ leaves every business table as it was.
 import io
 import json
 import logging
-import re
+import string
+from types import SimpleNamespace
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -70,6 +71,7 @@ INJECTIONS = [
     "<script>@x.com",
     "foo@bar",
     "a@b.c" + "c" * 300,
+    "a" * 100_000 + "@x.com",
 ]
 
 
@@ -85,9 +87,16 @@ def _text():
         st.builds(
             lambda c, n: c * n,
             st.sampled_from(["a", "é", "\x00", "@", "%", " "]),
-            st.sampled_from([255, 256, 5001, 100_000]),
+            st.sampled_from([33, 129, 255, 256, 5001]),
         ),
-        st.emails().map(str),
+        st.builds(
+            "{}@{}{}".format,
+            st.text(
+                alphabet=string.ascii_letters + string.digits + ".+-_'", max_size=12
+            ),
+            st.sampled_from(["example.test", "x", "", "@y.com", "b.c", "ex ample.com"]),
+            st.sampled_from(["", ".", "\x00", " ", "<>", "\\"]),
+        ),
         st.integers(-(10**12), 10**12).map(str),
     )
 
@@ -141,14 +150,21 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
         super().setUp()
         self.http_request_allow_all = True
         self.client = Client(odoo.http.root, WerkzeugResponse)
-        # a token of another visitor's session
-        self.foreign_csrf = self._csrf_of(self.authenticate(None, None).sid)
-        self.cookie = f"session_id={self.authenticate(None, None).sid}"
-        self.csrf = self._csrf_of(self.session.sid)
-
-    def _csrf_of(self, sid):
-        page = self._call("GET", "/support/contact", cookie=f"session_id={sid}")
-        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        store = odoo.http.root.session_store
+        # a token of another visitor's (live) session
+        other = store.new()
+        other.update(odoo.http.get_default_session(), db=self.env.cr.dbname)
+        store.save(other)
+        self.addCleanup(store.delete, other)
+        self.foreign_csrf = odoo.http.Request.csrf_token(
+            SimpleNamespace(session=other, env=self.env)
+        )
+        session = self.authenticate(None, None)
+        self.cookie = f"session_id={session.sid}"
+        self.csrf = odoo.http.Request.csrf_token(
+            SimpleNamespace(session=session, env=self.env)
+        )
+        self.assertNotEqual(self.csrf, self.foreign_csrf)
 
     # ------------------------------------------------------------ helpers
     def _call(self, method, path, cookie=None, **kwargs):
@@ -240,6 +256,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             deadline=None,
             database=None,
             derandomize=True,
+            phases=(Phase.explicit, Phase.generate),
             suppress_health_check=list(HealthCheck),
         )
         @given(
@@ -321,6 +338,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             deadline=None,
             database=None,
             derandomize=True,
+            phases=(Phase.explicit, Phase.generate),
             suppress_health_check=list(HealthCheck),
         )
         @given(kind=st.integers(0, 3), first=segment, second=segment)
@@ -350,7 +368,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
         transaction than the hold's own authorisation, no server error."""
         route = "POST /support/pay/<id>/transaction"
         self._start(route)
-        hold = self.hold
+        current = {"hold": self.hold}
         keys = (
             "access_token",
             "provider_id",
@@ -366,7 +384,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             "partner_id",
         )
         good = {
-            "access_token": hold.access_token,
+            "access_token": None,  # the current hold's
             "provider_id": self.provider.id,
             "payment_method_id": self.payment_method.id,
             "flow": "direct",
@@ -377,16 +395,21 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             deadline=None,
             database=None,
             derandomize=True,
+            phases=(Phase.explicit, Phase.generate),
             suppress_health_check=list(HealthCheck),
         )
         @given(
             params=st.dictionaries(st.sampled_from(keys), _json_value()),
             keep=st.lists(st.sampled_from(list(good)), unique=True),
             raw=st.one_of(st.none(), st.binary(max_size=60)),
-            hold_path=st.sampled_from([str(hold.id), "0", "999999999"]),
+            hold_path=st.sampled_from(["current", "current", "0", "999999999"]),
         )
         def run(params, keep, raw, hold_path):
             before = self._snapshot()
+            hold = current["hold"]
+            good["access_token"] = hold.access_token
+            if hold_path == "current":
+                hold_path = str(hold.id)
             params = {**params, **{key: good[key] for key in keep}}
             body = (
                 raw
@@ -416,10 +439,11 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
                 self.assertEqual(tx.amount, hold.amount)
                 self.assertEqual(tx.operation, "online_direct")
                 self.assertTrue(tx.provider_id.capture_manually)
+                self.assertEqual(tx.support_card_hold_id, hold)
                 self.counts[route]["accepted"] += 1
-                # free the hold again for the next examples
-                hold.transaction_id = False
-                tx.unlink()
+                # a new hold for the next examples
+                current["hold"] = self._create_hold(minutes=60)
+                current["hold"]._portal_ensure_token()
             self.counts[route]["total"] += 1
 
         run()
@@ -439,6 +463,13 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             response = self._call("POST", "/support/contact", data=data)
         self.assertEqual(response.status_code, 400)
         self.assertIn("CSRF", response.text)
+        with mute_logger("odoo.http"):
+            response = self._call(
+                "POST",
+                "/support/contact",
+                data={**data, "csrf_token": self.foreign_csrf},
+            )
+        self.assertEqual(response.status_code, 400)
         response = self._call(
             "POST", "/support/contact", data={**data, "csrf_token": self.csrf}
         )

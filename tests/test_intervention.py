@@ -229,7 +229,7 @@ class TestIntervention(InterventionCommon):
             entries.write({"minutes": 10})
         bodies = " ".join(intervention.sudo().message_ids.mapped("body"))
         self.assertIn("Estimate refused by Anna Acme", bodies)
-        self.assertIn(f"Invoice {invoice.name}", bodies)
+        self.assertIn("102.50 prepared: accounting posts it", bodies)
 
     def test_stopped_with_compensation(self):
         intervention = self._to_estimate(minutes=45)

@@ -243,7 +243,9 @@ class TestInterventionRequestPage(HttpCase):
 
     def test_acknowledgement_in_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["support_billing"], ["fr_FR"])
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR"], overwrite=True
+        )
         response = self._post(url="/fr" + self.URL, email="ack@example.test")
         self.assertEqual(response.status_code, 200)
         intervention = self.env["support.intervention"].search(

@@ -235,3 +235,22 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
         response = self._post(email=self.customer_contact.email, name="Anna")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self._last_ticket().partner_id, self.customer_contact)
+
+    def test_acknowledgement_does_not_quote_the_visitor(self):
+        """Issue 13: the e-mail sent to the typed address quotes neither the
+        typed name nor the subject (no spam relay from our domain)."""
+        self._post(
+            email="victim@example.test",
+            name="Buy cheap pills at spam.example",
+            subject="WIN A PRIZE http://spam.example",
+        )
+        ticket = self._last_ticket()
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn(ticket.number, mail.body_html)
+        self.assertNotIn("spam.example", mail.body_html)
+        self.assertNotIn("spam.example", mail.subject)
