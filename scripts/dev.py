@@ -780,32 +780,25 @@ OURS = re.compile(r"support_billing|\bSupport[A-Z]\w+")
 
 
 def _peer_case(cluster, port, python, workdir, full_env, with_module):
-    """Run the peer suites in a fresh copy of the dependencies' database,
-    with or without the addon installed first; return (run, failed, bad)."""
+    """Install the peers (and the addon) in a new database with their tests,
+    as Odoo's own runs do: each suite runs when its module is installed
+    (at_install) and once everything is installed (post_install).  Return
+    (run, failed, bad log lines)."""
     db = f"sbpeers{'with' if with_module else 'without'}{os.getpid()}"
     filestore = workdir / "filestore"
     logfile = workdir / f"peers-{'with' if with_module else 'without'}.log"
     logfile.write_text("")
-    _psql(cluster, port, f'CREATE DATABASE "{db}" TEMPLATE deps')
     common = (python, addons_dir(workdir), port, db, filestore)
     tags = ",".join(f"/{name}" for name in PEER_SUITES)
+    modules = [*PEER_SUITES, MODULE] if with_module else list(PEER_SUITES)
     try:
-        if with_module:
-            say(f"peers: installing {MODULE} (without its tests)")
-            rc, _bad, _, _ = run_logged(
-                odoo_cmd(*common, "-i", MODULE, "--stop-after-init"),
-                logfile,
-                full_env,
-            )
-            if rc:
-                die(f"installing {MODULE} failed, log: {logfile}", 1)
         say(f"peers {'with' if with_module else 'without'} {MODULE}: {tags}")
-        # Odoo runs the tests of the modules it installs or updates
         rc, bad, reports, _skipped = run_logged(
             odoo_cmd(
                 *common,
-                "-u",
-                ",".join(PEER_SUITES),
+                "-i",
+                ",".join(modules),
+                "--with-demo",
                 "--test-enable",
                 f"--test-tags={tags}",
                 "--stop-after-init",
@@ -854,17 +847,6 @@ def cmd_test_peers(args):
     cluster.init()
     port = cluster.running_port() or cluster.start()
     try:
-        if (
-            _psql(
-                cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
-            ).stdout.strip()
-            != "1"
-        ):
-            _install_deps(
-                (python, addons_dir(workdir), port, "deps", workdir / "filestore"),
-                workdir / "odoo.log",
-                full_env,
-            )
         without = _peer_case(cluster, port, python, workdir, full_env, False)
         with_ = _peer_case(cluster, port, python, workdir, full_env, True)
     finally:
