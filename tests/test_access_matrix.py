@@ -57,6 +57,7 @@ MODELS = {
     "helpdesk.ticket": _row(
         portal_a="r", colleague="r", technician="rwc", accountant="r", manager="rwcu"
     ),
+    "support.billing.report": _row(accountant="r", manager="r"),
     "support.card.hold": _row(
         portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
     ),
@@ -234,6 +235,9 @@ ACTIONS = {
         )
     },
     ("support.remote.session", "action_cancel"): {"ok": ("technician", "manager")},
+    # the fixture's time is not credited: nothing to review
+    ("support.time.entry", "action_support_bill_again"): {"refused": ("accountant",)},
+    ("support.time.entry", "action_support_do_not_bill"): {"refused": ("accountant",)},
     ("support.remote.session", "action_end"): {
         "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
     },

@@ -275,7 +275,7 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(response.status_code, 303)
         hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
         self.assertEqual(hold.hourly_rate, public_rate)
-        self.assertEqual(hold.amount, 90.0)
+        self.assertEqual(hold.amount, 108.0)  # 1 h at 90.00, 20 % tax included
         # A2: staff still find the account
         self.assertEqual(hold.partner_id, self.customer_contact2)
         # the same page whoever the address belongs to
