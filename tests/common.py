@@ -60,6 +60,9 @@ class SupportBillingCommon(AccountTestInvoicingCommon):
             login="sb-portal",
             groups="base.group_portal",
             partner_id=cls.customer_contact.id,
+            # keep the contact's own address (new_test_user would make one up,
+            # the same for every login starting with "s")
+            email=cls.customer_contact.email,
             **company_vals,
         )
         cls.other_portal_user = new_test_user(
@@ -67,6 +70,7 @@ class SupportBillingCommon(AccountTestInvoicingCommon):
             login="sb-portal-other",
             groups="base.group_portal",
             partner_id=cls.other_customer.id,
+            email=cls.other_customer.email,
             **company_vals,
         )
         cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")

@@ -320,7 +320,7 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(draft.hourly_rate, 100.0)
-        self.assertEqual(draft.amount, 200.0)
+        self.assertEqual(draft.amount, 240.0)  # 2 h at 100.00, 20 % tax included
 
     def _transaction(self, hold, **params):
         payload = {

@@ -304,7 +304,7 @@ class TestHoldChargeQueryCount(CardHoldCommon, QueryCountMixin):
         ticket.stage_id = self.stage_done
         charge = hold.with_user(self.accountant).action_charge_time
         count = self._count(charge)
-        self.assertEqual(hold.captured_amount, 50.0)
+        self.assertEqual(hold.captured_amount, 60.0)  # 30 min: 50.00 + 20 % tax
         return count
 
     def test_charge_constant(self):
