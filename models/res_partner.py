@@ -17,7 +17,7 @@ _logger = logging.getLogger(__name__)
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = "res.partner"
+    _inherit = ["res.partner", "support.invoicing.mixin"]
 
     support_claimed_partner_id = fields.Many2one(
         comodel_name="res.partner",
@@ -331,15 +331,13 @@ class ResPartner(models.Model):
 
     def _set_support_invoice_error(self, error):
         """Store the last invoicing error of the customer; post it once."""
-        for partner in self:
-            if error and error != partner.support_invoice_error:
-                partner.message_post(
-                    body=self.env._(
-                        "Support time could not be invoiced: %(error)s", error=error
-                    )
-                )
-            if error != (partner.support_invoice_error or False):
-                partner.support_invoice_error = error
+        self._store_invoice_error(
+            "support_invoice_error",
+            error,
+            lambda error: self.env._(
+                "Support time could not be invoiced: %(error)s", error=error
+            ),
+        )
 
     def _get_support_resubscribe_date(self):
         """First day this customer may subscribe again, or False when it may

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const, rules
@@ -34,7 +34,12 @@ class SupportCardHold(models.Model):
 
     _name = "support.card.hold"
     _description = "Support Card Hold"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "support.invoicing.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
     _mail_post_access = "read"
@@ -417,16 +422,14 @@ class SupportCardHold(models.Model):
         }
 
     # ----------------------------------------------------------- business
-    def _check_accountant(self):
-        if not (
-            self.env.su or self.env.user.has_group("account.group_account_invoice")
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only accountants can charge, release or refund card holds; "
-                    "technicians see them but cannot move money."
-                )
+    def _check_accountant(self, message=None):
+        return super()._check_accountant(
+            message
+            or self.env._(
+                "Only accountants can charge, release or refund card holds; "
+                "technicians see them but cannot move money."
             )
+        )
 
     def _lock(self):
         """Lock the hold row without waiting: a second click or a concurrent

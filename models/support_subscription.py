@@ -16,7 +16,12 @@ _logger = logging.getLogger(__name__)
 class SupportSubscription(models.Model):
     _name = "support.subscription"
     _description = "Support Subscription"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "support.invoicing.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
 
@@ -536,16 +541,13 @@ class SupportSubscription(models.Model):
 
     def _set_invoice_error(self, error):
         """Store the last invoicing error; post it once."""
-        for sub in self:
-            if error and error != sub.invoice_error:
-                sub.message_post(
-                    body=self.env._(
-                        "The subscription could not be invoiced: %(error)s",
-                        error=error,
-                    )
-                )
-            if error != (sub.invoice_error or False):
-                sub.invoice_error = error
+        self._store_invoice_error(
+            "invoice_error",
+            error,
+            lambda error: self.env._(
+                "The subscription could not be invoiced: %(error)s", error=error
+            ),
+        )
 
     def _invoice_next_period(self):
         """Invoice the next month of these active subscriptions, in one batch."""

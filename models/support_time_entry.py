@@ -5,7 +5,7 @@ import logging
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const, rules
@@ -23,6 +23,7 @@ INVOICE_BATCH_SIZE = 500
 class SupportTimeEntry(models.Model):
     _name = "support.time.entry"
     _description = "Support Time Entry"
+    _inherit = ["support.invoicing.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -239,7 +240,7 @@ class SupportTimeEntry(models.Model):
     def action_support_bill_again(self):
         """Accountant: time of a credited or cancelled invoice is to invoice
         again (the next run, or the wizard, bills it)."""
-        self._check_can_invoice()
+        self._check_accountant()
         entries = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_REVIEW)
         if not entries:
             raise UserError(
@@ -266,7 +267,7 @@ class SupportTimeEntry(models.Model):
 
     def action_support_do_not_bill(self):
         """Accountant: credited or cancelled time is not billed again."""
-        self._check_can_invoice()
+        self._check_accountant()
         entries = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_REVIEW)
         if not entries:
             raise UserError(
@@ -297,16 +298,6 @@ class SupportTimeEntry(models.Model):
             domain &= Domain("ticket_id.stage_id.closed", "=", True)
         return domain
 
-    def _check_can_invoice(self):
-        if not (
-            self.env.su or self.env.user.has_group("account.group_account_invoice")
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only accountants (Invoicing: Billing) can invoice support time."
-                )
-            )
-
     def _create_support_invoices(self, billing_modes=(const.BILLING_MODE_TIME,)):
         """Invoice these entries: one draft invoice per customer, in one batch.
 
@@ -324,7 +315,7 @@ class SupportTimeEntry(models.Model):
         rates, minutes billed before) is read for the whole batch at once,
         and all the invoices are created in one ``account.move.create``.
         """
-        self._check_can_invoice()
+        self._check_accountant()
         to_invoice = self.filtered(lambda e: e.state == const.ENTRY_STATE_TO_INVOICE)
         if not to_invoice:
             return self.env["account.move"]

@@ -69,7 +69,7 @@ class SupportInvoiceWizard(models.TransientModel):
 
     @api.model
     def _action_open(self, partner_ids=None, ticket_ids=None):
-        self.env["support.time.entry"]._check_can_invoice()
+        self.env["support.time.entry"]._check_accountant()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Invoice Support Time"),
@@ -97,7 +97,7 @@ class SupportInvoiceWizard(models.TransientModel):
     def action_create_invoices(self):
         self.ensure_one()
         entries = self.env["support.time.entry"]
-        entries._check_can_invoice()
+        entries._check_accountant()
         invoices = entries.search(self._get_entries_domain())._create_support_invoices()
         if not invoices:
             raise UserError(
