@@ -685,7 +685,41 @@ def _install(common, modules, logfile, full_env, what):
 #: Seconds each test file took in a full run on a 2-core machine, to share
 #: the files between the parallel test processes (a file not listed counts
 #: as DEFAULT_WEIGHT).
-TEST_WEIGHTS = {}
+TEST_WEIGHTS = {
+    "test_fuzz_public.py": 818,
+    "test_query_counts.py": 270,
+    "test_ticket_pack.py": 172,
+    "test_remote_session_portal.py": 141,
+    "test_subscription.py": 137,
+    "test_accounting_paths.py": 99,
+    "test_report.py": 86,
+    "test_intervention.py": 72,
+    "test_remote_session.py": 69,
+    "test_sla.py": 60,
+    "test_card_hold_page.py": 57,
+    "test_intervention_portal.py": 57,
+    "test_portal.py": 48,
+    "test_card_hold_stripe.py": 45,
+    "test_payment_methods.py": 42,
+    "test_access_matrix.py": 32,
+    "test_invoicing.py": 32,
+    "test_card_hold.py": 30,
+    "test_support_contact.py": 27,
+    "test_support_pages.py": 24,
+    "test_card_hold_concurrency.py": 22,
+    "test_install.py": 16,
+    "test_support_policy.py": 16,
+    "test_stripe_standin.py": 14,
+    "test_rules.py": 12,
+    "test_rules_packs.py": 7,
+    "test_transparency.py": 5,
+    "test_time_entry.py": 5,
+    "test_rules_subscription.py": 3,
+    "test_rules_intervention.py": 2,
+    "test_support_faq.py": 2,
+    "test_i18n.py": 1,
+    "test_anonymize.py": 0,
+}
 DEFAULT_WEIGHT = 10
 
 
