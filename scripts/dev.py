@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -415,6 +416,12 @@ class Cluster:
         if not pid.is_file():
             return None
         lines = pid.read_text().splitlines()
+        try:
+            os.kill(int(lines[0]), 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            return None  # a server that stopped without cleaning up
+        except PermissionError:
+            pass  # running as another user
         return int(lines[3]) if len(lines) > 3 else None
 
 
@@ -655,14 +662,14 @@ def _psql(cluster, port, sql, db="postgres"):
     )
 
 
-def _install_deps(common, logfile, full_env):
-    deps = ",".join(module_depends())
-    say(f"installing the dependencies without their tests: {deps}")
+def _install(common, modules, logfile, full_env, what):
+    """Install ``modules`` (with demo data, without running any test)."""
+    say(f"installing {what}: {','.join(modules)}")
     rc, bad, _, _ = run_logged(
         odoo_cmd(
             *common,
             "-i",
-            deps,
+            ",".join(modules),
             "--with-demo",
             "--stop-after-init",
             "--log-level=info",
@@ -671,8 +678,196 @@ def _install_deps(common, logfile, full_env):
         full_env,
     )
     if rc:
-        die(f"installing the dependencies failed (exit {rc}), log: {logfile}", 1)
+        die(f"installing {what} failed (exit {rc}), log: {logfile}", 1)
     return bad
+
+
+#: Seconds each test file took in a full run on a 2-core machine, to share
+#: the files between the parallel test processes (a file not listed counts
+#: as DEFAULT_WEIGHT).
+TEST_WEIGHTS = {
+    "test_fuzz_public.py": 818,
+    "test_query_counts.py": 270,
+    "test_ticket_pack.py": 172,
+    "test_remote_session_portal.py": 141,
+    "test_subscription.py": 137,
+    "test_accounting_paths.py": 99,
+    "test_report.py": 86,
+    "test_intervention.py": 72,
+    "test_remote_session.py": 69,
+    "test_sla.py": 60,
+    "test_card_hold_page.py": 57,
+    "test_intervention_portal.py": 57,
+    "test_portal.py": 48,
+    "test_card_hold_stripe.py": 45,
+    "test_payment_methods.py": 42,
+    "test_access_matrix.py": 32,
+    "test_invoicing.py": 32,
+    "test_card_hold.py": 30,
+    "test_support_contact.py": 27,
+    "test_support_pages.py": 24,
+    "test_card_hold_concurrency.py": 22,
+    "test_install.py": 16,
+    "test_support_policy.py": 16,
+    "test_stripe_standin.py": 14,
+    "test_rules.py": 12,
+    "test_rules_packs.py": 7,
+    "test_transparency.py": 5,
+    "test_time_entry.py": 5,
+    "test_rules_subscription.py": 3,
+    "test_rules_intervention.py": 2,
+    "test_support_faq.py": 2,
+    "test_i18n.py": 1,
+    "test_anonymize.py": 0,
+}
+DEFAULT_WEIGHT = 10
+
+
+def test_files(pattern="test_*.py"):
+    return sorted(path.name for path in (REPO / "tests").glob(pattern))
+
+
+def shard_files(files, jobs):
+    """Share the test files between ``jobs`` processes, heaviest first, each
+    to the least loaded process (longest-processing-time rule)."""
+    shards = [[] for _ in range(jobs)]
+    loads = [0.0] * jobs
+    for name in sorted(files, key=lambda f: (-TEST_WEIGHTS.get(f, DEFAULT_WEIGHT), f)):
+        k = loads.index(min(loads))
+        shards[k].append(name)
+        loads[k] += TEST_WEIGHTS.get(name, DEFAULT_WEIGHT)
+    return [sorted(shard) for shard in shards if shard]
+
+
+def _copy_db(cluster, port, filestore, source, target):
+    result = _psql(cluster, port, f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    if result.returncode:
+        die(f"copying database {source} failed: {result.stderr.strip()}", 1)
+    if (filestore / "filestore" / source).is_dir():
+        shutil.copytree(
+            filestore / "filestore" / source, filestore / "filestore" / target
+        )
+
+
+def _drop_db(cluster, port, filestore, db):
+    _psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
+    shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
+
+
+#: Odoo's test runner builds every asset bundle before the first browser
+#: test (``ir.qweb._pregenerate_assets_bundles``), about two minutes of one
+#: core.  Built once in the installed database, shared between processes, the
+#: copies find them ready.
+PREGENERATE_ASSETS = """
+import logging
+qweb = env["ir.qweb"]
+js, css = qweb._get_bundles_to_pregenarate()
+for bundle in sorted(js)[{k}::{n}]:
+    qweb._get_asset_bundle(bundle, css=False, js=True).js()
+for bundle in sorted(css)[{k}::{n}]:
+    qweb._get_asset_bundle(bundle, css=True, js=False).css()
+env.cr.commit()
+logging.getLogger("support_billing.dev").info("asset bundles {k}/{n} built")
+"""
+
+
+def _pregenerate_assets(common, jobs, workdir, full_env):
+    """Build the asset bundles in the installed database, ``jobs`` shells
+    sharing the bundles."""
+    python, addons_path, port, db, filestore = common
+    say(f"building the asset bundles once for the browser tests ({jobs} process(es))")
+    procs = []
+    for k in range(jobs):
+        cmd = odoo_cmd(python, addons_path, port, db, filestore, "--no-http")
+        cmd[cmd.index("server")] = "shell"
+        log = open(workdir / f"assets-{k}.log", "w", encoding="utf-8")  # noqa: SIM115
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=full_env,
+        )
+        proc.stdin.write(PREGENERATE_ASSETS.format(k=k, n=jobs))
+        proc.stdin.close()
+        procs.append((proc, log))
+    bad = []
+    for k, (proc, log) in enumerate(procs):
+        proc.wait()
+        log.close()
+        text = (workdir / f"assets-{k}.log").read_text(
+            encoding="utf-8", errors="replace"
+        )
+        bad += [
+            line
+            for line in text.splitlines()
+            if (match := LOG_LINE.match(line))
+            and match["level"] in ("WARNING", "ERROR", "CRITICAL")
+        ]
+        if proc.returncode:
+            die(f"building the asset bundles failed, log: {workdir}/assets-{k}.log", 1)
+    return bad
+
+
+def _run_shards(cluster, port, common, tag_lists, workdir, full_env):
+    """Run Odoo's test runner on a copy of the installed database for each
+    list of tags, the copies in parallel.  Odoo, started on a database where
+    the addon is installed, runs the selected at_install tests while it loads
+    the addon and the post_install tests after.  Return (returncodes, bad
+    lines, reports, skipped, log files)."""
+    python, addons_path, _port, base, filestore = common
+    results = [None] * len(tag_lists)
+    logs = []
+
+    def one(k, tags):
+        db = f"{base}_{k}"
+        logfile = workdir / f"odoo-{k}.log"
+        logfile.write_text("")
+        logs.append(logfile)
+        _copy_db(cluster, port, filestore, base, db)
+        try:
+            results[k] = run_logged(
+                odoo_cmd(
+                    python,
+                    addons_path,
+                    port,
+                    db,
+                    filestore,
+                    "--test-enable",
+                    f"--test-tags={tags}",
+                    "--stop-after-init",
+                    "--log-level=info",
+                    "--http-port",
+                    str(free_port()),
+                ),
+                logfile,
+                full_env,
+            )
+        finally:
+            _drop_db(cluster, port, filestore, db)
+
+    threads = [
+        threading.Thread(target=one, args=(k, tags), daemon=True)
+        for k, tags in enumerate(tag_lists)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes, bad, reports, skipped = [], [], [], []
+    for k, result in enumerate(results):
+        if result is None:
+            die(f"test process {k} did not run", 1)
+        rc, bad_k, reports_k, skipped_k = result
+        codes.append(rc)
+        bad += bad_k
+        skipped += skipped_k
+        if not reports_k:
+            say(f"test process {k} printed no test report")
+            codes.append(1)
+        reports += reports_k
+    return codes, bad, reports, skipped, logs
 
 
 def cmd_test(args):
@@ -687,67 +882,72 @@ def cmd_test(args):
         # dependencies; each run copies it (createdb -T) instead of installing.
         workdir = Path(args.keep_deps).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        os.chmod(workdir, 0o755)
-        cluster = Cluster(workdir / "pg" / "data")
-        cluster.init()
-        port = cluster.running_port() or cluster.start()
-        addons_path = addons_dir(workdir)
-        logfile = workdir / "odoo.log"
-        logfile.write_text("")
-        filestore = workdir / "filestore"
-        bad1 = []
-        if (
-            _psql(
-                cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
-            ).stdout.strip()
-            != "1"
-        ):
-            bad1 = _install_deps(
-                (python, addons_path, port, "deps", filestore), logfile, full_env
-            )
-        db = f"sbtest{os.getpid()}"
-        _psql(cluster, port, f'CREATE DATABASE "{db}" TEMPLATE deps')
-        if (filestore / "filestore" / "deps").is_dir():
-            shutil.copytree(
-                filestore / "filestore" / "deps", filestore / "filestore" / db
-            )
     else:
         workdir = Path(tempfile.mkdtemp(prefix="support_billing-test-"))
-        os.chmod(workdir, 0o755)
-        cluster = Cluster(workdir / "pg" / "data")
-        cluster.init()
-        port = cluster.start()
-        db = "sbtest"
-        addons_path = addons_dir(workdir)
-        logfile = workdir / "odoo.log"
-        filestore = workdir / "filestore"
+    os.chmod(workdir, 0o755)
+    cluster = Cluster(workdir / "pg" / "data")
+    cluster.init()
+    port = cluster.running_port() or cluster.start()
+    addons_path = addons_dir(workdir)
+    logfile = workdir / "odoo.log"
+    logfile.write_text("")
+    for old in workdir.glob("odoo-*.log"):
+        old.unlink()
+    filestore = workdir / "filestore"
+    db = f"sbtest{os.getpid()}"
     common = (python, addons_path, port, db, filestore)
+    jobs = max(1, args.jobs or min(2, os.cpu_count() or 1))
+    if args.tags:
+        tag_lists = [args.tags]
+    else:
+        tag_lists = [
+            ",".join(f"/{MODULE}/tests/{name}" for name in shard)
+            for shard in shard_files(test_files(args.files or "test_*.py"), jobs)
+        ]
+    logs = [logfile]
     try:
-        if not args.keep_deps:
-            bad1 = _install_deps(common, logfile, full_env)
-        say(f"installing {MODULE} with its own tests (at_install and post_install)")
-        rc2, bad2, reports, skipped = run_logged(
-            odoo_cmd(
-                *common,
-                "-i",
-                MODULE,
-                "--test-enable",
-                f"--test-tags={args.tags or '/' + MODULE}",
-                "--stop-after-init",
-                "--log-level=info",
-                "--http-port",
-                str(free_port()),
-            ),
-            logfile,
-            full_env,
-        )
-    finally:
         if args.keep_deps:
-            _psql(cluster, port, f'DROP DATABASE IF EXISTS "{db}"')
-            shutil.rmtree(filestore / "filestore" / db, ignore_errors=True)
+            deps_db = "deps"
+            if (
+                _psql(
+                    cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
+                ).stdout.strip()
+                != "1"
+            ):
+                bad = _install(
+                    (python, addons_path, port, deps_db, filestore),
+                    module_depends(),
+                    logfile,
+                    full_env,
+                    "the dependencies",
+                )
+            else:
+                bad = []
+            _copy_db(cluster, port, filestore, deps_db, db)
+            bad += _install(common, [MODULE], logfile, full_env, MODULE)
         else:
+            # a new database: the dependencies and the addon in one go
+            bad = _install(
+                common,
+                [*module_depends(), MODULE],
+                logfile,
+                full_env,
+                f"{MODULE} and its dependencies",
+            )
+        bad += _pregenerate_assets(common, jobs, workdir, full_env)
+        say(
+            f"running {MODULE}'s tests (at_install and post_install) in "
+            f"{len(tag_lists)} process(es), each on its own copy of the database"
+        )
+        codes, bad2, reports, skipped, shard_logs = _run_shards(
+            cluster, port, common, tag_lists, workdir, full_env
+        )
+        logs += shard_logs
+    finally:
+        _drop_db(cluster, port, filestore, db)
+        if not args.keep_deps:
             cluster.stop()
-    bad = bad1 + bad2
+    bad += bad2
     run = sum(int(r["run"]) for r in reports)
     failed = sum(int(r["failed"]) + int(r["errors"]) for r in reports)
     elapsed = time.monotonic() - started
@@ -755,14 +955,14 @@ def cmd_test(args):
         print(f"\n[dev] {len(bad)} WARNING/ERROR line(s) in Odoo's log:")
         for line in bad[:50]:
             print("   ", line)
-    ok = rc2 == 0 and not bad and run > 0 and failed == 0 and reports
+    ok = not any(codes) and not bad and run > 0 and failed == 0 and reports
     if ok and not args.keep_deps:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
-        say(f"kept the log: {logfile}")
+        say(f"kept the logs: {', '.join(str(log) for log in logs)}")
     if not reports:
         say("Odoo printed no test report: the run did not complete")
-    say(f"wall time {elapsed:.0f} s, Odoo exit code {rc2}")
+    say(f"wall time {elapsed:.0f} s, Odoo exit code(s) {codes}")
     for msg in skipped:
         say(msg)  # "skipped <test> : <reason>"
     summary = f"{run - failed - len(skipped)} passed, {failed} failed"
@@ -897,6 +1097,17 @@ def main():
         metavar="DIR",
         help="developer loop: keep a cluster in DIR whose 'deps' database holds "
         "the dependencies, and copy it for each run",
+    )
+    test.add_argument(
+        "--files",
+        metavar="GLOB",
+        help="only the test files matching GLOB in tests/, e.g. 'test_card_hold*.py'",
+    )
+    test.add_argument(
+        "--jobs",
+        type=int,
+        help="test processes run in parallel, each on its own copy of the "
+        "database (default: 2, or 1 on a single-core machine)",
     )
     peers = sub.add_parser(
         "test-peers",
