@@ -599,11 +599,18 @@ def report(results, sizes, webhooks=None):
         name: results[(name, large)][0] / results[(name, small)][0]
         for name in ("floor", "cron", "wizard")
     }
+    cpu_growth = {
+        name: results[(name, large)][1] / results[(name, small)][1]
+        for name in ("floor", "cron", "wizard")
+    }
     rows.append(
         (
             f"growth {small:,} -> {large:,} customers",
-            f"cron {growth['cron']:.1f}x, wizard {growth['wizard']:.1f}x",
-            f"{growth['floor']:.1f}x",
+            (
+                f"cron {growth['cron']:.1f}x (CPU {cpu_growth['cron']:.1f}x), "
+                f"wizard {growth['wizard']:.1f}x (CPU {cpu_growth['wizard']:.1f}x)"
+            ),
+            f"{growth['floor']:.1f}x (CPU {cpu_growth['floor']:.1f}x)",
             "",
         )
     )
@@ -622,6 +629,10 @@ def report(results, sizes, webhooks=None):
             allowed = TARGET_GROWTH * large / small
             if growth[name] > allowed:
                 failed.append(f"{name}: growth {growth[name]:.1f}x > {allowed:.1f}x")
+            if cpu_growth[name] > allowed:
+                failed.append(
+                    f"{name}: CPU growth {cpu_growth[name]:.1f}x > {allowed:.1f}x"
+                )
     if webhooks:
         count = webhooks["count"]
         print(
