@@ -12,6 +12,9 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from .. import rules
 
+#: Invoices listed on "My subscription" (the latest; all in "My invoices").
+SUBSCRIPTION_INVOICES_SHOWN = 12
+
 
 class SupportPortal(CustomerPortal):
     """Portal: customers see their own (and their company's) card holds."""
@@ -89,13 +92,28 @@ class SupportPortal(CustomerPortal):
             [("state", "in", ("draft", "waiting", "active", "cancelled"))], limit=1
         ) or subs.search([], limit=1)
         partner = request.env.user.partner_id.commercial_partner_id
+        # the latest invoices only (the page stays the same size month after
+        # month); all of them are in the portal's invoices list
+        invoices = (
+            request.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("support_subscription_id", "=", subscription.id),
+                    ("state", "=", "posted"),
+                ],
+                order="invoice_date desc, id desc",
+                limit=SUBSCRIPTION_INVOICES_SHOWN + 1,
+            )
+            if subscription
+            else request.env["account.move"]
+        )
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "subscription": subscription,
-                "invoices": subscription.sudo().invoice_ids.filtered(
-                    lambda i: i.state == "posted"
-                ),
+                "invoices": invoices[:SUBSCRIPTION_INVOICES_SHOWN],
+                "more_invoices": len(invoices) > SUBSCRIPTION_INVOICES_SHOWN,
                 "plans": request.env["support.plan"].search([]),
                 "resubscribe_date": partner.sudo()._get_support_resubscribe_date(),
                 "page_name": "support_subscription",

@@ -3,6 +3,8 @@
 import logging
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -220,9 +222,12 @@ class SupportCardHold(models.Model):
         )
 
     @api.depends(
-        "transaction_id.state",
-        "transaction_id.child_transaction_ids.state",
-        "transaction_id.child_transaction_ids.amount",
+        # a hold's transactions all carry it (``support_card_hold_id``): its
+        # source transaction and their children -- a change of one finds the
+        # hold in cache, where ``transaction_id.*`` searched the holds
+        "transaction_id",
+        "transaction_ids.state",
+        "transaction_ids.amount",
         "end_reason",
         "authorized_at",
     )
@@ -648,7 +653,9 @@ class SupportCardHold(models.Model):
                     user=self.env.user.name,
                 )
         if body:
-            self.message_post(body=body)
+            # a note of the hold's own history: logged (no notification, no
+            # reply-to look-up), as Odoo logs its payment notes
+            self._message_log(body=escape(body))
 
     @api.model
     def _demo_enable_demo_provider(self):

@@ -72,7 +72,7 @@ def fill(env, customers):
             "type": "service",
             "support_is_pack": True,
             "list_price": 100,
-            "support_pack_tickets": 10,
+            "support_pack_ticket_count": 10,
             "support_pack_validity_months": 12,
         }
     )
