@@ -79,6 +79,9 @@
         "demo/transparency_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "support_billing/static/src/interactions/*.js",
+        ],
         "web.assets_tests": [
             "support_billing/static/tests/tours/*.js",
         ],

@@ -261,6 +261,7 @@ class SupportPortal(CustomerPortal):
         if request.httprequest.method != "POST" or not confirm:
             values = self._support_subscription_values(
                 subscription=subscription.sudo(False),
+                subscription_cancel=True,
                 cancel_end=rules.cancellation_end_date(
                     fields.Date.context_today(subscription)
                 ),

@@ -5,6 +5,24 @@ import {registry} from "@web/core/registry";
 registry.category("web_tour.tours").add("support_subscription_users_tour", {
     steps: () => [
         {
+            content: "The card holds entry is shown, though she has none",
+            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/card_holds']",
+        },
+        {
+            content: "So is her support balance, to find 'Buy tickets'",
+            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/support_balance']",
+        },
+        {
+            content: "Open her subscription",
+            trigger: ".o_portal_index_card a[href='/my/subscription']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The breadcrumbs lead back home",
+            trigger: ".o_portal_submenu .breadcrumb-item:contains('My subscription')",
+        },
+        {
             content: "The subscription counts one user",
             trigger: "#support_subscription_user_count:contains('1 user')",
         },
