@@ -81,6 +81,7 @@
     "assets": {
         "web.assets_frontend": [
             "support_billing/static/src/interactions/*.js",
+            "support_billing/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "support_billing/static/tests/tours/*.js",

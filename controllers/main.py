@@ -8,7 +8,7 @@ import hmac
 import logging
 import time
 
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, abort
 
 from odoo import http
 from odoo.http import request
@@ -37,11 +37,25 @@ HONEYPOT = "website_url"
 
 
 def set_page_lang(lang):
-    """Language of a public support page: ``?lang=fr_FR`` (links in e-mails)
-    or the form's hidden field also work, besides the URL prefix and the
-    portal's language selector."""
-    if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
-        request.update_context(lang=lang)
+    """Language of a public support page: the URL decides (``/fr/...``), as
+    on Odoo's own pages.
+
+    A link with ``?lang=fr_FR`` (e-mails) is redirected to the page's
+    ``/fr/...`` address, so that the address always says the language; a
+    form's hidden field keeps the language of the page that posted it.
+    """
+    if lang not in PAGE_LANGS or lang not in dict(
+        request.env["res.lang"].get_installed()
+    ):
+        return request.env.lang
+    if request.httprequest.method == "GET":
+        args = request.httprequest.args.copy()
+        args.pop("lang", None)
+        url = request.env["ir.http"]._url_for(request.httprequest.path, lang_code=lang)
+        redirect = request.redirect_query(url, args)
+        redirect.set_cookie("frontend_lang", lang)
+        abort(redirect)
+    request.update_context(lang=lang)
     return request.env.lang
 
 
