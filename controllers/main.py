@@ -415,9 +415,7 @@ class CardHoldController(PaymentPortal):
             or not rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
         ):
             return {"amount": False}
-        hold = (
-            self._support_hold_from_token(hold_id, access_token) if hold_id else None
-        )
+        hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
         verified = self._support_verified_partner(hold)
         amount = self._support_hold_estimate(minutes, verified)
         return {

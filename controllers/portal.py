@@ -156,8 +156,7 @@ class SupportPortal(CustomerPortal):
             ),
             "cancelled": request.env._("Your subscription is cancelled."),
             "withdrawn": request.env._(
-                "Your subscription is withdrawn and its unpaid first invoice "
-                "cancelled."
+                "Your subscription is withdrawn and its unpaid first invoice cancelled."
             ),
         }
         return self._support_subscription_render(message=messages.get(message))

@@ -193,7 +193,9 @@ class HelpdeskTicket(models.Model):
                     "description": self.env._(
                         "Work on the ticket, timed from %(start)s to %(end)s",
                         start=format_time(
-                            self.env, ticket.support_timer_start, tz=tz,
+                            self.env,
+                            ticket.support_timer_start,
+                            tz=tz,
                             time_format="short",
                         ),
                         end=format_time(self.env, now, tz=tz, time_format="short"),

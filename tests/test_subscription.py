@@ -452,7 +452,9 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
         """Issue 15: a user from outside the company is listed, counted and
         removed in the browser."""
         sub = self._active_subscription()
-        self.start_tour("/my/home", "support_subscription_users_tour", login="sb-portal")
+        self.start_tour(
+            "/my/home", "support_subscription_users_tour", login="sb-portal"
+        )
         self.assertEqual(sub.authorized_user_ids, self.customer_contact)
         olivia = self.env["res.partner"].search(
             [("email", "=", "olivia@elsewhere.test")]

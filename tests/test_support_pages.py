@@ -144,7 +144,9 @@ class TestSupportPages(TransparencyCommon, HttpCase):
         self.assertEqual(self._active_lang(page.text), "en")
         self.assertNotIn("/es/", page.url)
         self.assertNotIn("lang=", page.url)
-        page = self.url_open("/support/contact?type=1&lang=es_ES", allow_redirects=False)
+        page = self.url_open(
+            "/support/contact?type=1&lang=es_ES", allow_redirects=False
+        )
         self.assertIn(page.status_code, (302, 303))
         self.assertTrue(
             page.headers["Location"].endswith("/es/support/contact?type=1"),

@@ -102,7 +102,9 @@ class TestTimeEntry(SupportBillingCommon):
         # issue 15: the customer reads what was timed, not just "Timer"
         tz = self.company._support_tz()
         start, end = (
-            format_time(self.env, datetime(2026, 3, 2, h, m), tz=tz, time_format="short")
+            format_time(
+                self.env, datetime(2026, 3, 2, h, m), tz=tz, time_format="short"
+            )
             for h, m in ((10, 0), (10, 12))
         )
         self.assertEqual(
