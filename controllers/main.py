@@ -210,7 +210,7 @@ class CardHoldController(PaymentPortal):
             # the minutes box shows the chosen duration (1 h: 60), so that
             # "Other" starts from it
             "other_minutes": display_value(post.get("other_minutes"))
-            or (duration if duration != "other" else ""),
+            or (duration if duration.isascii() and duration.isdigit() else ""),
             "support_page": "pay",
             "name": display_value(post.get("name")) or verified.name or "",
             "email": display_value(post.get("email")) or verified.email or "",

@@ -450,6 +450,71 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
         run()
         self._report(route)
 
+    def test_fuzz_pay_amount(self):
+        """The amount the pay page shows while the visitor types minutes
+        (issue 15): whatever the body, an amount or none, never a server
+        error, nothing written."""
+        route = "POST /support/pay/amount"
+        self._start(route)
+        refused = {"werkzeug.exceptions.NotFound", "werkzeug.exceptions.BadRequest"}
+
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            params=st.dictionaries(
+                st.sampled_from(["minutes", "hold_id", "access_token"]),
+                st.one_of(_json_value(), st.integers(0, 600)),
+            ),
+            raw=st.one_of(st.none(), st.none(), st.binary(max_size=60)),
+        )
+        def run(params, raw):
+            before = self._snapshot()
+            body = (
+                raw
+                if raw is not None
+                else json.dumps(
+                    {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
+                ).encode()
+            )
+            with mute_logger("odoo.http"):
+                response = self._call(
+                    "POST",
+                    "/support/pay/amount",
+                    data=body,
+                    content_type="application/json",
+                )
+            self.assertLess(response.status_code, 500, response.text[:2000])
+            self.assertEqual(self._snapshot(), before, "the amount wrote something")
+            try:
+                payload = json.loads(response.text)
+            except ValueError:
+                payload = {"error": {"data": {"name": "not json"}}}
+            if "error" in payload or response.status_code >= 400:
+                name = (payload.get("error") or {}).get("data", {}).get("name")
+                if raw is None and name:
+                    # an unknown hold or a bad argument, not a crash
+                    self.assertIn(name, refused, f"server error: {payload}")
+                self.counts[route]["refused"] += 1
+            else:
+                amount = payload["result"]["amount"]
+                minutes = params.get("minutes")
+                valid = (
+                    type(minutes) is int  # a bool is refused
+                    and 30 <= minutes <= 480
+                )
+                self.assertEqual(bool(amount), valid, (params, amount))
+                self.counts[route]["accepted"] += 1
+            self.counts[route]["total"] += 1
+
+        run()
+        self._report(route)
+
     def test_fuzz_goes_through_odoo(self):
         """The in-process client is Odoo's real stack: CSRF is checked, a
         valid post creates its ticket."""
