@@ -79,6 +79,10 @@
         "demo/transparency_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "support_billing/static/src/interactions/*.js",
+            "support_billing/static/src/scss/*.scss",
+        ],
         "web.assets_tests": [
             "support_billing/static/tests/tours/*.js",
         ],

@@ -8,11 +8,11 @@ import hmac
 import logging
 import time
 
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, abort
 
 from odoo import http
 from odoo.http import request
-from odoo.tools import consteq
+from odoo.tools import consteq, format_amount
 
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.payment_stripe import const as stripe_const
@@ -37,11 +37,25 @@ HONEYPOT = "website_url"
 
 
 def set_page_lang(lang):
-    """Language of a public support page: ``?lang=fr_FR`` (links in e-mails)
-    or the form's hidden field also work, besides the URL prefix and the
-    portal's language selector."""
-    if lang in PAGE_LANGS and lang in dict(request.env["res.lang"].get_installed()):
-        request.update_context(lang=lang)
+    """Language of a public support page: the URL decides (``/fr/...``), as
+    on Odoo's own pages.
+
+    A link with ``?lang=fr_FR`` (e-mails) is redirected to the page's
+    ``/fr/...`` address, so that the address always says the language; a
+    form's hidden field keeps the language of the page that posted it.
+    """
+    if lang not in PAGE_LANGS or lang not in dict(
+        request.env["res.lang"].get_installed()
+    ):
+        return request.env.lang
+    if request.httprequest.method == "GET":
+        args = request.httprequest.args.copy()
+        args.pop("lang", None)
+        url = request.env["ir.http"]._url_for(request.httprequest.path, lang_code=lang)
+        redirect = request.redirect_query(url, args)
+        redirect.set_cookie("frontend_lang", lang)
+        abort(redirect)
+    request.update_context(lang=lang)
     return request.env.lang
 
 
@@ -171,12 +185,33 @@ class CardHoldController(PaymentPortal):
             return user.partner_id
         return request.env["res.partner"]
 
+    def _support_hold_estimate(self, minutes, partner):
+        """What a hold of ``minutes`` books, taxes included, for ``partner``
+        (the verified customer, or nobody: the public rate): the amount the
+        card page will show, computed by the hold itself, nothing written."""
+        holds = request.env["support.card.hold"].sudo()
+        company = request.env.company
+        return holds.new(
+            {
+                "duration_minutes": minutes,
+                "hourly_rate": holds._get_rate_for(partner.sudo()),
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+            }
+        ).amount
+
     def _support_form_values(self, hold=None, **post):
         verified = self._support_verified_partner(hold)
+        duration = display_value(post.get("duration")) or "60"
         values = {
             "durations": const.HOLD_DURATIONS,
-            "duration": display_value(post.get("duration")) or "60",
-            "other_minutes": display_value(post.get("other_minutes")),
+            "duration": duration,
+            # the minutes box shows the chosen duration (1 h: 60), so that
+            # "Other" starts from it
+            "other_minutes": display_value(post.get("other_minutes"))
+            or (duration if duration.isascii() and duration.isdigit() else ""),
+            "support_page": "pay",
             "name": display_value(post.get("name")) or verified.name or "",
             "email": display_value(post.get("email")) or verified.email or "",
             "ticket_ref": display_value(post.get("ticket_ref"))
@@ -192,6 +227,33 @@ class CardHoldController(PaymentPortal):
             "min_minutes": rules.MINIMUM_HOLD_MINUTES,
             "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
         }
+        # the amount each duration books, before the card step (issue 15)
+        values["amounts"] = amounts = (
+            {
+                minutes: self._support_hold_estimate(minutes, verified)
+                for minutes in const.HOLD_DURATIONS
+            }
+            if values["rate"]
+            else {}
+        )
+        currency = values["currency"]
+        values["amount_labels"] = labels = {
+            minutes: format_amount(request.env, amount, currency)
+            for minutes, amount in amounts.items()
+        }
+        chosen = values["other_minutes"] if duration == "other" else duration
+        minutes = (
+            int(chosen)
+            if chosen.isascii() and chosen.isdigit() and len(chosen) <= 6
+            else 0
+        )
+        values["estimate"] = labels.get(minutes) or (
+            rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
+            and values["rate"]
+            and format_amount(
+                request.env, self._support_hold_estimate(minutes, verified), currency
+            )
+        )
         return values
 
     def _support_validate(self, post):
@@ -335,6 +397,32 @@ class CardHoldController(PaymentPortal):
         return request.redirect(
             f"/support/pay/{hold.id}?access_token={hold.access_token}"
         )
+
+    @http.route(
+        "/support/pay/amount",
+        type="jsonrpc",
+        auth="public",
+        website=True,
+        sitemap=False,
+    )
+    def support_pay_amount(self, minutes=None, hold_id=None, access_token=None):
+        """The amount, taxes included, that ``minutes`` would book: the page
+        shows it while the visitor types another duration.  Nothing is
+        written; out of bounds or not a number: no amount."""
+        if (
+            not isinstance(minutes, int)
+            or isinstance(minutes, bool)
+            or not rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
+        ):
+            return {"amount": False}
+        hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
+        verified = self._support_verified_partner(hold)
+        amount = self._support_hold_estimate(minutes, verified)
+        return {
+            "amount": format_amount(
+                request.env, amount, request.env.company.currency_id
+            )
+        }
 
     @http.route(
         "/support/pay/<int:hold_id>",

@@ -112,6 +112,10 @@ class SupportPortal(CustomerPortal):
         values.update(
             {
                 "subscription": subscription,
+                # read as superuser first: people from outside the customer's
+                # company are not readable by the portal user, and a
+                # relation read under her rules would be cached filtered
+                "authorized_users": subscription.sudo().authorized_user_ids,
                 "invoices": invoices[:SUBSCRIPTION_INVOICES_SHOWN],
                 "more_invoices": len(invoices) > SUBSCRIPTION_INVOICES_SHOWN,
                 "plans": request.env["support.plan"].search([]),
@@ -169,6 +173,9 @@ class SupportPortal(CustomerPortal):
                 "The user was removed: the next invoice no longer counts them."
             ),
             "cancelled": request.env._("Your subscription is cancelled."),
+            "withdrawn": request.env._(
+                "Your subscription is withdrawn and its unpaid first invoice cancelled."
+            ),
         }
         return self._support_subscription_render(message=messages.get(message))
 
@@ -271,6 +278,7 @@ class SupportPortal(CustomerPortal):
         if request.httprequest.method != "POST" or not confirm:
             values = self._support_subscription_values(
                 subscription=subscription.sudo(False),
+                subscription_cancel=True,
                 cancel_end=rules.cancellation_end_date(
                     fields.Date.context_today(subscription)
                 ),
@@ -281,8 +289,9 @@ class SupportPortal(CustomerPortal):
             return request.render(
                 "support_billing.portal_my_subscription_cancel", values
             )
+        message = "cancelled" if subscription.state == "active" else "withdrawn"
         subscription.action_cancel()
-        return request.redirect("/my/subscription?message=cancelled")
+        return request.redirect(f"/my/subscription?message={message}")
 
     # -------------------------------------------------- prepaid tickets -----
     def _get_support_balance_values(self, page=1):

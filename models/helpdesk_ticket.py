@@ -5,6 +5,7 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
+from odoo.tools import format_time
 
 from .. import const, rules
 
@@ -173,8 +174,12 @@ class HelpdeskTicket(models.Model):
     def action_support_timer_stop(self):
         """Stop the timer and log the elapsed minutes (rounded up)."""
         entries = self.env["support.time.entry"]
+        now = fields.Datetime.now()
         for ticket in self.filtered("support_timer_start"):
-            elapsed = fields.Datetime.now() - ticket.support_timer_start
+            elapsed = now - ticket.support_timer_start
+            # the customer reads it on the ticket page: say what was timed,
+            # in the company's time zone
+            tz = ticket.company_id._support_tz()
             minutes = min(
                 max(1, math.ceil(elapsed.total_seconds() / 60)),
                 rules.MAX_ENTRY_MINUTES,
@@ -185,7 +190,16 @@ class HelpdeskTicket(models.Model):
                     "user_id": ticket.support_timer_user_id.id or self.env.uid,
                     "minutes": minutes,
                     "billable": bool(ticket.partner_id),
-                    "description": self.env._("Timer"),
+                    "description": self.env._(
+                        "Work on the ticket, timed from %(start)s to %(end)s",
+                        start=format_time(
+                            self.env,
+                            ticket.support_timer_start,
+                            tz=tz,
+                            time_format="short",
+                        ),
+                        end=format_time(self.env, now, tz=tz, time_format="short"),
+                    ),
                 }
             )
             ticket.write({"support_timer_start": False, "support_timer_user_id": False})

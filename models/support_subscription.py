@@ -75,12 +75,19 @@ class SupportSubscription(models.Model):
         help="Persons who may open tickets under this subscription, inside the "
         "customer's company or not. The next invoice counts them.",
     )
-    user_count = fields.Integer(string="Users", compute="_compute_amounts")
-    extra_user_count = fields.Integer(string="Extra Users", compute="_compute_amounts")
+    # computed as superuser: a portal user may not read the authorised users
+    # from outside her company (res.partner rules), yet they are counted
+    user_count = fields.Integer(
+        string="Users", compute="_compute_amounts", compute_sudo=True
+    )
+    extra_user_count = fields.Integer(
+        string="Extra Users", compute="_compute_amounts", compute_sudo=True
+    )
     monthly_amount = fields.Monetary(
         string="Monthly Amount",
         currency_field="currency_id",
         compute="_compute_amounts",
+        compute_sudo=True,
         help="What a whole month costs with the current authorised users.",
     )
     startup_contact = fields.Selection(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Developer commands of the ``support_billing`` addon: ``run`` and ``test``.
 
-    python3 scripts/dev.py run [--reset] [--port 8069]
+    python3 scripts/dev.py run [--reset] [--port 8069]   (web.base.url follows --port)
     python3 scripts/dev.py test
     python3 scripts/dev.py test-peers
 
@@ -565,11 +565,20 @@ def cmd_run(args):
     say(("upgrading" if exists else "creating") + f" database {db!r}")
     data_dir = DEVDATA / "filestore"
     common = (python, addons_path, port, db, data_dir)
-    subprocess.run(
-        odoo_cmd(*common, *action, "--stop-after-init", "--log-level=warn"),
-        check=True,
-        env={**os.environ, **env},
+    install_log = DEVDATA / "install.log"
+    say(f"(a few minutes; progress below, Odoo's whole log in {install_log})")
+    rc = run_with_progress(
+        odoo_cmd(*common, *action, "--stop-after-init", "--log-level=info"),
+        install_log,
+        {**os.environ, **env, "PYTHONUNBUFFERED": "1"},
     )
+    if rc:
+        cluster.stop()
+        die(f"Odoo could not {'upgrade' if exists else 'create'} {db!r}: {install_log}")
+    # the invoice PDF (wkhtmltopdf) and e-mail links use web.base.url: the
+    # address served here, whatever --port says; frozen, so that logging in
+    # through another name does not change it
+    _psql(cluster, port, base_url_sql(args.port), db=db)
     url = f"http://127.0.0.1:{args.port}/web/login"
     say(f"Odoo 19 with {MODULE} and its demo data: {url}")
     say("demo logins (login / password):")
@@ -594,6 +603,107 @@ def cmd_run(args):
         proc.wait()
     finally:
         cluster.stop()
+    return proc.returncode
+
+
+def base_url_sql(port):
+    """SQL setting ``web.base.url`` to the run command's address and freezing
+    it (Odoo otherwise keeps the first address an administrator used)."""
+    rows = {
+        "web.base.url": f"http://127.0.0.1:{int(port)}",
+        "web.base.url.freeze": "True",
+    }
+    values = ", ".join(
+        f"('{key}', '{value}', 1, 1, now() at time zone 'utc', "
+        "now() at time zone 'utc')"
+        for key, value in rows.items()
+    )
+    return (
+        "INSERT INTO ir_config_parameter "
+        "(key, value, create_uid, write_uid, create_date, write_date) "
+        f"VALUES {values} ON CONFLICT (key) DO UPDATE "
+        "SET value = EXCLUDED.value, write_date = EXCLUDED.write_date"
+    )
+
+
+class InstallProgress:
+    """Turn Odoo's INFO log of an install into a few progress lines.
+
+    ``Loading module account (23/61)`` is echoed at most once every
+    ``interval`` seconds (the last module before a new step always is); the
+    steps (demo data, translations, registry ready) and every WARNING or
+    ERROR line are echoed at once.
+    """
+
+    MODULE = re.compile(r"Loading module (?P<name>\S+) \((?P<n>\d+)/(?P<total>\d+)\)")
+    STEPS = (
+        (re.compile(r"^Initializing database"), "initialising the database"),
+        (re.compile(r"^loading (\d+) modules\.\.\."), "loading {0} modules"),
+        (re.compile(r"^Module (\S+): loading demo"), "demo data of {0}"),
+        (
+            re.compile(r"^loading (?:base )?translation file .*language (\S+)"),
+            "translations: {0}",
+        ),
+        (re.compile(r"^Modules loaded\."), "all modules loaded"),
+        (re.compile(r"^Registry loaded in (\S+)"), "registry ready in {0}"),
+    )
+
+    def __init__(self, interval=3.0, clock=time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self.last = None
+        self.pending = None
+        self.seen = set()
+
+    def feed(self, line):
+        """The progress lines that ``line`` of Odoo's log gives (maybe none)."""
+        match = LOG_LINE.match(line)
+        if not match:
+            return []
+        level, msg = match["level"], match["msg"].strip()
+        if level in ("WARNING", "ERROR", "CRITICAL"):
+            return [line.rstrip()]
+        module = self.MODULE.search(msg)
+        if module:
+            text = f"module {module['n']}/{module['total']}: {module['name']}"
+            now = self.clock()
+            if self.last is None or now - self.last >= self.interval:
+                self.last, self.pending = now, None
+                return [text]
+            self.pending = text
+            return []
+        for pattern, template in self.STEPS:
+            step = pattern.search(msg)
+            if step:
+                text = template.format(*step.groups())
+                if text in self.seen:
+                    return []
+                self.seen.add(text)
+                out = [self.pending] if self.pending else []
+                self.pending = None
+                self.last = self.clock()
+                return [*out, text]
+        return []
+
+
+def run_with_progress(cmd, logfile, env):
+    """Run Odoo, its whole log into ``logfile``, progress on the terminal."""
+    progress = InstallProgress()
+    started = time.monotonic()
+    with open(logfile, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            errors="replace",
+        )
+        for line in proc.stdout:
+            log.write(line)
+            for text in progress.feed(line):
+                say(f"  [{time.monotonic() - started:4.0f} s] {text}")
+        proc.wait()
     return proc.returncode
 
 
@@ -1085,7 +1195,12 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Odoo with the addon and its demo data")
     run.add_argument("--reset", action="store_true", help="recreate the database")
-    run.add_argument("--port", type=int, default=8069)
+    run.add_argument(
+        "--port",
+        type=int,
+        default=8069,
+        help="HTTP port to serve on (default 8069); web.base.url follows it",
+    )
     test = sub.add_parser("test", help="run the addon's Odoo test suite")
     test.add_argument(
         "--tags",

@@ -173,6 +173,60 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertEqual(hold.state, "authorized")
         self.assertEqual(hold.captured_amount, 0.0)
 
+    def test_amount_before_the_card_step(self):
+        """Issue 15: the minutes box shows the chosen duration, the amount
+        (taxes included) is shown before the card step, and every step has
+        the support pages' navigation."""
+        page = self.url_open("/support/pay").text
+        self.assertRegex(page, r'id="other_minutes"[^>]*value="60"')
+        # 1 h at 90.00 with 20 % tax; 30 min: 54.00
+        self.assertRegex(page, r'id="duration_60"[^>]*data-amount="[^"]*108\.00')
+        self.assertRegex(page, r'id="duration_30"[^>]*data-amount="[^"]*54\.00')
+        self.assertRegex(
+            page, r'class="o_support_hold_estimate_amount">[^<]*108\.00[^<]*<'
+        )
+        self.assertIn('id="support_public_nav_pay"', page)
+        # another duration: the server computes it as the hold will
+        result = self.make_jsonrpc_request("/support/pay/amount", {"minutes": 45})
+        self.assertIn("81.00", result["amount"])
+        for minutes in (5, 100000, "45", None, True):
+            result = self.make_jsonrpc_request(
+                "/support/pay/amount", {"minutes": minutes}
+            )
+            self.assertFalse(result["amount"], minutes)
+        # refused "Other": the box keeps what was typed, the amount follows it
+        response = self._post(
+            duration="other", other_minutes="45", name="", email="x@x.test"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertRegex(response.text, r'id="other_minutes"[^>]*value="45"')
+        self.assertRegex(
+            response.text, r'class="o_support_hold_estimate_amount">[^<]*81\.00'
+        )
+        # the card step and the confirmation are no dead ends
+        hold = self._create_hold()
+        hold._portal_ensure_token()
+        card = self.url_open(
+            f"/support/pay/{hold.id}?access_token={hold.access_token}"
+        ).text
+        self.assertIn('id="support_public_nav_pay"', card)
+        self._authorize(hold)
+        done = self.url_open(hold._get_support_done_url()).text
+        self.assertIn("Your card is confirmed", done)
+        self.assertIn('id="support_public_nav_pay"', done)
+        self.assertIn('href="/support/contact"', done)
+
+    def test_tour_pay_page_desktop_and_phone(self):
+        self.start_tour("/support/pay", "support_pay_page_tour")
+        self.browser_size = "390x844"
+        self.touch_enabled = True
+        self.start_tour("/support/pay", "support_pay_page_tour")
+        holds = self.env["support.card.hold"].search(
+            [("partner_id.email", "=", "pay.tour@example.com")]
+        )
+        self.assertEqual(holds.mapped("duration_minutes"), [45, 45])
+        self.assertEqual(holds.mapped("amount"), [81.0, 81.0])
+
     def test_portal_lists_own_holds_only(self):
         hold = self._create_hold()
         self._authorize(hold)

@@ -2,7 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Property-based fuzzing of every public route that takes input (issue 13).
 
-Each route gets at least ``EXAMPLES`` generated requests: any type of value
+Each route gets at least ``EXAMPLES`` generated requests (the read-only amount
+route of the pay page ``AMOUNT_EXAMPLES``): any type of value
 (text, bytes, file uploads, lists), encodings, control characters, huge
 lengths, injection strings, missing or duplicated fields, and bad or foreign
 CSRF tokens.  The requests go through Odoo's WSGI application in-process
@@ -37,6 +38,9 @@ _logger = logging.getLogger(__name__)
 
 #: Generated requests per route.
 EXAMPLES = 1000
+#: The pay page's amount route only computes (it writes nothing, takes three
+#: arguments): fewer requests keep the suite short (issue 16).
+AMOUNT_EXAMPLES = 250
 
 INJECTIONS = [
     "' OR 1=1 --",
@@ -449,6 +453,80 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
 
         run()
         self._report(route)
+
+    def test_fuzz_pay_amount(self):
+        """The amount the pay page shows while the visitor types minutes
+        (issue 15): whatever the body, an amount or none, never a server
+        error, nothing written."""
+        route = "POST /support/pay/amount"
+        self._start(route)
+        refused = {"werkzeug.exceptions.NotFound", "werkzeug.exceptions.BadRequest"}
+
+        @settings(
+            max_examples=AMOUNT_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            params=st.dictionaries(
+                st.sampled_from(["minutes", "hold_id", "access_token"]),
+                st.one_of(_json_value(), st.integers(0, 600)),
+            ),
+            raw=st.one_of(st.none(), st.none(), st.binary(max_size=60)),
+        )
+        def run(params, raw):
+            before = self._snapshot()
+            body = (
+                raw
+                if raw is not None
+                else json.dumps(
+                    {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
+                ).encode()
+            )
+            with mute_logger("odoo.http"):
+                response = self._call(
+                    "POST",
+                    "/support/pay/amount",
+                    data=body,
+                    content_type="application/json",
+                )
+            self.assertLess(response.status_code, 500, response.text[:2000])
+            self.assertEqual(self._snapshot(), before, "the amount wrote something")
+            try:
+                payload = json.loads(response.text)
+            except ValueError:
+                payload = {"error": {"data": {"name": "not json"}}}
+            if "error" in payload or response.status_code >= 400:
+                name = (payload.get("error") or {}).get("data", {}).get("name")
+                if raw is None and name:
+                    # an unknown hold or a bad argument, not a crash
+                    self.assertIn(name, refused, f"server error: {payload}")
+                self.counts[route]["refused"] += 1
+            else:
+                amount = payload["result"]["amount"]
+                minutes = params.get("minutes")
+                valid = (
+                    type(minutes) is int  # a bool is refused
+                    and 30 <= minutes <= 480
+                )
+                self.assertEqual(bool(amount), valid, (params, amount))
+                self.counts[route]["accepted"] += 1
+            self.counts[route]["total"] += 1
+
+        run()
+        counts = self.counts[route]
+        _logger.info(
+            "fuzz %s: %s requests, %s refused, %s accepted",
+            route,
+            counts["total"],
+            counts["refused"],
+            counts["accepted"],
+        )
+        self.assertGreaterEqual(counts["total"], AMOUNT_EXAMPLES)
+        self.assertTrue(counts["accepted"] and counts["refused"])
 
     def test_fuzz_goes_through_odoo(self):
         """The in-process client is Odoo's real stack: CSRF is checked, a

@@ -58,6 +58,22 @@ class TestInstall(BaseCommon):
             with self.assertRaises(AccessError):
                 product.with_user(user).write({"list_price": 1.0})
 
+    def test_demo_transparency_figures(self):
+        """Issue 15: on the demo, the transparency page shows real medians
+        and resolved tickets, not "0.0 h" and 0."""
+        if not self.env.ref("support_billing.user_tech", raise_if_not_found=False):
+            self.skipTest("installed without demo data")
+        figures = self.env["support.transparency"]._get_response_figures(
+            self.env.ref("base.main_company")
+        )["all"]
+        for days in (30, 90):
+            resolved = figures["resolution", days]
+            first = figures["first_response", days]
+            self.assertGreaterEqual(resolved["count"], 3)
+            self.assertGreater(resolved["median"], 0)
+            self.assertGreaterEqual(first["count"], 3)
+            self.assertGreater(first["median"], 0)
+
     def test_demo_data(self):
         tech = self.env.ref("support_billing.user_tech", raise_if_not_found=False)
         if not tech:

@@ -92,3 +92,26 @@ class TestPortal(SupportBillingCommon, HttpCase):
             allow_redirects=False,
         )
         self.assertEqual(moves.search_count(domain), before + 2)
+
+    def test_portal_entries_breadcrumbs_and_empty_pages(self):
+        """Issue 15: own icons, breadcrumbs like Odoo's documents, no empty
+        "History" heading for a customer without prepaid tickets."""
+        self.authenticate("sb-portal", "sb-portal")
+        home = self.url_open("/my/home").text
+        for icon in ("card_hold", "ticket_pack", "subscription", "intervention"):
+            self.assertIn(f"/support_billing/static/src/img/{icon}.svg", home)
+        self.assertEqual(home.count("/portal/static/src/img/portal-connection.svg"), 1)
+        crumbs = {
+            "/my/card_holds": "Card holds",
+            "/my/support_balance": "My support balance",
+            "/my/subscription": "My subscription",
+        }
+        for url, crumb in crumbs.items():
+            page = self.url_open(url).text
+            self.assertRegex(
+                page, rf'class="breadcrumb-item active">\s*{crumb}\s*<', url
+            )
+        balance = self.url_open("/my/support_balance").text
+        self.assertIn("You have no prepaid tickets yet.", balance)
+        self.assertNotIn("support_balance_history", balance)
+        self.assertIn('id="support_buy_tickets"', balance)

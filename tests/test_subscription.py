@@ -429,16 +429,60 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
         fay = sub.authorized_user_ids - self.customer_contact
         self.assertEqual(fay.email, "fay@x.test")
         self.assertEqual(sub.monthly_amount, 100.0)
+        # issue 15: Fay is from outside the company, yet listed and counted
+        page = self.url_open("/my/subscription").text
+        self.assertIn("fay@x.test", page)
+        self.assertIn(f"/users/{fay.id}/remove", page)
+        self.assertRegex(page, r'id="support_subscription_user_count">\s*2 users<')
         self._post(f"/my/subscription/{sub.id}/users/{fay.id}/remove")
         self.assertEqual(sub.authorized_user_ids, self.customer_contact)
+        page = self.url_open("/my/subscription").text
+        self.assertRegex(page, r'id="support_subscription_user_count">\s*1 user<')
         # cancel: a confirmation page first, then the POST
         response = self.url_open(f"/my/subscription/{sub.id}/cancel")
         self.assertIn("Confirm the cancellation", response.text)
+        self.assertIn("stays active until", response.text)
         self.assertEqual(sub.state, "active")
         self._post(f"/my/subscription/{sub.id}/cancel", confirm="1")
         self.assertEqual(sub.state, "cancelled")
         response = self.url_open("/my/subscription")
         self.assertIn("A new subscription is possible from", response.text)
+
+    def test_portal_users_from_outside_tour(self):
+        """Issue 15: a user from outside the company is listed, counted and
+        removed in the browser."""
+        sub = self._active_subscription()
+        self.start_tour(
+            "/my/home", "support_subscription_users_tour", login="sb-portal"
+        )
+        self.assertEqual(sub.authorized_user_ids, self.customer_contact)
+        olivia = self.env["res.partner"].search(
+            [("email", "=", "olivia@elsewhere.test")]
+        )
+        self.assertEqual(len(olivia), 1)
+        self.assertFalse(olivia.commercial_partner_id == self.customer)
+        self.assertIn(
+            "Authorised user removed", "".join(sub.message_ids.mapped("body"))
+        )
+
+    def test_portal_withdraw_unpaid(self):
+        """Issue 15: the page says a never-paid subscription is withdrawn at
+        once, and it is."""
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+        self.assertEqual(sub.state, "waiting")
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open("/my/subscription").text
+        self.assertIn('id="support_subscription_prorated"', page)
+        page = self.url_open(f"/my/subscription/{sub.id}/cancel").text
+        self.assertIn("withdraws it at once", page)
+        self.assertNotIn("stays active until", page)
+        response = self._post(f"/my/subscription/{sub.id}/cancel", confirm="1")
+        self.assertEqual(sub.state, "closed")
+        self.assertFalse(sub.date_end)
+        self.assertEqual(sub.first_invoice_id.state, "cancel")
+        self.assertIn("Your subscription is withdrawn", response.text)
+        self.assertIn("support_subscribe_form", response.text)
 
     def test_portal_subscribe(self):
         self.authenticate("sb-portal", "sb-portal")

@@ -107,6 +107,52 @@ class TestSupportPages(TransparencyCommon, HttpCase):
         self.assertEqual(self.url_open("/fr/support/transparency").status_code, 200)
         self.assertEqual(self.url_open("/fr/support/policy").status_code, 200)
 
+    @staticmethod
+    def _active_lang(html):
+        """url_code of the language the page is in (the active entry of
+        the language selector)."""
+        for tag in re.findall(r"<a [^>]*js_change_lang[^>]*>", html):
+            if re.search(r'class="[^"]*\bactive\b', tag):
+                return re.search(r'data-url_code="([^"]+)"', tag).group(1)
+        return None
+
+    def test_the_url_decides_the_language(self):
+        """Issue 15: the address always says the language of the page."""
+        self.env["res.lang"]._activate_lang("es_ES")
+        # a fresh visitor: the plain address is the default language
+        page = self.url_open("/support/contact", allow_redirects=False)
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(self._active_lang(page.text), "en")
+        # on a Spanish page, the links and forms keep /es
+        page = self._page("/es/support/faq")
+        self.assertEqual(self._active_lang(page), "es")
+        self.assertIn('href="/es/support/contact"', page)
+        self.assertIn('href="/es/support/pay"', page)
+        contact = self._page("/es/support/contact")
+        self.assertIn('action="/es/support/contact"', contact)
+        self.assertIn('action="/es/support/pay"', self._page("/es/support/pay"))
+        # the plain address then leads to the Spanish address (Odoo's rule:
+        # the visitor's language is remembered), never Spanish under /support
+        page = self.url_open("/support/contact", allow_redirects=False)
+        self.assertIn(page.status_code, (302, 303))
+        self.assertTrue(
+            page.headers["Location"].endswith("/es/support/contact"),
+            page.headers["Location"],
+        )
+        # ?lang= (e-mail links) leads to the language's address too
+        page = self.url_open("/support/faq?lang=en_US", allow_redirects=True)
+        self.assertEqual(self._active_lang(page.text), "en")
+        self.assertNotIn("/es/", page.url)
+        self.assertNotIn("lang=", page.url)
+        page = self.url_open(
+            "/support/contact?type=1&lang=es_ES", allow_redirects=False
+        )
+        self.assertIn(page.status_code, (302, 303))
+        self.assertTrue(
+            page.headers["Location"].endswith("/es/support/contact?type=1"),
+            page.headers["Location"],
+        )
+
     def test_no_personal_data_on_transparency_page(self):
         customer = self.env["res.partner"].create(
             {

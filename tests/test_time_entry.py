@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import format_time
 
 from .common import SupportBillingCommon
 
@@ -98,4 +99,15 @@ class TestTimeEntry(SupportBillingCommon):
         self.assertFalse(ticket.support_timer_start)
         entry = ticket.support_time_entry_ids
         self.assertEqual(entry.minutes, 13)  # 12 min 20 s, rounded up
+        # issue 15: the customer reads what was timed, not just "Timer"
+        tz = self.company._support_tz()
+        start, end = (
+            format_time(
+                self.env, datetime(2026, 3, 2, h, m), tz=tz, time_format="short"
+            )
+            for h, m in ((10, 0), (10, 12))
+        )
+        self.assertEqual(
+            entry.description, f"Work on the ticket, timed from {start} to {end}"
+        )
         self.assertEqual(entry.user_id, self.technician)

@@ -5,6 +5,18 @@ import {registry} from "@web/core/registry";
 registry.category("web_tour.tours").add("support_remote_session_tour", {
     steps: () => [
         {
+            content: "No stray 'Powered by' line next to the ticket",
+            trigger: "#helpdesk_ticket_content",
+            run() {
+                const powered = [
+                    ...document.querySelectorAll(".o_portal_helpdesk_sidebar a[title=odoo]"),
+                ].filter((el) => el.offsetParent !== null);
+                if (powered.length) {
+                    throw new Error("'Powered by Odoo' is shown next to the ticket");
+                }
+            },
+        },
+        {
             content: "The ticket page lists the session waiting for consent",
             trigger: "#support_remote_sessions .card:contains('555 111 222')",
         },
