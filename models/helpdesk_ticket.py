@@ -39,6 +39,25 @@ class HelpdeskTicket(models.Model):
         help="Billable minutes with the first 30 minutes indivisible: "
         "0 if nothing billable was worked, else at least 30.",
     )
+    support_minutes_free = fields.Integer(
+        string="Minutes Free",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+        help="Billed minutes the customer does not pay: free trial, prepaid "
+        "tickets or subscription (expected until the time is invoiced).",
+    )
+    support_minutes_free_detail = fields.Char(
+        string="Free Because",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+    )
+    support_minutes_charged = fields.Integer(
+        string="Minutes Charged",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+        help="Billed minutes less the free ones: what the customer pays for, "
+        "as on the invoice line.",
+    )
     support_billing_mode = fields.Selection(
         selection=const.BILLING_MODES,
         string="Billing",
@@ -114,6 +133,20 @@ class HelpdeskTicket(models.Model):
             ticket.support_minutes_worked = worked
             ticket.support_minutes_billable = billable
             ticket.support_minutes_billed = rules.billed_minutes(billable)
+
+    @api.depends(
+        "support_minutes_billable",
+        "support_minutes_billed",
+        "support_time_entry_ids.state",
+        "support_time_entry_ids.invoice_line_id",
+        "support_pack_move_ids.tickets",
+    )
+    def _compute_support_minutes_figures(self):
+        for ticket in self:
+            figures = ticket._get_support_minute_figures()
+            ticket.support_minutes_free = figures.free
+            ticket.support_minutes_charged = figures.charged
+            ticket.support_minutes_free_detail = ticket._support_describe_free(figures)
 
     def _compute_support_card_hold_count(self):
         counts = dict(
@@ -273,6 +306,72 @@ class HelpdeskTicket(models.Model):
     def _support_billing_mode_is_pack(self):
         billed = self.support_minutes_billed
         return bool(billed) and self._get_support_prepaid_minutes() >= billed
+
+    def _get_support_minute_figures(self):
+        """Worked, billed, free and charged minutes of this ticket
+        (``rules.MinuteFigures``), the same figures as its invoice lines.
+
+        Invoiced time takes its free minutes from its invoice lines; time not
+        invoiced yet shows what the invoice will give: the free trial left to
+        the customer (a ticket invoiced for the first time, not paid by
+        prepaid tickets), the prepaid tickets it took, the time a
+        subscription covers.
+        """
+        self.ensure_one()
+        ticket = self.sudo()
+        billable = ticket.support_time_entry_ids.filtered("billable")
+        lines = billable.invoice_line_id
+        trial = sum(lines.mapped("support_minutes_free"))
+        if lines:
+            prepaid = sum(lines.mapped("support_minutes_prepaid"))
+        else:
+            prepaid = ticket._get_support_prepaid_minutes()
+        mode = ticket._get_support_billing_mode()
+        if (
+            not lines
+            and not prepaid
+            and mode
+            in (
+                const.BILLING_MODE_TIME,
+                const.BILLING_MODE_HOLD,
+            )
+        ):
+            trial_left = ticket.commercial_partner_id._get_support_trial_minutes_left()
+            (charge,), _left = rules.apply_trial(
+                [ticket.support_minutes_billable], trial_left
+            )
+            trial = charge.free
+        subscription = sum(
+            billable.filtered(lambda e: e.state == const.ENTRY_STATE_COVERED).mapped(
+                "minutes"
+            )
+        )
+        if mode == const.BILLING_MODE_SUBSCRIPTION:
+            subscription = ticket.support_minutes_billed
+        return rules.minute_figures(
+            ticket.support_minutes_billable,
+            ticket.support_minutes_billed,
+            trial=trial,
+            prepaid=prepaid,
+            subscription=subscription,
+        )
+
+    def _support_describe_free(self, figures):
+        """Why minutes are free, e.g. "15 min free trial, 30 min prepaid"."""
+        parts = []
+        if figures.trial:
+            parts.append(
+                self.env._("%(minutes)s min free trial", minutes=figures.trial)
+            )
+        if figures.prepaid:
+            parts.append(
+                self.env._("%(minutes)s min prepaid tickets", minutes=figures.prepaid)
+            )
+        if figures.subscription:
+            parts.append(
+                self.env._("%(minutes)s min subscription", minutes=figures.subscription)
+            )
+        return ", ".join(parts)
 
     def _get_support_prepaid_minutes(self):
         """Billed minutes of this ticket paid with prepaid tickets.

@@ -120,6 +120,45 @@ class TestTrial(BaseCase):
 
 
 @tagged("at_install", "-post_install")
+class TestMinuteFigures(BaseCase):
+    """Issue 15: one set of figures for the ticket, the line and the PDF."""
+
+    def test_short_ticket_with_trial(self):
+        # 17 minutes worked: 30 billed, 15 free (trial), 15 charged
+        figures = rules.minute_figures(17, rules.billed_minutes(17), trial=15)
+        self.assertEqual(
+            (figures.worked, figures.billed, figures.free, figures.charged),
+            (17, 30, 15, 15),
+        )
+
+    def test_prepaid_and_subscription(self):
+        figures = rules.minute_figures(75, 75, prepaid=30)
+        self.assertEqual((figures.prepaid, figures.charged), (30, 45))
+        figures = rules.minute_figures(20, 30, subscription=30)
+        self.assertEqual((figures.free, figures.charged), (30, 0))
+
+    def test_free_parts_capped_by_billed(self):
+        figures = rules.minute_figures(10, 30, trial=30, prepaid=30, subscription=5)
+        self.assertEqual(
+            (figures.trial, figures.prepaid, figures.subscription), (30, 0, 0)
+        )
+        self.assertEqual(figures.charged, 0)
+
+    def test_negative_refused(self):
+        with self.assertRaises(ValueError):
+            rules.minute_figures(10, 30, trial=-1)
+
+    @settings(max_examples=200, deadline=None)
+    @given(minutes, minutes, minutes, minutes)
+    def test_property_figures_add_up(self, worked, trial, prepaid, subscription):
+        billed = rules.billed_minutes(worked)
+        figures = rules.minute_figures(worked, billed, trial, prepaid, subscription)
+        self.assertGreaterEqual(figures.charged, 0)
+        self.assertEqual(figures.free + figures.charged, billed)
+        self.assertLessEqual(figures.trial, trial)
+
+
+@tagged("at_install", "-post_install")
 class TestAmounts(BaseCase):
     def test_time_amount(self):
         self.assertEqual(rules.time_amount(30, 90), Decimal("45.00"))
