@@ -43,6 +43,7 @@
         "views/portal_pack_templates.xml",
         "views/card_hold_templates.xml",
         "wizards/support_invoice_wizard_views.xml",
+        "wizards/support_card_hold_request_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
         "data/remote_session_data.xml",

@@ -171,6 +171,12 @@ HOLD_WARNING_DAYS = 5
 HOLD_VOID_DAYS = 6
 
 
+def days_left(now, expiry):
+    """Whole days from ``now`` until ``expiry`` (0 once it is past): 6 days
+    and 2 hours -> 6, 3 hours -> 0."""
+    return max(0, (expiry - now).days)
+
+
 def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
     """Amount of ``duration_minutes`` of work at ``hourly_rate`` (untaxed).
 

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import math
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
@@ -178,6 +178,20 @@ class HelpdeskTicket(models.Model):
             ticket.support_billing_mode = ticket._get_support_billing_mode()
 
     # --------------------------------------------------------------- CRUD
+    @api.model
+    def default_get(self, fields):
+        """OCA's auto-assignment gives a new ticket to the user creating it:
+        a ticket a visitor or a customer creates (contact form, intervention
+        request, portal, run as superuser) or the system creates stays
+        unassigned, for the team to take, never "Public user" nor OdooBot."""
+        defaults = super().default_get(fields)
+        user = self.env.user
+        if defaults.get("user_id") == user.id and (
+            user.share or user.id == SUPERUSER_ID
+        ):
+            defaults.pop("user_id")
+        return defaults
+
     def write(self, vals):
         res = super().write(vals)
         if {"stage_id", "partner_id"}.intersection(vals):
@@ -237,7 +251,8 @@ class HelpdeskTicket(models.Model):
         return action
 
     def action_support_request_card_hold(self):
-        """Prepare a hold for this ticket and e-mail the customer its link."""
+        """Open the dialog that e-mails the customer a card hold link; the
+        hold is created when the request is sent, not before."""
         self.ensure_one()
         if not self.partner_id:
             raise UserError(
@@ -247,29 +262,14 @@ class HelpdeskTicket(models.Model):
             raise AccessError(
                 self.env._("Only support technicians can request a card hold.")
             )
-        # technicians only read holds: the request is created on their behalf
-        hold = (
-            self.env["support.card.hold"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "ticket_id": self.id,
-                    "company_id": self.company_id.id,
-                    "hourly_rate": self.env["support.card.hold"]._get_rate_for(
-                        self.partner_id
-                    ),
-                }
-            )
-        )
-        hold.message_post(
-            body=self.env._(
-                "Card hold requested by %(user)s for ticket %(ticket)s.",
-                user=self.env.user.name,
-                ticket=self.display_name,
-            )
-        )
-        return hold.with_user(self.env.user).action_send_request()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request Card Hold"),
+            "res_model": "support.card.hold.request",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
 
     def action_support_invoice_time(self):
         """Accountant action on tickets: open the invoicing wizard."""

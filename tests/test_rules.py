@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The pure billing rules, without database (odoo.tests.BaseCase)."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -156,6 +157,16 @@ class TestMinuteFigures(BaseCase):
         self.assertGreaterEqual(figures.charged, 0)
         self.assertEqual(figures.free + figures.charged, billed)
         self.assertLessEqual(figures.trial, trial)
+
+
+@tagged("at_install", "-post_install")
+class TestDaysLeft(BaseCase):
+    def test_days_left(self):
+        now = datetime(2026, 3, 1, 12, 0)
+        self.assertEqual(rules.days_left(now, now + timedelta(days=7)), 7)
+        self.assertEqual(rules.days_left(now, now + timedelta(days=6, hours=2)), 6)
+        self.assertEqual(rules.days_left(now, now + timedelta(hours=3)), 0)
+        self.assertEqual(rules.days_left(now, now - timedelta(days=2)), 0)
 
 
 @tagged("at_install", "-post_install")
