@@ -80,6 +80,9 @@
         "demo/transparency_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "support_billing/static/src/fields/*",
+        ],
         "web.assets_tests": [
             "support_billing/static/tests/tours/*.js",
         ],

@@ -25,7 +25,7 @@ class TestBackendScreens(SupportBillingCommon):
         tickets = self.env["helpdesk.ticket"]
         by_visitor = tickets.with_user(public).sudo().create(dict(vals))
         by_customer = tickets.with_user(self.portal_user).sudo().create(dict(vals))
-        by_system = tickets.sudo().create(dict(vals))
+        by_system = tickets.with_user(self.env.ref("base.user_root")).create(dict(vals))
         for ticket in by_visitor | by_customer | by_system:
             self.assertFalse(ticket.user_id, ticket.user_id.name)
         # a technician creating a ticket still gets it (OCA's auto-assignment)
@@ -36,10 +36,14 @@ class TestBackendScreens(SupportBillingCommon):
         smith = self.env.ref("support_billing.ticket_smith_wifi", False)
         if not smith:
             self.skipTest("installed without demo data")
+        smith = smith.sudo()  # the demo company, not the tests' one
         bots = self.env.ref("base.user_root") | self.env.ref("base.public_user")
-        self.assertFalse(
-            self.env["helpdesk.ticket"].search_count([("user_id", "in", bots.ids)])
+        demo = self.env["ir.model.data"].search(
+            [("module", "=", "support_billing"), ("model", "=", "helpdesk.ticket")]
         )
+        tickets = self.env["helpdesk.ticket"].sudo().browse(demo.mapped("res_id"))
+        self.assertTrue(tickets)
+        self.assertFalse(tickets.filtered(lambda t: t.user_id in bots))
         # the Prepaid Tickets tab has something to show
         self.assertEqual(smith.support_pack_tickets, 2)
         self.assertEqual(smith.support_billing_mode, "pack")
@@ -118,3 +122,22 @@ class TestBackendScreens(SupportBillingCommon):
         for vague in ("Customer answer", "Estimate refused", "Workshop refused: stop"):
             self.assertNotIn(vague, labels)
         self.assertIn("Refuse Estimate: Invoice Fees", labels)
+
+    def test_unset_hourly_rate_shows_the_rate_that_applies(self):
+        form = self._arch("res.partner", "form")
+        [node] = form.xpath("//field[@name='support_hourly_rate']")
+        self.assertEqual(node.get("widget"), "support_rate")
+        self.assertIn("support_hourly_rate_placeholder", node.get("options"))
+        self.assertFalse(self.customer.support_hourly_rate)
+        self.assertIn(
+            self.company.currency_id.format(90.0),
+            self.customer.support_hourly_rate_placeholder,
+        )
+        # the widget that shows 0 as empty is in the back-office bundle
+        paths = [
+            path
+            for path, *_rest in self.env["ir.asset"]._get_asset_paths(
+                "web.assets_backend", {}
+            )
+        ]
+        self.assertTrue(any(p.endswith("support_rate_field.js") for p in paths))

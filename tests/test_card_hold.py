@@ -452,7 +452,7 @@ class TestCardHold(CardHoldCommon):
         wizard = (
             self.env["support.card.hold.request"]
             .with_user(self.technician)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         self.assertEqual(wizard.partner_id, self.ticket.partner_id)
@@ -555,7 +555,7 @@ class TestCardHoldScreens(CardHoldCommon):
             "demo", {"reference": tx.reference, "simulated_state": "done"}
         )
         bodies = " ".join(hold.message_ids.mapped("body"))
-        self.assertIn("Card hold created", bodies)
+        self.assertEqual(hold._creation_message(), "Card hold created")
         self.assertIn("Authorised on the card", bodies)
         self.assertNotIn("Pré-autorisation", bodies)
         # a French company gets them in French
