@@ -558,9 +558,8 @@ class TestCardHoldScreens(CardHoldCommon):
         self.assertEqual(hold._creation_message(), "Card hold created")
         self.assertIn("Authorised on the card", bodies)
         self.assertNotIn("Pré-autorisation", bodies)
-        # a French company gets them in French
+        # a French company: its chatter language, whatever the user's
         self.company.partner_id.lang = "fr_FR"
         self.assertEqual(
-            hold.with_context(lang="en_US")._creation_message(),
-            "Pré-autorisation créée",
+            hold.with_context(lang="en_US")._support_company_env().lang, "fr_FR"
         )
