@@ -43,6 +43,7 @@
         "views/portal_pack_templates.xml",
         "views/card_hold_templates.xml",
         "wizards/support_invoice_wizard_views.xml",
+        "wizards/support_card_hold_request_views.xml",
         "report/report_invoice.xml",
         "report/report_ticket_pack.xml",
         "data/remote_session_data.xml",
@@ -82,6 +83,9 @@
         "web.assets_frontend": [
             "support_billing/static/src/interactions/*.js",
             "support_billing/static/src/scss/*.scss",
+        ],
+        "web.assets_backend": [
+            "support_billing/static/src/fields/*",
         ],
         "web.assets_tests": [
             "support_billing/static/tests/tours/*.js",

@@ -88,6 +88,47 @@ def apply_trial(worked_per_ticket, trial_left=TRIAL_MINUTES):
     return charges, trial_left
 
 
+@dataclass(frozen=True)
+class MinuteFigures:
+    """The minutes of a ticket (or of its invoice line) as the customer sees
+    them: worked, billed (30-minute minimum), given free -- by the trial, by
+    prepaid tickets, by a subscription -- and charged.  The ticket form, the
+    invoice line's text and the invoice PDF all show these figures."""
+
+    worked: int
+    billed: int
+    trial: int = 0
+    prepaid: int = 0
+    subscription: int = 0
+
+    @property
+    def free(self):
+        return self.trial + self.prepaid + self.subscription
+
+    @property
+    def charged(self):
+        return self.billed - self.free
+
+
+def minute_figures(worked, billed, trial=0, prepaid=0, subscription=0):
+    """The figures of ``worked`` minutes ``billed`` so, less what is free.
+
+    Each free part is capped by what the earlier ones left of the billed
+    minutes (trial first, then prepaid tickets, then the subscription), so
+    the minutes charged are never negative: 17 worked, 30 billed, 15 of
+    trial -> 15 charged; 75 billed with 30 prepaid -> 45 charged.
+    """
+    if min(worked, billed, trial, prepaid, subscription) < 0:
+        raise ValueError("minutes cannot be negative")
+    left = billed
+    parts = []
+    for part in (trial, prepaid, subscription):
+        part = min(part, left)
+        parts.append(part)
+        left -= part
+    return MinuteFigures(worked, billed, *parts)
+
+
 def billed_increment(worked_before, billed_before, worked_now):
     """Minutes to bill now on a ticket that was already partly invoiced.
 
@@ -128,6 +169,12 @@ HOLD_VALIDITY_DAYS = 7
 #: The accountant is warned, then the hold voided, before Stripe's own limit.
 HOLD_WARNING_DAYS = 5
 HOLD_VOID_DAYS = 6
+
+
+def days_left(now, expiry):
+    """Whole days from ``now`` until ``expiry`` (0 once it is past): 6 days
+    and 2 hours -> 6, 3 hours -> 0."""
+    return max(0, (expiry - now).days)
 
 
 def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):

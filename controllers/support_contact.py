@@ -104,7 +104,9 @@ class SupportContactController(http.Controller):
             "partner_id": partner.id,
             "partner_name": clean["name"],
             "partner_email": clean["email"],
-            "support_channel": "form",
+            "channel_id": request.env.ref(
+                "support_billing.helpdesk_ticket_channel_form"
+            ).id,
             "support_request_type_id": clean["request_type"].id,
             "company_id": request.env.company.id,
         }

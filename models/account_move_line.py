@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+from .. import rules
+
 
 class AccountMoveLine(models.Model):
     _name = "account.move.line"
@@ -21,6 +23,17 @@ class AccountMoveLine(models.Model):
     support_minutes_worked = fields.Integer(string="Minutes Worked", copy=False)
     support_minutes_billed = fields.Integer(string="Minutes Billed", copy=False)
     support_minutes_free = fields.Integer(string="Free Minutes", copy=False)
+    support_minutes_prepaid = fields.Integer(
+        string="Prepaid Minutes",
+        copy=False,
+        help="Billed minutes of the ticket paid with prepaid tickets, deducted "
+        "on this line.",
+    )
+    support_minutes_charged = fields.Integer(
+        string="Minutes Charged",
+        compute="_compute_support_minutes_charged",
+        help="Minutes this line charges: billed less the free ones.",
+    )
     support_trial_minutes = fields.Integer(
         string="Trial Minutes Used",
         copy=False,
@@ -38,6 +51,16 @@ class AccountMoveLine(models.Model):
         "credit note reverses, or the line a 'reverse and create new' "
         "invoice bills again.",
     )
+
+    @api.depends(
+        "support_minutes_worked",
+        "support_minutes_billed",
+        "support_minutes_free",
+        "support_minutes_prepaid",
+    )
+    def _compute_support_minutes_charged(self):
+        for line in self:
+            line.support_minutes_charged = line._get_support_minute_figures().charged
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -68,11 +91,24 @@ class AccountMoveLine(models.Model):
                     "support_minutes_worked": self.support_minutes_worked,
                     "support_minutes_billed": self.support_minutes_billed,
                     "support_minutes_free": self.support_minutes_free,
+                    "support_minutes_prepaid": self.support_minutes_prepaid,
                     "support_trial_minutes": self.support_trial_minutes,
                     "support_origin_line_id": self.id,
                 }
             )
         return res
+
+    def _get_support_minute_figures(self):
+        """The line's minutes as ``rules.MinuteFigures``: the line bills
+        ``support_minutes_billed`` after the prepaid minutes were deducted,
+        and gives ``support_minutes_free`` of trial on them."""
+        self.ensure_one()
+        return rules.minute_figures(
+            self.support_minutes_worked,
+            self.support_minutes_billed + self.support_minutes_prepaid,
+            trial=self.support_minutes_free,
+            prepaid=self.support_minutes_prepaid,
+        )
 
     def _support_release_time(self):
         """The time of these fully credited or cancelled lines is to review."""

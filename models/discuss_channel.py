@@ -79,7 +79,9 @@ class DiscussChannel(models.Model):
             "name": (first_line[0][:80] if first_line else "") or self.name,
             "description": Markup("").join(lines),
             "partner_id": customer.id,
-            "support_channel": "chat",
+            "channel_id": self.env.ref(
+                "support_billing.helpdesk_ticket_channel_chat"
+            ).id,
             "support_received_date": received,
             "support_first_response_date": staff_reply.date,
             "user_id": self.env.user.id,

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import math
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_time
@@ -39,6 +39,25 @@ class HelpdeskTicket(models.Model):
         compute_sudo=True,
         help="Billable minutes with the first 30 minutes indivisible: "
         "0 if nothing billable was worked, else at least 30.",
+    )
+    support_minutes_free = fields.Integer(
+        string="Minutes Free",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+        help="Billed minutes the customer does not pay: free trial, prepaid "
+        "tickets or subscription (expected until the time is invoiced).",
+    )
+    support_minutes_free_detail = fields.Char(
+        string="Free Because",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+    )
+    support_minutes_charged = fields.Integer(
+        string="Minutes Charged",
+        compute="_compute_support_minutes_figures",
+        compute_sudo=True,
+        help="Billed minutes less the free ones: what the customer pays for, "
+        "as on the invoice line.",
     )
     support_billing_mode = fields.Selection(
         selection=const.BILLING_MODES,
@@ -116,6 +135,20 @@ class HelpdeskTicket(models.Model):
             ticket.support_minutes_billable = billable
             ticket.support_minutes_billed = rules.billed_minutes(billable)
 
+    @api.depends(
+        "support_minutes_billable",
+        "support_minutes_billed",
+        "support_time_entry_ids.state",
+        "support_time_entry_ids.invoice_line_id",
+        "support_pack_move_ids.tickets",
+    )
+    def _compute_support_minutes_figures(self):
+        for ticket in self:
+            figures = ticket._get_support_minute_figures()
+            ticket.support_minutes_free = figures.free
+            ticket.support_minutes_charged = figures.charged
+            ticket.support_minutes_free_detail = ticket._support_describe_free(figures)
+
     def _compute_support_card_hold_count(self):
         counts = dict(
             self.env["support.card.hold"]._read_group(
@@ -146,6 +179,20 @@ class HelpdeskTicket(models.Model):
             ticket.support_billing_mode = ticket._get_support_billing_mode()
 
     # --------------------------------------------------------------- CRUD
+    @api.model
+    def default_get(self, fields):
+        """OCA's auto-assignment gives a new ticket to the user creating it:
+        a ticket a visitor or a customer creates (contact form, intervention
+        request, portal, run as superuser) or the system creates stays
+        unassigned, for the team to take, never "Public user" nor OdooBot."""
+        defaults = super().default_get(fields)
+        user = self.env.user
+        if defaults.get("user_id") == user.id and (
+            user.share or user.id == SUPERUSER_ID
+        ):
+            defaults.pop("user_id")
+        return defaults
+
     def write(self, vals):
         res = super().write(vals)
         if {"stage_id", "partner_id"}.intersection(vals):
@@ -218,7 +265,8 @@ class HelpdeskTicket(models.Model):
         return action
 
     def action_support_request_card_hold(self):
-        """Prepare a hold for this ticket and e-mail the customer its link."""
+        """Open the dialog that e-mails the customer a card hold link; the
+        hold is created when the request is sent, not before."""
         self.ensure_one()
         if not self.partner_id:
             raise UserError(
@@ -228,29 +276,14 @@ class HelpdeskTicket(models.Model):
             raise AccessError(
                 self.env._("Only support technicians can request a card hold.")
             )
-        # technicians only read holds: the request is created on their behalf
-        hold = (
-            self.env["support.card.hold"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "ticket_id": self.id,
-                    "company_id": self.company_id.id,
-                    "hourly_rate": self.env["support.card.hold"]._get_rate_for(
-                        self.partner_id
-                    ),
-                }
-            )
-        )
-        hold.message_post(
-            body=self.env._(
-                "Card hold requested by %(user)s for ticket %(ticket)s.",
-                user=self.env.user.name,
-                ticket=self.display_name,
-            )
-        )
-        return hold.with_user(self.env.user).action_send_request()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request Card Hold"),
+            "res_model": "support.card.hold.request",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
 
     def action_support_invoice_time(self):
         """Accountant action on tickets: open the invoicing wizard."""
@@ -287,6 +320,72 @@ class HelpdeskTicket(models.Model):
     def _support_billing_mode_is_pack(self):
         billed = self.support_minutes_billed
         return bool(billed) and self._get_support_prepaid_minutes() >= billed
+
+    def _get_support_minute_figures(self):
+        """Worked, billed, free and charged minutes of this ticket
+        (``rules.MinuteFigures``), the same figures as its invoice lines.
+
+        Invoiced time takes its free minutes from its invoice lines; time not
+        invoiced yet shows what the invoice will give: the free trial left to
+        the customer (a ticket invoiced for the first time, not paid by
+        prepaid tickets), the prepaid tickets it took, the time a
+        subscription covers.
+        """
+        self.ensure_one()
+        ticket = self.sudo()
+        billable = ticket.support_time_entry_ids.filtered("billable")
+        lines = billable.invoice_line_id
+        trial = sum(lines.mapped("support_minutes_free"))
+        if lines:
+            prepaid = sum(lines.mapped("support_minutes_prepaid"))
+        else:
+            prepaid = ticket._get_support_prepaid_minutes()
+        mode = ticket._get_support_billing_mode()
+        if (
+            not lines
+            and not prepaid
+            and mode
+            in (
+                const.BILLING_MODE_TIME,
+                const.BILLING_MODE_HOLD,
+            )
+        ):
+            trial_left = ticket.commercial_partner_id._get_support_trial_minutes_left()
+            (charge,), _left = rules.apply_trial(
+                [ticket.support_minutes_billable], trial_left
+            )
+            trial = charge.free
+        subscription = sum(
+            billable.filtered(lambda e: e.state == const.ENTRY_STATE_COVERED).mapped(
+                "minutes"
+            )
+        )
+        if mode == const.BILLING_MODE_SUBSCRIPTION:
+            subscription = ticket.support_minutes_billed
+        return rules.minute_figures(
+            ticket.support_minutes_billable,
+            ticket.support_minutes_billed,
+            trial=trial,
+            prepaid=prepaid,
+            subscription=subscription,
+        )
+
+    def _support_describe_free(self, figures):
+        """Why minutes are free, e.g. "15 min free trial, 30 min prepaid"."""
+        parts = []
+        if figures.trial:
+            parts.append(
+                self.env._("%(minutes)s min free trial", minutes=figures.trial)
+            )
+        if figures.prepaid:
+            parts.append(
+                self.env._("%(minutes)s min prepaid tickets", minutes=figures.prepaid)
+            )
+        if figures.subscription:
+            parts.append(
+                self.env._("%(minutes)s min subscription", minutes=figures.subscription)
+            )
+        return ", ".join(parts)
 
     def _get_support_prepaid_minutes(self):
         """Billed minutes of this ticket paid with prepaid tickets.

@@ -18,14 +18,17 @@ class HelpdeskTicket(models.Model):
     # have one; closed tickets sort last within their priority).
     _order = "priority desc, support_next_deadline, sequence, number desc, id desc"
 
+    # One channel field on the ticket: OCA's channel_id.  This is its
+    # service-level code (helpdesk.ticket.channel.support_code), stored for
+    # the targets' look-up; a code given at creation picks the channel.
     support_channel = fields.Selection(
         selection=const.SUPPORT_CHANNELS,
-        string="Support Channel",
+        string="Service-Level Channel",
         compute="_compute_support_channel",
         store=True,
-        readonly=False,
         index=True,
-        help="How the request came in; chooses the service-level targets.",
+        help="The service-level code of the ticket's channel; chooses the "
+        "response-time targets.",
     )
     support_request_type_id = fields.Many2one(
         comodel_name="support.request.type",
@@ -127,9 +130,7 @@ class HelpdeskTicket(models.Model):
     @api.depends("channel_id")
     def _compute_support_channel(self):
         for ticket in self:
-            ticket.support_channel = (
-                ticket.channel_id.support_code or ticket.support_channel or "other"
-            )
+            ticket.support_channel = ticket.channel_id.support_code or "other"
 
     @api.depends("create_date")
     def _compute_support_received_date(self):
@@ -267,7 +268,8 @@ class HelpdeskTicket(models.Model):
         channels = self.env["helpdesk.ticket.channel"].sudo()
         types = self.env["support.request.type"].sudo()
         for vals in vals_list:
-            code = vals.get("support_channel")
+            # a service-level code picks its channel (the code follows it)
+            code = vals.pop("support_channel", False)
             if code and not vals.get("channel_id"):
                 company_id = vals.get("company_id") or self.env.company.id
                 channel = channels.search(
@@ -346,7 +348,6 @@ class HelpdeskTicket(models.Model):
             )
             if channel:
                 custom_values["channel_id"] = channel.id
-        custom_values.setdefault("support_channel", "email")
         return super().message_new(msg, custom_values=custom_values)
 
     def _message_post_after_hook(self, message, msg_values):

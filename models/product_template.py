@@ -10,6 +10,12 @@ class ProductTemplate(models.Model):
     _name = "product.template"
     _inherit = "product.template"
 
+    support_is_product = fields.Boolean(
+        string="Support Product",
+        help="Sold by the IT Support app (support time, subscriptions, "
+        "intervention fees): listed under IT Support > Configuration > "
+        "Support Products.",
+    )
     support_is_pack = fields.Boolean(
         string="Prepaid Ticket Pack",
         help="Selling this service gives the customer prepaid support tickets "

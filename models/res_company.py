@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -59,6 +59,18 @@ class ResCompany(models.Model):
         help="Invoiced when an intervention is cancelled later than the notice; "
         "0 flags the cancellation only.",
     )
+
+    @api.model
+    def _support_set_default_time_product(self):
+        """Install: the companies without a support time product get the
+        addon's, so the setting is never blank."""
+        product = self.env.ref(
+            "support_billing.product_support_time", raise_if_not_found=False
+        )
+        if product:
+            self.sudo().with_context(active_test=False).search(
+                [("support_time_product_id", "=", False)]
+            ).support_time_product_id = product
 
     def _get_support_time_product(self):
         self.ensure_one()

@@ -36,6 +36,11 @@ class ResPartner(models.Model):
         help="Price of one hour of support for this customer. Leave empty to use "
         "the customer's pricelist, or the price of the Support time product.",
     )
+    support_hourly_rate_placeholder = fields.Char(
+        string="Rate That Applies",
+        compute="_compute_support_hourly_rate_placeholder",
+        help="The rate that applies when the customer has no rate of its own.",
+    )
     support_currency_id = fields.Many2one(
         comodel_name="res.currency",
         compute="_compute_support_currency_id",
@@ -86,6 +91,25 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------ compute
     def _compute_support_currency_id(self):
         self.support_currency_id = self.env.company.currency_id
+
+    @api.depends("property_product_pricelist")
+    @api.depends_context("company")
+    def _compute_support_hourly_rate_placeholder(self):
+        """The rate an unset ``support_hourly_rate`` leaves: the pricelist's
+        price of the support time product, else that product's price."""
+        company = self.env.company
+        product = company.support_time_product_id or self.env.ref(
+            "support_billing.product_support_time", raise_if_not_found=False
+        )
+        for partner in self:
+            if not product:
+                partner.support_hourly_rate_placeholder = False
+                continue
+            rate = partner._get_support_default_rate(product)
+            partner.support_hourly_rate_placeholder = self.env._(
+                "%(rate)s (rate that applies)",
+                rate=company.currency_id.format(rate),
+            )
 
     def _compute_support_trial_minutes_left(self):
         for partner in self:
@@ -324,6 +348,12 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         if partner.support_hourly_rate:
             return partner.support_hourly_rate
+        return partner._get_support_default_rate(product)
+
+    def _get_support_default_rate(self, product):
+        """The rate without the customer's own: its pricelist's price of the
+        support time product, else that product's sales price."""
+        partner = self.commercial_partner_id
         pricelist = partner.property_product_pricelist
         if pricelist:
             return pricelist._get_product_price(product, 1.0)

@@ -42,8 +42,23 @@ class SupportBillingReport(models.Model):
     unbilled_age_days = fields.Integer(
         string="Age of Unbilled Time (days)", readonly=True, aggregator="max"
     )
+    unbilled_age_bucket = fields.Selection(
+        selection=[
+            ("0_30", "0-30 days"),
+            ("31_60", "31-60 days"),
+            ("61_90", "61-90 days"),
+            ("over_90", "Over 90 days"),
+        ],
+        string="Unbilled Since",
+        readonly=True,
+        help="Age of the time not billed yet, in buckets.",
+    )
     minutes_billed = fields.Integer(string="Minutes Billed", readonly=True)
-    minutes_free = fields.Integer(string="Minutes Free (trial)", readonly=True)
+    minutes_free = fields.Integer(
+        string="Minutes Free",
+        readonly=True,
+        help="Billed minutes given free: trial and prepaid tickets.",
+    )
     minutes_charged = fields.Integer(string="Minutes Charged", readonly=True)
     amount_charged = fields.Float(string="Amount Charged (untaxed)", readonly=True)
 
@@ -69,6 +84,11 @@ class SupportBillingReport(models.Model):
                     CASE WHEN e.state IN ('to_invoice', 'to_review')
                         THEN (CURRENT_DATE - e.date) ELSE 0 END
                         AS unbilled_age_days,
+                    CASE WHEN e.state NOT IN ('to_invoice', 'to_review') THEN NULL
+                        WHEN CURRENT_DATE - e.date <= 30 THEN '0_30'
+                        WHEN CURRENT_DATE - e.date <= 60 THEN '31_60'
+                        WHEN CURRENT_DATE - e.date <= 90 THEN '61_90'
+                        ELSE 'over_90' END AS unbilled_age_bucket,
                     0 AS minutes_billed,
                     0 AS minutes_free,
                     0 AS minutes_charged,
@@ -83,9 +103,17 @@ class SupportBillingReport(models.Model):
                     l.support_ticket_id AS ticket_id,
                     NULL AS user_id,
                     'invoice' AS source,
-                    0, 0, 0, 0,
-                    b.billing * l.support_minutes_billed,
-                    b.billing * l.support_minutes_free,
+                    0, 0, 0, 0, NULL,
+                    -- the figures of the line (rules.minute_figures): billed
+                    -- before the prepaid minutes are deducted, free = trial
+                    -- and prepaid tickets
+                    b.billing * (
+                        l.support_minutes_billed
+                        + COALESCE(l.support_minutes_prepaid, 0)
+                    ),
+                    b.billing * (
+                        l.support_minutes_free + COALESCE(l.support_minutes_prepaid, 0)
+                    ),
                     b.billing * (l.support_minutes_billed - l.support_minutes_free),
                     -l.balance
                 FROM account_move_line l

@@ -154,6 +154,11 @@ class SupportCardHold(models.Model):
         store=True,
         help="Stripe cancels an uncaptured authorisation 7 days after it.",
     )
+    expiry_days_left = fields.Integer(
+        string="Days Left",
+        compute="_compute_expiry_days_left",
+        help="Whole days before an authorised hold expires (0: today).",
+    )
     warned = fields.Boolean(copy=False, readonly=True)
     invoice_id = fields.Many2one(
         comodel_name="account.move",
@@ -276,6 +281,15 @@ class SupportCardHold(models.Model):
             hold.expiry_date = hold.authorized_at and hold.authorized_at + timedelta(
                 days=rules.HOLD_VALIDITY_DAYS
             )
+
+    @api.depends("expiry_date", "state")
+    def _compute_expiry_days_left(self):
+        now = fields.Datetime.now()
+        for hold in self:
+            left = 0
+            if hold.state == "authorized" and hold.expiry_date:
+                left = rules.days_left(now, hold.expiry_date)
+            hold.expiry_days_left = left
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -523,7 +537,7 @@ class SupportCardHold(models.Model):
         if invoice.currency_id.is_zero(invoice.amount_residual):
             # nothing to charge (free trial, prepaid): the hold is not needed
             self.message_post(
-                body=self.env._(
+                body=self._support_company_env()._(
                     "Nothing to charge on invoice %(invoice)s: the card hold is "
                     "released.",
                     invoice=invoice.name,
@@ -544,7 +558,7 @@ class SupportCardHold(models.Model):
             capture_tx = tx._capture(amount_to_capture=capture)
             if capture_tx.state == "error":
                 self.message_post(
-                    body=self.env._(
+                    body=self._support_company_env()._(
                         "Capture of %(amount)s failed: %(error)s. Nothing was "
                         "charged twice; charging again is safe.",
                         amount=self.currency_id.format(capture),
@@ -559,6 +573,18 @@ class SupportCardHold(models.Model):
         if due > 0:
             self._schedule_new_authorisation(float(due))
         return capture_tx
+
+    def _support_company_env(self):
+        """The environment in the company's language: what the hold posts in
+        its chatter is read by the back office, whatever the language of the
+        page (or the customer) that triggered it; customer e-mails use the
+        customer's language (their templates)."""
+        company = self.company_id[:1] or self.env.company
+        lang = company.partner_id.lang or self.env.lang
+        return self.with_context(lang=lang).env
+
+    def _creation_message(self):
+        return self._support_company_env()._("Card hold created")
 
     def _check_same_customer(self, commercial_partner):
         """A hold pays only for its own customer's tickets and invoices."""
@@ -578,8 +604,8 @@ class SupportCardHold(models.Model):
         ticket = self.ticket_id.sudo()
         ticket.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=self.env._("New card authorisation needed"),
-            note=self.env._(
+            summary=self._support_company_env()._("New card authorisation needed"),
+            note=self._support_company_env()._(
                 "The time worked exceeds card hold %(hold)s: %(due)s remain due on "
                 "invoice %(invoice)s. Ask the customer for a new authorisation.",
                 hold=self.name,
@@ -624,13 +650,15 @@ class SupportCardHold(models.Model):
         if not source and tx.state == "authorized":
             if not self.authorized_at:
                 self.authorized_at = fields.Datetime.now()
-            body = self.env._("Authorised on the card: %(amount)s.", amount=amount)
+            body = self._support_company_env()._(
+                "Authorised on the card: %(amount)s.", amount=amount
+            )
         elif not source and tx.child_transaction_ids.filtered(
             lambda t: t.operation == tx.operation
         ):
             return  # settled by its children, each posted on its own
         elif tx.state == "done":
-            body = self.env._(
+            body = self._support_company_env()._(
                 "%(amount)s captured (by %(user)s).",
                 amount=amount,
                 user=self.env.user.name,
@@ -643,11 +671,11 @@ class SupportCardHold(models.Model):
             ):
                 self.end_reason = const.HOLD_END_EXPIRED
             if self.end_reason == const.HOLD_END_EXPIRED:
-                body = self.env._(
+                body = self._support_company_env()._(
                     "%(amount)s released: the card hold expired.", amount=amount
                 )
             else:
-                body = self.env._(
+                body = self._support_company_env()._(
                     "%(amount)s released (by %(user)s).",
                     amount=amount,
                     user=self.env.user.name,
@@ -701,7 +729,7 @@ class SupportCardHold(models.Model):
             except Exception as error:  # noqa: BLE001 -- isolate each hold
                 _logger.info("Card hold %s could not be expired: %s", hold.name, error)
                 hold.message_post(
-                    body=self.env._(
+                    body=hold._support_company_env()._(
                         "The card hold could not be cancelled automatically: %(error)s",
                         error=str(error),
                     )
@@ -721,8 +749,8 @@ class SupportCardHold(models.Model):
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=fields.Date.today(),
-            summary=self.env._("Card hold expires soon"),
-            note=self.env._(
+            summary=self._support_company_env()._("Card hold expires soon"),
+            note=self._support_company_env()._(
                 "Card hold %(hold)s (%(amount)s) is still uncaptured and will be "
                 "cancelled tomorrow: charge the time or release it.",
                 hold=self.name,

@@ -648,6 +648,8 @@ class SupportIntervention(models.Model):
                     "partner_email": intervention.email
                     or intervention.partner_id.email,
                     "company_id": intervention.company_id.id,
+                    # the intervention's technician, else unassigned
+                    "user_id": intervention.user_id.id,
                 }
             )
 

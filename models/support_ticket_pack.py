@@ -250,6 +250,29 @@ class SupportTicketPack(models.Model):
             packs |= pack
         return packs
 
+    @api.model
+    def _demo_sell_pack(self, partner_xmlid, template_xmlid):
+        """Demo data: a pack the customer bought (as a paid invoice would
+        create it), so the prepaid tickets show on the demo tickets."""
+        partner = self.env.ref(partner_xmlid)
+        template = self.env.ref(template_xmlid)
+        today = fields.Date.context_today(self)
+        pack = self.create(
+            {
+                "product_id": template.product_variant_id.id,
+                "partner_id": partner.commercial_partner_id.id,
+                "buyer_id": partner.id,
+                "scope": template.support_pack_scope,
+                "user_ids": [fields.Command.set(partner.ids)],
+                "purchase_date": today,
+                "expiry_date": rules.pack_expiry_date(
+                    today, template.support_pack_validity_months
+                ),
+            }
+        )
+        pack._add_move(const.PACK_MOVE_PURCHASE, template.support_pack_ticket_count)
+        return pack
+
     def _follow_invoice(self):
         """Take back what the invoice that sold these packs no longer pays.
 

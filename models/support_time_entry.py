@@ -425,7 +425,6 @@ class SupportTimeEntry(models.Model):
         tickets = self.ticket_id.sorted(lambda t: (t.create_date, t.id))
         trial_left = billing["trial_left"].get(partner.commercial_partner_id, 0)
         lines, line_entries = [], []
-        env = self.with_context(lang=partner.lang or self.env.lang).env
         for ticket in tickets:
             new = by_ticket[ticket]
             worked_before, billed_before = billing["before"][ticket]
@@ -439,15 +438,22 @@ class SupportTimeEntry(models.Model):
             if not worked_before and trial_left and not prepaid:
                 (charge,), trial_left = rules.apply_trial([worked_now], trial_left)
                 free, trial_used = charge.free, charge.trial_used
+            # the prepaid minutes are shown (and deducted) on the first line
+            # of the ticket only
+            prepaid_now = 0
+            if prepaid and not worked_before:
+                prepaid_now = min(prepaid, rules.billed_minutes(worked_now))
             line = new._prepare_invoice_line_vals(
-                ticket, product, partner, worked_now, billed, free, trial_used, rate
+                ticket,
+                product,
+                partner,
+                worked_now,
+                billed,
+                free,
+                trial_used,
+                rate,
+                prepaid=prepaid_now,
             )
-            if prepaid:
-                line["name"] += "\n" + env._(
-                    "%(minutes)s min paid with %(tickets)s prepaid tickets",
-                    minutes=prepaid,
-                    tickets=ticket.sudo().support_pack_tickets,
-                )
             lines.append(line)
             line_entries.append(new)
         vals = {
@@ -460,7 +466,16 @@ class SupportTimeEntry(models.Model):
         return vals, line_entries
 
     def _prepare_invoice_line_vals(
-        self, ticket, product, partner, worked, billed, free, trial_used, rate=None
+        self,
+        ticket,
+        product,
+        partner,
+        worked,
+        billed,
+        free,
+        trial_used,
+        rate=None,
+        prepaid=0,
     ):
         """Vals of the invoice line of one ticket.
 
@@ -470,28 +485,46 @@ class SupportTimeEntry(models.Model):
         (47 min = 0.78 h x 90.00 = 70.20 instead of 70.50).  The minutes are on
         the line's description and support fields, and on the invoice PDF.
         ``rate`` is the customer's hourly rate (looked up when not given).
+        ``billed`` is what is left to bill once the ``prepaid`` minutes
+        (paid with prepaid tickets) are deducted; ``free`` are the trial
+        minutes given on it.  The text states the same figures as the ticket
+        and the PDF (``rules.minute_figures``): worked, billed, free, charged.
         """
         currency = partner.env.company.currency_id
         if rate is None:
             rate = partner._get_support_hourly_rate(product)
-        charged = billed - free
-        amount = rules.time_amount(charged, rate, rounding=str(currency.rounding))
+        figures = rules.minute_figures(
+            worked, billed + prepaid, trial=free, prepaid=prepaid
+        )
+        amount = rules.time_amount(
+            figures.charged, rate, rounding=str(currency.rounding)
+        )
         env = self.with_context(lang=partner.lang or self.env.lang).env
         description = env._(
             "%(number)s - %(title)s\n"
-            "%(worked)s min worked, %(billed)s min billed at %(rate)s per hour",
+            "%(worked)s min worked, %(billed)s min billed, %(charged)s min "
+            "charged at %(rate)s per hour",
             number=ticket.number,
             title=ticket.name,
-            worked=worked,
-            billed=billed,
+            worked=figures.worked,
+            billed=figures.billed,
+            charged=figures.charged,
             rate=currency.format(rate),
         )
-        if not billed:
+        if not figures.billed:
             description += "\n" + env._(
                 "Covered by the 30 minutes already billed on this ticket"
             )
-        if free:
-            description += "\n" + env._("Free trial: %(free)s min offered", free=free)
+        if figures.trial:
+            description += "\n" + env._(
+                "Free trial: %(free)s min offered", free=figures.trial
+            )
+        if figures.prepaid:
+            description += "\n" + env._(
+                "%(minutes)s min paid with %(tickets)s prepaid tickets",
+                minutes=figures.prepaid,
+                tickets=ticket.sudo().support_pack_tickets,
+            )
         return {
             "product_id": product.id,
             "name": description,
@@ -501,7 +534,8 @@ class SupportTimeEntry(models.Model):
             "support_ticket_id": ticket.id,
             "support_minutes_worked": worked,
             "support_minutes_billed": billed,
-            "support_minutes_free": free,
+            "support_minutes_free": figures.trial,
+            "support_minutes_prepaid": figures.prepaid,
             "support_trial_minutes": trial_used,
         }
 

@@ -85,6 +85,7 @@ MODELS = {
     "support.intervention.line": _row(
         portal_a="r", colleague="r", technician="rwcu", accountant="r", manager="rwcu"
     ),
+    "support.card.hold.request": _row(technician="rwc", manager="rwc"),
     "support.intervention.sign.wizard": _row(technician="rwc", manager="rwc"),
     "support.invoice.wizard": _row(accountant="rwc"),
     "support.plan": _row(

@@ -5,12 +5,12 @@ does to billed time", "Subscriptions", "How a ticket is paid"), with the
 company's sales tax on the support-time product."""
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
@@ -227,6 +227,24 @@ class TestBillingReport(TaxedCommon):
         self._run().action_post()
         worked, billed, free, charged, unbilled, _amount = self._totals()
         self.assertEqual((worked, billed, free, charged, unbilled), (47, 47, 15, 32, 0))
+
+    def test_unbilled_time_by_age_bucket(self):
+        """Issue 15: the unbilled time groups by age buckets."""
+        ticket = self._create_ticket(self.customer_contact)
+        today = fields.Date.today()
+        for days, minutes in ((3, 10), (45, 20), (100, 40)):
+            self._log(ticket, minutes, date=today - timedelta(days=days))
+        self.env.flush_all()
+        groups = (
+            self.env["support.billing.report"]
+            .with_user(self.accountant)
+            ._read_group(
+                [("partner_id", "=", self.customer.id), ("source", "=", "work")],
+                ["unbilled_age_bucket"],
+                ["minutes_unbilled:sum"],
+            )
+        )
+        self.assertEqual(dict(groups), {"0_30": 10, "31_60": 20, "over_90": 40})
 
     def test_only_managers_and_accountants(self):
         report = self.env["support.billing.report"]

@@ -446,10 +446,25 @@ class TestCardHold(CardHoldCommon):
         action = self.ticket.with_user(
             self.technician
         ).action_support_request_card_hold()
+        self.assertEqual(action["res_model"], "support.card.hold.request")
+        # issue 15: closing the dialog without sending leaves no hold behind
+        self.assertFalse(self.ticket.support_card_hold_ids)
+        wizard = (
+            self.env["support.card.hold.request"]
+            .with_user(self.technician)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertEqual(wizard.partner_id, self.ticket.partner_id)
+        self.assertGreater(wizard.hourly_rate, 0)
+        wizard.action_send_request()
         hold = self.ticket.support_card_hold_ids
         self.assertEqual(len(hold), 1)
         self.assertEqual(hold.state, "draft")
-        self.assertEqual(action["res_model"], "mail.compose.message")
+        sent = hold.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(len(sent), 1)
+        self.assertIn(self.ticket.partner_id, sent.partner_ids)
+        self.assertIn(f"/support/pay?hold_id={hold.id}", str(sent.body))
         template = self.env.ref("support_billing.mail_template_card_hold_request")
         body = template._render_field("body_html", hold.ids)[hold.id]
         self.assertIn(f"/support/pay?hold_id={hold.id}", body)
@@ -493,3 +508,58 @@ class TestCardHold(CardHoldCommon):
             with self.subTest(action=action), self.assertRaises(UserError):
                 getattr(tx, action)()
         self.assertEqual(hold.state, "authorized")
+
+
+@tagged("post_install", "-at_install")
+class TestCardHoldScreens(CardHoldCommon):
+    """Issue 15: the hold list shows the expiry date and the days left; the
+    chatter speaks the company's language whatever the customer's page."""
+
+    def test_list_shows_expiry_date_and_days_left(self):
+        arch = self.env["support.card.hold"].get_views([(False, "list")])["views"][
+            "list"
+        ]["arch"]
+        self.assertIn('name="expiry_days_left"', arch)
+        self.assertNotIn("remaining_days", arch)
+        with freeze_time("2026-03-02 09:00:00"):
+            hold = self._create_hold()
+            self._authorize(hold)
+            self.assertEqual(hold.expiry_days_left, 7)
+        with freeze_time("2026-03-07 10:00:00"):
+            hold.invalidate_recordset(["expiry_days_left"])
+            self.assertEqual(hold.expiry_days_left, 1)
+
+    def test_chatter_in_company_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR"], overwrite=True
+        )
+        self.company.partner_id.lang = "en_US"
+        # the customer's French page creates and authorises the hold
+        french = self.env(context=dict(self.env.context, lang="fr_FR"))
+        hold = (
+            self.env["support.card.hold"]
+            .with_env(french)
+            .create(
+                {
+                    "partner_id": self.customer_contact.id,
+                    "ticket_id": self.ticket.id,
+                    "duration_minutes": 60,
+                    "hourly_rate": 100.0,
+                    "company_id": self.company.id,
+                }
+            )
+        )
+        tx = self._create_hold_transaction(hold, self.provider, self.payment_method)
+        tx.with_env(french)._process(
+            "demo", {"reference": tx.reference, "simulated_state": "done"}
+        )
+        bodies = " ".join(hold.message_ids.mapped("body"))
+        self.assertEqual(hold._creation_message(), "Card hold created")
+        self.assertIn("Authorised on the card", bodies)
+        self.assertNotIn("Pré-autorisation", bodies)
+        # a French company: its chatter language, whatever the user's
+        self.company.partner_id.lang = "fr_FR"
+        self.assertEqual(
+            hold.with_context(lang="en_US")._support_company_env().lang, "fr_FR"
+        )

@@ -100,3 +100,65 @@ class TestInstall(BaseCommon):
         self.assertEqual(
             self.env.ref("support_billing.ticket_printer").support_minutes_billed, 47
         )
+
+
+@tagged("post_install", "-at_install")
+class TestNavigation(BaseCommon):
+    """Issue 15: one app, 4-6 top menus grouped by job, a landing page per
+    role; technicians do not get OCA's Helpdesk app next to it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.technician = new_test_user(
+            cls.env,
+            login="sb-nav-tech",
+            groups="support_billing.group_support_technician",
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            login="sb-nav-accountant",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        cls.helpdesk_user = new_test_user(
+            cls.env, login="sb-nav-helpdesk", groups="helpdesk_mgmt.group_helpdesk_user"
+        )
+        cls.root = cls.env.ref("support_billing.menu_support_root")
+        cls.helpdesk_root = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_main_menu")
+
+    def _top_menus(self, user):
+        visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        return self.root.child_id.filtered(lambda m: m.id in visible).mapped("name")
+
+    def test_top_menus_grouped_by_job(self):
+        self.assertEqual(
+            self.root.child_id.sorted("sequence").mapped("name"),
+            ["Tickets", "Planning", "Billing", "Reporting", "Configuration"],
+        )
+        self.assertEqual(
+            self._top_menus(self.technician), ["Tickets", "Planning", "Billing"]
+        )
+        self.assertEqual(
+            self._top_menus(self.accountant),
+            ["Tickets", "Planning", "Billing", "Reporting"],
+        )
+        # accountants get the ticket list (read)
+        visible = self.env["ir.ui.menu"].with_user(self.accountant)._visible_menu_ids()
+        self.assertIn(self.env.ref("support_billing.menu_support_tickets").id, visible)
+
+    def test_landing_page_per_role(self):
+        action = self.env.ref("support_billing.action_support_landing")
+        self.assertEqual(self.root.action, action)
+        landing = action.with_user(self.technician).run()
+        self.assertEqual(landing["res_model"], "helpdesk.ticket")
+        landing = action.with_user(self.accountant).run()
+        self.assertEqual(landing["res_model"], "support.time.entry")
+        self.assertIn("to_invoice", landing["context"])
+
+    def test_helpdesk_app_hidden_for_technicians_only(self):
+        menus = self.env["ir.ui.menu"]
+        tech_menus = menus.with_user(self.technician).load_menus(debug=False)
+        self.assertNotIn(self.helpdesk_root.id, tech_menus)
+        self.assertIn(self.root.id, tech_menus)
+        helpdesk_menus = menus.with_user(self.helpdesk_user).load_menus(debug=False)
+        self.assertIn(self.helpdesk_root.id, helpdesk_menus)

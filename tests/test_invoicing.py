@@ -1,5 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -269,3 +270,58 @@ class TestInvoicing(SupportBillingCommon):
         cron._cron_invoice_support_time()
         self.assertEqual(bad_entry.state, "invoiced")
         self.assertFalse(self.other_customer.support_invoice_error)
+
+
+@tagged("post_install", "-at_install")
+class TestMinuteFiguresShown(SupportBillingCommon):
+    """Issue 15: the ticket, the invoice line and the invoice PDF show the
+    same worked, billed, free and charged minutes."""
+
+    def test_short_ticket_with_trial_same_figures_everywhere(self):
+        ticket = self._create_ticket(self.customer_contact, name="Quick fix")
+        self._log(ticket, 17)
+        # before invoicing: 30 billed, 15 free (the trial), 15 charged
+        self.assertEqual(
+            (
+                ticket.support_minutes_billed,
+                ticket.support_minutes_free,
+                ticket.support_minutes_charged,
+            ),
+            (30, 15, 15),
+        )
+        self.assertIn("15 min free trial", ticket.support_minutes_free_detail)
+        invoice = self._invoice()
+        line = invoice.invoice_line_ids
+        self.assertEqual(line.support_minutes_charged, 15)
+        self.assertAlmostEqual(line.price_subtotal, 22.5)  # 15 min at 90.00
+        self.assertIn("17 min worked, 30 min billed, 15 min charged", line.name)
+        self.assertIn("Free trial: 15 min offered", line.name)
+        # the invoiced ticket keeps the same figures (from its line)
+        ticket.invalidate_recordset()
+        self.assertEqual(
+            (ticket.support_minutes_free, ticket.support_minutes_charged), (15, 15)
+        )
+        html, _fmt = self.env["ir.actions.report"]._render_qweb_html(
+            "account.account_invoices", invoice.ids
+        )
+        html = html.decode()
+        self.assertIn("Minutes charged", html)
+        # the note comes before the table: never alone on the next page
+        self.assertLess(
+            html.index('name="support_time_note"'),
+            html.index('name="support_time_table"'),
+        )
+        table = html[html.index('name="support_time_table"') :]
+        start = table.index(ticket.number)
+        row = table[start : table.index("</tr>", start)]
+        cells = re.findall(r'<td class="text-end">\s*<span>(\d+)</span>', row)
+        self.assertEqual(cells, ["17", "30", "15", "15"])
+
+    def test_ticket_without_trial_charges_what_is_billed(self):
+        self.customer.support_trial_eligible = False
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 17)
+        self.assertEqual(
+            (ticket.support_minutes_free, ticket.support_minutes_charged), (0, 30)
+        )
+        self.assertFalse(ticket.support_minutes_free_detail)

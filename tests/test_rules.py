@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The pure billing rules, without database (odoo.tests.BaseCase)."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -117,6 +118,55 @@ class TestTrial(BaseCase):
         self.assertLessEqual(
             sum(c.charged for c in charges), sum(map(rules.billed_minutes, worked))
         )
+
+
+@tagged("at_install", "-post_install")
+class TestMinuteFigures(BaseCase):
+    """Issue 15: one set of figures for the ticket, the line and the PDF."""
+
+    def test_short_ticket_with_trial(self):
+        # 17 minutes worked: 30 billed, 15 free (trial), 15 charged
+        figures = rules.minute_figures(17, rules.billed_minutes(17), trial=15)
+        self.assertEqual(
+            (figures.worked, figures.billed, figures.free, figures.charged),
+            (17, 30, 15, 15),
+        )
+
+    def test_prepaid_and_subscription(self):
+        figures = rules.minute_figures(75, 75, prepaid=30)
+        self.assertEqual((figures.prepaid, figures.charged), (30, 45))
+        figures = rules.minute_figures(20, 30, subscription=30)
+        self.assertEqual((figures.free, figures.charged), (30, 0))
+
+    def test_free_parts_capped_by_billed(self):
+        figures = rules.minute_figures(10, 30, trial=30, prepaid=30, subscription=5)
+        self.assertEqual(
+            (figures.trial, figures.prepaid, figures.subscription), (30, 0, 0)
+        )
+        self.assertEqual(figures.charged, 0)
+
+    def test_negative_refused(self):
+        with self.assertRaises(ValueError):
+            rules.minute_figures(10, 30, trial=-1)
+
+    @settings(max_examples=200, deadline=None)
+    @given(minutes, minutes, minutes, minutes)
+    def test_property_figures_add_up(self, worked, trial, prepaid, subscription):
+        billed = rules.billed_minutes(worked)
+        figures = rules.minute_figures(worked, billed, trial, prepaid, subscription)
+        self.assertGreaterEqual(figures.charged, 0)
+        self.assertEqual(figures.free + figures.charged, billed)
+        self.assertLessEqual(figures.trial, trial)
+
+
+@tagged("at_install", "-post_install")
+class TestDaysLeft(BaseCase):
+    def test_days_left(self):
+        now = datetime(2026, 3, 1, 12, 0)
+        self.assertEqual(rules.days_left(now, now + timedelta(days=7)), 7)
+        self.assertEqual(rules.days_left(now, now + timedelta(days=6, hours=2)), 6)
+        self.assertEqual(rules.days_left(now, now + timedelta(hours=3)), 0)
+        self.assertEqual(rules.days_left(now, now - timedelta(days=2)), 0)
 
 
 @tagged("at_install", "-post_install")

@@ -223,6 +223,14 @@ class TestTicketPack(TicketPackCommon):
         self.assertEqual(line.support_minutes_billed, 45)
         self.assertAlmostEqual(line.price_unit, 67.5)
         self.assertIn("prepaid tickets", line.name)
+        # issue 15: the line, its ticket and the PDF state the same figures
+        self.assertIn("75 min worked, 75 min billed, 45 min charged", line.name)
+        self.assertEqual(
+            (line.support_minutes_prepaid, line.support_minutes_charged), (30, 45)
+        )
+        self.assertEqual(
+            (ticket.support_minutes_free, ticket.support_minutes_charged), (30, 45)
+        )
 
     def test_rollover_on_new_purchase(self):
         with freeze_time("2026-01-01"):

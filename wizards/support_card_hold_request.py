@@ -1,0 +1,78 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+
+class SupportCardHoldRequest(models.TransientModel):
+    """Ask the customer of a ticket for a card hold.
+
+    The hold is created only when the request is sent: closing the dialog
+    leaves nothing behind (issue 15)."""
+
+    _name = "support.card.hold.request"
+    _description = "Request a Card Hold for a Ticket"
+
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket", required=True, readonly=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(related="ticket_id.partner_id", string="Customer")
+    currency_id = fields.Many2one(
+        comodel_name="res.currency", compute="_compute_hourly_rate"
+    )
+    hourly_rate = fields.Monetary(
+        compute="_compute_hourly_rate", currency_field="currency_id"
+    )
+
+    @api.depends("ticket_id")
+    def _compute_hourly_rate(self):
+        holds = self.env["support.card.hold"]
+        for wizard in self:
+            company = wizard.ticket_id.company_id or self.env.company
+            wizard.currency_id = company.currency_id
+            wizard.hourly_rate = (
+                holds.with_company(company).sudo()._get_rate_for(wizard.partner_id)
+                if wizard.partner_id
+                else 0.0
+            )
+
+    def action_send_request(self):
+        """Create the hold and e-mail the customer its link, in the
+        customer's language (the template's)."""
+        self.ensure_one()
+        ticket = self.ticket_id
+        if not self.env.user.has_group("support_billing.group_support_technician"):
+            raise AccessError(
+                self.env._("Only support technicians can request a card hold.")
+            )
+        if not ticket.partner_id:
+            raise UserError(
+                self.env._("Set the ticket's customer before requesting a card hold.")
+            )
+        # technicians only read holds: the request is created on their behalf
+        hold = (
+            self.env["support.card.hold"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": ticket.partner_id.id,
+                    "ticket_id": ticket.id,
+                    "company_id": ticket.company_id.id,
+                    "hourly_rate": self.hourly_rate,
+                }
+            )
+        )
+        hold.message_post(
+            body=hold._support_company_env()._(
+                "Card hold requested by %(user)s for ticket %(ticket)s.",
+                user=self.env.user.name,
+                ticket=ticket.display_name,
+            )
+        )
+        hold.with_context(force_email=True).message_post_with_source(
+            "support_billing.mail_template_card_hold_request",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.env.user.partner_id.id,
+        )
+        return {"type": "ir.actions.act_window_close"}
