@@ -31,3 +31,4 @@ from . import test_accounting_paths
 from . import test_query_counts
 from . import test_fuzz_public
 from . import test_access_matrix
+from . import test_address_proof
