@@ -30,7 +30,10 @@ class PublicFormsCommon(SupportBillingCommon, HttpCase):
         )
 
     def _csrf(self, path="/support/contact"):
-        return CSRF_RE.search(self.url_open(path).text).group(1)
+        """The token of the visitor's session (one page load per test)."""
+        if not getattr(self, "_csrf_token", None):
+            self._csrf_token = CSRF_RE.search(self.url_open(path).text).group(1)
+        return self._csrf_token
 
     def _post(self, path, **data):
         return self.url_open(
@@ -70,7 +73,12 @@ class PublicFormsCommon(SupportBillingCommon, HttpCase):
         def _verify_request_recaptcha_token(ir_http, action):
             calls.append(action)
             if not valid:
-                raise UserError("robot")
+                raise UserError(
+                    ir_http.env._(
+                        "The anti-robot check failed: reload the page and send "
+                        "the form again."
+                    )
+                )
 
         return patch.object(
             self.env.registry["ir.http"],
@@ -258,3 +266,36 @@ class TestPublicCaptcha(PublicFormsCommon):
         self.assertEqual(
             calls, ["support_pay", "support_contact", "support_intervention_request"]
         )
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionAcknowledgement(PublicFormsCommon):
+    def test_acknowledgement_does_not_quote_the_visitor(self):
+        """Issue 13: the e-mails sent to the typed address (acknowledgement
+        and proof link) quote neither the typed name nor the description."""
+        response = self._post_intervention(
+            name="Buy cheap pills at spam.example",
+            address="http://spam.example",
+            description="WIN A PRIZE at http://spam.example now",
+        )
+        self.assertEqual(response.status_code, 200)
+        intervention = (
+            self.env["support.intervention"].sudo().search([], order="id desc", limit=1)
+        )
+        visitor = intervention.partner_id
+        # the messages e-mailed to the visitor
+        messages = intervention.message_ids.filtered(
+            lambda m: visitor in (m.notified_partner_ids | m.partner_ids)
+        )
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "res.partner"), ("res_id", "=", visitor.id)])
+        )
+        self.assertTrue(messages)
+        self.assertEqual(len(mails), 1)
+        for text in [*messages.mapped("body"), *messages.mapped("subject")] + [
+            mails.body_html,
+            mails.subject,
+        ]:
+            self.assertNotIn("spam.example", str(text or ""))

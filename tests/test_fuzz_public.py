@@ -396,7 +396,7 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
             ),
             duplicated=st.lists(st.sampled_from(sorted(valid)), max_size=1),
             csrf=st.sampled_from(["valid"] * 17 + ["missing", "garbage", "foreign"]),
-            limited=st.sampled_from([False] * 24 + [throttled]),
+            limited=st.sampled_from([False] * 9 + [throttled]),
             more=extra if extra is not None else st.just({}),
         )
         def run(good, broken, duplicated, csrf, limited, more):
