@@ -204,3 +204,8 @@ TRANSPARENCY_WINDOWS = (30, 90)
 TRANSPARENCY_PAGE_SIZE = 20
 # The public page reuses its aggregates for this long (seconds).
 TRANSPARENCY_CACHE_SECONDS = 300
+
+# Issue 13: the link that proves a visitor's e-mail address (hash_sign scope
+# and validity, in hours).
+ADDRESS_PROOF_SCOPE = "support_billing.address_proof"
+ADDRESS_PROOF_HOURS = 72

@@ -5,3 +5,4 @@ from . import support_contact
 from . import intervention
 from . import support_pages
 from . import rating
+from . import address_proof

@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 
 #: Length limits shared by the public forms (characters).
 LIMITS = {
@@ -181,6 +182,21 @@ class PublicForm:
         elif day > today + timedelta(days=max_days):
             self.error(field, self.env._("The desired date is too far ahead."))
         return day
+
+
+def captcha_refused(request, action):
+    """Odoo's anti-bot check of a public POST: the message to show when it
+    fails, else ``None``.  ``ir.http._verify_request_recaptcha_token`` does
+    nothing unless the database has an anti-bot module (``google_recaptcha``,
+    ``website_cf_turnstile``); their scripts add the token to every
+    ``form[data-captcha]`` of the page, named by ``action``."""
+    try:
+        request.env["ir.http"]._verify_request_recaptcha_token(action)
+    except UserError:
+        return request.env._(
+            "The anti-robot check failed: reload the page and send the form again."
+        )
+    return None
 
 
 def throttled(request, route, email=False):

@@ -16,6 +16,7 @@ from .. import const
 from .form_validation import (
     LIMITS,
     PublicForm,
+    captcha_refused,
     display_value,
     throttled,
     too_many_requests,
@@ -121,6 +122,13 @@ class InterventionController(http.Controller):
     )
     def intervention_request_submit(self, **post):
         set_page_lang(post.get("lang"))  # the form carries it
+        refused = captcha_refused(request, "support_intervention_request")
+        if refused:
+            return request.render(
+                "support_billing.intervention_request_page",
+                self._intervention_form_values(post, {"form": refused}),
+                status=400,
+            )
         clean, errors = self._intervention_validate(post)
         if throttled(request, "intervention", not errors and clean.get("email")):
             return too_many_requests(request)
@@ -143,6 +151,7 @@ class InterventionController(http.Controller):
                 }
             )
         )
+        intervention.partner_id._support_send_address_proof()
         return request.render(
             "support_billing.intervention_request_done_page",
             {"intervention": intervention},

@@ -23,6 +23,7 @@ from .. import const, rules
 from .form_validation import (
     LIMITS,
     PublicForm,
+    captcha_refused,
     display_value,
     like_escape,
     throttled,
@@ -355,6 +356,11 @@ class CardHoldController(PaymentPortal):
             )
             if hold.state != "draft" or hold.transaction_id:
                 return request.redirect(hold._get_support_done_url())
+        refused = captcha_refused(request, "support_pay")
+        if refused:
+            values = self._support_form_values(hold=hold, **post)
+            values["errors"] = {"form": refused}
+            return request.render("support_billing.card_hold_page", values, status=400)
         clean, errors = self._support_validate(post)
         if throttled(request, "pay", not errors and clean["email"]):
             return too_many_requests(request)

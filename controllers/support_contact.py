@@ -12,6 +12,7 @@ from odoo.tools import plaintext2html
 from .form_validation import (
     LIMITS,
     PublicForm,
+    captcha_refused,
     clean_text,
     display_value,
     throttled,
@@ -144,6 +145,13 @@ class SupportContactController(http.Controller):
             return request.render(
                 "support_billing.support_contact_done", {"ticket": None}
             )
+        refused = captcha_refused(request, "support_contact")
+        if refused:
+            values = self._support_contact_values(**post)
+            values["errors"] = {"form": refused}
+            return request.render(
+                "support_billing.support_contact_page", values, status=400
+            )
         clean, errors = self._support_contact_validate(post)
         if throttled(request, "contact", not errors and clean["email"]):
             return too_many_requests(request)
@@ -166,6 +174,8 @@ class SupportContactController(http.Controller):
             .create(self._support_contact_ticket_vals(clean, partner))
         )
         ticket._support_send_acknowledgement()
+        # a customer's address typed by an unverified visitor: a link proves it
+        partner._support_send_address_proof()
         return request.render(
             "support_billing.support_contact_done", {"ticket": ticket}
         )

@@ -23,14 +23,21 @@ class HelpdeskTicket(models.Model):
         ):
             raise AccessError(self.env._("Only support staff confirm a customer."))
         for ticket in self.filtered("support_claimed_partner_id"):
+            ticket._support_move_to_claimed_partner(
+                self.env._(
+                    "Customer confirmed by %(user)s: %(customer)s.",
+                    user=self.env.user.name,
+                    customer=ticket.support_claimed_partner_id.display_name,
+                )
+            )
+        return True
+
+    def _support_move_to_claimed_partner(self, body):
+        """Move the ticket to the customer its visitor claims to be, and
+        say why in its chatter (``body``)."""
+        for ticket in self.filtered("support_claimed_partner_id"):
             claimed = ticket.support_claimed_partner_id
             ticket.partner_id = claimed
             ticket.message_subscribe(partner_ids=claimed.ids)
-            ticket.message_post(
-                body=self.env._(
-                    "Customer confirmed by %(user)s: %(customer)s.",
-                    user=self.env.user.name,
-                    customer=claimed.display_name,
-                )
-            )
+            ticket.message_post(body=body)
         return True

@@ -8,7 +8,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
 from odoo.fields import Domain
-from odoo.tools import format_date
+from odoo.tools import format_date, hash_sign, verify_hash_signed
 
 from .. import const, rules
 
@@ -455,3 +455,79 @@ class ResPartner(models.Model):
                 }
             )
         return visitor
+
+    # -------------------------------------------- proof of the address
+    def _support_address_proof_token(self):
+        """The signed, expiring token of the link that proves that this
+        visitor owns its e-mail address (issue 13)."""
+        self.ensure_one()
+        return hash_sign(
+            self.env(su=True),
+            const.ADDRESS_PROOF_SCOPE,
+            {"partner_id": self.id, "email": self.email_normalized},
+            expiration_hours=const.ADDRESS_PROOF_HOURS,
+        )
+
+    @api.model
+    def _support_visitor_from_proof(self, token):
+        """The visitor of a valid, unexpired ``token`` whose address did not
+        change since, else an empty recordset (forged, expired, any junk)."""
+        visitors = self.sudo().browse()
+        if not isinstance(token, str) or not token.isascii() or len(token) > 512:
+            return visitors
+        try:
+            payload = verify_hash_signed(
+                self.env(su=True), const.ADDRESS_PROOF_SCOPE, token
+            )
+        except (ValueError, TypeError):
+            return visitors
+        if not isinstance(payload, dict):
+            return visitors
+        partner_id, email = payload.get("partner_id"), payload.get("email")
+        if not isinstance(partner_id, int) or not 0 < partner_id < 2**31:
+            return visitors
+        visitor = visitors.browse(partner_id).exists()
+        if (
+            not visitor.support_claimed_partner_id
+            or not email
+            or visitor.email_normalized != email
+            or visitor.support_claimed_partner_id.email_normalized != email
+        ):
+            return visitors
+        return visitor
+
+    def _support_send_address_proof(self):
+        """E-mail the visitor a link proving the address it typed: opened
+        and confirmed, its requests move to the customer it claims to be."""
+        template = self.env.ref(
+            "support_billing.mail_template_support_address_proof",
+            raise_if_not_found=False,
+        )
+        if not template:
+            return
+        for visitor in self.sudo().filtered("support_claimed_partner_id"):
+            url = (
+                f"{visitor.get_base_url()}/support/verify"
+                f"?token={visitor._support_address_proof_token()}"
+            )
+            template.sudo().with_context(support_proof_url=url).send_mail(visitor.id)
+
+    def _support_confirm_address_proof(self):
+        """The visitor proved its address: its tickets and interventions
+        move to the customer it claims to be (as staff's Confirm Customer)."""
+        for visitor in self.sudo().filtered("support_claimed_partner_id"):
+            body = self.env._(
+                "Customer confirmed: the visitor proved the address %(email)s "
+                "by the link e-mailed to it.",
+                email=visitor.email_normalized,
+            )
+            interventions = (
+                self.env["support.intervention"]
+                .sudo()
+                .search([("partner_id", "=", visitor.id)])
+            )
+            interventions._support_move_to_claimed_partner(body)
+            self.env["helpdesk.ticket"].sudo().search(
+                [("partner_id", "=", visitor.id)]
+            )._support_move_to_claimed_partner(body)
+        return True

@@ -990,18 +990,25 @@ class SupportIntervention(models.Model):
         ):
             raise AccessError(self.env._("Only support staff confirm a customer."))
         for intervention in self.filtered("support_claimed_partner_id"):
+            intervention._support_move_to_claimed_partner(
+                self.env._(
+                    "Customer confirmed by %(user)s: %(customer)s.",
+                    user=self.env.user.name,
+                    customer=intervention.support_claimed_partner_id.display_name,
+                )
+            )
+        return True
+
+    def _support_move_to_claimed_partner(self, body):
+        """Move the intervention (and its ticket of the same visitor) to the
+        customer its visitor claims to be; ``body`` says why in the chatter."""
+        for intervention in self.filtered("support_claimed_partner_id"):
             claimed = intervention.support_claimed_partner_id
             intervention.partner_id = claimed
             intervention.message_subscribe(partner_ids=claimed.ids)
             if intervention.ticket_id.support_claimed_partner_id == claimed:
-                intervention.ticket_id.action_support_confirm_claimed_partner()
-            intervention.message_post(
-                body=self.env._(
-                    "Customer confirmed by %(user)s: %(customer)s.",
-                    user=self.env.user.name,
-                    customer=claimed.display_name,
-                )
-            )
+                intervention.ticket_id._support_move_to_claimed_partner(body)
+            intervention.message_post(body=body)
         return True
 
     @api.model

@@ -301,6 +301,13 @@ URLS = {
     ("technician", "GET", "intervention page, wrong token"): True,
     ("technician", "GET", "subscription page"): True,
     ("technician", "JSON", "intervention sign policy"): True,
+    # the list pages show A's records to A, A's company and the staff
+    ("portal_a", "GET", "intervention list"): True,
+    ("colleague", "GET", "intervention list"): True,
+    ("technician", "GET", "intervention list"): True,
+    ("portal_a", "GET", "ticket list"): True,
+    ("colleague", "GET", "ticket list"): True,
+    ("technician", "GET", "ticket list"): True,
     ("technician", "POST", "remote decline"): True,
     # a company colleague may cancel the company's subscription in the portal
     ("colleague", "POST", "subscription cancel"): True,
@@ -516,7 +523,33 @@ class TestAccessMatrix(CardHoldCommon, HttpCase):
         session, sub = r["support.remote.session"], r["support.subscription"]
         ticket, invoice = r["helpdesk.ticket"], r["account.move"]
         wrong = "0" * 32
+        # customer B's own hold: its token opens nothing of A's
+        other_hold = hold.sudo().copy(
+            {"partner_id": self.other_portal_user.partner_id.id, "ticket_id": False}
+        )
+        other_hold._portal_ensure_token()
         return {
+            "hold list": ("GET", "/my/card_holds", None, hold),
+            "intervention list": ("GET", "/my/interventions", None, intervention),
+            "ticket list": ("GET", "/my/tickets", None, ticket),
+            "hold card page, another hold's token": (
+                "GET",
+                f"/support/pay/{hold.id}?access_token={other_hold.access_token}",
+                None,
+                hold,
+            ),
+            "hold transaction, another hold's token": (
+                "JSON",
+                f"/support/pay/{hold.id}/transaction",
+                {"access_token": other_hold.access_token, "flow": "direct"},
+                hold,
+            ),
+            "address proof, forged token": (
+                "POST",
+                "/support/verify",
+                {"token": "AQ" + wrong},
+                ticket,
+            ),
             "hold portal page": ("GET", f"/my/card_holds/{hold.id}", None, hold),
             "hold portal page, wrong token": (
                 "GET",
