@@ -1,5 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
@@ -37,7 +39,34 @@ class TestPortal(SupportBillingCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("Time worked", response.text)
         self.assertIn("Tom Tech", response.text)
-        self.assertIn("Minutes billed for this ticket", response.text)
+        # issue 15: the same figures as the ticket and its invoice line
+        self.assertEqual(
+            (
+                self.ticket.support_minutes_billed,
+                self.ticket.support_minutes_free,
+                self.ticket.support_minutes_charged,
+            ),
+            (30, 15, 15),
+        )
+        figures = response.text[response.text.index('id="support_minute_figures"') :]
+        figures = figures[: figures.index("</tfoot>")]
+        rows = [
+            (re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", label)).strip(), int(value))
+            for label, value in re.findall(
+                r"<tr>\s*<td colspan=\"3\">(.*?)</td>.*?(\d+)\s*</(?:span|strong)>",
+                figures,
+                flags=re.DOTALL,
+            )
+        ]
+        self.assertEqual(
+            rows,
+            [
+                ("Minutes worked", 17),
+                ("Minutes billed (the first 30 minutes are indivisible)", 30),
+                ("Minutes free (15 min free trial)", 15),
+                ("Minutes charged", 15),
+            ],
+        )
         # another customer's ticket is not shown
         response = self.url_open(f"/my/ticket/{self.other_ticket.id}")
         self.assertNotIn("Slow PC", response.text)
