@@ -920,6 +920,34 @@ def _pregenerate_assets(common, jobs, workdir, full_env):
     return bad
 
 
+#: "Starting TestClass.test_method" lines of Odoo's test runner.
+TEST_START = re.compile(
+    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \d+ INFO \S+ "
+    rf"odoo\.addons\.{MODULE}\.tests\.(?P<file>\w+): Starting "
+)
+
+
+def file_durations(logs):
+    """Seconds spent in each test file, from the test runner's log lines
+    (a test lasts until the next one starts; its class's set-up counts)."""
+    durations = {}
+    for log in logs:
+        previous = None
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = TEST_START.match(line) or (
+                LOG_LINE.match(line) if "post-tests in" in line else None
+            )
+            if not match:
+                continue
+            moment = time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+            moment += int(line[20:23]) / 1000
+            if previous:
+                name = f"{previous[1]}.py"
+                durations[name] = durations.get(name, 0) + moment - previous[0]
+            previous = (moment, match["file"]) if "file" in match.groupdict() else None
+    return durations
+
+
 def _run_shards(cluster, port, common, tag_lists, workdir, full_env):
     """Run Odoo's test runner on a copy of the installed database for each
     list of tags, the copies in parallel.  Odoo, started on a database where
@@ -931,6 +959,7 @@ def _run_shards(cluster, port, common, tag_lists, workdir, full_env):
     logs = []
 
     def one(k, tags):
+        started = time.monotonic()
         db = f"{base}_{k}"
         logfile = workdir / f"odoo-{k}.log"
         logfile.write_text("")
@@ -956,6 +985,7 @@ def _run_shards(cluster, port, common, tag_lists, workdir, full_env):
             )
         finally:
             _drop_db(cluster, port, filestore, db)
+            say(f"test process {k} ended after {time.monotonic() - started:.0f} s")
 
     threads = [
         threading.Thread(target=one, args=(k, tags), daemon=True)
@@ -1058,6 +1088,7 @@ def cmd_test(args):
         if not args.keep_deps:
             cluster.stop()
     bad += bad2
+    slowest = sorted(file_durations(logs[1:]).items(), key=lambda i: -i[1])
     run = sum(int(r["run"]) for r in reports)
     failed = sum(int(r["failed"]) + int(r["errors"]) for r in reports)
     elapsed = time.monotonic() - started
@@ -1075,6 +1106,11 @@ def cmd_test(args):
     say(f"wall time {elapsed:.0f} s, Odoo exit code(s) {codes}")
     for msg in skipped:
         say(msg)  # "skipped <test> : <reason>"
+    if not args.tags:
+        say(
+            "slowest test files (s): "
+            + ", ".join(f"{name} {seconds:.0f}" for name, seconds in slowest[:12])
+        )
     summary = f"{run - failed - len(skipped)} passed, {failed} failed"
     if skipped:
         summary += f", {len(skipped)} skipped"
