@@ -333,14 +333,39 @@ class HelpdeskTicket(models.Model):
         """
         self.ensure_one()
         ticket = self.sudo()
-        billable = ticket.support_time_entry_ids.filtered("billable")
-        lines = billable.invoice_line_id
+        # one aggregate, whatever the number of entries (issue 16)
+        groups = (
+            self.env["support.time.entry"]
+            .sudo()
+            ._read_group(
+                [("ticket_id", "=", ticket._origin.id), ("billable", "=", True)],
+                ["invoice_line_id", "state", "support_subscription_id"],
+                ["minutes:sum"],
+            )
+            if ticket._origin.id
+            else []
+        )
+        lines = self.env["account.move.line"].sudo()
+        covered = 0
+        all_covered = True
+        for line, state, subscription, minutes in groups:
+            lines |= line
+            all_covered = all_covered and bool(subscription)
+            if state == const.ENTRY_STATE_COVERED:
+                covered += minutes
         trial = sum(lines.mapped("support_minutes_free"))
         if lines:
             prepaid = sum(lines.mapped("support_minutes_prepaid"))
         else:
             prepaid = ticket._get_support_prepaid_minutes()
-        mode = ticket._get_support_billing_mode()
+        # the aggregate tells the subscription's condition what it needs
+        mode = (
+            ticket.with_context(
+                support_billable_covered=(bool(groups), all_covered)
+            )._get_support_billing_mode()
+            if ticket._origin.id
+            else ticket._get_support_billing_mode()
+        )
         if (
             not lines
             and not prepaid
@@ -355,11 +380,7 @@ class HelpdeskTicket(models.Model):
                 [ticket.support_minutes_billable], trial_left
             )
             trial = charge.free
-        subscription = sum(
-            billable.filtered(lambda e: e.state == const.ENTRY_STATE_COVERED).mapped(
-                "minutes"
-            )
-        )
+        subscription = covered
         if mode == const.BILLING_MODE_SUBSCRIPTION:
             subscription = ticket.support_minutes_billed
         return rules.minute_figures(

@@ -20,9 +20,18 @@ class HelpdeskTicket(models.Model):
         """
         if not self.partner_id:
             return False
-        billable = self.sudo().support_time_entry_ids.filtered("billable")
-        if billable:
-            return all(entry.support_subscription_id for entry in billable)
+        # (any billable entry, all of them covered), when the caller already
+        # aggregated the entries (the ticket's figures: constant queries)
+        known = self.env.context.get("support_billable_covered")
+        if known is None:
+            billable = self.sudo().support_time_entry_ids.filtered("billable")
+            known = (
+                bool(billable),
+                all(entry.support_subscription_id for entry in billable),
+            )
+        any_billable, all_covered = known
+        if any_billable:
+            return all_covered
         return bool(self._get_support_subscription())
 
     def _get_support_subscription(self, date=None):
