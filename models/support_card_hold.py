@@ -518,8 +518,10 @@ class SupportCardHold(models.Model):
                 Domain("ticket_id", "=", self.ticket_id.id)
                 & Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
             )
+            # the time is priced at the rate the customer authorised
             invoice = entries._create_support_invoices(
-                billing_modes=(const.BILLING_MODE_HOLD, const.BILLING_MODE_TIME)
+                billing_modes=(const.BILLING_MODE_HOLD, const.BILLING_MODE_TIME),
+                hourly_rate=self.hourly_rate,
             )
             if not invoice:
                 raise UserError(

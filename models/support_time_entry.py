@@ -298,12 +298,16 @@ class SupportTimeEntry(models.Model):
             domain &= Domain("ticket_id.stage_id.closed", "=", True)
         return domain
 
-    def _create_support_invoices(self, billing_modes=(const.BILLING_MODE_TIME,)):
+    def _create_support_invoices(
+        self, billing_modes=(const.BILLING_MODE_TIME,), hourly_rate=None
+    ):
         """Invoice these entries: one draft invoice per customer, in one batch.
 
         Only entries to invoice, of tickets whose billing mode is in
         ``billing_modes`` (time billing by default), are taken.  Returns the
-        invoices created.
+        invoices created.  ``hourly_rate``, when given, is the rate agreed
+        for this time (a card hold's, shown to the customer when the card was
+        authorised); otherwise each customer's current rate applies.
 
         The customers' rows are locked first, and the free trial they use is
         written on them: two runs that meet (cron, hold charge, wizard) cannot
@@ -331,6 +335,8 @@ class SupportTimeEntry(models.Model):
         if not entries:
             return self.env["account.move"]
         billing = entries._support_prepare_billing()
+        if hourly_rate is not None:
+            billing["rates"] = dict.fromkeys(billing["rates"], hourly_rate)
         vals_list, entries_per_invoice = [], []
         for partner, partner_entries in entries.grouped("partner_id").items():
             vals, line_entries = partner_entries._prepare_invoice_vals(

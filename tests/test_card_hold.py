@@ -207,6 +207,21 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(hold.captured_amount, 60.0)
         self.assertEqual(hold.released_amount, 60.0)
 
+    def test_time_priced_at_the_authorised_rate(self):
+        """The customer authorised 1 h at 90.00; the rate changed to 120.00
+        before the charge: the time is invoiced at the 90.00 shown on the
+        card page, whatever the customer's rate is now."""
+        hold = self._create_hold(minutes=60, rate=90)  # 90.00 + 20 % = 108.00
+        self._authorize(hold)
+        self.customer.support_hourly_rate = 120
+        self._log(self.ticket, 30)  # 45.00 + 9.00
+        hold.with_user(self.accountant).action_charge_time()
+        line = hold.invoice_id.invoice_line_ids
+        self.assertEqual(line.price_subtotal, 45.0)
+        self.assertEqual(hold.invoice_id.amount_total, 54.0)
+        self.assertEqual((hold.captured_amount, hold.released_amount), (54.0, 54.0))
+        self.assertEqual(hold.invoice_id.amount_residual, 0.0)
+
     def test_charge_never_above_the_hold(self):
         hold = self._create_hold(minutes=30, rate=100)  # 50.00 + 20 % = 60.00
         self._authorize(hold)
