@@ -26,6 +26,11 @@ def set_letterhead(env):
 def render_pdf_text(case, report_ref, res_ids):
     """The text layer of the PDF of ``report_ref``: empty when wkhtmltopdf
     draws the fonts as outlines (Debian's build, unpatched Qt)."""
+    return " ".join(render_pdf_pages(case, report_ref, res_ids))
+
+
+def render_pdf_pages(case, report_ref, res_ids):
+    """The text layer of each page of the PDF of ``report_ref``."""
     with case.allow_pdf_render():
         pdf, fmt = (
             case.env["ir.actions.report"]
@@ -34,7 +39,7 @@ def render_pdf_text(case, report_ref, res_ids):
         )
     case.assertEqual(fmt, "pdf")
     reader = PdfFileReader(io.BytesIO(pdf))
-    return " ".join(page.extract_text() for page in reader.pages)
+    return [page.extract_text() for page in reader.pages]
 
 
 def assert_letterhead(case, text):

@@ -3,7 +3,12 @@
 from odoo.tests import tagged
 
 from .common import SupportBillingCommon
-from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
+from .pdf_layout import (
+    assert_letterhead,
+    render_pdf_pages,
+    render_pdf_text,
+    set_letterhead,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -33,6 +38,17 @@ class TestInvoiceReport(SupportBillingCommon):
         for expected in ("Tom Tech", "Sara Tech", "25", "22", "47"):
             self.assertIn(expected, text)
         self.assertIn("Free trial offered", text)
+
+    def test_time_table_and_footnotes_on_one_page(self):
+        """Issue 15: a one-ticket invoice fits one page; the free-trial
+        footnote is never alone on a page of its own, and the charged
+        minutes are stated beside it."""
+        invoice = self._invoice()
+        pages = render_pdf_pages(self, "account.account_invoices", invoice.ids)
+        self.assertEqual(len(pages), 1, pages)
+        self.assertIn("Free trial offered", pages[0])
+        self.assertIn(self.ticket.number, pages[0])
+        self.assertIn("Minutes charged", pages[0])
 
     def test_invoice_in_partner_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
