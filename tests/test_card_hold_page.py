@@ -217,10 +217,12 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertIn('href="/support/contact"', done)
 
     def test_tour_pay_page_desktop_and_phone(self):
-        self.start_tour("/support/pay", "support_pay_page_tour")
-        self.browser_size = "390x844"
-        self.touch_enabled = True
-        self.start_tour("/support/pay", "support_pay_page_tour")
+        """Issue 15: the pay page on a 1440 px desktop and a 390 px phone."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour("/support/pay", "support_pay_page_tour")
         holds = self.env["support.card.hold"].search(
             [("partner_id.email", "=", "pay.tour@example.com")]
         )
