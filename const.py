@@ -140,16 +140,6 @@ SUPPORT_PAYMENT_METHODS = {
     "support_interac": ("bank",),
     "support_card_terminal": ("bank",),
 }
-# Support channels (README: Channels): code stored on
-# helpdesk.ticket.support_channel and on helpdesk.ticket.channel.support_code.
-SUPPORT_CHANNELS = [
-    ("email", "E-mail"),
-    ("form", "Contact Form"),
-    ("chat", "Live Chat"),
-    ("phone", "Phone"),
-    ("portal", "Customer Portal"),
-    ("other", "Other"),
-]
 # helpdesk.ticket priority values (helpdesk_mgmt): '3' is the most critical.
 SUPPORT_PRIORITIES = [
     ("0", "Low"),

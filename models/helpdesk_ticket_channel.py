@@ -2,15 +2,20 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
-from .. import const
-
 
 class HelpdeskTicketChannel(models.Model):
+    """helpdesk_mgmt's channel is the only channel concept: the response-time
+    targets name channels, and the channel lists its targets."""
+
     _name = "helpdesk.ticket.channel"
     _inherit = "helpdesk.ticket.channel"
 
-    support_code = fields.Selection(
-        selection=const.SUPPORT_CHANNELS,
-        string="Service-Level Channel",
-        help="Which service-level targets apply to tickets of this channel.",
+    support_sla_target_ids = fields.Many2many(
+        comodel_name="support.sla.target",
+        relation="support_sla_target_channel_rel",
+        column1="channel_id",
+        column2="target_id",
+        string="Response-Time Targets",
+        help="Targets that name this channel. Targets naming no channel apply "
+        "to every channel too.",
     )

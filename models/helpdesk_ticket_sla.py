@@ -8,8 +8,6 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import is_html_empty
 
-from .. import const
-
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
@@ -18,18 +16,6 @@ class HelpdeskTicket(models.Model):
     # have one; closed tickets sort last within their priority).
     _order = "priority desc, support_next_deadline, sequence, number desc, id desc"
 
-    # One channel field on the ticket: OCA's channel_id.  This is its
-    # service-level code (helpdesk.ticket.channel.support_code), stored for
-    # the targets' look-up; a code given at creation picks the channel.
-    support_channel = fields.Selection(
-        selection=const.SUPPORT_CHANNELS,
-        string="Service-Level Channel",
-        compute="_compute_support_channel",
-        store=True,
-        index=True,
-        help="The service-level code of the ticket's channel; chooses the "
-        "response-time targets.",
-    )
     support_request_type_id = fields.Many2one(
         comodel_name="support.request.type",
         string="Request Type",
@@ -127,11 +113,6 @@ class HelpdeskTicket(models.Model):
     )
 
     # ------------------------------------------------------------ compute
-    @api.depends("channel_id")
-    def _compute_support_channel(self):
-        for ticket in self:
-            ticket.support_channel = ticket.channel_id.support_code or "other"
-
     @api.depends("create_date")
     def _compute_support_received_date(self):
         for ticket in self:
@@ -149,7 +130,12 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return self.support_received_date or self.create_date or fields.Datetime.now()
 
-    @api.depends("support_received_date", "priority", "support_channel", "company_id")
+    @api.depends(
+        "support_received_date",
+        "priority",
+        "channel_id",
+        "company_id",
+    )
     def _compute_support_deadlines(self):
         target_model = self.env["support.sla.target"]
         # one read of the targets for the whole batch, not one per ticket
@@ -158,7 +144,7 @@ class HelpdeskTicket(models.Model):
         )
         for ticket in self:
             first, resolution = target_model._get_support_targets(
-                ticket.company_id, ticket.priority, ticket.support_channel, targets
+                ticket.company_id, ticket.priority, ticket.channel_id, targets
             )
             calendar = ticket._get_support_calendar()
             start = ticket._get_support_start()
@@ -265,22 +251,8 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
-        channels = self.env["helpdesk.ticket.channel"].sudo()
         types = self.env["support.request.type"].sudo()
         for vals in vals_list:
-            # a service-level code picks its channel (the code follows it)
-            code = vals.pop("support_channel", False)
-            if code and not vals.get("channel_id"):
-                company_id = vals.get("company_id") or self.env.company.id
-                channel = channels.search(
-                    [
-                        ("support_code", "=", code),
-                        ("company_id", "in", [False, company_id]),
-                    ],
-                    limit=1,
-                )
-                if channel:
-                    vals["channel_id"] = channel.id
             type_id = vals.get("support_request_type_id")
             if type_id and not vals.get("team_id"):
                 team = types.browse(type_id).team_id

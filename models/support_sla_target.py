@@ -10,14 +10,15 @@ from .. import const
 class SupportSlaTarget(models.Model):
     """A response-time target, in opening hours (README: Targets).
 
-    A target applies to a priority, to a channel, or to both. A ticket gets,
+    A target applies to a priority, to channels (helpdesk_mgmt's
+    helpdesk.ticket.channel), or to both. A ticket gets,
     for first response and for resolution separately, the strictest (smallest)
     hours of all targets that apply to it; 0 means "no target here".
     """
 
     _name = "support.sla.target"
     _description = "Support Service-Level Target"
-    _order = "sequence, priority desc, channel, id"
+    _order = "sequence, priority desc, id"
 
     _hours_positive = models.Constraint(
         "CHECK(first_response_hours >= 0 AND resolution_hours >= 0)",
@@ -31,9 +32,13 @@ class SupportSlaTarget(models.Model):
         selection=const.SUPPORT_PRIORITIES,
         help="Empty: every priority.",
     )
-    channel = fields.Selection(
-        selection=const.SUPPORT_CHANNELS,
-        help="Empty: every channel.",
+    channel_ids = fields.Many2many(
+        comodel_name="helpdesk.ticket.channel",
+        relation="support_sla_target_channel_rel",
+        column1="target_id",
+        column2="channel_id",
+        string="Channels",
+        help="The ticket's channel must be one of these. Empty: every channel.",
     )
     first_response_hours = fields.Float(
         string="First Response (h)",
@@ -50,22 +55,21 @@ class SupportSlaTarget(models.Model):
         help="Leave empty for every company.",
     )
 
-    @api.depends("priority", "channel")
+    @api.depends("priority", "channel_ids.name")
     def _compute_name(self):
         priorities = dict(self._fields["priority"]._description_selection(self.env))
-        channels = dict(self._fields["channel"]._description_selection(self.env))
         for target in self:
             parts = [
                 priorities.get(target.priority),
-                channels.get(target.channel),
+                ", ".join(target.channel_ids.mapped("name")),
             ]
             target.name = " / ".join(p for p in parts if p) or target.name
 
     # sequence and active always come with their defaults: checked on create
-    @api.constrains("priority", "channel", "sequence", "active")
+    @api.constrains("priority", "channel_ids", "sequence", "active")
     def _check_scope(self):
         for target in self:
-            if not target.priority and not target.channel:
+            if not target.priority and not target.channel_ids:
                 raise ValidationError(
                     self.env._("A target must name a priority, a channel or both.")
                 )
@@ -73,7 +77,8 @@ class SupportSlaTarget(models.Model):
     @api.model
     def _get_support_targets(self, company, priority, channel, targets=None):
         """Return (first response hours, resolution hours) for a ticket of this
-        company, priority and channel; None where no target applies.
+        company, priority and channel (a helpdesk.ticket.channel record, maybe
+        empty); None where no target applies.
         ``targets``: the lines already read (by a batch), else searched."""
         if targets is None:
             targets = self.sudo().search(
@@ -81,7 +86,8 @@ class SupportSlaTarget(models.Model):
                     [
                         Domain("company_id", "in", [False, company.id]),
                         Domain("priority", "in", [False, priority]),
-                        Domain("channel", "in", [False, channel]),
+                        Domain("channel_ids", "=", False)
+                        | Domain("channel_ids", "in", channel.ids),
                     ]
                 )
             )
@@ -90,7 +96,7 @@ class SupportSlaTarget(models.Model):
                 lambda t: (
                     t.company_id in (company, company.browse())
                     and t.priority in (False, priority)
-                    and t.channel in (False, channel)
+                    and (not t.channel_ids or channel in t.channel_ids)
                 )
             )
         first = [h for h in targets.mapped("first_response_hours") if h > 0]

@@ -109,7 +109,17 @@ class TestAddressProof(PublicFormsCommon):
         ticket = (
             self.env["helpdesk.ticket"]
             .sudo()
-            .search([("support_channel", "=", "form")], order="id desc", limit=1)
+            .search(
+                [
+                    (
+                        "channel_id",
+                        "=",
+                        self.env.ref("support_billing.helpdesk_ticket_channel_form").id,
+                    )
+                ],
+                order="id desc",
+                limit=1,
+            )
         )
         intervention = (
             self.env["support.intervention"].sudo().search([], order="id desc", limit=1)

@@ -65,6 +65,68 @@ class TestBackendScreens(SupportBillingCommon):
             label = node.get("string") or fields_info[name]["string"]
             self.assertLessEqual(len(label), 12, f"header {label!r} is cut")
 
+    # ------------------------------------------------------------ lists
+    # Odoo fixes the width of numeric, date and boolean columns
+    # (web/static/src/views/list/column_width_hook.js, FIELD_WIDTHS); a
+    # longer header is cut ("Minutes …"). About 7.5 px per character of a
+    # bold 14 px header (measured in Chromium with Arial), 8 px of padding.
+    # Dates: the width of "Sep 20, 2017" (+5 %), about 90 px.
+    FIXED_COLUMN_PX = {
+        "integer": 71,
+        "float": 93,
+        "monetary": 105,
+        "boolean": 100,
+        "date": 90,
+        "datetime": 180,
+    }
+
+    def _cut_headers(self, lang):
+        """The headers of the addon's list views that are visible by default
+        and longer than their fixed-width column, in ``lang``."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "support_billing"), ("model", "=", "ir.ui.view")]
+        )
+        views = (
+            self.env["ir.ui.view"]
+            .browse(data.mapped("res_id"))
+            .filtered(lambda v: v.type == "list" and v.mode == "primary")
+        ) | self.env.ref("helpdesk_mgmt.ticket_view_tree")  # our columns only
+        self.assertGreaterEqual(len(views), 10)
+        cut = []
+        for view in views:
+            model = self.env[view.model].with_context(lang=lang)
+            arch = etree.fromstring(model.get_view(view.id, "list")["arch"])
+            fields_info = model.fields_get(attributes=["string", "type"])
+            for node in arch.xpath("/list/field"):
+                name = node.get("name")
+                if view.model == "helpdesk.ticket" and not name.startswith("support_"):
+                    continue
+                info = fields_info[name]
+                kind = node.get("widget") or info["type"]
+                width = node.get("width") or self.FIXED_COLUMN_PX.get(kind)
+                if (
+                    not width
+                    or node.get("column_invisible") in ("1", "True")
+                    or node.get("optional") == "hide"
+                ):
+                    continue
+                label = node.get("string") or info["string"]
+                if len(label) * 7.5 + 8 > int(str(width).removesuffix("px")):
+                    cut.append(f"{view.model} {name}: {label!r}")
+        return cut
+
+    def test_list_headers_fit_their_columns(self):
+        """Issue 15: no list of the addon shows a cut header at 1440 px, in
+        English, French or Spanish."""
+        for lang in ("fr_FR", "es_ES"):
+            self.env["res.lang"]._activate_lang(lang)
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR", "es_ES"], overwrite=True
+        )
+        for lang in ("en_US", "fr_FR", "es_ES"):
+            with self.subTest(lang=lang):
+                self.assertFalse(self._cut_headers(lang))
+
     # ----------------------------------------------------------- settings
     def test_support_time_product_set_after_install(self):
         product = self.env.ref("support_billing.product_support_time")

@@ -3,7 +3,7 @@
 import json
 from urllib.parse import parse_qs, urlparse
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .test_card_hold import CardHoldCommon
@@ -166,6 +166,67 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         response = self.url_open("/support/pay?lang=fr_FR")
         self.assertIn("Payer ici", response.text)
 
+    def _hold_request_mail(self, hold):
+        """Send the 'please confirm your card' e-mail as the back office does
+        (the composer of action_send_request); return the message sent."""
+        action = hold.action_send_request()
+        composer = Form(
+            self.env["mail.compose.message"].with_context(**action["context"])
+        ).save()
+        composer._action_send_mail()
+        return hold.message_ids.filtered(
+            lambda m: m.message_type == "comment" and m.partner_ids
+        )[:1]
+
+    def test_chatter_in_company_language_from_the_pages(self):
+        """Issue 15: what a hold posts in its chatter is in the company's
+        language, whatever the page's; the customer's e-mail in hers."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR"], overwrite=True
+        )
+        Hold = self.env["support.card.hold"]
+        french = self.env(context=dict(self.env.context, lang="fr_FR"))
+        # an English company; a visitor pays from the French page
+        self.company.partner_id.lang = "en_US"
+        response = self._post(
+            duration="60", name="Zoé", email="zoe@example.test", lang="fr_FR"
+        )
+        self.assertEqual(response.status_code, 303)
+        hold = Hold.search([("partner_id.email", "=", "zoe@example.test")])
+        self.assertEqual(hold.partner_id.lang, "fr_FR")  # the page was French
+        tx = self._create_hold_transaction(hold, self.provider, self.payment_method)
+        tx.with_env(french)._process(
+            "demo", {"reference": tx.reference, "simulated_state": "done"}
+        )
+        chatter = " ".join(hold.message_ids.mapped("body"))
+        self.assertIn("Card hold created", chatter)
+        self.assertIn("Authorised on the card", chatter)
+        self.assertNotIn("Pré-autorisation", chatter)
+        self.assertNotIn("Autorisé sur la carte", chatter)
+        # her e-mail is in French
+        mail = self._hold_request_mail(hold)
+        self.assertIn("veuillez confirmer votre carte", mail.subject)
+        self.assertIn("Confirmer ma carte", mail.body)
+        # a French company; an English customer pays from the English page
+        self.company.partner_id.lang = "fr_FR"
+        response = self._post(
+            duration="60", name="Ed", email="ed@example.test", lang="en_US"
+        )
+        self.assertEqual(response.status_code, 303)
+        hold = Hold.search([("partner_id.email", "=", "ed@example.test")])
+        self.assertEqual(hold.partner_id.lang, "en_US")
+        tx = self._create_hold_transaction(hold, self.provider, self.payment_method)
+        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        chatter = " ".join(hold.message_ids.mapped("body"))
+        self.assertIn("Pré-autorisation créée", chatter)
+        self.assertIn("Autorisé sur la carte", chatter)
+        self.assertNotIn("Card hold created", chatter)
+        # his e-mail is in English
+        mail = self._hold_request_mail(hold)
+        self.assertIn("please confirm your card", mail.subject)
+        self.assertIn("Confirm my card", mail.body)
+
     def test_tour_public_page_to_confirmation(self):
         self.start_tour("/support/pay", "support_card_hold_tour")
         hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
@@ -217,10 +278,12 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertIn('href="/support/contact"', done)
 
     def test_tour_pay_page_desktop_and_phone(self):
-        self.start_tour("/support/pay", "support_pay_page_tour")
-        self.browser_size = "390x844"
-        self.touch_enabled = True
-        self.start_tour("/support/pay", "support_pay_page_tour")
+        """Issue 15: the pay page on a 1440 px desktop and a 390 px phone."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour("/support/pay", "support_pay_page_tour")
         holds = self.env["support.card.hold"].search(
             [("partner_id.email", "=", "pay.tour@example.com")]
         )

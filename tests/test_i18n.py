@@ -8,7 +8,7 @@ import polib
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
-from odoo.tools.translate import TranslationModuleReader
+from odoo.tools.translate import PoFileReader, TranslationModuleReader
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%d|\{\{.*?\}\}")
 
@@ -34,3 +34,17 @@ class TestTranslations(TransactionCase):
                     sorted(PLACEHOLDER.findall(translated[msgid])),
                     f"placeholders differ in {lang}.po for {msgid!r}",
                 )
+
+    def test_template_current_and_translations_loaded(self):
+        """Odoo reads a .po through the module's .pot (PoFileReader merges
+        them): a term missing from the .pot is dropped, its translation never
+        loaded (issue 15: "Card hold created" stayed English in a French
+        company). The shipped .pot holds every term the exporter finds."""
+        pot = polib.pofile(file_path("support_billing/i18n/support_billing.pot"))
+        missing = sorted(self.terms - {e.msgid for e in pot})
+        self.assertFalse(missing, f"missing from support_billing.pot: {missing[:10]}")
+        for lang in ("fr", "es"):
+            rows = PoFileReader(file_path(f"support_billing/i18n/{lang}.po"))
+            loaded = {row["src"] for row in rows if row["value"]}
+            missing = sorted(self.terms - loaded)
+            self.assertFalse(missing, f"not loaded from {lang}.po: {missing[:10]}")

@@ -161,17 +161,20 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         self.assertEqual(self.rs.state, "consented")
         self.assertEqual(self.rs.consent_method, "portal")
 
-    def test_tour_ticket_page_on_a_phone(self):
-        """Issue 15: on a 390 px phone the sessions are cards and the page
-        does not scroll sideways."""
+    def test_tour_ticket_page_desktop_and_phone(self):
+        """Issue 15: the portal ticket page on a 1440 px desktop (the sessions
+        a table whose columns fit) and on a 390 px phone (one card per
+        session); neither scrolls sideways."""
         self._log(self.ticket, 17, user=self.technician)
-        self.browser_size = "390x844"
-        self.touch_enabled = True
-        self.start_tour(
-            f"/my/ticket/{self.ticket.id}",
-            "support_ticket_phone_tour",
-            login="sb-portal",
-        )
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    f"/my/ticket/{self.ticket.id}",
+                    "support_ticket_page_tour",
+                    login="sb-portal",
+                )
 
     def test_only_the_requester_or_a_named_user_consents(self):
         """Issue 13: a colleague who sees the ticket may not consent."""

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -89,26 +90,31 @@ class TestSla(SupportBillingCommon):
 
     def test_channel_targets_strictest_applies(self):
         target = self.env["support.sla.target"]
+        email = self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_email")
+        chat = self.env.ref("support_billing.helpdesk_ticket_channel_chat")
+        no_channel = self.env["helpdesk.ticket.channel"]
         # low priority 48 h, e-mail 48 h, chat 0.25 h
         self.assertEqual(
-            target._get_support_targets(self.company, "0", "chat"), (0.25, 120.0)
+            target._get_support_targets(self.company, "0", chat), (0.25, 120.0)
         )
         self.assertEqual(
-            target._get_support_targets(self.company, "1", "email"), (24.0, 72.0)
+            target._get_support_targets(self.company, "1", email), (24.0, 72.0)
+        )
+        self.assertEqual(
+            target._get_support_targets(self.company, "0", no_channel), (48.0, 120.0)
         )
         self.env.ref(
             "support_billing.support_sla_target_email"
         ).first_response_hours = 8
         self.assertEqual(
-            target._get_support_targets(self.company, "1", "email"), (8.0, 72.0)
+            target._get_support_targets(self.company, "1", email), (8.0, 72.0)
         )
-        chat = self._ticket(received=MONDAY_0900, priority="0", support_channel="chat")
-        self.assertEqual(
-            chat.support_first_response_deadline, datetime(2026, 11, 30, 8, 15)
+        chat_ticket = self._ticket(
+            received=MONDAY_0900, priority="0", channel_id=chat.id
         )
         self.assertEqual(
-            chat.channel_id,
-            self.env.ref("support_billing.helpdesk_ticket_channel_chat"),
+            chat_ticket.support_first_response_deadline,
+            datetime(2026, 11, 30, 8, 15),
         )
         # changing the priority recomputes the deadlines
         ticket = self._ticket(received=MONDAY_0900, priority="1")
@@ -116,6 +122,63 @@ class TestSla(SupportBillingCommon):
         self.assertEqual(
             ticket.support_first_response_deadline, datetime(2026, 11, 30, 9, 0)
         )
+        # ... and so does changing the channel
+        ticket.priority = "0"
+        self.assertGreater(
+            ticket.support_first_response_deadline, datetime(2026, 12, 1)
+        )
+        ticket.channel_id = chat
+        self.assertEqual(
+            ticket.support_first_response_deadline, datetime(2026, 11, 30, 8, 15)
+        )
+
+    def test_target_on_several_channels(self):
+        """Issue 15: a target names helpdesk_mgmt channels (one concept); it
+        applies to a ticket on any of them, a target without channel to
+        every ticket."""
+        # the company's own channels
+        phone, walk_in = (
+            self.env["helpdesk.ticket.channel"]
+            .sudo()
+            .create(
+                [
+                    {"name": "Phone line", "company_id": self.company.id},
+                    {"name": "Walk-in", "company_id": self.company.id},
+                ]
+            )
+        )
+        form = self.env.ref("support_billing.helpdesk_ticket_channel_form")
+        Target = self.env["support.sla.target"]
+        quick = Target.create(
+            {
+                "channel_ids": [Command.set((phone | walk_in).ids)],
+                "first_response_hours": 2,
+            }
+        )
+        self.assertEqual(quick.name, "Phone line, Walk-in")
+        self.assertIn(quick, phone.support_sla_target_ids)
+        self.assertEqual(Target._get_support_targets(self.company, "0", phone)[0], 2)
+        self.assertEqual(Target._get_support_targets(self.company, "0", walk_in)[0], 2)
+        self.assertEqual(Target._get_support_targets(self.company, "0", form)[0], 48)
+        on_phone = self._ticket(received=MONDAY_0900, priority="0", channel_id=phone.id)
+        self.assertEqual(
+            on_phone.support_first_response_deadline, datetime(2026, 11, 30, 10, 0)
+        )
+        # a target naming a priority and channels applies where both match
+        quick.priority = "1"
+        self.assertEqual(quick.name, "Medium / Phone line, Walk-in")
+        self.assertEqual(Target._get_support_targets(self.company, "0", phone)[0], 48)
+        self.assertEqual(Target._get_support_targets(self.company, "1", phone)[0], 2)
+        # the batch look-up (targets already read) agrees with the search
+        targets = Target.search([])
+        for priority in ("0", "1", "3"):
+            for channel in (form, phone, walk_in, self.env["helpdesk.ticket.channel"]):
+                self.assertEqual(
+                    Target._get_support_targets(self.company, priority, channel),
+                    Target._get_support_targets(
+                        self.company, priority, channel, targets
+                    ),
+                )
 
     def test_target_needs_scope_and_manager(self):
         with self.assertRaises(UserError):
@@ -256,7 +319,6 @@ class TestSla(SupportBillingCommon):
             ticket_id = self.env["mail.thread"].message_process(False, raw)
         ticket = self.env["helpdesk.ticket"].browse(ticket_id)
         self.assertEqual(ticket.team_id, team)
-        self.assertEqual(ticket.support_channel, "email")
         self.assertEqual(
             ticket.channel_id,
             self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_email"),
@@ -384,7 +446,10 @@ class TestSla(SupportBillingCommon):
             ).action_support_create_ticket()
         action = channel.with_user(self.technician).action_support_create_ticket()
         ticket = self.env["helpdesk.ticket"].browse(action["res_id"])
-        self.assertEqual(ticket.support_channel, "chat")
+        self.assertEqual(
+            ticket.channel_id,
+            self.env.ref("support_billing.helpdesk_ticket_channel_chat"),
+        )
         self.assertEqual(ticket.partner_id, self.customer_contact2)
         self.assertEqual(ticket.name, "My scanner is not detected")
         self.assertIn("Let me check", ticket.description)

@@ -80,7 +80,6 @@ class TestSupportContact(SupportBillingCommon, HttpCase):
             ticket.partner_id.support_claimed_partner_id, self.customer_contact2
         )
         self.assertEqual(ticket.support_claimed_partner_id, self.customer_contact2)
-        self.assertEqual(ticket.support_channel, "form")
         self.assertEqual(
             ticket.channel_id,
             self.env.ref("support_billing.helpdesk_ticket_channel_form"),

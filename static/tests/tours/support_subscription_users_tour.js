@@ -70,5 +70,18 @@ registry.category("web_tour.tours").add("support_subscription_users_tour", {
             trigger:
                 "#support_subscription:not(:has(td:contains('olivia@elsewhere.test'))) #support_subscription_user_count:contains('1 user')",
         },
+        {
+            content: "The page fits the screen (desktop and phone)",
+            trigger: "#support_subscription_users",
+            run() {
+                const page = document.documentElement;
+                if (page.scrollWidth > window.innerWidth + 1) {
+                    throw new Error(
+                        `the page is ${page.scrollWidth} px wide on a ` +
+                            `${window.innerWidth} px screen`
+                    );
+                }
+            },
+        },
     ],
 });
