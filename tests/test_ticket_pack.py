@@ -963,7 +963,9 @@ class TestPackExpiryConcurrency(ConcurrencyCase):
             before()
         else:
             env.cr.commit()
-        env["support.ticket.pack"].with_context(cron.env.context)._cron_expire_packs()
+        env["support.ticket.pack"].with_context(
+            cron_id=self.ids["cron"], ir_cron_progress_id=progress.id
+        )._cron_expire_packs()
         env.flush_all()
         env.cr.commit()
         return progress.done, progress.remaining
