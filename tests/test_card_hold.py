@@ -126,9 +126,9 @@ class TestCardHold(CardHoldCommon):
                 self._create_hold(minutes=bad)
 
     def test_charge_logs_each_payment_message_once(self):
-        """The capture, its payment and the release are logged on the invoice
-        once each (Odoo logs a child transaction's message on the source's
-        invoices and again on its own: the same invoice), as notes."""
+        """The capture, its payment and the release are still logged on the
+        invoice, once each, now as notes (without ``message_post``'s
+        look-ups)."""
         ticket = self._create_ticket(self.customer_contact, closed=False)
         hold = self._create_hold(ticket=ticket)
         self._authorize(hold)
