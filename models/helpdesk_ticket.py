@@ -444,10 +444,23 @@ class HelpdeskTicket(models.Model):
         extra ones; every change is posted on the ticket.  Tickets whose time
         was already invoiced keep their ledger.
         """
-        for ticket in self.sudo():
-            if ticket.support_time_entry_ids.filtered(
-                lambda e: e.billable and e.invoice_line_id
-            ):
+        tickets = self.sudo()
+        # one aggregate, whatever the number of entries (issue 16)
+        invoiced = {
+            ticket
+            for [ticket] in self.env["support.time.entry"]
+            .sudo()
+            ._read_group(
+                [
+                    ("ticket_id", "in", tickets.ids),
+                    ("billable", "=", True),
+                    ("invoice_line_id", "!=", False),
+                ],
+                ["ticket_id"],
+            )
+        }
+        for ticket in tickets:
+            if ticket in invoiced:
                 continue
             needed = ticket._get_support_pack_tickets_needed()
             consumed = ticket._get_support_pack_consumption()

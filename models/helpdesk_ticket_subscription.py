@@ -24,11 +24,8 @@ class HelpdeskTicket(models.Model):
         # aggregated the entries (the ticket's figures: constant queries)
         known = self.env.context.get("support_billable_covered")
         if known is None:
-            billable = self.sudo().support_time_entry_ids.filtered("billable")
-            known = (
-                bool(billable),
-                all(entry.support_subscription_id for entry in billable),
-            )
+            count, covered, _minutes = self._support_billable_coverage()
+            known = (bool(count), covered == count)
         any_billable, all_covered = known
         if any_billable:
             return all_covered
@@ -49,8 +46,37 @@ class HelpdeskTicket(models.Model):
         needed = super()._get_support_pack_tickets_needed()
         if not needed:
             return needed
-        billable = self.sudo().support_time_entry_ids.filtered("billable")
-        covered = billable.filtered("support_subscription_id")
+        _count, covered, minutes = self._support_billable_coverage()
         if not covered:
             return needed
-        return rules.tickets_needed(sum((billable - covered).mapped("minutes")))
+        return rules.tickets_needed(minutes)
+
+    def _support_billable_coverage(self):
+        """``(billable entries, covered ones, billable minutes not covered)``
+        of this ticket: one aggregate, whatever the number of entries (issue
+        16); a ticket not saved yet counts its entries in memory."""
+        self.ensure_one()
+        if not self.id:
+            billable = self.support_time_entry_ids.filtered("billable")
+            uncovered = billable.filtered(lambda e: not e.support_subscription_id)
+            return (
+                len(billable),
+                len(billable - uncovered),
+                sum(uncovered.mapped("minutes")),
+            )
+        count = covered = minutes = 0
+        for subscription, entries, group_minutes in (
+            self.env["support.time.entry"]
+            .sudo()
+            ._read_group(
+                [("ticket_id", "=", self.id), ("billable", "=", True)],
+                ["support_subscription_id"],
+                ["__count", "minutes:sum"],
+            )
+        ):
+            count += entries
+            if subscription:
+                covered += entries
+            else:
+                minutes += group_minutes
+        return count, covered, minutes

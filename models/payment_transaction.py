@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.payment import utils as payment_utils
@@ -61,6 +61,30 @@ class PaymentTransaction(models.Model):
         return super()._create_child_transaction(
             amount, is_refund=is_refund, **custom_create_values
         )
+
+    def _log_message_on_linked_documents(self, message):
+        """A card hold's transactions log their messages as notes on the
+        invoices (the source's and their own) and on the source's payment:
+        the same chatter lines, without the reply-to, parent message and
+        followers look-ups of ``message_post`` (these messages notify
+        nobody), one query instead of five per message (issue 16).  Hold
+        transactions are linked to invoices only (no sales order)."""
+        self.ensure_one()
+        if not self._support_is_hold():
+            return super()._log_message_on_linked_documents(message)
+        author = (
+            self.env.user.partner_id
+            if self.env.uid == SUPERUSER_ID
+            else self.partner_id
+        )
+        source = self.source_transaction_id
+        invoices = source.invoice_ids | self._get_invoices_to_notify()
+        for records in (invoices, source.payment_id):
+            if records:
+                records._message_log_batch(
+                    dict.fromkeys(records.ids, message), author_id=author.id
+                )
+        return None
 
     def _support_is_hold(self):
         """A card hold's source transaction or one of its children."""

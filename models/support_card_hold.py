@@ -4,10 +4,12 @@ import logging
 from datetime import timedelta
 
 from markupsafe import escape
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .. import const, rules
 
@@ -704,7 +706,11 @@ class SupportCardHold(models.Model):
         """Warn the accountant after 5 days; void uncaptured holds after 6.
 
         Stripe cancels them itself after 7 days (webhook
-        ``payment_intent.canceled``): whichever comes first, no error.
+        ``payment_intent.canceled``): whichever comes first, no error.  Two
+        runs at once (two cron workers) warn or void each hold once: a hold
+        the other run holds (row locked) or changed since this run began is
+        counted as remaining, so that Odoo runs the cron again until none is
+        left, and the next run reads it again.
         """
         now = fields.Datetime.now()
         holds = self.sudo().search(
@@ -719,15 +725,16 @@ class SupportCardHold(models.Model):
         )
         void_limit = now - timedelta(days=rules.HOLD_VOID_DAYS)
         ir_cron = self.env["ir.cron"]
+        busy = 0
         for count, hold in enumerate(holds, start=1):
+            done = True
             try:
                 with self.env.cr.savepoint():
-                    if hold.authorized_at <= void_limit:
-                        hold._lock()
-                        if hold.state == "authorized":
-                            hold._void(const.HOLD_END_EXPIRED)
-                    elif not hold.warned:
-                        hold._warn_accountant()
+                    done = hold._expire_step(void_limit)
+            except pg_errors.SerializationFailure as error:
+                # the twin run changed it since this transaction began
+                _logger.info("Card hold %s changed concurrently: %s", hold.name, error)
+                done = False
             except Exception as error:  # noqa: BLE001 -- isolate each hold
                 _logger.info("Card hold %s could not be expired: %s", hold.name, error)
                 hold.message_post(
@@ -736,10 +743,43 @@ class SupportCardHold(models.Model):
                         error=str(error),
                     )
                 )
+            busy += not done
             # a void happened at the provider: commit it before the next hold,
-            # so that no later failure can roll back what the card shows
-            if not ir_cron._commit_progress(1, remaining=len(holds) - count):
+            # so that no later failure can roll back what the card shows; a
+            # hold another run holds stays remaining: Odoo runs the cron again
+            if not ir_cron._commit_progress(
+                int(done), remaining=len(holds) - count + busy
+            ):
                 break  # out of time: the next run goes on
+
+    def _expire_step(self, void_limit):
+        """Void this hold if authorised before ``void_limit``, else warn the
+        accountant once.  False (nothing done) when another transaction holds
+        the hold's row: a later run does it."""
+        self.ensure_one()
+        # ``try_lock_for_update()`` without its "bad query" error log: a
+        # conflict with a twin run is expected, not an error
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM support_card_hold WHERE id = %s FOR UPDATE SKIP LOCKED",
+                self.id,
+            ),
+            log_exceptions=False,
+        )
+        if not self.env.cr.fetchall():
+            _logger.info("Card hold %s is busy: left for a later run", self.name)
+            return False
+        # what another run did before this transaction began
+        self.invalidate_recordset()
+        tx = self.sudo().transaction_id
+        (tx | tx.child_transaction_ids).invalidate_recordset()
+        if self.state != "authorized":
+            return True
+        if self.authorized_at <= void_limit:
+            self._void(const.HOLD_END_EXPIRED)
+        elif not self.warned:
+            self._warn_accountant()
+        return True
 
     def _warn_accountant(self):
         self.ensure_one()

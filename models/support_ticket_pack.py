@@ -3,9 +3,12 @@
 import logging
 from datetime import timedelta
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, LockError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .. import const, rules
 
@@ -499,7 +502,13 @@ class SupportTicketPack(models.Model):
     def _cron_expire_packs(self):
         """Daily: expire packs at their expiry date; warn 30 days before.
 
-        Each pack in its own savepoint: one failure does not stop the others.
+        Each pack in its own savepoint, committed on its own in a cron
+        (``_commit_progress``): one failure does not stop the others.  Two
+        runs at once (two cron workers) do each pack once and leave none: a
+        pack the other run holds (row locked) or changed since this run's
+        snapshot (serialization failure) is counted as remaining, so that
+        Odoo runs the cron again (the progress API) until none is left; the
+        next round reads it again and does it only if it is still to do.
         """
         today = fields.Date.context_today(self)
         packs = self.sudo()
@@ -518,11 +527,49 @@ class SupportTicketPack(models.Model):
                 ("expiry_notice_sent", "=", False),
             ]
         )
-        for pack, method in [(p, "_expire") for p in to_expire] + [
+        work = [(p, "_expire") for p in to_expire] + [
             (p, "_send_expiry_notice") for p in to_warn
-        ]:
-            try:
-                with self.env.cr.savepoint():
-                    getattr(pack.with_context(lang=pack.buyer_id.lang), method)()
-            except Exception as error:  # noqa: BLE001 -- isolate each pack
-                _logger.info("Pack %s could not be processed: %s", pack.name, error)
+        ]
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        ir_cron = self.env["ir.cron"]
+        busy = 0
+        for count, (pack, method) in enumerate(work, start=1):
+            done = pack._support_cron_step(method)
+            busy += not done
+            if in_cron and not ir_cron._commit_progress(
+                int(done), remaining=len(work) - count + busy
+            ):
+                break  # out of time: the next round goes on
+        return busy
+
+    def _support_cron_step(self, method):
+        """Run ``method`` (``_expire``, ``_send_expiry_notice``) on this pack
+        if it is still to do; False when another transaction holds the pack
+        or changed it since this one began (to be done in a later round)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                # ``try_lock_for_update()`` without its "bad query" error log:
+                # a conflict with the other run is expected, not an error
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM support_ticket_pack WHERE id = %s "
+                        "FOR UPDATE SKIP LOCKED",
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+                if not self.env.cr.fetchall():
+                    _logger.info("Pack %s is busy: left for a later round", self.name)
+                    return False
+                # what the other run did before this transaction began
+                self.invalidate_recordset()
+                if method == "_send_expiry_notice" and self.expiry_notice_sent:
+                    return True
+                getattr(self.with_context(lang=self.buyer_id.lang), method)()
+        except (pg_errors.SerializationFailure, ConcurrencyError) as error:
+            _logger.info("Pack %s changed concurrently: %s", self.name, error)
+            return False
+        except Exception as error:  # noqa: BLE001 -- isolate each pack
+            _logger.info("Pack %s could not be processed: %s", self.name, error)
+        return True

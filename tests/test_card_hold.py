@@ -125,6 +125,27 @@ class TestCardHold(CardHoldCommon):
             with self.subTest(minutes=bad), self.assertRaises(ValidationError):
                 self._create_hold(minutes=bad)
 
+    def test_charge_logs_each_payment_message_once(self):
+        """The capture, its payment and the release are still logged on the
+        invoice, once each, now as notes (without ``message_post``'s
+        look-ups)."""
+        ticket = self._create_ticket(self.customer_contact, closed=False)
+        hold = self._create_hold(ticket=ticket)
+        self._authorize(hold)
+        self._log(ticket, 15)
+        ticket.stage_id = self.stage_done
+        hold.with_user(self.accountant).action_charge_time()
+        children = hold.transaction_ids.filtered("source_transaction_id")
+        self.assertEqual(sorted(children.mapped("state")), ["cancel", "done"])
+        logs = hold.invoice_id.message_ids.filtered(
+            lambda m: any(tx.reference in (m.body or "") for tx in children)
+        )
+        bodies = logs.mapped("body")
+        self.assertEqual(len(bodies), len(set(bodies)), "a message logged twice")
+        for tx in children:
+            self.assertTrue(any(tx.reference in body for body in bodies), tx.reference)
+        self.assertEqual(set(logs.mapped("message_type")), {"notification"})
+
     def test_authorisation_recorded(self):
         hold = self._create_hold()
         with freeze_time("2026-03-02 10:00:00"):

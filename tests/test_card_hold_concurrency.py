@@ -273,3 +273,50 @@ class TestCardHoldConcurrency(TransactionCase):
                 [("ticket_id", "=", self.ids["ticket"])]
             )
             self.assertEqual(len(entries), 2)  # the fixture's and the session's
+
+    def test_expiry_cron_leaves_a_busy_hold_to_the_next_run(self):
+        """The expiry cron meets a hold another run holds: it leaves it,
+        reports it remaining (Odoo runs the cron again) and posts no error;
+        the next run voids it, once."""
+        hold_id = self.ids["hold"]
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE support_card_hold SET authorized_at = %s WHERE id = %s",
+                [fields.Datetime.now() - timedelta(days=6, hours=2), hold_id],
+            )
+        cron_id = self.env.ref("support_billing.ir_cron_expire_card_holds").id
+
+        def run(env):
+            cron = env["ir.cron"].browse(cron_id).with_context(cron_id=cron_id)
+            cron, progress = cron._add_progress()
+            env["support.card.hold"].with_context(
+                cron_id=cron_id, ir_cron_progress_id=progress.id
+            )._cron_expire_holds()
+            env.cr.commit()
+            return progress.done, progress.remaining
+
+        cr_twin = self.registry.cursor()
+        cr_run = self.registry.cursor()
+        try:
+            cr_twin.execute(
+                "SELECT id FROM support_card_hold WHERE id = %s FOR UPDATE",
+                [hold_id],
+            )
+            env_run = api.Environment(cr_run, SUPERUSER_ID, {})
+            self.assertEqual(run(env_run), (0, 1))
+            cr_twin.rollback()  # the other run is done with it
+            self.assertEqual(run(env_run), (1, 0))
+            self.assertEqual(run(env_run), (0, 0))
+        finally:
+            cr_twin.close()
+            cr_run.close()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            hold = env["support.card.hold"].browse(hold_id)
+            self.assertEqual(hold.state, "expired")
+            bodies = hold.message_ids.mapped("body")
+            self.assertEqual(
+                len([b for b in bodies if "the card hold expired" in b]), 1
+            )
+            self.assertFalse([b for b in bodies if "could not be cancelled" in b])
+            env["ir.cron.progress"].search([("cron_id", "=", cron_id)]).unlink()

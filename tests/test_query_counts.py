@@ -2,9 +2,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Query counts that do not depend on the data's size (issue 16).
 
-Each test measures the same work with a little data and with 20 times more
-(10 vs 200 records; the issue's 10 vs 10,000 would only slow the suite) and
-asserts the same number of queries, within a budget (``assertQueryCount``).
+Each test measures the same work with a little data and with 1,000 times
+more (10 vs 10,000 records, the issue's figures) and asserts the same number
+of queries, within a budget (``assertQueryCount``).  The many records are
+copies of one made by the ORM, inserted by one ``INSERT ... SELECT`` over
+``generate_series`` (``QueryCountMixin._clone``): a fraction of a second.
 Timings live in scripts/bench_billing.py, never in tests.
 """
 
@@ -21,23 +23,67 @@ from .test_card_hold import CardHoldCommon
 from .test_intervention import InterventionCommon
 from .test_ticket_pack import TicketPackCommon
 
-SMALL, LARGE = 10, 200
+SMALL, LARGE = 10, 10_000
 
 
 class QueryCountMixin:
     @classmethod
+    def _clone(cls, record, count, **overrides):
+        """``count`` copies of ``record``'s row in one ``INSERT ... SELECT``
+        over ``generate_series`` (``g``: the copy's number, 1 to ``count``);
+        ``overrides``: column -> ``SQL`` of its value.  Caches emptied."""
+        if count <= 0:
+            return
+        cls.env.flush_all()
+        cr = cls.env.cr
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name != 'id' "
+            "AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            [record._table],
+        )
+        columns = [name for (name,) in cr.fetchall()]
+        table = SQL.identifier(record._table)
+        cr.execute(
+            SQL(
+                "INSERT INTO %s (%s) SELECT %s FROM %s, "
+                "generate_series(1, %s) AS g WHERE %s.id = %s",
+                table,
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+                SQL(", ").join(overrides.get(c, SQL.identifier(c)) for c in columns),
+                table,
+                count,
+                table,
+                record.id,
+            )
+        )
+        cls.env.invalidate_all()
+
+    @classmethod
+    def _recompute(cls, records, *fnames):
+        """Stored computed fields of ``records`` after rows added in SQL."""
+        for fname in fnames:
+            cls.env.add_to_compute(records._fields[fname], records)
+        records.flush_recordset(list(fnames))
+
+    @classmethod
     def _grow_entries(cls, ticket, count):
-        cls.env["support.time.entry"].create(
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "minutes": 5,
-                    "user_id": cls.technician.id,
-                    "billable": False,
-                    "description": f"Earlier work {i}",
-                }
-                for i in range(count)
-            ]
+        """``count`` earlier entries of 5 minutes, not billable."""
+        entry = cls.env["support.time.entry"].create(
+            {
+                "ticket_id": ticket.id,
+                "minutes": 5,
+                "user_id": cls.technician.id,
+                "billable": False,
+                "description": "Earlier work 0",
+            }
+        )
+        cls._clone(entry, count - 1, description=SQL("'Earlier work ' || g"))
+        cls._recompute(
+            ticket,
+            "support_minutes_worked",
+            "support_minutes_billable",
+            "support_minutes_billed",
         )
 
     def _count(self, work, warm=None):
@@ -96,24 +142,28 @@ class QueryCountCommon(TicketPackCommon, QueryCountMixin):
 
     @classmethod
     def _grow_ledger(cls, lines):
-        """``lines`` ledger lines that leave the balance as it is: tickets
-        taken then given back, one line each."""
-        moves = cls.env["support.ticket.pack.move"].sudo()
-        moves.create(
-            [
-                {
-                    "pack_id": cls.pack.id,
-                    "ticket_id": cls.ticket.id,
-                    "reason": (
-                        const.PACK_MOVE_CONSUMPTION
-                        if i % 2 == 0
-                        else const.PACK_MOVE_CORRECTION
-                    ),
-                    "tickets": -1 if i % 2 == 0 else 1,
-                }
-                for i in range(lines)
-            ]
+        """``lines`` ledger lines (an even number) that leave the balance as
+        it is: tickets taken then given back, one line each."""
+        moves = (
+            cls.env["support.ticket.pack.move"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "pack_id": cls.pack.id,
+                        "ticket_id": cls.ticket.id,
+                        "reason": reason,
+                        "tickets": tickets,
+                    }
+                    for reason, tickets in (
+                        (const.PACK_MOVE_CONSUMPTION, -1),
+                        (const.PACK_MOVE_CORRECTION, 1),
+                    )
+                ]
+            )
         )
+        for move in moves:
+            cls._clone(move, lines // 2 - 1)
 
 
 @tagged("post_install", "-at_install")
@@ -233,16 +283,19 @@ class TestPortalQueryCounts(QueryCountCommon, HttpCase):
 
     def test_tickets_pages(self):
         def grow_tickets(count):
-            self.env["helpdesk.ticket"].create(
-                [
-                    {
-                        "name": f"Ticket {i}",
-                        "description": "<p>x</p>",
-                        "partner_id": self.customer_contact.id,
-                        "company_id": self.company.id,
-                    }
-                    for i in range(count)
-                ]
+            ticket = self.env["helpdesk.ticket"].create(
+                {
+                    "name": "Ticket 0",
+                    "description": "<p>x</p>",
+                    "partner_id": self.customer_contact.id,
+                    "company_id": self.company.id,
+                }
+            )
+            self._clone(
+                ticket,
+                count - 1,
+                name=SQL("'Ticket ' || g"),
+                access_token=SQL("gen_random_uuid()::text"),
             )
 
         grow_tickets(SMALL)
@@ -325,8 +378,12 @@ class TestHoldChargeQueryCount(CardHoldCommon, QueryCountMixin):
         large = self._charge_queries(LARGE)
         self.assertEqual(small, large)
         # 258 queries before its transaction updates found the hold in cache
-        # and its money events were logged (no notification look-ups): 240
-        self.assertLessEqual(large, 250)
+        # and its money events were logged (no notification look-ups): 240;
+        # 218 since the transactions' messages on the invoice are logged as
+        # notes, once each (issue 16).  The rest is Odoo's own accounting:
+        # the invoice's create and post, the payment's create, post and
+        # reconciliation.
+        self.assertLessEqual(large, 225)
 
 
 @tagged("post_install", "-at_install")
@@ -334,35 +391,38 @@ class TestPortalPagesQueryCounts(
     CardHoldCommon, InterventionCommon, QueryCountMixin, HttpCase
 ):
     """Card holds, subscription and interventions pages of the portal: the
-    same queries with 10 or 200 records (records made in one batch each)."""
+    same queries with 10 or 10,000 records."""
 
     def setUp(self):
         super().setUp()
         self.authenticate("sb-portal", "sb-portal")
 
     def _grow_holds(self, count):
-        holds = self.env["support.card.hold"].create(
-            [
-                {
-                    "partner_id": self.customer_contact.id,
-                    "ticket_id": self.ticket.id,
-                    "duration_minutes": 60,
-                    "hourly_rate": 90,
-                    "company_id": self.company.id,
-                }
-                for _i in range(count)
-            ]
+        """``count`` authorised holds; returns the first one."""
+        hold = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "ticket_id": self.ticket.id,
+                "duration_minutes": 60,
+                "hourly_rate": 90,
+                "company_id": self.company.id,
+            }
         )
         self.env.flush_all()
         # authorised, and with the access token their request e-mail gave
         # them (a page that makes a record's first token writes it once)
         self.env.cr.execute(
             "UPDATE support_card_hold SET state = 'authorized', "
-            "access_token = gen_random_uuid()::text WHERE id = ANY(%s)",
-            [holds.ids],
+            "access_token = gen_random_uuid()::text WHERE id = %s",
+            [hold.id],
         )
-        self.env.invalidate_all()
-        return holds
+        self._clone(
+            hold,
+            count - 1,
+            name=SQL("name || '-' || g"),
+            access_token=SQL("gen_random_uuid()::text"),
+        )
+        return hold
 
     def _with_tokens(self, records):
         """The access tokens of records already shown or e-mailed once."""
@@ -379,25 +439,31 @@ class TestPortalPagesQueryCounts(
         return records
 
     def _grow_interventions(self, count):
+        """``count`` interventions; returns the first one."""
         # on one ticket: each intervention would otherwise open its own
-        return self._with_tokens(
+        intervention = self._with_tokens(
             self.env["support.intervention"]
             .sudo()
             .create(
-                [
-                    {
-                        "partner_id": self.customer_contact.id,
-                        "ticket_id": self.ticket.id,
-                        "description": f"Desktop {i} does not start.",
-                        "address": "1 rue de Rivoli, Paris",
-                    }
-                    for i in range(count)
-                ]
+                {
+                    "partner_id": self.customer_contact.id,
+                    "ticket_id": self.ticket.id,
+                    "description": "Desktop 0 does not start.",
+                    "address": "1 rue de Rivoli, Paris",
+                }
             )
         )
+        self._clone(
+            intervention,
+            count - 1,
+            name=SQL("name || '-' || g"),
+            description=SQL("'Desktop ' || g || ' does not start.'"),
+            access_token=SQL("gen_random_uuid()::text"),
+        )
+        return intervention
 
     def test_card_holds_pages(self):
-        first = self._grow_holds(SMALL)[:1]
+        first = self._grow_holds(SMALL)
         self._page_count("/my/card_holds", lambda: self._grow_holds(LARGE - SMALL), 35)
         self._page_count(
             f"/my/card_holds/{first.id}", lambda: self._grow_holds(LARGE), 45
@@ -407,7 +473,7 @@ class TestPortalPagesQueryCounts(
         self.assertIn("/my/card_holds/page/2", response.text)
 
     def test_interventions_pages(self):
-        first = self._grow_interventions(SMALL)[:1]
+        first = self._grow_interventions(SMALL)
         self._page_count(
             "/my/interventions", lambda: self._grow_interventions(LARGE - SMALL), 35
         )
@@ -433,29 +499,32 @@ class TestPortalPagesQueryCounts(
         subscription.action_confirm()
 
         def grow_invoices(count):
-            invoices = self.env["account.move"].create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.customer.id,
-                        "company_id": self.company.id,
-                        "support_subscription_id": subscription.id,
-                        "invoice_date": "2026-01-01",
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": plan.product_id.id, "price_unit": 100}
-                            )
-                        ],
-                    }
-                    for _i in range(count)
-                ]
+            invoice = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "support_subscription_id": subscription.id,
+                    "invoice_date": "2026-01-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": plan.product_id.id, "price_unit": 100}
+                        )
+                    ],
+                }
             )
-            invoices.action_post()
-            self._with_tokens(invoices)
+            invoice.action_post()
+            self._with_tokens(invoice)
+            # the months behind: copies of the invoice (their totals stored)
+            self._clone(
+                invoice,
+                count - 1,
+                name=SQL("name || '-' || g"),
+                access_token=SQL("gen_random_uuid()::text"),
+            )
 
         grow_invoices(SMALL)
-        # 25 invoices: more than the page lists
-        self._page_count("/my/subscription", lambda: grow_invoices(25 - SMALL), 45)
+        self._page_count("/my/subscription", lambda: grow_invoices(LARGE - SMALL), 45)
         response = self.url_open("/my/subscription")
         self.assertIn("support_subscription_more_invoices", response.text)
         table = response.text.split('id="support_subscription_invoices"')[1]

@@ -887,3 +887,151 @@ class TestTicketPackPaymentConcurrency(ConcurrencyCase):
             # the invoice is paid once; a second real payment stays on account
             reconciled = invoice._get_reconciled_payments()
             self.assertEqual(sum(reconciled.mapped("amount")), invoice.amount_total)
+
+
+@tagged("post_install", "-at_install")
+class TestPackExpiryConcurrency(ConcurrencyCase):
+    """The pack expiry cron run twice at once (two cron workers): each pack
+    expired once, none left (issue 16)."""
+
+    PACKS = 6
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customer = env["res.partner"].create(
+                {"name": "Twin Cron Corp", "is_company": True}
+            )
+            contact = env["res.partner"].create(
+                {"name": "Tina Twin", "parent_id": customer.id}
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Twin pack",
+                    "type": "service",
+                    "support_is_pack": True,
+                    "support_pack_ticket_count": 10,
+                    "support_pack_validity_months": 12,
+                }
+            )
+            packs = env["support.ticket.pack"].create(
+                [
+                    {
+                        "company_id": env.ref("base.main_company").id,
+                        "product_id": product.id,
+                        "partner_id": customer.id,
+                        "buyer_id": contact.id,
+                        "purchase_date": "2020-01-01",
+                        "expiry_date": "2021-01-01",
+                    }
+                    for _i in range(self.PACKS)
+                ]
+            )
+            for pack in packs:
+                pack._add_move("purchase", tickets=10)
+            self.ids = {
+                "partner": (customer | contact).ids,
+                "product": product.id,
+                "packs": packs.ids,
+                "cron": env.ref("support_billing.ir_cron_expire_ticket_packs").id,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["ir.cron.progress"].search(
+                [("cron_id", "=", self.ids["cron"])]
+            ).unlink()
+            env["support.ticket.pack"].browse(self.ids["packs"]).unlink()
+            env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _round(self, env, before=None):
+        """One run of the cron as a cron worker runs it (its progress record,
+        the method, a commit; ``ir.cron._run_job``); ``before()`` runs once
+        this transaction has begun.  Returns (done, remaining) as the cron
+        reported them."""
+        cron = (
+            env["ir.cron"]
+            .browse(self.ids["cron"])
+            .with_context(cron_id=self.ids["cron"])
+        )
+        cron, progress = cron._add_progress()
+        if before:
+            before()
+        else:
+            env.cr.commit()
+        env["support.ticket.pack"].with_context(
+            cron_id=self.ids["cron"], ir_cron_progress_id=progress.id
+        )._cron_expire_packs()
+        env.flush_all()
+        env.cr.commit()
+        return progress.done, progress.remaining
+
+    def _rounds(self, env, limit=50):
+        """Rounds until the cron reports nothing remaining (Odoo runs it
+        again at once while something remains)."""
+        done = 0
+        for _i in range(limit):
+            round_done, remaining = self._round(env)
+            done += round_done
+            if not remaining:
+                return done
+        raise AssertionError(f"{remaining} packs still remaining after {limit} runs")
+
+    def _expiries(self):
+        """Per pack: (expiry lines, expiry messages, remaining tickets)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            packs = env["support.ticket.pack"].browse(self.ids["packs"])
+            return [
+                (
+                    len(pack.move_ids.filtered(lambda m: m.reason == "expiry")),
+                    len(pack.message_ids.filtered(lambda m: "expired on" in m.body)),
+                    pack.remaining_tickets,
+                )
+                for pack in packs
+            ]
+
+    def test_busy_and_changed_packs_done_in_a_later_run(self):
+        """A pack the twin holds and a pack it expired since this run began
+        (a serialization failure) are left to a later run, which does what is
+        still to do."""
+        # the cron goes in the packs' order: ``changed`` first, while this
+        # run's first snapshot is still on (each pack then commits)
+        changed, held = self.ids["packs"][:2]
+        cr_twin = self.registry.cursor()
+        cr_run = self.registry.cursor()
+        try:
+            env_run = api.Environment(cr_run, SUPERUSER_ID, {})
+
+            def twin_at_work():
+                # the twin expired ``changed`` (committed after this run's
+                # snapshot) and is at work on ``held``
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["support.ticket.pack"].browse(changed)._expire()
+                cr_twin.execute(
+                    "SELECT id FROM support_ticket_pack WHERE id = %s FOR UPDATE",
+                    [held],
+                )
+
+            with mute_logger("odoo.sql_db"):
+                done, remaining = self._round(env_run, before=twin_at_work)
+            self.assertEqual((done, remaining), (self.PACKS - 2, 2))
+            cr_twin.rollback()  # the twin is done with ``held``
+            self.assertEqual(self._rounds(env_run), 1)
+            self.assertEqual(self._round(env_run), (0, 0))
+        finally:
+            cr_twin.close()
+            cr_run.close()
+        self.assertEqual(self._expiries(), [(1, 1, 0)] * self.PACKS)
+
+    def test_twin_crons_at_once(self):
+        """The cron and its twin started at the same moment, in two
+        transactions: every pack expired, each once."""
+        errors = self._race(self._rounds, self._rounds, hold=False, replay=False)
+        self.assertFalse(errors)
+        self.assertEqual(self._expiries(), [(1, 1, 0)] * self.PACKS)
