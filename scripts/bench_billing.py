@@ -167,10 +167,11 @@ def start_odoo(port, db, addons_path, filestore):
             "--db_password=",
             f"--database={db}",
             "--http-interface=127.0.0.1",
-            # the webhook measure's requests: this database alone, known
-            # without listing the server's databases at each request (as a
-            # production server serving one database is set up)
-            f"--db-filter=^{db}$",
+            # the webhook measure's requests: this database alone, named by
+            # ``--database`` without ``--db-filter``, as a production server
+            # serving one database is set up.  With a ``--db-filter``, Odoo
+            # lists the databases (a new connection to ``postgres``, closed
+            # afterwards) at every request without a session: every webhook.
             "--no-database-list",
             "--log-level=warn",
         ]
