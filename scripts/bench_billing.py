@@ -74,6 +74,15 @@ def parse_args():
         "workers; this machine has 2 cores)",
     )
     parser.add_argument(
+        "--webhook-servers",
+        default="in-process,prefork",
+        help="where the webhook measure's requests are served, comma-separated: "
+        "in-process (Odoo's WSGI application in this process, one thread per "
+        "request at a time: one Python process, one GIL) and/or prefork (an "
+        "Odoo server started with --workers N, N = --webhook-threads, posted "
+        "to over HTTP: N processes, as in production)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the run's database afterwards"
     )
     parser.add_argument(
@@ -388,7 +397,14 @@ def main():
                     "state = 'non_billable' WHERE partner_id = ANY(%s)",
                     [partner_ids],
                 )
-        webhooks = bench_webhooks(odoo, registry, args.webhooks, args.webhook_threads)
+        webhooks = bench_webhooks(
+            odoo,
+            registry,
+            args.webhooks,
+            args.webhook_threads,
+            servers=args.webhook_servers.split(","),
+            server_args=(args.dir, port, db, addons_path, filestore),
+        )
         return report(results, sizes, webhooks)
     finally:
         if not args.keep:
@@ -401,21 +417,32 @@ WEBHOOK_SECRET = "whsec_bench"
 TARGET_EVENTS_PER_SECOND = 50
 
 
-def post_events(odoo, standin, events, threads):
+def post_events(odoo, standin, events, threads, url=None):
     """POST the events to Odoo's webhook route, ``threads`` at a time (as a
-    server with that many workers receives them); returns the statuses."""
+    server with that many workers receives them): through Odoo's WSGI
+    application in this process, or over HTTP to ``url``; returns the
+    statuses."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import requests
     from werkzeug.test import Client
 
     def deliver(share):
-        client = Client(odoo.http.root)
+        client = None if url else Client(odoo.http.root)
         statuses = []
         for event in share:
             body, headers = standin.webhook_request(event)
-            response = client.post(
-                "/payment/stripe/webhook", data=body, headers=headers
-            )
+            if url:
+                response = requests.post(
+                    url + "/payment/stripe/webhook",
+                    data=body,
+                    headers=headers,
+                    timeout=60,
+                )
+            else:
+                response = client.post(
+                    "/payment/stripe/webhook", data=body, headers=headers
+                )
             statuses.append(response.status_code)
         return statuses
 
@@ -424,13 +451,99 @@ def post_events(odoo, standin, events, threads):
         return [status for part in pool.map(deliver, shares) for status in part]
 
 
-def bench_webhooks(odoo, registry, count, threads=2):
-    """Stripe's webhook: ``count`` card holds authorised at the Stripe
-    stand-in (tests/stripe_standin.py), their ``amount_capturable_updated``
-    events posted to ``/payment/stripe/webhook`` through Odoo's WSGI
-    application (each a real request and transaction), then posted again
-    (Stripe delivers at least once).  Returns the figures and the effects
-    counted after each pass, or None when skipped."""
+def start_prefork_server(server_args, workers):
+    """An Odoo server in prefork mode (``--workers``), on this database alone
+    (``--database``, no ``--db-filter``, no cron worker); returns (process,
+    base URL).  Started like scripts/bench_prefork.py does."""
+    import requests
+
+    workdir, port, db, addons_path, filestore = server_args
+    python, env_vars = dev.find_odoo()
+    http_port = dev.free_port()
+    cmd = [
+        arg
+        for arg in dev.odoo_cmd(
+            python,
+            addons_path,
+            port,
+            db,
+            filestore,
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            f"--http-port={http_port}",
+            "--log-level=warn",
+        )
+        if not arg.startswith("--db-filter")
+    ]
+    # prefork re-executes sys.argv[0] for its gevent (websocket) worker:
+    # start Odoo through a launcher script, like odoo-bin.  That worker serves
+    # no webhook: here it idles (on this machine, gevent's plugin loading
+    # fails and the master would respawn it, a new Odoo process every second)
+    launcher = Path(workdir).resolve() / "odoo-bin-webhooks"
+    launcher.write_text(
+        "import sys, time\n"
+        "if sys.argv[1:2] == ['gevent']:\n"
+        "    while True:\n"
+        "        time.sleep(3600)\n"
+        "from odoo.cli.command import main\n"
+        "main()\n"
+    )
+    cmd[: cmd.index("server")] = [python, str(launcher)]
+    logfile = Path(workdir).resolve() / "webhook-server.log"
+    with open(logfile, "w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env_vars},
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            dev.die(f"the prefork server stopped, see {logfile}", 1)
+        try:
+            if requests.get(url + "/web/health", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    else:
+        stop_server(server)
+        dev.die(f"the prefork server did not answer, see {logfile}", 1)
+    # every worker has loaded the registry before the measure starts
+    for _i in range(4 * workers):
+        requests.get(url + "/web/health", timeout=30)
+    return server, url
+
+
+def stop_server(server):
+    import signal
+
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def bench_webhooks(
+    odoo, registry, count, threads=2, servers=("in-process",), server_args=None
+):
+    """Stripe's webhook: for each way of serving (``servers``), ``count``
+    card holds authorised at the Stripe stand-in (tests/stripe_standin.py),
+    their ``amount_capturable_updated`` events posted to
+    ``/payment/stripe/webhook`` (each a real request and transaction), then
+    posted again (Stripe delivers at least once).
+
+    ``in-process``: through Odoo's WSGI application in this process, with the
+    queries counted; ``prefork``: over HTTP to an Odoo server started with
+    ``--workers threads`` (the production setup: ``threads`` processes, where
+    the threads of one process share one GIL); its queries are not counted
+    (other processes).  Returns the figures and the effects counted after
+    each pass, or None when skipped."""
     if not count:
         return None
     import importlib.util
@@ -444,6 +557,7 @@ def bench_webhooks(odoo, registry, count, threads=2):
     spec.loader.exec_module(standin_module)
     standin = standin_module.StripeStandIn(webhook_secret=WEBHOOK_SECRET).start()
     secret_key = "sk_test_bench"
+    passes = []
     try:
         provider_class = registry["payment.provider"]
         with patch.object(
@@ -451,40 +565,78 @@ def bench_webhooks(odoo, registry, count, threads=2):
             "_build_request_url",
             lambda _self, endpoint, **kw: standin.url + endpoint,
         ):
-            dev.say(f"webhooks: {count} card holds authorised at the stand-in")
-            with registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
-                hold_ids = _webhook_holds(env, count, standin, secret_key)
-            events = [
-                event
-                for intent_id in hold_ids.values()
-                for event in standin.events_of(
-                    "payment_intent.amount_capturable_updated", intent_id
-                )
-            ]
-            if len(events) != count:
-                dev.die(f"webhooks: {len(events)} events for {count} holds", 1)
-            passes = []
-            for name in ("first delivery", "replay"):
-                sql_db = sys.modules["odoo.sql_db"]
-                queries = sql_db.sql_counter
-                start = time.perf_counter()
-                statuses = post_events(odoo, standin, events, threads)
-                elapsed = time.perf_counter() - start
-                queries = sql_db.sql_counter - queries
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, api.SUPERUSER_ID, {})
-                    effects = _webhook_effects(env, list(hold_ids))
-                refused = sum(1 for status in statuses if status != 200)
-                passes.append((name, elapsed, queries / count, effects, refused))
-                dev.say(
-                    f"webhooks, {name}: {count} events in {elapsed:.1f} s "
-                    f"({count / elapsed:.0f}/s, {queries / count:.1f} queries "
-                    f"each), {refused} refused, {effects}"
+            for server_name in servers:
+                passes += _bench_webhooks_served(
+                    odoo,
+                    registry,
+                    api,
+                    standin,
+                    secret_key,
+                    count,
+                    threads,
+                    server_name,
+                    server_args,
                 )
         return {"count": count, "threads": threads, "passes": passes}
     finally:
         standin.stop()
+
+
+def _bench_webhooks_served(
+    odoo,
+    registry,
+    api,
+    standin,
+    secret_key,
+    count,
+    threads,
+    server_name,
+    server_args,
+):
+    dev.say(f"webhooks ({server_name}): {count} card holds authorised at the stand-in")
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        hold_ids = _webhook_holds(env, count, standin, secret_key)
+    events = [
+        event
+        for intent_id in hold_ids.values()
+        for event in standin.events_of(
+            "payment_intent.amount_capturable_updated", intent_id
+        )
+    ]
+    if len(events) != count:
+        dev.die(f"webhooks: {len(events)} events for {count} holds", 1)
+    server, url = None, None
+    if server_name == "prefork":
+        dev.say(f"webhooks: starting Odoo with --workers {threads}")
+        server, url = start_prefork_server(server_args, threads)
+    elif server_name != "in-process":
+        dev.die(f"unknown webhook server {server_name}", 2)
+    passes = []
+    try:
+        for name in ("first delivery", "replay"):
+            sql_db = sys.modules["odoo.sql_db"]
+            queries = sql_db.sql_counter
+            start = time.perf_counter()
+            statuses = post_events(odoo, standin, events, threads, url=url)
+            elapsed = time.perf_counter() - start
+            queries = None if url else (sql_db.sql_counter - queries) / count
+            with registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                effects = _webhook_effects(env, list(hold_ids))
+            refused = sum(1 for status in statuses if status != 200)
+            label = f"{server_name}, {name}"
+            passes.append((label, elapsed, queries, effects, refused))
+            dev.say(
+                f"webhooks, {label}: {count} events in {elapsed:.1f} s "
+                f"({count / elapsed:.0f}/s, "
+                + ("" if queries is None else f"{queries:.1f} queries each, ")
+                + f"{refused} refused), {effects}, load {os.getloadavg()[0]:.1f}"
+            )
+    finally:
+        if server:
+            stop_server(server)
+    return passes
 
 
 def _webhook_holds(env, count, standin, secret_key):
@@ -642,16 +794,25 @@ def report(results, sizes, webhooks=None):
         )
         print("|---|---|---|---|")
         first_effects = webhooks["passes"][0][3]
+        # the rate target is the production setup's (prefork) when measured:
+        # threads in this one process share one GIL, unlike a server's workers
+        served = {name.split(",")[0] for name, *_rest in webhooks["passes"]}
+        timed = "prefork" if "prefork" in served else "in-process"
         for name, elapsed, queries, effects, refused in webhooks["passes"]:
+            per_event = (
+                "queries not counted (other processes)"
+                if queries is None
+                else f"{queries:.1f} queries per event"
+            )
             print(
                 f"| {name} | {elapsed:.1f} s, {count / elapsed:.0f} events/s, "
-                f"{queries:.1f} queries per event | "
+                f"{per_event} | "
                 f"{effects['authorised']} authorised, {effects['messages']} "
                 f"messages, {effects['transactions']} transactions | "
                 f"{refused} refused |"
             )
             rate = count / elapsed
-            if rate < TARGET_EVENTS_PER_SECOND:
+            if name.startswith(timed) and rate < TARGET_EVENTS_PER_SECOND:
                 failed.append(
                     f"webhooks ({name}): {rate:.0f} events/s "
                     f"< {TARGET_EVENTS_PER_SECOND}"
