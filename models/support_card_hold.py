@@ -700,8 +700,21 @@ class SupportCardHold(models.Model):
         if body:
             # a note of the hold's own history: logged (no notification), as
             # Odoo logs its payment notes
-            self._message_log(body=escape(body))
+            self._message_log(body=escape(body), **self._support_note_author())
         return kind
+
+    def _support_note_author(self):
+        """Author of a money event's note: the user who acted; for a payment
+        provider's notification (Stripe's webhook, served as the public
+        user) the system (OdooBot), without reading the public user and its
+        partner for an e-mail address a logged note never uses."""
+        xmlid_to_res_id = self.env["ir.model.data"]._xmlid_to_res_id  # cached
+        if self.env.uid == xmlid_to_res_id("base.public_user"):
+            return {
+                "author_id": xmlid_to_res_id("base.partner_root"),
+                "email_from": False,
+            }
+        return {}
 
     @api.model
     def _demo_enable_demo_provider(self):
