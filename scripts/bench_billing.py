@@ -25,10 +25,21 @@ the CPU time of the Odoo process), queries per customer, ratio to the floor,
 growth from the smallest to the largest size.  Timings include the final
 flush.
 
+Then Stripe's webhook (``--webhooks``, ``bench_webhooks``): card holds
+authorised at the Stripe stand-in, their events posted twice (first delivery,
+replay), served in-process (queries counted) and by a prefork server
+(``--workers``, as in production).  Both serve the database named by
+``--database`` without ``--db-filter``, as a production server of one
+database does: with a db-filter, Odoo lists the databases at every request
+without a session cookie (every webhook), over a new connection.
+
 TARGETS (exit code 1 when one is missed): at the largest size the billing
 run takes at most ``TARGET_RATIO`` times the floor, and growth of the time
 from the smallest to the largest size is at most ``TARGET_GROWTH`` times the
-growth of the customers (10x customers: at most 11x the time).
+growth of the customers (10x customers: at most 11x the time); the webhook
+handles at least ``TARGET_EVENTS_PER_SECOND`` events per second, first
+delivery and replay (prefork's figures when measured), with one effect per
+event.
 """
 
 import argparse
