@@ -415,6 +415,7 @@ def main():
             args.webhook_threads,
             servers=args.webhook_servers.split(","),
             server_args=(args.dir, port, db, addons_path, filestore),
+            pg_pid=int((cluster.datadir / "postmaster.pid").read_text().split()[0]),
         )
         return report(results, sizes, webhooks)
     finally:
@@ -540,8 +541,32 @@ def stop_server(server):
             os.killpg(server.pid, signal.SIGKILL)
 
 
+def cpu_seconds(pgid=None, ppid=None):
+    """CPU time (user + system, seconds) of the live processes of process
+    group ``pgid`` or children of ``ppid`` (PostgreSQL's backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # state, ppid, pgrp, ...
+        if (pgid and int(fields[2]) == pgid) or (ppid and int(fields[1]) == ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def bench_webhooks(
-    odoo, registry, count, threads=2, servers=("in-process",), server_args=None
+    odoo,
+    registry,
+    count,
+    threads=2,
+    servers=("in-process",),
+    server_args=None,
+    pg_pid=None,
 ):
     """Stripe's webhook: for each way of serving (``servers``), ``count``
     card holds authorised at the Stripe stand-in (tests/stripe_standin.py),
@@ -587,6 +612,7 @@ def bench_webhooks(
                     threads,
                     server_name,
                     server_args,
+                    pg_pid,
                 )
         return {"count": count, "threads": threads, "passes": passes}
     finally:
@@ -603,6 +629,7 @@ def _bench_webhooks_served(
     threads,
     server_name,
     server_args,
+    pg_pid,
 ):
     dev.say(f"webhooks ({server_name}): {count} card holds authorised at the stand-in")
     with registry.cursor() as cr:
@@ -628,26 +655,51 @@ def _bench_webhooks_served(
         for name in ("first delivery", "replay"):
             sql_db = sys.modules["odoo.sql_db"]
             queries = sql_db.sql_counter
+            # CPU of the Odoo side (this process, or the server's processes:
+            # then this process is the client), PostgreSQL's backends
+            cpu = (
+                time.process_time(),
+                cpu_seconds(pgid=server.pid) if server else 0.0,
+                cpu_seconds(ppid=pg_pid) if pg_pid else 0.0,
+            )
             start = time.perf_counter()
             statuses = post_events(odoo, standin, events, threads, url=url)
             elapsed = time.perf_counter() - start
+            own, served, pg = (
+                time.process_time() - cpu[0],
+                (cpu_seconds(pgid=server.pid) if server else 0.0) - cpu[1],
+                (cpu_seconds(ppid=pg_pid) if pg_pid else 0.0) - cpu[2],
+            )
+            cpu_ms = {
+                "odoo": 1000 * (served if server else own) / count,
+                "postgres": 1000 * pg / count,
+                "client": 1000 * own / count if server else None,
+            }
             queries = None if url else (sql_db.sql_counter - queries) / count
             with registry.cursor() as cr:
                 env = api.Environment(cr, api.SUPERUSER_ID, {})
                 effects = _webhook_effects(env, list(hold_ids))
             refused = sum(1 for status in statuses if status != 200)
             label = f"{server_name}, {name}"
-            passes.append((label, elapsed, queries, effects, refused))
+            passes.append((label, elapsed, queries, effects, refused, cpu_ms))
             dev.say(
                 f"webhooks, {label}: {count} events in {elapsed:.1f} s "
                 f"({count / elapsed:.0f}/s, "
                 + ("" if queries is None else f"{queries:.1f} queries each, ")
-                + f"{refused} refused), {effects}, load {os.getloadavg()[0]:.1f}"
+                + f"{refused} refused), {effects}, CPU per event: {_cpu(cpu_ms)}, "
+                f"load {os.getloadavg()[0]:.1f}"
             )
     finally:
         if server:
             stop_server(server)
     return passes
+
+
+def _cpu(cpu_ms):
+    text = f"Odoo {cpu_ms['odoo']:.0f} ms + PostgreSQL {cpu_ms['postgres']:.0f} ms"
+    if cpu_ms["client"] is not None:
+        text += f" (client {cpu_ms['client']:.0f} ms)"
+    return text
 
 
 def _webhook_holds(env, count, standin, secret_key):
@@ -809,7 +861,7 @@ def report(results, sizes, webhooks=None):
         # threads in this one process share one GIL, unlike a server's workers
         served = {name.split(",")[0] for name, *_rest in webhooks["passes"]}
         timed = "prefork" if "prefork" in served else "in-process"
-        for name, elapsed, queries, effects, refused in webhooks["passes"]:
+        for name, elapsed, queries, effects, refused, cpu_ms in webhooks["passes"]:
             per_event = (
                 "queries not counted (other processes)"
                 if queries is None
@@ -817,7 +869,7 @@ def report(results, sizes, webhooks=None):
             )
             print(
                 f"| {name} | {elapsed:.1f} s, {count / elapsed:.0f} events/s, "
-                f"{per_event} | "
+                f"{per_event}, CPU per event: {_cpu(cpu_ms)} | "
                 f"{effects['authorised']} authorised, {effects['messages']} "
                 f"messages, {effects['transactions']} transactions | "
                 f"{refused} refused |"
