@@ -66,9 +66,10 @@ class StripeEvent(dict):
 
     Odoo's handler logs every event with ``pprint.pformat``, evaluated even
     when the log level drops the line: walking a 5 KB event in Python costs
-    about 3.5 ms, a quarter of a replayed webhook's CPU.  ``pprint`` prints an object with
-    its own ``repr`` as that ``repr``: one ``json.dumps`` (in C), same data,
-    sensitive keys still masked by the payment logger (``"key": "value"``).
+    about 3.5 ms, a quarter of a replayed webhook's CPU.  ``pprint`` prints
+    an object with its own ``repr`` as that ``repr``: one ``json.dumps`` (in
+    C), same data, sensitive keys still masked by the payment logger
+    (``"key": "value"``).
     """
 
     __slots__ = ()
