@@ -5,6 +5,7 @@ webhook made fail-closed."""
 
 import hashlib
 import hmac
+import json
 import logging
 import time
 
@@ -60,6 +61,23 @@ def set_page_lang(lang):
     return request.env.lang
 
 
+class StripeEvent(dict):
+    """A Stripe event, parsed once by the webhook, whose ``repr`` is its JSON.
+
+    Odoo's handler logs every event with ``pprint.pformat``, evaluated even
+    when the log level drops the line: walking a 5 KB event in Python costs
+    about 3.5 ms, a quarter of a replayed webhook's CPU.  ``pprint`` prints
+    an object with its own ``repr`` as that ``repr``: one ``json.dumps`` (in
+    C), same data, sensitive keys still masked by the payment logger
+    (``"key": "value"``).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return json.dumps(self, sort_keys=True)
+
+
 class SupportStripeController(StripeController):
     """Stripe's webhook, fail-closed and quiet about other systems' events.
 
@@ -73,7 +91,7 @@ class SupportStripeController(StripeController):
     @http.route()
     def stripe_webhook(self):
         try:
-            event = request.get_json_data()
+            event = StripeEvent(request.get_json_data())
             event_type = event["type"]
             stripe_object = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
@@ -86,6 +104,11 @@ class SupportStripeController(StripeController):
             if not stripe_utils.get_webhook_secret(tx_sudo.provider_id):
                 _logger.info("refused a Stripe event: its provider has no secret")
                 raise Forbidden()
+            # Odoo's handler parses the event and looks the transaction up
+            # again: the event parsed here and the transaction found here
+            # serve (``payment.transaction._search_by_reference``)
+            request.get_json_data = lambda: event
+            request.update_context(support_stripe_webhook_tx_id=tx_sudo.id)
             return super().stripe_webhook()
         secrets = self._support_webhook_secrets()
         if not secrets:
@@ -139,7 +162,8 @@ class SupportStripeController(StripeController):
     @staticmethod
     def _support_find_transaction(event_type, stripe_object):
         """The transaction an event is about, found without logging warnings
-        for events of other systems."""
+        for events of other systems, read with all its fields in the same
+        query (Odoo's handler reads them next)."""
         if event_type not in stripe_const.HANDLED_WEBHOOK_EVENTS or not isinstance(
             stripe_object, dict
         ):
@@ -152,7 +176,10 @@ class SupportStripeController(StripeController):
             domain.append(("provider_reference", "=", str(stripe_object["id"])))
         else:
             return request.env["payment.transaction"].sudo().browse()
-        return request.env["payment.transaction"].sudo().search(domain, limit=1)
+        transactions = request.env["payment.transaction"].sudo()
+        return transactions.search_fetch(
+            domain, transactions._support_prefetch_fields(), limit=1
+        )
 
 
 class CardHoldController(PaymentPortal):

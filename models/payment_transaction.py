@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import SUPERUSER_ID, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.payment import utils as payment_utils
@@ -163,6 +163,31 @@ class PaymentTransaction(models.Model):
         return void_tx
 
     # ------------------------------------------------------------ Stripe
+    def _support_prefetch_fields(self):
+        """The fields that reading one field of a transaction fetches."""
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.store and field.prefetch is True and field.column_type
+        ]
+
+    @api.model
+    def _search_by_reference(self, provider_code, payment_data):
+        """Stripe's webhook (controllers/main.py) found the event's transaction
+        already: the same, without a second search, when the data names it."""
+        tx_id = self.env.context.get("support_stripe_webhook_tx_id")
+        if provider_code == "stripe" and tx_id:
+            tx = self.browse(tx_id)
+            reference = payment_data.get("reference")
+            if tx and (
+                tx.reference == reference
+                if reference
+                else payment_data.get("event_type") == "charge.refund.updated"
+                and tx.provider_reference == payment_data.get("object_id")
+            ):
+                return tx
+        return super()._search_by_reference(provider_code, payment_data)
+
     def _stripe_prepare_payment_intent_payload(self):
         """Card holds are authorised only; other payments are unchanged."""
         payload = super()._stripe_prepare_payment_intent_payload()

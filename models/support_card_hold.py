@@ -638,29 +638,46 @@ class SupportCardHold(models.Model):
         """Record the hold's dates and post each real money event once: the
         authorisation, each capture and each release, with its own amount."""
         for hold in self:
+            authorised = False
             for tx in transactions.filtered(
                 lambda t, hold=hold: t.support_card_hold_id == hold
             ):
-                hold._post_money_event(tx)
+                authorised |= hold._post_money_event(tx) == "authorised"
             hold.flush_recordset()
+            if authorised and hold.state == "authorized":
+                # "Authorised on the card" tells the status change: no second
+                # message (the tracking's) for it (a webhook's work halves)
+                hold._support_untrack(["state"])
+
+    def _support_untrack(self, fnames):
+        """Drop the pending tracking of ``fnames`` on these records (what the
+        transaction changed so far; later changes are tracked again)."""
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+        for hold in self:
+            initial = pending.get(hold.id)
+            for fname in fnames if initial else ():
+                initial.pop(fname, None)
 
     def _post_money_event(self, tx):
+        """Post the money event of ``tx`` in the chatter once; returns
+        ``"authorised"`` for an authorisation, else None."""
         self.ensure_one()
         source = tx.source_transaction_id
-        amount = self.currency_id.format(tx.amount)
-        body = False
         if tx.operation == "refund":
-            return
+            return None
+        amount = self.currency_id.format(tx.amount)
+        body, kind = False, None
         if not source and tx.state == "authorized":
             if not self.authorized_at:
                 self.authorized_at = fields.Datetime.now()
             body = self._support_company_env()._(
                 "Authorised on the card: %(amount)s.", amount=amount
             )
+            kind = "authorised"
         elif not source and tx.child_transaction_ids.filtered(
             lambda t: t.operation == tx.operation
         ):
-            return  # settled by its children, each posted on its own
+            return None  # settled by its children, each posted on its own
         elif tx.state == "done":
             body = self._support_company_env()._(
                 "%(amount)s captured (by %(user)s).",
@@ -669,7 +686,7 @@ class SupportCardHold(models.Model):
             )
         elif tx.state == "cancel":
             if not source and not self.authorized_at:
-                return  # the card was never authorised: no money moved
+                return None  # the card was never authorised: no money moved
             if not self.end_reason and (
                 not source or not tx.source_transaction_id._support_captured_children()
             ):
@@ -685,9 +702,23 @@ class SupportCardHold(models.Model):
                     user=self.env.user.name,
                 )
         if body:
-            # a note of the hold's own history: logged (no notification, no
-            # reply-to look-up), as Odoo logs its payment notes
-            self._message_log(body=escape(body))
+            # a note of the hold's own history: logged (no notification), as
+            # Odoo logs its payment notes
+            self._message_log(body=escape(body), **self._support_note_author())
+        return kind
+
+    def _support_note_author(self):
+        """Author of a money event's note: the user who acted; for a payment
+        provider's notification (Stripe's webhook, served as the public
+        user) the system (OdooBot), without reading the public user and its
+        partner for an e-mail address a logged note never uses."""
+        xmlid_to_res_id = self.env["ir.model.data"]._xmlid_to_res_id  # cached
+        if self.env.uid == xmlid_to_res_id("base.public_user"):
+            return {
+                "author_id": xmlid_to_res_id("base.partner_root"),
+                "email_from": False,
+            }
+        return {}
 
     @api.model
     def _demo_enable_demo_provider(self):

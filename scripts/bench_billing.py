@@ -25,10 +25,21 @@ the CPU time of the Odoo process), queries per customer, ratio to the floor,
 growth from the smallest to the largest size.  Timings include the final
 flush.
 
+Then Stripe's webhook (``--webhooks``, ``bench_webhooks``): card holds
+authorised at the Stripe stand-in, their events posted twice (first delivery,
+replay), served in-process (queries counted) and by a prefork server
+(``--workers``, as in production).  Both serve the database named by
+``--database`` without ``--db-filter``, as a production server of one
+database does: with a db-filter, Odoo lists the databases at every request
+without a session cookie (every webhook), over a new connection.
+
 TARGETS (exit code 1 when one is missed): at the largest size the billing
 run takes at most ``TARGET_RATIO`` times the floor, and growth of the time
 from the smallest to the largest size is at most ``TARGET_GROWTH`` times the
-growth of the customers (10x customers: at most 11x the time).
+growth of the customers (10x customers: at most 11x the time); the webhook
+handles at least ``TARGET_EVENTS_PER_SECOND`` events per second, first
+delivery and replay (prefork's figures when measured), with one effect per
+event.
 """
 
 import argparse
@@ -72,6 +83,15 @@ def parse_args():
         default=2,
         help="webhook requests handled at once (as by a server with that many "
         "workers; this machine has 2 cores)",
+    )
+    parser.add_argument(
+        "--webhook-servers",
+        default="in-process,prefork",
+        help="where the webhook measure's requests are served, comma-separated: "
+        "in-process (Odoo's WSGI application in this process, one thread per "
+        "request at a time: one Python process, one GIL) and/or prefork (an "
+        "Odoo server started with --workers N, N = --webhook-threads, posted "
+        "to over HTTP: N processes, as in production)",
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the run's database afterwards"
@@ -167,10 +187,11 @@ def start_odoo(port, db, addons_path, filestore):
             "--db_password=",
             f"--database={db}",
             "--http-interface=127.0.0.1",
-            # the webhook measure's requests: this database alone, known
-            # without listing the server's databases at each request (as a
-            # production server serving one database is set up)
-            f"--db-filter=^{db}$",
+            # the webhook measure's requests: this database alone, named by
+            # ``--database`` without ``--db-filter``, as a production server
+            # serving one database is set up.  With a ``--db-filter``, Odoo
+            # lists the databases (a new connection to ``postgres``, closed
+            # afterwards) at every request without a session: every webhook.
             "--no-database-list",
             "--log-level=warn",
         ]
@@ -387,7 +408,15 @@ def main():
                     "state = 'non_billable' WHERE partner_id = ANY(%s)",
                     [partner_ids],
                 )
-        webhooks = bench_webhooks(odoo, registry, args.webhooks, args.webhook_threads)
+        webhooks = bench_webhooks(
+            odoo,
+            registry,
+            args.webhooks,
+            args.webhook_threads,
+            servers=args.webhook_servers.split(","),
+            server_args=(args.dir, port, db, addons_path, filestore),
+            pg_pid=int((cluster.datadir / "postmaster.pid").read_text().split()[0]),
+        )
         return report(results, sizes, webhooks)
     finally:
         if not args.keep:
@@ -400,21 +429,32 @@ WEBHOOK_SECRET = "whsec_bench"
 TARGET_EVENTS_PER_SECOND = 50
 
 
-def post_events(odoo, standin, events, threads):
+def post_events(odoo, standin, events, threads, url=None):
     """POST the events to Odoo's webhook route, ``threads`` at a time (as a
-    server with that many workers receives them); returns the statuses."""
+    server with that many workers receives them): through Odoo's WSGI
+    application in this process, or over HTTP to ``url``; returns the
+    statuses."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import requests
     from werkzeug.test import Client
 
     def deliver(share):
-        client = Client(odoo.http.root)
+        client = None if url else Client(odoo.http.root)
         statuses = []
         for event in share:
             body, headers = standin.webhook_request(event)
-            response = client.post(
-                "/payment/stripe/webhook", data=body, headers=headers
-            )
+            if url:
+                response = requests.post(
+                    url + "/payment/stripe/webhook",
+                    data=body,
+                    headers=headers,
+                    timeout=60,
+                )
+            else:
+                response = client.post(
+                    "/payment/stripe/webhook", data=body, headers=headers
+                )
             statuses.append(response.status_code)
         return statuses
 
@@ -423,13 +463,123 @@ def post_events(odoo, standin, events, threads):
         return [status for part in pool.map(deliver, shares) for status in part]
 
 
-def bench_webhooks(odoo, registry, count, threads=2):
-    """Stripe's webhook: ``count`` card holds authorised at the Stripe
-    stand-in (tests/stripe_standin.py), their ``amount_capturable_updated``
-    events posted to ``/payment/stripe/webhook`` through Odoo's WSGI
-    application (each a real request and transaction), then posted again
-    (Stripe delivers at least once).  Returns the figures and the effects
-    counted after each pass, or None when skipped."""
+def start_prefork_server(server_args, workers):
+    """An Odoo server in prefork mode (``--workers``), on this database alone
+    (``--database``, no ``--db-filter``, no cron worker); returns (process,
+    base URL).  Started like scripts/bench_prefork.py does."""
+    import requests
+
+    workdir, port, db, addons_path, filestore = server_args
+    python, env_vars = dev.find_odoo()
+    http_port = dev.free_port()
+    cmd = [
+        arg
+        for arg in dev.odoo_cmd(
+            python,
+            addons_path,
+            port,
+            db,
+            filestore,
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            f"--http-port={http_port}",
+            "--log-level=warn",
+        )
+        if not arg.startswith("--db-filter")
+    ]
+    # prefork re-executes sys.argv[0] for its gevent (websocket) worker:
+    # start Odoo through a launcher script, like odoo-bin.  That worker serves
+    # no webhook: here it idles (on this machine, gevent's plugin loading
+    # fails and the master would respawn it, a new Odoo process every second)
+    launcher = Path(workdir).resolve() / "odoo-bin-webhooks"
+    launcher.write_text(
+        "import sys, time\n"
+        "if sys.argv[1:2] == ['gevent']:\n"
+        "    while True:\n"
+        "        time.sleep(3600)\n"
+        "from odoo.cli.command import main\n"
+        "main()\n"
+    )
+    cmd[: cmd.index("server")] = [python, str(launcher)]
+    logfile = Path(workdir).resolve() / "webhook-server.log"
+    with open(logfile, "w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env_vars},
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            dev.die(f"the prefork server stopped, see {logfile}", 1)
+        try:
+            if requests.get(url + "/web/health", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    else:
+        stop_server(server)
+        dev.die(f"the prefork server did not answer, see {logfile}", 1)
+    # every worker has loaded the registry before the measure starts
+    for _i in range(4 * workers):
+        requests.get(url + "/web/health", timeout=30)
+    return server, url
+
+
+def stop_server(server):
+    import signal
+
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def cpu_seconds(pgid=None, ppid=None):
+    """CPU time (user + system, seconds) of the live processes of process
+    group ``pgid`` or children of ``ppid`` (PostgreSQL's backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # state, ppid, pgrp, ...
+        if (pgid and int(fields[2]) == pgid) or (ppid and int(fields[1]) == ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def bench_webhooks(
+    odoo,
+    registry,
+    count,
+    threads=2,
+    servers=("in-process",),
+    server_args=None,
+    pg_pid=None,
+):
+    """Stripe's webhook: for each way of serving (``servers``), ``count``
+    card holds authorised at the Stripe stand-in (tests/stripe_standin.py),
+    their ``amount_capturable_updated`` events posted to
+    ``/payment/stripe/webhook`` (each a real request and transaction), then
+    posted again (Stripe delivers at least once).
+
+    ``in-process``: through Odoo's WSGI application in this process, with the
+    queries counted; ``prefork``: over HTTP to an Odoo server started with
+    ``--workers threads`` (the production setup: ``threads`` processes, where
+    the threads of one process share one GIL); its queries are not counted
+    (other processes).  Returns the figures and the effects counted after
+    each pass, or None when skipped."""
     if not count:
         return None
     import importlib.util
@@ -443,6 +593,7 @@ def bench_webhooks(odoo, registry, count, threads=2):
     spec.loader.exec_module(standin_module)
     standin = standin_module.StripeStandIn(webhook_secret=WEBHOOK_SECRET).start()
     secret_key = "sk_test_bench"
+    passes = []
     try:
         provider_class = registry["payment.provider"]
         with patch.object(
@@ -450,40 +601,105 @@ def bench_webhooks(odoo, registry, count, threads=2):
             "_build_request_url",
             lambda _self, endpoint, **kw: standin.url + endpoint,
         ):
-            dev.say(f"webhooks: {count} card holds authorised at the stand-in")
-            with registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
-                hold_ids = _webhook_holds(env, count, standin, secret_key)
-            events = [
-                event
-                for intent_id in hold_ids.values()
-                for event in standin.events_of(
-                    "payment_intent.amount_capturable_updated", intent_id
-                )
-            ]
-            if len(events) != count:
-                dev.die(f"webhooks: {len(events)} events for {count} holds", 1)
-            passes = []
-            for name in ("first delivery", "replay"):
-                sql_db = sys.modules["odoo.sql_db"]
-                queries = sql_db.sql_counter
-                start = time.perf_counter()
-                statuses = post_events(odoo, standin, events, threads)
-                elapsed = time.perf_counter() - start
-                queries = sql_db.sql_counter - queries
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, api.SUPERUSER_ID, {})
-                    effects = _webhook_effects(env, list(hold_ids))
-                refused = sum(1 for status in statuses if status != 200)
-                passes.append((name, elapsed, queries / count, effects, refused))
-                dev.say(
-                    f"webhooks, {name}: {count} events in {elapsed:.1f} s "
-                    f"({count / elapsed:.0f}/s, {queries / count:.1f} queries "
-                    f"each), {refused} refused, {effects}"
+            for server_name in servers:
+                passes += _bench_webhooks_served(
+                    odoo,
+                    registry,
+                    api,
+                    standin,
+                    secret_key,
+                    count,
+                    threads,
+                    server_name,
+                    server_args,
+                    pg_pid,
                 )
         return {"count": count, "threads": threads, "passes": passes}
     finally:
         standin.stop()
+
+
+def _bench_webhooks_served(
+    odoo,
+    registry,
+    api,
+    standin,
+    secret_key,
+    count,
+    threads,
+    server_name,
+    server_args,
+    pg_pid,
+):
+    dev.say(f"webhooks ({server_name}): {count} card holds authorised at the stand-in")
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        hold_ids = _webhook_holds(env, count, standin, secret_key)
+    events = [
+        event
+        for intent_id in hold_ids.values()
+        for event in standin.events_of(
+            "payment_intent.amount_capturable_updated", intent_id
+        )
+    ]
+    if len(events) != count:
+        dev.die(f"webhooks: {len(events)} events for {count} holds", 1)
+    server, url = None, None
+    if server_name == "prefork":
+        dev.say(f"webhooks: starting Odoo with --workers {threads}")
+        server, url = start_prefork_server(server_args, threads)
+    elif server_name != "in-process":
+        dev.die(f"unknown webhook server {server_name}", 2)
+    passes = []
+    try:
+        for name in ("first delivery", "replay"):
+            sql_db = sys.modules["odoo.sql_db"]
+            queries = sql_db.sql_counter
+            # CPU of the Odoo side (this process, or the server's processes:
+            # then this process is the client), PostgreSQL's backends
+            cpu = (
+                time.process_time(),
+                cpu_seconds(pgid=server.pid) if server else 0.0,
+                cpu_seconds(ppid=pg_pid) if pg_pid else 0.0,
+            )
+            start = time.perf_counter()
+            statuses = post_events(odoo, standin, events, threads, url=url)
+            elapsed = time.perf_counter() - start
+            own, served, pg = (
+                time.process_time() - cpu[0],
+                (cpu_seconds(pgid=server.pid) if server else 0.0) - cpu[1],
+                (cpu_seconds(ppid=pg_pid) if pg_pid else 0.0) - cpu[2],
+            )
+            cpu_ms = {
+                "odoo": 1000 * (served if server else own) / count,
+                "postgres": 1000 * pg / count,
+                "client": 1000 * own / count if server else None,
+            }
+            queries = None if url else (sql_db.sql_counter - queries) / count
+            with registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                effects = _webhook_effects(env, list(hold_ids))
+            refused = sum(1 for status in statuses if status != 200)
+            label = f"{server_name}, {name}"
+            passes.append((label, elapsed, queries, effects, refused, cpu_ms))
+            dev.say(
+                f"webhooks, {label}: {count} events in {elapsed:.1f} s "
+                f"({count / elapsed:.0f}/s, "
+                + ("" if queries is None else f"{queries:.1f} queries each, ")
+                + f"{refused} refused), {effects}, CPU per event: {_cpu(cpu_ms)}, "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
+    finally:
+        if server:
+            stop_server(server)
+    return passes
+
+
+def _cpu(cpu_ms):
+    text = f"Odoo {cpu_ms['odoo']:.0f} ms + PostgreSQL {cpu_ms['postgres']:.0f} ms"
+    if cpu_ms["client"] is not None:
+        text += f" (client {cpu_ms['client']:.0f} ms)"
+    return text
 
 
 def _webhook_holds(env, count, standin, secret_key):
@@ -641,16 +857,25 @@ def report(results, sizes, webhooks=None):
         )
         print("|---|---|---|---|")
         first_effects = webhooks["passes"][0][3]
-        for name, elapsed, queries, effects, refused in webhooks["passes"]:
+        # the rate target is the production setup's (prefork) when measured:
+        # threads in this one process share one GIL, unlike a server's workers
+        served = {name.split(",")[0] for name, *_rest in webhooks["passes"]}
+        timed = "prefork" if "prefork" in served else "in-process"
+        for name, elapsed, queries, effects, refused, cpu_ms in webhooks["passes"]:
+            per_event = (
+                "queries not counted (other processes)"
+                if queries is None
+                else f"{queries:.1f} queries per event"
+            )
             print(
                 f"| {name} | {elapsed:.1f} s, {count / elapsed:.0f} events/s, "
-                f"{queries:.1f} queries per event | "
+                f"{per_event}, CPU per event: {_cpu(cpu_ms)} | "
                 f"{effects['authorised']} authorised, {effects['messages']} "
                 f"messages, {effects['transactions']} transactions | "
                 f"{refused} refused |"
             )
             rate = count / elapsed
-            if rate < TARGET_EVENTS_PER_SECOND:
+            if name.startswith(timed) and rate < TARGET_EVENTS_PER_SECOND:
                 failed.append(
                     f"webhooks ({name}): {rate:.0f} events/s "
                     f"< {TARGET_EVENTS_PER_SECOND}"

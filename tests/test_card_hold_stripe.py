@@ -3,6 +3,7 @@
 """Card holds on Stripe, against the project's Stripe stand-in (127.0.0.1)."""
 
 import json
+import logging
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -255,6 +256,43 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
             self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(tx.child_transaction_ids, children)
         self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
+
+    def test_webhook_authorisation_once_and_cheap(self):
+        """Issue 16: an authorisation that Odoo learns from Stripe's webhook
+        only (the card confirmed at Stripe), delivered twice.  One chatter
+        message (the authorisation's, no second one for the status); the
+        event is parsed and its transaction found once, and logged as JSON
+        (not walked by ``pprint``) with its client secret still masked; the
+        first delivery and the replay take a fixed number of queries."""
+        hold = self._create_hold()
+        tx = self._create_hold_transaction(hold, self.stripe, self.card)
+        intent_id = tx._get_processing_values()["client_secret"].split("_secret")[0]
+        self._stripe_call(
+            "POST",
+            f"payment_intents/{intent_id}/confirm",
+            payment_method="pm_card_visa",
+        )
+        [event] = self.standin.events_of(
+            "payment_intent.amount_capturable_updated", intent_id
+        )
+        messages = hold.message_ids
+        logger = "odoo.addons.payment_stripe.controllers.main"
+        # logging.INFO, not "INFO": Odoo names its level 25 "INFO" as well
+        with self.assertLogs(logger, logging.INFO) as logs, self.assertQueryCount(29):
+            self.assertEqual(self._post_webhook(event).status_code, 200)
+        self.assertEqual(hold.state, "authorized")
+        [message] = hold.message_ids - messages
+        self.assertIn("Authorised on the card", message.body)
+        [line] = [o for o in logs.output if "Notification received" in o]
+        logged = json.loads(line.split("data:\n", 1)[1])
+        self.assertEqual(logged["id"], event["id"])
+        self.assertEqual(
+            logged["data"]["object"]["client_secret"], "[REDACTED]", "still masked"
+        )
+        with self.assertQueryCount(5):
+            self.assertEqual(self._post_webhook(event).status_code, 200)
+        self.assertEqual(hold.message_ids - messages, message)
+        self.assertEqual(hold.transaction_ids, tx)
 
     def test_webhook_signature_refused(self):
         hold = self._create_hold()
