@@ -487,29 +487,8 @@ def start_prefork_server(server_args, workers):
         )
         if not arg.startswith("--db-filter")
     ]
-    # prefork re-executes sys.argv[0] for its gevent (websocket) worker:
-    # start Odoo through a launcher script, like odoo-bin.  That worker serves
-    # no webhook: here it idles (on this machine, gevent's plugin loading
-    # fails and the master would respawn it, a new Odoo process every second)
-    launcher = Path(workdir).resolve() / "odoo-bin-webhooks"
-    launcher.write_text(
-        "import sys, time\n"
-        "if sys.argv[1:2] == ['gevent']:\n"
-        "    while True:\n"
-        "        time.sleep(3600)\n"
-        "from odoo.cli.command import main\n"
-        "main()\n"
-    )
-    cmd[: cmd.index("server")] = [python, str(launcher)]
     logfile = Path(workdir).resolve() / "webhook-server.log"
-    with open(logfile, "w", encoding="utf-8") as log:
-        server = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env_vars},
-            start_new_session=True,
-        )
+    server = popen_prefork(python, cmd, env_vars, logfile)
     url = f"http://127.0.0.1:{http_port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -528,6 +507,36 @@ def start_prefork_server(server_args, workers):
     for _i in range(4 * workers):
         requests.get(url + "/web/health", timeout=30)
     return server, url
+
+
+def popen_prefork(python, cmd, env_vars, logfile):
+    """Start the prefork server of ``cmd`` (``dev.odoo_cmd``), its output in
+    ``logfile``, in its own process group; returns the process.
+
+    Prefork re-executes sys.argv[0] for its gevent (websocket) worker: Odoo
+    is started through a launcher script, like odoo-bin.  That worker serves
+    neither webhooks nor crons: here it idles (on this machine, gevent's
+    plugin loading fails and the master would respawn it, a new Odoo process
+    every second)."""
+    launcher = logfile.with_name("odoo-bin-prefork")
+    launcher.write_text(
+        "import sys, time\n"
+        "if sys.argv[1:2] == ['gevent']:\n"
+        "    while True:\n"
+        "        time.sleep(3600)\n"
+        "from odoo.cli.command import main\n"
+        "main()\n"
+    )
+    cmd = list(cmd)
+    cmd[: cmd.index("server")] = [python, str(launcher)]
+    with open(logfile, "w", encoding="utf-8") as log:
+        return subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env_vars},
+            start_new_session=True,
+        )
 
 
 def stop_server(server):

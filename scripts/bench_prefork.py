@@ -211,20 +211,8 @@ def main():
             "--limit-time-cpu=900",
             "--log-level=info",
         )
-        # prefork re-executes sys.argv[0] for its gevent worker: start Odoo
-        # through a launcher script (like odoo-bin), not ``python -m odoo``
-        launcher = Path(args.dir).resolve() / "odoo-bin"
-        launcher.write_text("from odoo.cli.command import main\nmain()\n")
-        cmd[: cmd.index("server")] = [python, str(launcher)]
         dev.say("starting Odoo with --workers 2 --max-cron-threads 2")
-        with open(logfile, "w", encoding="utf-8") as log:
-            server = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **env_vars},
-                start_new_session=True,
-            )
+        server = bench_billing.popen_prefork(python, cmd, env_vars, logfile)
         # the cron workers listen for triggers once they are up
         started = time.monotonic()
         while time.monotonic() - started < 300:
