@@ -169,6 +169,15 @@ class AccountMove(models.Model):
         )
         subs._activate_if_paid()
 
+    def _has_to_be_paid(self):
+        """No online payment while a card hold's capture of this invoice
+        waits for its payment: the card was charged, the invoice shows paid
+        a moment later (``payment.transaction._support_post_process_soon``)."""
+        return (
+            super()._has_to_be_paid()
+            and not self.sudo().transaction_ids._support_payment_pending()
+        )
+
     def _support_is_fully_paid(self):
         """Whether this invoice is paid in full: reconciled payments, or done
         online transactions not turned into payments yet that cover what is

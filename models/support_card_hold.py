@@ -570,7 +570,7 @@ class SupportCardHold(models.Model):
                     )
                 )
                 return capture_tx
-            capture_tx._post_process()
+            capture_tx._support_post_process_soon()
         remaining = self.currency_id.round(float(release))
         if remaining > 0 and tx.state == "authorized":
             tx._void(amount_to_void=remaining)

@@ -21,6 +21,13 @@ pack, one warning activity per hold, and prints what the crons logged.
 A card hold's *void* at 6 days goes through the payment provider (Stripe):
 it is not part of this run (no provider in a fresh database); the warning at
 5 days is.
+
+Then card holds authorised through Odoo's demo provider are charged, each in
+its own transaction as an accountant's click: the charge invoices and
+captures, and triggers Odoo's post-processing cron, which a cron worker of
+the server runs at once to record the capture's payment.  The script checks
+that each capture gets its payment once, reconciled, and prints how long it
+took after the charge, with the charge's queries.
 """
 
 import argparse
@@ -49,6 +56,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/var/tmp/sb-bench")
     parser.add_argument("--customers", type=int, default=30)
+    parser.add_argument("--holds", type=int, default=10)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     return parser.parse_args()
@@ -124,8 +132,131 @@ def fill(env, customers):
     return partners.ids, packs.ids, tickets.ids, holds.ids
 
 
+def fill_holds(env, count):
+    """``count`` customers, each with a ticket, 30 minutes of work and a card
+    hold of one hour authorised through Odoo's demo provider (manual
+    capture); returns the holds' ids."""
+    provider = env.ref("payment.payment_provider_demo")
+    provider.write({"state": "test", "capture_manually": True})
+    method = env.ref("payment_demo.payment_method_demo")
+    hold_ids = []
+    for i in range(count):
+        customer = env["res.partner"].create(
+            {
+                "name": f"Bench hold customer {i}",
+                "is_company": True,
+                "support_trial_eligible": False,
+                "support_hourly_rate": 90,
+            }
+        )
+        ticket = env["helpdesk.ticket"].create(
+            {"name": f"Hold {i}", "description": "x", "partner_id": customer.id}
+        )
+        hold = env["support.card.hold"].create(
+            {
+                "partner_id": customer.id,
+                "ticket_id": ticket.id,
+                "duration_minutes": 60,
+                "hourly_rate": 90,
+                "company_id": env.company.id,
+            }
+        )
+        tx = env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "reference": hold.name,
+                "amount": hold.amount,
+                "currency_id": hold.currency_id.id,
+                "partner_id": customer.id,
+                "operation": "online_direct",
+                "support_card_hold_id": hold.id,
+            }
+        )
+        hold.transaction_id = tx
+        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        env["support.time.entry"].create(
+            {
+                "ticket_id": ticket.id,
+                "minutes": 30,
+                "user_id": env.ref("base.user_admin").id,
+                "description": "Work",
+            }
+        )
+        hold_ids.append(hold.id)
+    return hold_ids
+
+
+def charge_holds(registry, api, hold_ids):
+    """Charge each hold in its own transaction, as the administrator (an
+    accountant) clicking *Charge Time*; wait for the post-processing cron
+    to record each capture's payment.  Returns the table's rows."""
+    admin = None
+    charged_at, queries = {}, []
+    for hold_id in hold_ids:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            admin = admin or env.ref("base.user_admin").id
+            env = api.Environment(cr, admin, {})
+            hold = env["support.card.hold"].browse(hold_id)
+            env.flush_all()
+            before = cr.sql_log_count
+            hold.action_charge_time()
+            env.flush_all()
+            queries.append(cr.sql_log_count - before)
+            cr.commit()
+            charged_at[hold_id] = time.monotonic()
+    recorded_at = {}
+    deadline = time.monotonic() + 120
+    while len(recorded_at) < len(hold_ids) and time.monotonic() < deadline:
+        with registry.cursor() as cr:
+            cr.execute(
+                "SELECT tx.support_card_hold_id FROM payment_transaction tx "
+                "WHERE tx.support_card_hold_id = ANY(%s) "
+                "AND tx.source_transaction_id IS NOT NULL "
+                "AND tx.state = 'done' AND tx.payment_id IS NOT NULL",
+                [hold_ids],
+            )
+            for (hold_id,) in cr.fetchall():
+                recorded_at.setdefault(hold_id, time.monotonic())
+        time.sleep(0.2)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        holds = env["support.card.hold"].browse(hold_ids)
+        once = twice = paid = 0
+        for hold in holds:
+            payments = env["account.payment"].search(
+                [("payment_transaction_id", "in", hold.transaction_ids.ids)]
+            )
+            once += len(payments) == 1
+            twice += len(payments) > 1
+            paid += hold.invoice_id.currency_id.is_zero(hold.invoice_id.amount_residual)
+        captured = sum(hold.captured_amount > 0 for hold in holds)
+    delays = sorted(recorded_at[h] - charged_at[h] for h in recorded_at)
+    return {
+        "holds": len(hold_ids),
+        "captured": captured,
+        "payment once": once,
+        "payment twice": twice,
+        "no payment": len(hold_ids) - once - twice,
+        "invoice paid": paid,
+        "queries per charge": (min(queries), max(queries)),
+        "payment recorded after the charge (s)": (
+            (
+                round(delays[0], 1),
+                round(delays[len(delays) // 2], 1),
+                round(delays[-1], 1),
+            )
+            if delays
+            else None
+        ),
+    }
+
+
 def twin_crons(env):
     """Each cron and its twin, due now; returns the ids of the eight."""
+    from datetime import timedelta
+
     from odoo import fields
 
     crons = env["ir.cron"]
@@ -136,8 +267,13 @@ def twin_crons(env):
         # take them at the same moment
         (cron | twin).write({"priority": priority})
         crons |= cron | twin
-    # the other crons (all due in a fresh database) do not get in the way
-    env["ir.cron"].search([("id", "not in", crons.ids)]).active = False
+    # the other crons (all due in a fresh database) do not get in the way;
+    # the payments' post-processing stays, waiting for a charge's trigger
+    post_process = env.ref("payment.cron_post_process_payment_tx")
+    env["ir.cron"].search([("id", "not in", (crons | post_process).ids)]).active = False
+    post_process.write(
+        {"active": True, "nextcall": fields.Datetime.now() + timedelta(days=1)}
+    )
     crons.write({"active": True, "nextcall": fields.Datetime.now()})
     env.cr.execute("UPDATE ir_cron SET lastcall = NULL WHERE id = ANY(%s)", [crons.ids])
     return crons.ids
@@ -194,6 +330,7 @@ def main():
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             dev.say(f"filling: {args.customers} customers, packs, holds, tickets")
             data = fill(env, args.customers)
+            hold_ids = fill_holds(env, args.holds)
             cron_ids = twin_crons(env)
             cr.commit()
         python, env_vars = dev.find_odoo()
@@ -265,7 +402,27 @@ def main():
                 f"NOT DONE in this run: {left} items (each twin left them to "
                 "the other: see the log lines above); the next run does them."
             )
-        return 0 if done == len(cron_ids) and not twice and not left else 1
+        dev.say(f"charging {len(hold_ids)} card holds, one transaction each")
+        charges = charge_holds(registry, api, hold_ids)
+        print(
+            "\n| card holds charged (the payment recorded by the triggered "
+            "post-processing cron) | |"
+        )
+        print("|---|---|")
+        for what, value in charges.items():
+            print(f"| {what} | {value} |")
+        charges_ok = (
+            charges["payment once"] == charges["holds"] == charges["invoice paid"]
+            and charges["captured"] == charges["holds"]
+        )
+        print()
+        print(
+            "Each capture's payment recorded once."
+            if charges_ok
+            else "CARD HOLD CHARGES: a payment missing or recorded twice."
+        )
+        ok = done == len(cron_ids) and not twice and not left
+        return 0 if ok and charges_ok else 1
     finally:
         if server and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

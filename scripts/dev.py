@@ -462,6 +462,16 @@ def addons_dir(base):
 
 
 def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
+    """Odoo's command line on the private cluster.  With ``--test-enable``
+    Odoo also opens a read-only pool, whose connections read the
+    ``db_replica_*`` options and fall back to the local socket, not to
+    ``db_host``: pointed at the same cluster (a cron run in a test opens a
+    read-only cursor)."""
+    replica = (
+        ["--db_replica_host=127.0.0.1", f"--db_replica_port={port}"]
+        if "--test-enable" in extra
+        else []
+    )
     return [
         python,
         "-m",
@@ -476,6 +486,7 @@ def odoo_cmd(python, addons_path, port, db, data_dir, *extra):
         f"--database={db}",
         f"--db-filter=^{db}$",
         "--http-interface=127.0.0.1",
+        *replica,
         *extra,
     ]
 

@@ -64,6 +64,21 @@ class CardHoldCommon(SupportBillingCommon):
             self.env["support.card.hold"]._cron_expire_holds()
         return commits
 
+    def _charge(self, hold):
+        """An accountant charges the hold, then Odoo's post-processing cron,
+        which the charge triggered, records the capture's payment."""
+        result = hold.with_user(self.accountant).action_charge_time()
+        self._run_payment_post_processing()
+        return result
+
+    def _run_payment_post_processing(self):
+        """What Odoo's post-processing cron does when it runs (a moment after
+        the charge's commit), in the test's transaction: its commit after
+        each transaction is a flush here."""
+        with patch.object(self.env.cr, "commit", self.env.flush_all):
+            self.env["payment.transaction"]._cron_post_process()
+        self.env.invalidate_all()
+
     def _money_messages(self, hold):
         """The chatter's money events, oldest first, as plain text."""
         bodies = [unescape(b) for b in hold.message_ids.sorted("id").mapped("body")]
@@ -134,7 +149,7 @@ class TestCardHold(CardHoldCommon):
         self._authorize(hold)
         self._log(ticket, 15)
         ticket.stage_id = self.stage_done
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         children = hold.transaction_ids.filtered("source_transaction_id")
         self.assertEqual(sorted(children.mapped("state")), ["cancel", "done"])
         logs = hold.invoice_id.message_ids.filtered(
@@ -160,6 +175,58 @@ class TestCardHold(CardHoldCommon):
             hold.message_ids.filtered(lambda m: "Authorised" in (m.body or ""))
         )
 
+    def test_charge_stops_at_the_capture_the_cron_records_the_payment(self):
+        """The charge invoices and captures; Odoo's post-processing cron,
+        triggered at once, records and reconciles the capture's payment in
+        its own transaction (issue 16: half the charge's queries).  Meanwhile
+        the invoice offers no online payment, whatever its residual."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_payment.enable_portal_payment", True
+        )
+        cron = self.env.ref("payment.cron_post_process_payment_tx")
+        self.assertTrue(cron.active)  # an enabled provider activates it
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        hold = self._create_hold(minutes=60, rate=100)  # 100.00 + 20 % = 120.00
+        self._authorize(hold)
+        self._log(self.ticket, 30)  # 50.00 + 10.00
+        hold.with_user(self.accountant).action_charge_time()
+        invoice = hold.invoice_id
+        capture_tx = hold.transaction_ids.filtered(
+            lambda t: t.source_transaction_id and t.state == "done"
+        )
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 60.0))
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_residual, 60.0)
+        self.assertFalse(capture_tx.payment_id)
+        self.assertFalse(invoice._has_to_be_paid())
+        new_triggers = (
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        )
+        self.assertEqual(len(new_triggers), 1)
+        self.assertLessEqual(new_triggers.call_at, fields.Datetime.now())
+        # the cron runs: one payment, reconciled; a second run adds nothing
+        for _run in range(2):
+            self._run_payment_post_processing()
+            payments = self.env["account.payment"].search(
+                [("payment_transaction_id", "in", hold.transaction_ids.ids)]
+            )
+            self.assertEqual(payments, capture_tx.payment_id)
+            self.assertEqual(payments.amount, 60.0)
+            self.assertEqual(invoice.amount_residual, 0.0)
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            self.assertFalse(invoice._has_to_be_paid())
+
+    def test_charge_records_the_payment_itself_without_the_cron(self):
+        """No active post-processing cron (no enabled provider left): the
+        charge records the payment itself, as before."""
+        hold = self._create_hold(minutes=60, rate=100)
+        self._authorize(hold)
+        self._log(self.ticket, 30)
+        self.env.ref("payment.cron_post_process_payment_tx").active = False
+        hold.with_user(self.accountant).action_charge_time()
+        self.assertEqual(hold.invoice_id.amount_residual, 0.0)
+        self.assertEqual(hold.captured_amount, 60.0)
+
     def test_seed_example_hold_200_charge_25(self):
         """Hold 200.00, time worth 25.00 (taxes included): 25.00 captured,
         175.00 free again at once (README: Card holds), with a 25 % sales tax."""
@@ -170,7 +237,7 @@ class TestCardHold(CardHoldCommon):
         tx = self._authorize(hold)
         self._log(self.ticket, 15)  # 15 worked -> 30 billed = 20.00 + 5.00
         self.ticket.stage_id = self.stage_done
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         invoice = hold.invoice_id
         self.assertEqual(invoice.amount_total, 25.0)
         self.assertEqual(invoice.amount_tax, 5.0)
@@ -208,7 +275,7 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(hold.amount, 120.0)
         self._authorize(hold)
         self._log(self.ticket, 60)
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         self.assertEqual(hold.invoice_id.amount_total, 120.0)
         self.assertEqual((hold.captured_amount, hold.released_amount), (120.0, 0.0))
         self.assertEqual(hold.invoice_id.amount_residual, 0.0)
@@ -224,7 +291,7 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold(minutes=60, rate=100)
         self._authorize(hold)
         self._log(self.ticket, 30)
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         self.assertEqual(hold.captured_amount, 60.0)
         self.assertEqual(hold.released_amount, 60.0)
 
@@ -236,7 +303,7 @@ class TestCardHold(CardHoldCommon):
         self._authorize(hold)
         self.customer.support_hourly_rate = 120
         self._log(self.ticket, 30)  # 45.00 + 9.00
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         line = hold.invoice_id.invoice_line_ids
         self.assertEqual(line.price_subtotal, 45.0)
         self.assertEqual(hold.invoice_id.amount_total, 54.0)
@@ -247,7 +314,7 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold(minutes=30, rate=100)  # 50.00 + 20 % = 60.00
         self._authorize(hold)
         self._log(self.ticket, 47)  # 78.33 + 15.67 = 94.00 due
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         self.assertEqual(hold.state, "captured")
         self.assertEqual(hold.captured_amount, 60.0)
         self.assertEqual(hold.released_amount, 0.0)
@@ -278,7 +345,7 @@ class TestCardHold(CardHoldCommon):
         )
         hold.invalidate_recordset()
         self._log(self.ticket, 300)  # 600.00 due
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         self.assertEqual(hold.captured_amount, tx.amount)
         self.assertEqual(hold.captured_amount, 120.0)
         self.assertAlmostEqual(hold.invoice_id.amount_residual, 600.0 - 120.0)
@@ -336,7 +403,7 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold()
         self._authorize(hold)
         self._log(self.ticket, 10)  # within the 15-minute trial
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         self.assertEqual(hold.invoice_id.amount_total, 0.0)
         self.assertEqual(hold.state, "released")
         self.assertEqual(hold.end_reason, "released")
@@ -364,7 +431,7 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold()
         self._authorize(hold)
         self._log(self.ticket, 40)
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         with self.assertRaises(UserError):
             hold.with_user(self.accountant).action_charge_time()
         captures = hold.transaction_ids.filtered(
@@ -520,7 +587,7 @@ class TestCardHold(CardHoldCommon):
         hold = self._create_hold()
         self._authorize(hold)
         self._log(self.ticket, 30)
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         bodies = self._money_messages(hold)
         self.assertEqual(len(bodies), 3)
         for body, word, amount in zip(

@@ -222,6 +222,21 @@ class TestCardHoldConcurrency(TransactionCase):
         self.assertEqual(len(errors), 1, results)
         self.assertIsInstance(errors[0], UserError)
         self.assertIn("is being processed by someone else", str(errors[0]))
+        # the charge stops at the capture and triggers Odoo's post-processing
+        # cron, which records the payment in its own transaction; a second
+        # run (another worker, or the cron's next call) records nothing more
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cron = env.ref("payment.cron_post_process_payment_tx")
+            self.assertTrue(
+                env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+            )
+            invoice = env["support.card.hold"].browse(hold_id).invoice_id
+            self.assertEqual(invoice.amount_residual, invoice.amount_total)
+        for _run in range(2):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env.ref("payment.cron_post_process_payment_tx").method_direct_trigger()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             hold = env["support.card.hold"].browse(hold_id)

@@ -124,7 +124,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         created = self._requests_to("payment_intents")[0]
         self.assertEqual(created["form"]["amount"], "24000")
         self._log(self.ticket, 30)  # 50.00 + 10.00
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         capture = self._requests_to("/capture")
         self.assertEqual(len(capture), 1)
         self.assertEqual(capture[0]["form"]["amount_to_capture"], "6000")
@@ -210,7 +210,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         invoice = hold.invoice_id
         self.assertEqual(invoice.amount_residual, 60.0)
         # retrying replays Stripe's answer (same idempotency key): one capture
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         captures = self._requests_to("/capture")
         self.assertEqual(len(captures), 2)
         self.assertEqual(
@@ -249,7 +249,7 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         hold = self._create_hold()
         tx, intent_id, _response = self._stripe_authorize(hold)
         self._log(self.ticket, 30)
-        hold.with_user(self.accountant).action_charge_time()
+        self._charge(hold)
         [event] = self.standin.events_of("payment_intent.succeeded", intent_id)
         children = tx.child_transaction_ids
         for _i in range(2):

@@ -380,10 +380,12 @@ class TestHoldChargeQueryCount(CardHoldCommon, QueryCountMixin):
         # 258 queries before its transaction updates found the hold in cache
         # and its money events were logged (no notification look-ups): 240;
         # 218 since the transactions' messages on the invoice are logged as
-        # notes, once each (issue 16).  The rest is Odoo's own accounting:
-        # the invoice's create and post, the payment's create, post and
-        # reconciliation.
-        self.assertLessEqual(large, 225)
+        # notes, once each; at most half the issue's 260 since the capture's
+        # payment (its create, post and reconciliation: 94 queries) is
+        # recorded by Odoo's post-processing cron, triggered by the charge
+        # (issue 16).  The rest is Odoo's own invoice create and post, the
+        # capture and the release.
+        self.assertLessEqual(large, 130)
 
 
 @tagged("post_install", "-at_install")
