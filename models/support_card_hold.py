@@ -466,6 +466,20 @@ class SupportCardHold(models.Model):
             )
         self.invalidate_recordset()
         tx = self.sudo().transaction_id
+        if tx:
+            # Odoo's post-processing cron (which each charge triggers) flags
+            # the transactions it goes through: wait for it (milliseconds).
+            # A flag it committed since this transaction began is a
+            # serialization failure here, before any money moves, and Odoo
+            # retries the request.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM payment_transaction WHERE id = %s "
+                    "FOR NO KEY UPDATE",
+                    tx.id,
+                ),
+                log_exceptions=False,  # expected, and retried
+            )
         (tx | tx.child_transaction_ids).invalidate_recordset()
 
     def _get_support_done_url(self):

@@ -11,6 +11,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 WAIT = 20  # seconds a thread waits for the other before the test fails
@@ -264,6 +265,54 @@ class TestCardHoldConcurrency(TransactionCase):
                 [("payment_transaction_id", "in", hold.transaction_ids.ids)]
             )
             self.assertEqual(len(payments), 1)
+
+    def test_charge_meets_the_post_processing_cron_before_any_capture(self):
+        """Odoo's post-processing cron (each charge triggers it) flags the
+        hold's transaction while an accountant's charge is under way: the
+        charge meets it when it locks the transaction, before any capture,
+        and Odoo's retry (as for a request) charges once."""
+        hold_id = self.ids["hold"]
+        tx_class = type(self.env["payment.transaction"])
+        original = tx_class._capture
+        captures = []
+
+        def capture(records, *args, **kwargs):
+            captures.append(records.ids)
+            return original(records, *args, **kwargs)
+
+        attempts = []
+        with (
+            patch.object(tx_class, "_capture", capture),
+            self.registry.cursor() as cr,
+        ):
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            hold = env["support.card.hold"].browse(hold_id)
+            self.assertEqual(hold.state, "authorized")  # its snapshot is taken
+            with self.registry.cursor() as cron_cr:
+                cron_env = api.Environment(cron_cr, SUPERUSER_ID, {})
+                tx = cron_env["support.card.hold"].browse(hold_id).transaction_id
+                tx._post_process()  # what the cron does to it, committed
+
+            def charge():
+                attempts.append(len(captures))
+                return hold.action_charge_time()
+
+            retrying(charge, env)
+        # the first attempt stopped before the capture, the second charged
+        self.assertEqual(attempts, [0, 0])
+        self.assertEqual(len(captures), 1)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            hold = env["support.card.hold"].browse(hold_id)
+            self.assertEqual(hold.state, "captured")
+            self.assertEqual(
+                len(
+                    hold.transaction_ids.filtered(
+                        lambda t: t.source_transaction_id and t.state == "done"
+                    )
+                ),
+                1,
+            )
 
     def test_two_clicks_end_one_remote_session(self):
         session_id = self.ids["session"]
