@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from .. import const
 from .common import SupportBillingCommon
 
 
@@ -215,6 +216,41 @@ class TestCardHold(CardHoldCommon):
             self.assertEqual(invoice.amount_residual, 0.0)
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
             self.assertFalse(invoice._has_to_be_paid())
+
+    def test_credit_note_before_the_payment_leaves_the_money_as_credit(self):
+        """The accountant credits the invoice in full between the charge and
+        the post-processing: the captured money is still recorded, once, as
+        the customer's outstanding credit (Odoo reconciles a payment with
+        the invoices still open only), and the time waits for review."""
+        hold = self._create_hold(minutes=60, rate=100)
+        self._authorize(hold)
+        entry = self._log(self.ticket, 30)  # 50.00 + 10.00
+        hold.with_user(self.accountant).action_charge_time()
+        invoice = hold.invoice_id
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Mistake"})
+        )
+        wizard.reverse_moves()
+        wizard.new_move_ids.action_post()
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertEqual(entry.state, const.ENTRY_STATE_TO_REVIEW)
+        for _run in range(2):
+            self._run_payment_post_processing()
+            payments = self.env["account.payment"].search(
+                [("payment_transaction_id", "in", hold.transaction_ids.ids)]
+            )
+            self.assertEqual(len(payments), 1)
+            receivable = payments.move_id.line_ids.filtered(
+                lambda line, account=payments.destination_account_id: (
+                    line.account_id == account
+                )
+            )
+            self.assertEqual(receivable.amount_residual, -60.0)  # the credit
+            self.assertEqual(invoice.payment_state, "reversed")
+        self.assertEqual(hold.captured_amount, 60.0)
 
     def test_charge_records_the_payment_itself_without_the_cron(self):
         """No active post-processing cron (no enabled provider left): the
