@@ -121,7 +121,7 @@ def code_hash():
 
 def prepare_database(args):
     """Cluster and database with the addon installed; returns (port, db, paths)."""
-    python, env = dev.find_odoo()
+    dev.find_odoo()  # fails early, saying how to install Odoo, if it is missing
     workdir = Path(args.dir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     os.chmod(workdir, 0o755)
@@ -144,33 +144,39 @@ def prepare_database(args):
     )
     if exists.stdout.strip() != "1":
         dev.say(f"installing {dev.MODULE} in a fresh database {base} (no demo)")
-        logfile = workdir / "install.log"
-        cmd = dev.odoo_cmd(
-            python,
-            addons_path,
-            port,
-            base,
-            filestore,
-            "-i",
-            dev.MODULE,
-            "--stop-after-init",
-            "--log-level=warn",
-        )
-        with open(logfile, "w", encoding="utf-8") as log:
-            rc = subprocess.run(
-                cmd,
-                check=False,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **env},
-            ).returncode
-        if rc:
-            dev.die(f"installing failed, see {logfile}", 1)
+        install(port, base, addons_path, filestore, dev.MODULE, workdir / "install.log")
     db = f"bench{os.getpid()}"
     dev._psql(cluster, port, f'CREATE DATABASE "{db}" TEMPLATE "{base}"')
     if (filestore / "filestore" / base).is_dir():
         shutil.copytree(filestore / "filestore" / base, filestore / "filestore" / db)
     return cluster, port, db, addons_path, filestore
+
+
+def install(port, db, addons_path, filestore, modules, logfile):
+    """Install ``modules`` (comma-separated) in ``db``, by Odoo's command
+    line; its output goes to ``logfile``."""
+    python, env = dev.find_odoo()
+    cmd = dev.odoo_cmd(
+        python,
+        addons_path,
+        port,
+        db,
+        filestore,
+        "-i",
+        modules,
+        "--stop-after-init",
+        "--log-level=warn",
+    )
+    with open(logfile, "w", encoding="utf-8") as log:
+        rc = subprocess.run(
+            cmd,
+            check=False,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+        ).returncode
+    if rc:
+        dev.die(f"installing {modules} failed, see {logfile}", 1)
 
 
 def start_odoo(port, db, addons_path, filestore):

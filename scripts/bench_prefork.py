@@ -135,30 +135,9 @@ def fill(env, customers):
 def install_demo_provider(args, port, db, addons_path, filestore):
     """Odoo's demo payment provider (``payment_demo``: authorisation and
     partial capture without the internet), in this run's database only."""
-    python, env_vars = dev.find_odoo()
     dev.say("installing payment_demo in this run's database")
     logfile = Path(args.dir).resolve() / "prefork-install.log"
-    cmd = dev.odoo_cmd(
-        python,
-        addons_path,
-        port,
-        db,
-        filestore,
-        "-i",
-        "payment_demo",
-        "--stop-after-init",
-        "--log-level=warn",
-    )
-    with open(logfile, "w", encoding="utf-8") as log:
-        rc = subprocess.run(
-            cmd,
-            check=False,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env_vars},
-        ).returncode
-    if rc:
-        dev.die(f"installing payment_demo failed, see {logfile}", 1)
+    bench_billing.install(port, db, addons_path, filestore, "payment_demo", logfile)
 
 
 def fill_holds(env, count):
