@@ -598,6 +598,11 @@ class SupportCardHold(models.Model):
         page (or the customer) that triggered it; customer e-mails use the
         customer's language (their templates)."""
         company = self.company_id[:1] or self.env.company
+        # the columns a hold's note reads: the company's language, and the
+        # current company's name and alias domain (mail's reply-to), not the
+        # 105 columns of a company and the 53 of its partner (issue 16)
+        (company | self.env.company).fetch(["partner_id", "name", "alias_domain_id"])
+        company.partner_id.fetch(["lang"])
         lang = company.partner_id.lang or self.env.lang
         return self.with_context(lang=lang).env
 

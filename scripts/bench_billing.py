@@ -422,6 +422,7 @@ def main():
             servers=args.webhook_servers.split(","),
             server_args=(args.dir, port, db, addons_path, filestore),
             pg_pid=int((cluster.datadir / "postmaster.pid").read_text().split()[0]),
+            repeat=args.repeat,
         )
         return report(results, sizes, webhooks)
     finally:
@@ -435,36 +436,44 @@ WEBHOOK_SECRET = "whsec_bench"
 TARGET_EVENTS_PER_SECOND = 50
 
 
-def post_events(odoo, standin, events, threads, url=None):
-    """POST the events to Odoo's webhook route, ``threads`` at a time (as a
-    server with that many workers receives them): through Odoo's WSGI
-    application in this process, or over HTTP to ``url``; returns the
-    statuses."""
+def post_events(odoo, requests_, threads, url=None):
+    """POST the signed webhook requests (``(body, headers)``, signed before
+    the measure: Stripe signs on its own servers) to Odoo's webhook route,
+    ``threads`` at a time (as a server with that many workers receives
+    them): through Odoo's WSGI application in this process, or over HTTP to
+    ``url`` with the standard library's client, a new connection each (Odoo's
+    server closes it after the answer); returns the statuses."""
+    import http.client
     from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
 
-    import requests
     from werkzeug.test import Client
+
+    path = "/payment/stripe/webhook"
+    address = urlsplit(url) if url else None
 
     def deliver(share):
         client = None if url else Client(odoo.http.root)
         statuses = []
-        for event in share:
-            body, headers = standin.webhook_request(event)
+        for body, headers in share:
             if url:
-                response = requests.post(
-                    url + "/payment/stripe/webhook",
-                    data=body,
-                    headers=headers,
-                    timeout=60,
+                connection = http.client.HTTPConnection(
+                    address.hostname, address.port, timeout=60
                 )
+                try:
+                    connection.request("POST", path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    statuses.append(response.status)
+                finally:
+                    connection.close()
             else:
-                response = client.post(
-                    "/payment/stripe/webhook", data=body, headers=headers
+                statuses.append(
+                    client.post(path, data=body, headers=headers).status_code
                 )
-            statuses.append(response.status_code)
         return statuses
 
-    shares = [events[i::threads] for i in range(threads)]
+    shares = [requests_[i::threads] for i in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
         return [status for part in pool.map(deliver, shares) for status in part]
 
@@ -582,6 +591,7 @@ def bench_webhooks(
     servers=("in-process",),
     server_args=None,
     pg_pid=None,
+    repeat=1,
 ):
     """Stripe's webhook: for each way of serving (``servers``), ``count``
     card holds authorised at the Stripe stand-in (tests/stripe_standin.py),
@@ -628,8 +638,14 @@ def bench_webhooks(
                     server_name,
                     server_args,
                     pg_pid,
+                    repeat,
                 )
-        return {"count": count, "threads": threads, "passes": passes}
+        return {
+            "count": count,
+            "threads": threads,
+            "repeat": repeat,
+            "passes": passes,
+        }
     finally:
         standin.stop()
 
@@ -645,69 +661,121 @@ def _bench_webhooks_served(
     server_name,
     server_args,
     pg_pid,
+    repeat=1,
 ):
-    dev.say(f"webhooks ({server_name}): {count} card holds authorised at the stand-in")
+    """The two passes (first delivery, replay) of ``count`` events, ``repeat``
+    times over as many new holds: the fastest of each pass counts (the load
+    of a shared machine only ever adds time), the effects of every pass are
+    checked.  Each worker has served real webhooks before the measure (a
+    server's workers are long-lived: their caches are warm)."""
+    warmup = 10 * threads
+    total = warmup + count * repeat
+    dev.say(f"webhooks ({server_name}): {total} card holds authorised at the stand-in")
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
-        hold_ids = _webhook_holds(env, count, standin, secret_key)
-    events = [
-        event
-        for intent_id in hold_ids.values()
-        for event in standin.events_of(
-            "payment_intent.amount_capturable_updated", intent_id
-        )
+        hold_ids = list(_webhook_holds(env, total, standin, secret_key).items())
+    batches = [hold_ids[:warmup]] + [
+        hold_ids[warmup + i * count : warmup + (i + 1) * count] for i in range(repeat)
     ]
-    if len(events) != count:
-        dev.die(f"webhooks: {len(events)} events for {count} holds", 1)
     server, url = None, None
     if server_name == "prefork":
         dev.say(f"webhooks: starting Odoo with --workers {threads}")
         server, url = start_prefork_server(server_args, threads)
     elif server_name != "in-process":
         dev.die(f"unknown webhook server {server_name}", 2)
-    passes = []
+    best = {}
     try:
-        for name in ("first delivery", "replay"):
-            sql_db = sys.modules["odoo.sql_db"]
-            queries = sql_db.sql_counter
-            # CPU of the Odoo side (this process, or the server's processes:
-            # then this process is the client), PostgreSQL's backends
-            cpu = (
-                time.process_time(),
-                cpu_seconds(pgid=server.pid) if server else 0.0,
-                cpu_seconds(ppid=pg_pid) if pg_pid else 0.0,
-            )
-            start = time.perf_counter()
-            statuses = post_events(odoo, standin, events, threads, url=url)
-            elapsed = time.perf_counter() - start
-            own, served, pg = (
-                time.process_time() - cpu[0],
-                (cpu_seconds(pgid=server.pid) if server else 0.0) - cpu[1],
-                (cpu_seconds(ppid=pg_pid) if pg_pid else 0.0) - cpu[2],
-            )
-            cpu_ms = {
-                "odoo": 1000 * (served if server else own) / count,
-                "postgres": 1000 * pg / count,
-                "client": 1000 * own / count if server else None,
-            }
-            queries = None if url else (sql_db.sql_counter - queries) / count
-            with registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
-                effects = _webhook_effects(env, list(hold_ids))
-            refused = sum(1 for status in statuses if status != 200)
-            label = f"{server_name}, {name}"
-            passes.append((label, elapsed, queries, effects, refused, cpu_ms))
-            dev.say(
-                f"webhooks, {label}: {count} events in {elapsed:.1f} s "
-                f"({count / elapsed:.0f}/s, "
-                + ("" if queries is None else f"{queries:.1f} queries each, ")
-                + f"{refused} refused), {effects}, CPU per event: {_cpu(cpu_ms)}, "
-                f"load {os.getloadavg()[0]:.1f}"
-            )
+        warm = _webhook_requests(standin, batches[0])
+        if any(status != 200 for status in post_events(odoo, warm, threads, url=url)):
+            dev.die("webhooks: the warm-up was refused", 1)
+        for round_, batch in enumerate(batches[1:], 1):
+            signed = _webhook_requests(standin, batch)
+            for name in ("first delivery", "replay"):
+                figures = _webhook_pass(
+                    odoo,
+                    registry,
+                    api,
+                    signed,
+                    [h for h, _i in batch],
+                    threads,
+                    server,
+                    url,
+                    pg_pid,
+                )
+                elapsed, queries, effects, refused, cpu_ms = figures
+                label = f"{server_name}, {name}"
+                dev.say(
+                    f"webhooks, {label} ({round_}/{repeat}): {count} events in "
+                    f"{elapsed:.1f} s ({count / elapsed:.0f}/s, "
+                    + ("" if queries is None else f"{queries:.1f} queries each, ")
+                    + f"{refused} refused), {effects}, CPU per event: "
+                    f"{_cpu(cpu_ms)}, load {os.getloadavg()[0]:.1f}"
+                )
+                wrong = (effects != dict.fromkeys(effects, count)) or refused
+                previous = best.get(label)
+                if wrong or not previous or (not previous[5] and elapsed < previous[1]):
+                    best[label] = (
+                        label,
+                        elapsed,
+                        queries,
+                        effects,
+                        refused,
+                        cpu_ms,
+                        wrong,
+                    )
     finally:
         if server:
             stop_server(server)
-    return passes
+    return [figures[:6] for figures in best.values()]
+
+
+def _webhook_requests(standin, batch):
+    """The signed requests of the authorisation events of ``batch``
+    (``[(hold id, PaymentIntent id)]``)."""
+    events = [
+        event
+        for _hold_id, intent_id in batch
+        for event in standin.events_of(
+            "payment_intent.amount_capturable_updated", intent_id
+        )
+    ]
+    if len(events) != len(batch):
+        dev.die(f"webhooks: {len(events)} events for {len(batch)} holds", 1)
+    return [standin.webhook_request(event) for event in events]
+
+
+def _webhook_pass(odoo, registry, api, signed, hold_ids, threads, server, url, pg_pid):
+    """Post the signed requests once; returns (elapsed, queries per event or
+    None, effects, refused, CPU per event in ms)."""
+    count = len(signed)
+    sql_db = sys.modules["odoo.sql_db"]
+    queries = sql_db.sql_counter
+    # CPU of the Odoo side (this process, or the server's processes: then
+    # this process is the client), PostgreSQL's backends
+    cpu = (
+        time.process_time(),
+        cpu_seconds(pgid=server.pid) if server else 0.0,
+        cpu_seconds(ppid=pg_pid) if pg_pid else 0.0,
+    )
+    start = time.perf_counter()
+    statuses = post_events(odoo, signed, threads, url=url)
+    elapsed = time.perf_counter() - start
+    own, served, pg = (
+        time.process_time() - cpu[0],
+        (cpu_seconds(pgid=server.pid) if server else 0.0) - cpu[1],
+        (cpu_seconds(ppid=pg_pid) if pg_pid else 0.0) - cpu[2],
+    )
+    cpu_ms = {
+        "odoo": 1000 * (served if server else own) / count,
+        "postgres": 1000 * pg / count,
+        "client": 1000 * own / count if server else None,
+    }
+    queries = None if url else (sql_db.sql_counter - queries) / count
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        effects = _webhook_effects(env, hold_ids)
+    refused = sum(1 for status in statuses if status != 200)
+    return elapsed, queries, effects, refused, cpu_ms
 
 
 def _cpu(cpu_ms):
@@ -868,7 +936,8 @@ def report(results, sizes, webhooks=None):
         count = webhooks["count"]
         print(
             f"| Stripe webhooks ({count} card-hold authorisations, "
-            f"{webhooks['threads']} at a time) | | | |"
+            f"{webhooks['threads']} at a time, the fastest of "
+            f"{webhooks['repeat']} rounds) | | | |"
         )
         print("|---|---|---|---|")
         first_effects = webhooks["passes"][0][3]

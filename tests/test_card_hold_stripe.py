@@ -4,6 +4,9 @@
 
 import json
 import logging
+import re
+from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -12,8 +15,9 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .stripe_standin import StripeStandIn
 from .test_card_hold import CardHoldCommon
@@ -257,6 +261,24 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(tx.child_transaction_ids, children)
         self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
 
+    @contextmanager
+    def _selected_columns(self):
+        """{table: [columns read besides ``id`` by each SELECT of its
+        records]}, for the queries run inside the block (the served
+        request's included)."""
+        columns = defaultdict(list)
+        execute = Cursor.execute
+
+        def recording(cursor, query, params=None, log_exceptions=True):
+            text = query.code if isinstance(query, SQL) else str(query)
+            found = re.match(r'\s*SELECT (.*?) FROM "(\w+)"', text, re.DOTALL)
+            if found and found.group(1).startswith(f'"{found.group(2)}"."id"'):
+                columns[found.group(2)].append(found.group(1).count(","))
+            return execute(cursor, query, params, log_exceptions)
+
+        with patch.object(Cursor, "execute", recording):
+            yield columns
+
     def test_webhook_authorisation_once_and_cheap(self):
         """Issue 16: an authorisation that Odoo learns from Stripe's webhook
         only (the card confirmed at Stripe), delivered twice.  One chatter
@@ -278,9 +300,18 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         messages = hold.message_ids
         logger = "odoo.addons.payment_stripe.controllers.main"
         # logging.INFO, not "INFO": Odoo names its level 25 "INFO" as well
-        with self.assertLogs(logger, logging.INFO) as logs, self.assertQueryCount(29):
+        with (
+            self.assertLogs(logger, logging.INFO) as logs,
+            self.assertQueryCount(29),
+            self._selected_columns() as columns,
+        ):
             self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertEqual(hold.state, "authorized")
+        # the note reads the company's language and what mail's reply-to
+        # needs: 3 columns of the company (not its 105), the language of its
+        # partner (not its 53)
+        self.assertLessEqual(max(columns["res_company"], default=0), 3, columns)
+        self.assertEqual(columns["res_partner"], [1])
         [message] = hold.message_ids - messages
         self.assertIn("Authorised on the card", message.body)
         [line] = [o for o in logs.output if "Notification received" in o]
