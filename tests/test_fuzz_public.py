@@ -55,7 +55,7 @@ _logger = logging.getLogger(__name__)
 #: (``SUPPORT_BILLING_FUZZ_EXAMPLES=1000``, run by ``.ci/run``); fewer in the
 #: everyday run, whose whole test command must stay under ten minutes (a
 #: request through Odoo's stack costs about 0.1 s on a small machine).
-EXAMPLES = int(os.environ.get("SUPPORT_BILLING_FUZZ_EXAMPLES") or 200)
+EXAMPLES = int(os.environ.get("SUPPORT_BILLING_FUZZ_EXAMPLES") or 120)
 #: Generated requests of the GET routes (they write nothing but ratings).
 PATH_EXAMPLES = max(EXAMPLES // 4, 50)
 #: The pay page's amount route only computes (it writes nothing, takes three
