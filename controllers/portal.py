@@ -194,29 +194,12 @@ class SupportPortal(CustomerPortal):
             )
         if startup_contact not in ("phone", "email"):
             startup_contact = "phone"
-        user_partner = request.env.user.partner_id
         try:
-            with request.env.cr.savepoint():
-                subscription = (
-                    request.env["support.subscription"]
-                    .sudo()
-                    .create(
-                        {
-                            "partner_id": user_partner.commercial_partner_id.id,
-                            "plan_id": plan.id,
-                            "company_id": request.env.company.id,
-                            "startup_contact": startup_contact,
-                            "authorized_user_ids": [(6, 0, user_partner.ids)],
-                        }
-                    )
-                )
-                subscription.action_confirm()
-                subscription.message_post(
-                    body=request.env._(
-                        "Subscribed in the portal by %(person)s.",
-                        person=user_partner.name,
-                    )
-                )
+            subscription = request.env[
+                "support.subscription"
+            ]._support_subscribe_from_portal(
+                request.env.user.partner_id, plan, startup_contact, request.env.company
+            )
         except (UserError, ValidationError) as error:
             return self._support_subscription_render(error=error.args[0])
         return request.redirect(subscription.first_invoice_id.get_portal_url())

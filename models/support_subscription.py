@@ -415,6 +415,30 @@ class SupportSubscription(models.Model):
             )
         return lines
 
+    @api.model
+    def _support_subscribe_from_portal(self, person, plan, startup_contact, company):
+        """The portal's "Subscribe": ``person``'s company subscribes to
+        ``plan``, ``person`` its first authorised user; the first invoice is
+        issued.  Nothing is written when it is refused (UserError)."""
+        with self.env.cr.savepoint():
+            subscription = self.sudo().create(
+                {
+                    "partner_id": person.commercial_partner_id.id,
+                    "plan_id": plan.id,
+                    "company_id": company.id,
+                    "startup_contact": startup_contact,
+                    "authorized_user_ids": [(6, 0, person.ids)],
+                }
+            )
+            subscription.action_confirm()
+            subscription.message_post(
+                body=self.env._(
+                    "Subscribed in the portal by %(person)s.",
+                    person=person.name,
+                )
+            )
+        return subscription
+
     def _activate_if_paid(self):
         """Activate the waiting subscriptions whose first invoice is fully paid."""
         self.filtered(

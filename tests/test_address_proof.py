@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import hash_sign, mute_logger
 
@@ -309,3 +309,121 @@ class TestInterventionAcknowledgement(PublicFormsCommon):
             mails.subject,
         ]:
             self.assertNotIn("spam.example", str(text or ""))
+
+
+@tagged("post_install", "-at_install")
+class TestAddressProofPerRequest(PublicFormsCommon):
+    """Issue 23 item 8: a proof confirms the request it was sent for, not
+    every request typed with the address."""
+
+    def _new_visitor_session(self):
+        self.opener.cookies.clear()
+        self._csrf_token = None
+
+    def _latest_proof_token(self, visitor):
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("model", "=", "res.partner"), ("res_id", "=", visitor.id)],
+                order="id desc",
+                limit=1,
+            )
+        )
+        return TOKEN_RE.search(mail.body_html).group(1)
+
+    def test_proof_confirms_only_its_own_request(self):
+        customer = self.customer_contact2
+        moves_before = self.env["account.move"].sudo().search_count(
+            [("partner_id", "child_of", customer.commercial_partner_id.id)]
+        )
+        # a stranger asks for an intervention at his address, with Ben's e-mail
+        response = self._post_intervention(
+            name="Mallory Stranger",
+            address="9 Stranger Street, Laval",
+            description="Install my new gaming computer please.",
+        )
+        self.assertEqual(response.status_code, 200)
+        stranger_request = (
+            self.env["support.intervention"].sudo().search([], order="id desc", limit=1)
+        )
+        visitor = stranger_request.partner_id
+        self.assertEqual(visitor.support_claimed_partner_id, customer)
+        # later Ben writes through the contact form, not logged in
+        self._new_visitor_session()
+        self.assertEqual(self._post_contact().status_code, 200)
+        ticket = (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search([("partner_id", "=", visitor.id)], order="id desc", limit=1)
+        )
+        self.assertEqual(ticket.name, "Outlook asks for my password")
+        # Ben opens the link he received for his message: it shows his
+        # request, not the stranger's
+        token = self._latest_proof_token(visitor)
+        page = self.url_open(f"/support/verify?token={token}").text
+        self.assertIn("Outlook asks for my password", page)
+        self.assertNotIn("Stranger Street", page)
+        self.assertNotIn(stranger_request.name, page)
+        response = self._post("/support/verify", token=token)
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        self.assertIn("support_proof_done", response.text)
+        # the stranger's request stays apart: not Ben's, no fee on Ben
+        self.assertEqual(stranger_request.partner_id, visitor)
+        self.assertEqual(stranger_request.ticket_id.partner_id, visitor)
+        self.assertFalse(
+            self.env["support.intervention"]
+            .sudo()
+            .search_count([("partner_id", "child_of", customer.id)])
+        )
+        self.assertEqual(
+            self.env["account.move"]
+            .sudo()
+            .search_count(
+                [("partner_id", "child_of", customer.commercial_partner_id.id)]
+            ),
+            moves_before,
+        )
+        portal = self.env["support.intervention"].with_user(self.portal_user)
+        self.assertFalse(portal.search([("id", "=", stranger_request.id)]))
+        # Ben's request is his
+        self.assertEqual(ticket.partner_id, customer)
+        # staff see which request was proven
+        self.assertTrue(ticket.support_address_proven_date)
+        self.assertEqual(ticket.support_address_proof, "proven")
+        self.assertFalse(stranger_request.support_address_proven_date)
+        self.assertEqual(stranger_request.support_address_proof, "pending")
+        self.assertFalse(stranger_request.ticket_id.support_address_proven_date)
+        self.assertEqual(stranger_request.ticket_id.support_address_proof, "pending")
+        # the proof date is written by the link only, not over RPC
+        with self.assertRaises(AccessError):
+            stranger_request.with_user(self.support_manager).write(
+                {"support_address_proven_date": datetime.now()}
+            )
+        with self.assertRaises(AccessError):
+            stranger_request.ticket_id.with_user(self.support_manager).write(
+                {"support_address_proven_date": datetime.now()}
+            )
+        # the link of Ben's request confirmed once; used again, it moves nothing
+        response = self._post("/support/verify", token=token)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(stranger_request.partner_id, visitor)
+
+    def test_same_answer_for_known_and_unknown_address(self):
+        """What the sender sees does not tell whether the address is a
+        customer's."""
+
+        def page(response):
+            text = re.sub(r"[0-9a-f]{40}o\d+", "CSRF", response.text)
+            text = re.sub(r"[A-Za-z]*/?\d{4}/\d+|#?\d+", "N", text)
+            return response.status_code, response.headers.get("Location"), text
+
+        answers = {}
+        for email in (self.customer_contact2.email, "nobody.known@example.test"):
+            self._new_visitor_session()
+            answers[email] = (
+                page(self._post_intervention(email=email)),
+                page(self._post_contact(email=email)),
+            )
+        known, unknown = answers.values()
+        self.assertEqual(known, unknown)

@@ -342,6 +342,42 @@ class TestSubscription(SubscriptionCommon):
         self.assertEqual(sub.first_invoice_id.state, "cancel")
         self.assertFalse(self.customer.support_resubscribe_date)
 
+    def test_withdraw_partly_paid_credits_the_invoice(self):
+        """Withdrawn before activation with 40.00 of 100.00 paid: the first
+        invoice is credited in full, nothing is left due and the 40.00 paid
+        stay the customer's credit (no money moves)."""
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            invoice = sub.first_invoice_id
+            self._register_bank_payment(invoice, amount=40.0)
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(invoice.amount_residual, 60.0)
+            payments = self.env["account.payment"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
+            sub.with_user(self.portal_user).sudo().action_cancel()
+        self.assertEqual(sub.state, "closed")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_residual, 0.0)
+        credit_note = self.env["account.move"].search(
+            [("reversed_entry_id", "=", invoice.id)]
+        )
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.amount_total, 100.0)
+        # the 40.00 paid: owed to the customer, to refund or to use
+        self.assertEqual(credit_note.amount_residual, 40.0)
+        self.assertEqual(credit_note.payment_state, "partial")
+        self.assertEqual(credit_note.support_subscription_id, sub)
+        self.assertEqual(
+            self.env["account.payment"].search(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            payments,
+        )
+        self.assertEqual(payments.amount, 40.0)
+        self.assertIn("credit note", sub.message_ids[0].body)
+
     # ---------------------------------------------------------------- cron
     def test_failing_subscription_does_not_stop_the_cron(self):
         failing = self._active_subscription()
@@ -582,3 +618,43 @@ class TestSubscriptionConcurrency(ConcurrencyCase):
                 sub.next_invoice_date, rules.next_month_start(today.replace(day=1))
             )
             self.assertFalse(sub.invoice_error)
+
+    def test_two_subscribe_clicks_at_once(self):
+        """The portal's Subscribe posted twice at the same moment: one
+        subscription and one first invoice; the other click is refused
+        cleanly (a UserError the page shows), never a server error."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.partner"].create(
+                {"name": "Double Click Ltd", "is_company": True}
+            )
+            person = env["res.partner"].create(
+                {"name": "Dora Double", "parent_id": company.id}
+            )
+            self.ids["partners"] += (company | person).ids
+            plan_id = env.ref("support_billing.support_plan_all_inclusive").id
+            company_id = env.company.id
+
+        def subscribe(env):
+            env["support.subscription"]._support_subscribe_from_portal(
+                env["res.partner"].browse(person.id),
+                env["support.plan"].browse(plan_id),
+                "phone",
+                env["res.company"].browse(company_id),
+            )
+
+        errors = self._race(subscribe, subscribe, hold=False)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            subs = env["support.subscription"].search(
+                [("partner_id", "=", company.id)]
+            )
+            self.ids["subs"] += subs.ids
+            self.assertEqual(len(subs), 1, errors)
+            self.assertEqual(subs.state, "waiting")
+            self.assertEqual(len(subs.invoice_ids), 1)
+            self.assertEqual(subs.first_invoice_id.state, "posted")
+        self.assertEqual(len(errors), 1, errors)
+        (error,) = errors.values()
+        self.assertIsInstance(error, UserError)
+        self.assertIn("already has a support subscription", str(error))
