@@ -199,3 +199,10 @@ TRANSPARENCY_CACHE_SECONDS = 300
 # and validity, in hours).
 ADDRESS_PROOF_SCOPE = "support_billing.address_proof"
 ADDRESS_PROOF_HOURS = 72
+#: Requests a proof link may confirm (one link per request).
+ADDRESS_PROOF_MODELS = ("helpdesk.ticket", "support.intervention")
+#: Staff-visible proof of a public request (empty: not a visitor's request).
+ADDRESS_PROOF_STATES = [
+    ("proven", "Address proven"),
+    ("pending", "Not proven"),
+]

@@ -151,7 +151,7 @@ class InterventionController(http.Controller):
                 }
             )
         )
-        intervention.partner_id._support_send_address_proof()
+        intervention.partner_id._support_send_address_proof(intervention)
         return request.render(
             "support_billing.intervention_request_done_page",
             {"intervention": intervention},

@@ -175,7 +175,7 @@ class SupportContactController(http.Controller):
         )
         ticket._support_send_acknowledgement()
         # a customer's address typed by an unverified visitor: a link proves it
-        partner._support_send_address_proof()
+        partner._support_send_address_proof(ticket)
         return request.render(
             "support_billing.support_contact_done", {"ticket": ticket}
         )

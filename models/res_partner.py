@@ -457,48 +457,67 @@ class ResPartner(models.Model):
         return visitor
 
     # -------------------------------------------- proof of the address
-    def _support_address_proof_token(self):
+    def _support_address_proof_token(self, proof_request):
         """The signed, expiring token of the link that proves that this
-        visitor owns its e-mail address (issue 13)."""
+        visitor owns its e-mail address and sent ``proof_request`` (a
+        ticket or an intervention): it confirms that request only."""
         self.ensure_one()
+        proof_request.ensure_one()
         return hash_sign(
             self.env(su=True),
             const.ADDRESS_PROOF_SCOPE,
-            {"partner_id": self.id, "email": self.email_normalized},
+            {
+                "partner_id": self.id,
+                "email": self.email_normalized,
+                "model": proof_request._name,
+                "res_id": proof_request.id,
+            },
             expiration_hours=const.ADDRESS_PROOF_HOURS,
         )
 
     @api.model
-    def _support_visitor_from_proof(self, token):
-        """The visitor of a valid, unexpired ``token`` whose address did not
-        change since, else an empty recordset (forged, expired, any junk)."""
-        visitors = self.sudo().browse()
+    def _support_proof_from_token(self, token):
+        """``(visitor, request)`` of a valid, unexpired ``token`` whose address
+        did not change since and whose request is the visitor's (or was
+        confirmed to its customer), else two empty recordsets (forged,
+        expired, any junk)."""
+        nothing = (self.sudo().browse(), self.env["helpdesk.ticket"].sudo().browse())
         if not isinstance(token, str) or not token.isascii() or len(token) > 512:
-            return visitors
+            return nothing
         try:
             payload = verify_hash_signed(
                 self.env(su=True), const.ADDRESS_PROOF_SCOPE, token
             )
         except (ValueError, TypeError):
-            return visitors
+            return nothing
         if not isinstance(payload, dict):
-            return visitors
+            return nothing
         partner_id, email = payload.get("partner_id"), payload.get("email")
-        if not isinstance(partner_id, int) or not 0 < partner_id < 2**31:
-            return visitors
-        visitor = visitors.browse(partner_id).exists()
+        model, res_id = payload.get("model"), payload.get("res_id")
+        if (
+            not all(isinstance(i, int) and 0 < i < 2**31 for i in (partner_id, res_id))
+            or model not in const.ADDRESS_PROOF_MODELS
+        ):
+            return nothing
+        visitor = self.sudo().browse(partner_id).exists()
         if (
             not visitor.support_claimed_partner_id
             or not email
             or visitor.email_normalized != email
             or visitor.support_claimed_partner_id.email_normalized != email
         ):
-            return visitors
-        return visitor
+            return nothing
+        proof_request = self.env[model].sudo().browse(res_id).exists()
+        if proof_request.partner_id not in (
+            visitor | visitor.support_claimed_partner_id
+        ):
+            return nothing
+        return visitor, proof_request
 
-    def _support_send_address_proof(self):
-        """E-mail the visitor a link proving the address it typed: opened
-        and confirmed, its requests move to the customer it claims to be."""
+    def _support_send_address_proof(self, proof_request):
+        """E-mail the visitor a link proving the address it typed for
+        ``proof_request``: opened and confirmed, that request (only) moves
+        to the customer it claims to be."""
         template = self.env.ref(
             "support_billing.mail_template_support_address_proof",
             raise_if_not_found=False,
@@ -508,26 +527,33 @@ class ResPartner(models.Model):
         for visitor in self.sudo().filtered("support_claimed_partner_id"):
             url = (
                 f"{visitor.get_base_url()}/support/verify"
-                f"?token={visitor._support_address_proof_token()}"
+                f"?token={visitor._support_address_proof_token(proof_request)}"
             )
             template.sudo().with_context(support_proof_url=url).send_mail(visitor.id)
 
-    def _support_confirm_address_proof(self):
-        """The visitor proved its address: its tickets and interventions
-        move to the customer it claims to be (as staff's Confirm Customer)."""
-        for visitor in self.sudo().filtered("support_claimed_partner_id"):
-            body = self.env._(
-                "Customer confirmed: the visitor proved the address %(email)s "
-                "by the link e-mailed to it.",
-                email=visitor.email_normalized,
+    def _support_confirm_address_proof(self, proof_request):
+        """The visitor proved its address for ``proof_request``: that ticket
+        or intervention (with its ticket) moves to the customer it claims to
+        be, as staff's Confirm Customer, and shows the proof to staff.  Its
+        other requests stay apart: each has its own link."""
+        self.ensure_one()
+        visitor = self.sudo()
+        proof_request = proof_request.sudo()
+        if not visitor.support_claimed_partner_id or (
+            proof_request.partner_id != visitor
+        ):
+            return False
+        body = self.env._(
+            "Customer confirmed: the sender proved the address %(email)s "
+            "by the link e-mailed to it for this request.",
+            email=visitor.email_normalized,
+        )
+        proven = [proof_request]
+        if proof_request._name == "support.intervention":
+            proven.append(
+                proof_request.ticket_id.filtered(lambda t: t.partner_id == visitor)
             )
-            interventions = (
-                self.env["support.intervention"]
-                .sudo()
-                .search([("partner_id", "=", visitor.id)])
-            )
-            interventions._support_move_to_claimed_partner(body)
-            self.env["helpdesk.ticket"].sudo().search(
-                [("partner_id", "=", visitor.id)]
-            )._support_move_to_claimed_partner(body)
+        proof_request._support_move_to_claimed_partner(body)
+        for records in proven:
+            records.support_address_proven_date = fields.Datetime.now()
         return True

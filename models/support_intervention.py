@@ -88,6 +88,22 @@ class SupportIntervention(models.Model):
         related="partner_id.support_claimed_partner_id",
         string="Claims to Be",
     )
+    support_address_proven_date = fields.Datetime(
+        string="Address Proven On",
+        readonly=True,
+        copy=False,
+        help="When the sender confirmed this request by the link e-mailed to "
+        "the address they typed; set by that link only.",
+    )
+    support_address_proof = fields.Selection(
+        selection=const.ADDRESS_PROOF_STATES,
+        string="Address Proof",
+        compute="_compute_support_address_proof",
+        help="Proven: the sender confirmed this request by the link e-mailed "
+        "to the address. Not proven: sent by a visitor who typed a customer's "
+        "address; it stays apart from the customer until proven or confirmed "
+        "by staff.",
+    )
     contact_name = fields.Char(string="Contact Name")
     email = fields.Char(string="E-mail")
     phone = fields.Char()
@@ -285,6 +301,16 @@ class SupportIntervention(models.Model):
                 distance, intervention.company_id.support_service_radius
             )
 
+    @api.depends("support_address_proven_date", "partner_id.support_claimed_partner_id")
+    def _compute_support_address_proof(self):
+        for intervention in self:
+            if intervention.support_address_proven_date:
+                intervention.support_address_proof = "proven"
+            elif intervention.partner_id.support_claimed_partner_id:
+                intervention.support_address_proof = "pending"
+            else:
+                intervention.support_address_proof = False
+
     @api.depends("partner_id", "company_id")
     def _compute_travel_fee(self):
         """The company's fee when the customer is set; a later change of the
@@ -354,6 +380,10 @@ class SupportIntervention(models.Model):
         return interventions
 
     def write(self, vals):
+        if "support_address_proven_date" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("Only the link e-mailed to the sender proves an address.")
+            )
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not self.env.su:
             for intervention in self:

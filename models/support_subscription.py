@@ -2,10 +2,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError, LockError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
 from odoo.tools.mail import email_normalize
 
 from .. import const, rules
@@ -24,6 +26,12 @@ class SupportSubscription(models.Model):
     ]
     _order = "id desc"
     _check_company_auto = True
+
+    # two "Subscribe" at once: the database keeps one open subscription
+    _one_open_per_partner = models.UniqueIndex(
+        "(partner_id) WHERE state IN ('draft', 'waiting', 'active', 'cancelled')",
+        "The customer already has a support subscription.",
+    )
 
     name = fields.Char(
         string="Reference",
@@ -174,20 +182,24 @@ class SupportSubscription(models.Model):
     @api.constrains("partner_id", "state")
     def _check_one_open_subscription(self):
         for sub in self.filtered(lambda s: s.state in const.SUBSCRIPTION_OPEN_STATES):
-            others = self.search_count(
-                [
-                    ("id", "!=", sub.id),
-                    ("partner_id", "=", sub.partner_id.id),
-                    ("state", "in", const.SUBSCRIPTION_OPEN_STATES),
-                ]
-            )
-            if others:
-                raise ValidationError(
-                    self.env._(
-                        "%(customer)s already has a support subscription.",
-                        customer=sub.partner_id.display_name,
-                    )
+            self._check_no_open_subscription(sub.partner_id, exclude=sub)
+
+    @api.model
+    def _check_no_open_subscription(self, partner, exclude=None):
+        """Refuse a second open subscription of ``partner`` (the unique
+        index ``_one_open_per_partner`` refuses it when two come at once)."""
+        domain = Domain("partner_id", "=", partner.id) & Domain(
+            "state", "in", const.SUBSCRIPTION_OPEN_STATES
+        )
+        if exclude:
+            domain &= Domain("id", "not in", exclude.ids)
+        if self.sudo().search_count(domain, limit=1):
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s already has a support subscription.",
+                    customer=partner.display_name,
                 )
+            )
 
     # --------------------------------------------------------------- CRUD
     @api.model_create_multi
@@ -198,6 +210,7 @@ class SupportSubscription(models.Model):
                 partner = partners.browse(vals["partner_id"]).commercial_partner_id
                 vals["partner_id"] = partner.id
                 partner._check_support_can_subscribe()
+                self._check_no_open_subscription(partner)
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "support.subscription"
@@ -283,9 +296,8 @@ class SupportSubscription(models.Model):
                     )
                 )
             elif sub.state in ("draft", "waiting"):
-                unpaid = sub.first_invoice_id.filtered(
-                    lambda i: i.payment_state == "not_paid"
-                )
+                invoice = sub.first_invoice_id
+                unpaid = invoice.filtered(lambda i: i.payment_state == "not_paid")
                 unpaid.filtered(lambda i: i.state == "posted").sudo().button_draft()
                 unpaid.sudo().button_cancel()
                 sub.write({"state": "closed", "next_invoice_date": False})
@@ -295,6 +307,11 @@ class SupportSubscription(models.Model):
                         user=self.env.user.name,
                     )
                 )
+                sub._credit_partly_paid_invoice(
+                    invoice.filtered(
+                        lambda i: i.state == "posted" and i.payment_state == "partial"
+                    )
+                )
             else:
                 raise UserError(
                     self.env._(
@@ -302,6 +319,39 @@ class SupportSubscription(models.Model):
                     )
                 )
         return True
+
+    def _credit_partly_paid_invoice(self, invoice):
+        """Withdrawn with its first ``invoice`` partly paid: the invoice is
+        credited in full (nothing left due, as Odoo's "Full refund"); what
+        was paid is unreconciled and stays the customer's credit, for the
+        accountant to refund or to use on a later invoice."""
+        self.ensure_one()
+        if not invoice:
+            return
+        paid = invoice.amount_total - invoice.amount_residual
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        credit_note = invoice.sudo()._reverse_moves(
+            [
+                {
+                    "ref": env._(
+                        "Subscription %(name)s withdrawn before activation",
+                        name=self.name,
+                    ),
+                    "support_subscription_id": self.id,
+                }
+            ],
+            cancel=True,
+        )
+        self.message_post(
+            body=self.env._(
+                "Its first invoice %(invoice)s was partly paid (%(paid)s): credit "
+                "note %(credit_note)s cancels it. The %(paid)s paid stay the "
+                "customer's credit: refund them or use them on a later invoice.",
+                invoice=invoice.name,
+                credit_note=credit_note.name,
+                paid=format_amount(self.env, paid, invoice.currency_id),
+            )
+        )
 
     def action_activate(self):
         """Staff: activate by hand (e.g. a payment agreed outside Odoo)."""
@@ -419,7 +469,25 @@ class SupportSubscription(models.Model):
     def _support_subscribe_from_portal(self, person, plan, startup_contact, company):
         """The portal's "Subscribe": ``person``'s company subscribes to
         ``plan``, ``person`` its first authorised user; the first invoice is
-        issued.  Nothing is written when it is refused (UserError)."""
+        issued.  Nothing is written when it is refused (UserError), also
+        when another click subscribed the customer at the same moment."""
+        customer = person.commercial_partner_id
+        try:
+            subscription = self._support_subscribe_in_savepoint(
+                person, plan, startup_contact, company
+            )
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != f"{self._table}_one_open_per_partner":
+                raise
+            raise UserError(
+                self.env._(
+                    "%(customer)s already has a support subscription.",
+                    customer=customer.display_name,
+                )
+            ) from error
+        return subscription
+
+    def _support_subscribe_in_savepoint(self, person, plan, startup_contact, company):
         with self.env.cr.savepoint():
             subscription = self.sudo().create(
                 {

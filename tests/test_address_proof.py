@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import hash_sign, mute_logger
+from odoo.tools import hash_sign, mute_logger, verify_hash_signed
 
 from .. import const
 from .common import SupportBillingCommon
@@ -137,6 +137,16 @@ class TestAddressProof(PublicFormsCommon):
         )
         return [TOKEN_RE.search(mail.body_html).group(1) for mail in mails]
 
+    def _proof_token_of(self, visitor, record):
+        """The token of the link e-mailed for ``record``."""
+        for token in self._proof_tokens(visitor):
+            payload = verify_hash_signed(
+                self.env(su=True), const.ADDRESS_PROOF_SCOPE, token
+            )
+            if (payload["model"], payload["res_id"]) == (record._name, record.id):
+                return token
+        self.fail(f"no proof link for {record}")
+
     def test_link_proves_the_address(self):
         visitor, ticket, intervention = self._visitor_requests()
         # one link per request, to the typed address only
@@ -149,40 +159,62 @@ class TestAddressProof(PublicFormsCommon):
         )
         self.assertEqual(mail.recipient_ids, visitor)
         self.assertNotIn("Outlook", mail[0].body_html)
-        # opening the link (or a mail scanner doing it) changes nothing
-        response = self.url_open(f"/support/verify?token={tokens[0]}")
+        ticket_token = self._proof_token_of(visitor, ticket)
+        intervention_token = self._proof_token_of(visitor, intervention)
+        # opening the link (or a mail scanner doing it) changes nothing; the
+        # page shows the request the link was sent for
+        response = self.url_open(f"/support/verify?token={ticket_token}")
         self.assertEqual(response.status_code, 200)
         self.assertIn("support_proof_submit", response.text)
+        self.assertIn("Outlook asks for my password", response.text)
+        self.assertNotIn("My printer prints blank pages", response.text)
         self.assertEqual(ticket.partner_id, visitor)
         colleague_tickets = self.env["helpdesk.ticket"].with_user(self.portal_user)
         self.assertFalse(colleague_tickets.search([("id", "=", ticket.id)]))
         # a robot (the anti-bot check fails) confirms nothing
         calls = []
         with self._patch_captcha(False, calls):
-            response = self._post("/support/verify", token=tokens[0])
+            response = self._post("/support/verify", token=ticket_token)
         self.assertEqual(response.status_code, 400)
         self.assertEqual(calls, ["support_verify"])
         self.assertEqual(ticket.partner_id, visitor)
-        # confirming moves the visitor's requests to Ben
-        response = self._post("/support/verify", token=tokens[0])
+        # confirming moves that request to Ben, not the other one
+        response = self._post("/support/verify", token=ticket_token)
         self.assertEqual(response.status_code, 200, response.text[:500])
         self.assertIn("support_proof_done", response.text)
         self.assertEqual(ticket.partner_id, self.customer_contact2)
-        self.assertEqual(intervention.partner_id, self.customer_contact2)
-        self.assertEqual(intervention.ticket_id.partner_id, self.customer_contact2)
         self.assertIn(self.customer_contact2, ticket.message_partner_ids)
         self.assertIn("proved the address", ticket.message_ids[0].body)
         self.assertTrue(colleague_tickets.search([("id", "=", ticket.id)]))
-        # the second link still works and has nothing left to move
-        response = self._post("/support/verify", token=tokens[1])
+        self.assertEqual(intervention.partner_id, visitor)
+        self.assertEqual(intervention.support_address_proof, "pending")
+        # the intervention's own link moves it, with its ticket
+        page = self.url_open(f"/support/verify?token={intervention_token}").text
+        self.assertIn("3 rue Neuve", page)
+        self.assertIn("My printer prints blank pages", page)
+        response = self._post("/support/verify", token=intervention_token)
         self.assertEqual(response.status_code, 200)
+        self.assertEqual(intervention.partner_id, self.customer_contact2)
+        self.assertEqual(intervention.ticket_id.partner_id, self.customer_contact2)
+        self.assertEqual(intervention.support_address_proof, "proven")
+        self.assertEqual(intervention.ticket_id.support_address_proof, "proven")
+        # a link used again has nothing left to move
+        response = self._post("/support/verify", token=ticket_token)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("support_proof_done", response.text)
 
     def test_forged_or_expired_link_does_nothing(self):
         visitor, ticket, intervention = self._visitor_requests()
         good = self._proof_tokens(visitor)[0]
         env = self.env(su=True)
         scope = const.ADDRESS_PROOF_SCOPE
-        values = {"partner_id": visitor.id, "email": visitor.email_normalized}
+        values = {
+            "partner_id": visitor.id,
+            "email": visitor.email_normalized,
+            "model": ticket._name,
+            "res_id": ticket.id,
+        }
+        other_ticket = self._create_ticket(self.customer_contact, closed=False)
         flipped = good[:-3] + ("A" if good[-3] != "A" else "B") + good[-2:]
         bad_tokens = [
             "",
@@ -204,8 +236,30 @@ class TestAddressProof(PublicFormsCommon):
                 {"partner_id": self.customer_contact2.id, "email": "b@acme.test"},
                 expiration_hours=1,
             ),
+            # the visitor's link for another customer's request
+            hash_sign(
+                env,
+                scope,
+                {**values, "res_id": other_ticket.id},
+                expiration_hours=1,
+            ),
+            # a model a proof does not confirm
+            hash_sign(
+                env,
+                scope,
+                {**values, "model": "res.partner", "res_id": visitor.id},
+                expiration_hours=1,
+            ),
+            # the link of the first version (no request): void
+            hash_sign(
+                env,
+                scope,
+                {"partner_id": visitor.id, "email": visitor.email_normalized},
+                expiration_hours=1,
+            ),
             # a payload of the wrong shape
             hash_sign(env, scope, [visitor.id], expiration_hours=1),
+            hash_sign(env, scope, {**values, "res_id": "1"}, expiration_hours=1),
             hash_sign(env, scope, {"partner_id": "1", "email": 1}, expiration_hours=1),
         ]
         before = self._counts()
@@ -334,8 +388,12 @@ class TestAddressProofPerRequest(PublicFormsCommon):
 
     def test_proof_confirms_only_its_own_request(self):
         customer = self.customer_contact2
-        moves_before = self.env["account.move"].sudo().search_count(
-            [("partner_id", "child_of", customer.commercial_partner_id.id)]
+        moves_before = (
+            self.env["account.move"]
+            .sudo()
+            .search_count(
+                [("partner_id", "child_of", customer.commercial_partner_id.id)]
+            )
         )
         # a stranger asks for an intervention at his address, with Ben's e-mail
         response = self._post_intervention(

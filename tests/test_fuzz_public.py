@@ -181,8 +181,8 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
                 "support_claimed_partner_id": cls.customer_contact2.id,
             }
         )
-        cls._create_ticket(cls.visitor, closed=False)
-        cls.proof_token = cls.visitor._support_address_proof_token()
+        visitor_ticket = cls._create_ticket(cls.visitor, closed=False)
+        cls.proof_token = cls.visitor._support_address_proof_token(visitor_ticket)
         cls.counts = {}
 
     def setUp(self):

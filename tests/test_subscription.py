@@ -357,26 +357,32 @@ class TestSubscription(SubscriptionCommon):
             )
             sub.with_user(self.portal_user).sudo().action_cancel()
         self.assertEqual(sub.state, "closed")
+        # nothing left due on the invoice: credited in full
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertEqual(invoice.payment_state, "reversed")
         credit_note = self.env["account.move"].search(
             [("reversed_entry_id", "=", invoice.id)]
         )
         self.assertEqual(credit_note.move_type, "out_refund")
         self.assertEqual(credit_note.state, "posted")
         self.assertEqual(credit_note.amount_total, 100.0)
-        # the 40.00 paid: owed to the customer, to refund or to use
-        self.assertEqual(credit_note.amount_residual, 40.0)
-        self.assertEqual(credit_note.payment_state, "partial")
+        self.assertEqual(credit_note.amount_residual, 0.0)
         self.assertEqual(credit_note.support_subscription_id, sub)
+        # the 40.00 paid did not move: the customer's credit, to refund or use
         self.assertEqual(
-            self.env["account.payment"].search(
-                [("partner_id", "=", self.customer.id)]
-            ),
+            self.env["account.payment"].search([("partner_id", "=", self.customer.id)]),
             payments,
         )
         self.assertEqual(payments.amount, 40.0)
+        self.assertEqual(payments.state, "in_process")
+        credit = payments.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertEqual(credit.amount_residual, -40.0)
+        self.assertFalse(sub.first_invoice_id._support_is_fully_paid())
         self.assertIn("credit note", sub.message_ids[0].body)
+        self.assertIn("40.00", sub.message_ids[0].body)
 
     # ---------------------------------------------------------------- cron
     def test_failing_subscription_does_not_stop_the_cron(self):
@@ -646,14 +652,40 @@ class TestSubscriptionConcurrency(ConcurrencyCase):
         errors = self._race(subscribe, subscribe, hold=False)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            subs = env["support.subscription"].search(
-                [("partner_id", "=", company.id)]
-            )
+            subs = env["support.subscription"].search([("partner_id", "=", company.id)])
             self.ids["subs"] += subs.ids
             self.assertEqual(len(subs), 1, errors)
             self.assertEqual(subs.state, "waiting")
             self.assertEqual(len(subs.invoice_ids), 1)
             self.assertEqual(subs.first_invoice_id.state, "posted")
+        self.assertEqual(len(errors), 1, errors)
+        (error,) = errors.values()
+        self.assertIsInstance(error, UserError)
+        self.assertIn("already has a support subscription", str(error))
+
+    def test_two_creates_at_once(self):
+        """Two open subscriptions of one customer created at the same
+        moment (no invoice posted to serialise them): the database keeps
+        one, the other transaction is refused."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.partner"].create(
+                {"name": "Twice Created Ltd", "is_company": True}
+            )
+            self.ids["partners"] += company.ids
+            plan_id = env.ref("support_billing.support_plan_all_inclusive").id
+
+        def create(env):
+            env["support.subscription"].create(
+                {"partner_id": company.id, "plan_id": plan_id}
+            )
+
+        errors = self._race(create, create, hold=False)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            subs = env["support.subscription"].search([("partner_id", "=", company.id)])
+            self.ids["subs"] += subs.ids
+            self.assertEqual(subs.mapped("state"), ["draft"], errors)
         self.assertEqual(len(errors), 1, errors)
         (error,) = errors.values()
         self.assertIsInstance(error, UserError)
