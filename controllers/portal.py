@@ -176,6 +176,11 @@ class SupportPortal(CustomerPortal):
             "withdrawn": request.env._(
                 "Your subscription is withdrawn and its unpaid first invoice cancelled."
             ),
+            "withdrawn_credited": request.env._(
+                "Your subscription is withdrawn: its first invoice is credited and "
+                "what you paid stays as a credit on your account, refunded or "
+                "used on a later invoice."
+            ),
         }
         return self._support_subscription_render(message=messages.get(message))
 
@@ -272,7 +277,12 @@ class SupportPortal(CustomerPortal):
             return request.render(
                 "support_billing.portal_my_subscription_cancel", values
             )
-        message = "cancelled" if subscription.state == "active" else "withdrawn"
+        if subscription.state == "active":
+            message = "cancelled"
+        elif subscription.first_invoice_id.payment_state == "partial":
+            message = "withdrawn_credited"
+        else:
+            message = "withdrawn"
         subscription.action_cancel()
         return request.redirect(f"/my/subscription?message={message}")
 

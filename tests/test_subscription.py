@@ -532,6 +532,20 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
         self.assertIn("Your subscription is withdrawn", response.text)
         self.assertIn("support_subscribe_form", response.text)
 
+    def test_portal_withdraw_partly_paid(self):
+        """Withdrawn in the portal with 40.00 of 100.00 paid: the page says
+        the invoice is credited and the payment kept as a credit."""
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+            self._register_bank_payment(sub.first_invoice_id, amount=40.0)
+        self.authenticate("sb-portal", "sb-portal")
+        response = self._post(f"/my/subscription/{sub.id}/cancel", confirm="1")
+        self.assertEqual(sub.state, "closed")
+        self.assertEqual(sub.first_invoice_id.amount_residual, 0.0)
+        self.assertEqual(sub.first_invoice_id.payment_state, "reversed")
+        self.assertNotIn("unpaid first invoice cancelled", response.text)
+        self.assertIn("stays as a credit", response.text)
+
     def test_portal_subscribe(self):
         self.authenticate("sb-portal", "sb-portal")
         response = self.url_open("/my/subscription")
