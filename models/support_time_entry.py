@@ -338,8 +338,11 @@ class SupportTimeEntry(models.Model):
         if hourly_rate is not None:
             billing["rates"] = dict.fromkeys(billing["rates"], hourly_rate)
         vals_list, entries_per_invoice = [], []
-        for partner, partner_entries in entries.grouped("partner_id").items():
-            vals, line_entries = partner_entries._prepare_invoice_vals(
+        # one invoice per customer and company: a company's time is billed by
+        # that company, in its currency, at its rate
+        groups = entries.grouped(lambda e: (e.partner_id, e.company_id))
+        for (partner, _company), group_entries in groups.items():
+            vals, line_entries = group_entries._prepare_invoice_vals(
                 partner, billing=billing
             )
             vals_list.append(vals)
@@ -496,7 +499,7 @@ class SupportTimeEntry(models.Model):
         minutes given on it.  The text states the same figures as the ticket
         and the PDF (``rules.minute_figures``): worked, billed, free, charged.
         """
-        currency = partner.env.company.currency_id
+        currency = (self.company_id[:1] or self.env.company).currency_id
         if rate is None:
             rate = partner._get_support_hourly_rate(product)
         figures = rules.minute_figures(
