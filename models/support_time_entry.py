@@ -156,10 +156,13 @@ class SupportTimeEntry(models.Model):
             if not (entry.billable and requester and entry.date):
                 entry.support_subscription_id = False
                 continue
-            key = (requester.id, entry.date)
+            key = (requester.id, entry.date, entry.company_id.id)
             if key not in found:
                 found[key] = subs.search(
-                    subs._get_covering_domain(requester, entry.date), limit=1
+                    subs._get_covering_domain(
+                        requester, entry.date, company=entry.company_id
+                    ),
+                    limit=1,
                 )
             entry.support_subscription_id = found[key]
 

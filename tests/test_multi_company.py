@@ -3,10 +3,13 @@
 """Two companies, two currencies: each company's support time is billed by
 that company, in its currency, at its rates and taxes (issue 30)."""
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import tagged
 
 from .common import SupportBillingCommon
+from .test_subscription import SubscriptionCommon
 
 
 class TwoCompaniesCommon(SupportBillingCommon):
@@ -150,3 +153,30 @@ class TestTwoCompaniesCalendar(TwoCompaniesCommon):
             main._get_support_calendar("3"),
             self.env.ref("support_billing.resource_calendar_support_weekend"),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompaniesSubscription(TwoCompaniesCommon, SubscriptionCommon):
+    def test_subscription_covers_its_own_company_only(self):
+        """A subscription of company A covers the customer's tickets in A;
+        her tickets in B are billed by B, by the minute, in EUR."""
+        sub = self._active_subscription(self.customer_contact)
+        self.assertEqual(sub.company_id, self.company_a)
+        with freeze_time("2030-03-20"):
+            ticket_a = self._ticket_in(self.company_a, "VPN down")
+            ticket_b = self._ticket_in(self.company_b, "Panne imprimante")
+            entry_a = self._log(ticket_a, 40)
+            entry_b = self._log(ticket_b, 47)
+            self.assertEqual(ticket_a.support_billing_mode, "subscription")
+            self.assertEqual(ticket_b.support_billing_mode, "time")
+            self.assertEqual(entry_a.support_subscription_id, sub)
+            self.assertFalse(entry_b.support_subscription_id)
+            self.env["support.time.entry"]._cron_invoice_support_time()
+        self.assertEqual(entry_a.state, "covered")
+        self.assertFalse(entry_a.invoice_line_id)
+        invoice_b = entry_b.invoice_line_id.move_id
+        self.assertEqual(invoice_b.company_id, self.company_b)
+        self.assertEqual(invoice_b.currency_id, self.eur)
+        # 47 min at 80.00 EUR = 62.67 + 20 % = 75.20 EUR
+        self.assertAlmostEqual(invoice_b.amount_untaxed, 62.67)
+        self.assertAlmostEqual(invoice_b.amount_total, 75.20)
