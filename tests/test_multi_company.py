@@ -6,9 +6,10 @@ that company, in its currency, at its rates and taxes (issue 30)."""
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import SupportBillingCommon
+from .test_card_hold import CardHoldCommon
 from .test_subscription import SubscriptionCommon
 
 
@@ -180,3 +181,28 @@ class TestTwoCompaniesSubscription(TwoCompaniesCommon, SubscriptionCommon):
         # 47 min at 80.00 EUR = 62.67 + 20 % = 75.20 EUR
         self.assertAlmostEqual(invoice_b.amount_untaxed, 62.67)
         self.assertAlmostEqual(invoice_b.amount_total, 75.20)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompaniesHoldWarning(TwoCompaniesCommon, CardHoldCommon):
+    def test_expiry_warning_goes_to_an_accountant_of_the_hold(self):
+        """The hold-expiry to-do goes to an accountant who can open the hold
+        (one of its company), never to one of another company only."""
+        accountant_b = new_test_user(
+            self.env,
+            login="sb-accountant-b",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=self.company_b.id,
+            company_ids=[Command.set(self.company_b.ids)],
+        )
+        hold = self._create_hold()
+        with freeze_time("2026-03-02 10:00:00"):
+            self._authorize(hold)
+        with freeze_time("2026-03-07 11:00:00"):
+            self._run_expiry_cron()
+        activity = hold.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertNotEqual(activity.user_id, accountant_b)
+        self.assertIn(hold.company_id, activity.user_id.company_ids)
+        self.assertTrue(activity.user_id.has_group("account.group_account_invoice"))
+        hold.with_user(activity.user_id).check_access("read")
