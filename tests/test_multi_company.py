@@ -11,6 +11,7 @@ from odoo.tests import new_test_user, tagged
 from .common import SupportBillingCommon
 from .test_card_hold import CardHoldCommon
 from .test_subscription import SubscriptionCommon
+from .test_ticket_pack import TicketPackCommon
 
 
 class TwoCompaniesCommon(SupportBillingCommon):
@@ -206,3 +207,40 @@ class TestTwoCompaniesHoldWarning(TwoCompaniesCommon, CardHoldCommon):
         self.assertIn(hold.company_id, activity.user_id.company_ids)
         self.assertTrue(activity.user_id.has_group("account.group_account_invoice"))
         hold.with_user(activity.user_id).check_access("read")
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompaniesPacks(TwoCompaniesCommon, TicketPackCommon):
+    def test_pack_balance_is_the_listed_packs(self):
+        """The customer's prepaid tickets count the packs of the companies
+        shown, as the pack list shows them: 10 in A, 1 in B, 11 in both."""
+        _invoice_a, pack_a = self._buy(self.pack10)
+        moves_b = self.env["account.move"].with_company(self.company_b)
+        invoice_b = moves_b._support_create_pack_invoice(
+            self.customer_contact, self.pack1
+        )
+        self.assertEqual(invoice_b.company_id, self.company_b)
+        self.assertEqual(invoice_b.currency_id, self.eur)
+        self.env["account.payment.register"].with_company(self.company_b).with_context(
+            active_model="account.move", active_ids=invoice_b.ids
+        ).create({})._create_payments()
+        pack_b = self.env["support.ticket.pack"].search(
+            [("invoice_id", "=", invoice_b.id)]
+        )
+        self.assertEqual(
+            (pack_a.company_id, pack_b.company_id), (self.company_a, self.company_b)
+        )
+        for companies, expected in (
+            (self.company_a, 10),
+            (self.company_b, 1),
+            (self.company_a | self.company_b, 11),
+        ):
+            env = self.env(
+                user=self.accountant, context={"allowed_company_ids": companies.ids}
+            )
+            partner = self.customer.with_env(env)
+            listed = env["support.ticket.pack"].search(
+                partner.action_view_support_packs()["domain"]
+            )
+            self.assertEqual(partner.support_pack_remaining, expected)
+            self.assertEqual(sum(listed.mapped("remaining_tickets")), expected)
