@@ -39,7 +39,10 @@ class HelpdeskTicket(models.Model):
         if not self.partner_id:
             return subs
         date = date or self.company_id._support_today()
-        return subs.search(subs._get_covering_domain(self.partner_id, date), limit=1)
+        return subs.search(
+            subs._get_covering_domain(self.partner_id, date, company=self.company_id),
+            limit=1,
+        )
 
     def _get_support_pack_tickets_needed(self):
         """Time covered by a subscription takes no prepaid ticket."""

@@ -24,19 +24,12 @@ class ResCompany(models.Model):
 
     def _get_support_calendar(self, priority=None):
         """Calendar in which a ticket of this priority counts its deadlines:
-        the company's setting, else the module's calendar, else the company's
-        working hours."""
+        the company's own setting, else its working hours (the field's help).
+        The addon's Paris calendars are set on the main company at install;
+        another company never inherits them."""
         self.ensure_one()
-        if priority == "3":
-            weekend = self.support_weekend_calendar_id or self.env.ref(
-                "support_billing.resource_calendar_support_weekend",
-                raise_if_not_found=False,
-            )
-            if weekend and weekend.active:
-                return weekend
-        calendar = self.support_calendar_id or self.env.ref(
-            "support_billing.resource_calendar_support", raise_if_not_found=False
-        )
-        if calendar and calendar.active:
-            return calendar
+        if priority == "3" and self.support_weekend_calendar_id.active:
+            return self.support_weekend_calendar_id
+        if self.support_calendar_id.active:
+            return self.support_calendar_id
         return self.resource_calendar_id

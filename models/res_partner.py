@@ -130,6 +130,7 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id, 0
             )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_support_pack_remaining(self):
         today = fields.Date.context_today(self)
         sums = dict(
@@ -139,6 +140,8 @@ class ResPartner(models.Model):
                 [
                     ("partner_id", "in", self.commercial_partner_id.ids),
                     ("expiry_date", ">", today),
+                    # the packs of the companies shown, as the list shows them
+                    ("company_id", "in", self.env.companies.ids),
                 ],
                 ["partner_id"],
                 ["remaining_tickets:sum"],

@@ -833,9 +833,12 @@ class SupportCardHold(models.Model):
 
     def _warn_accountant(self):
         self.ensure_one()
+        # an accountant who can open the hold: one of its company
         accountant = (
             self.env.ref("account.group_account_invoice")
-            .all_user_ids.filtered(lambda u: not u.share and u.active)
+            .all_user_ids.filtered(
+                lambda u: not u.share and u.active and self.company_id in u.company_ids
+            )
             .sorted("id")[:1]
         )
         self.activity_schedule(

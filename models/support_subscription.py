@@ -625,10 +625,12 @@ class SupportSubscription(models.Model):
         )
 
     @api.model
-    def _get_covering_domain(self, partner, date):
-        """Subscriptions that cover ``partner``'s tickets on ``date``."""
+    def _get_covering_domain(self, partner, date, company=None):
+        """Subscriptions that cover ``partner``'s tickets on ``date``: a
+        subscription covers the tickets of its own company only."""
         return (
-            Domain("state", "in", const.SUBSCRIPTION_COVERING_STATES)
+            (Domain("company_id", "=", company.id) if company else Domain.TRUE)
+            & Domain("state", "in", const.SUBSCRIPTION_COVERING_STATES)
             & Domain("activation_date", "!=", False)
             & Domain("date_start", "<=", date)
             & (Domain("date_end", "=", False) | Domain("date_end", ">=", date))

@@ -156,10 +156,13 @@ class SupportTimeEntry(models.Model):
             if not (entry.billable and requester and entry.date):
                 entry.support_subscription_id = False
                 continue
-            key = (requester.id, entry.date)
+            key = (requester.id, entry.date, entry.company_id.id)
             if key not in found:
                 found[key] = subs.search(
-                    subs._get_covering_domain(requester, entry.date), limit=1
+                    subs._get_covering_domain(
+                        requester, entry.date, company=entry.company_id
+                    ),
+                    limit=1,
                 )
             entry.support_subscription_id = found[key]
 
@@ -338,8 +341,11 @@ class SupportTimeEntry(models.Model):
         if hourly_rate is not None:
             billing["rates"] = dict.fromkeys(billing["rates"], hourly_rate)
         vals_list, entries_per_invoice = [], []
-        for partner, partner_entries in entries.grouped("partner_id").items():
-            vals, line_entries = partner_entries._prepare_invoice_vals(
+        # one invoice per customer and company: a company's time is billed by
+        # that company, in its currency, at its rate
+        groups = entries.grouped(lambda e: (e.partner_id, e.company_id))
+        for (partner, _company), group_entries in groups.items():
+            vals, line_entries = group_entries._prepare_invoice_vals(
                 partner, billing=billing
             )
             vals_list.append(vals)
@@ -496,7 +502,7 @@ class SupportTimeEntry(models.Model):
         minutes given on it.  The text states the same figures as the ticket
         and the PDF (``rules.minute_figures``): worked, billed, free, charged.
         """
-        currency = partner.env.company.currency_id
+        currency = (self.company_id[:1] or self.env.company).currency_id
         if rate is None:
             rate = partner._get_support_hourly_rate(product)
         figures = rules.minute_figures(
