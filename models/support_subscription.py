@@ -596,6 +596,19 @@ class SupportSubscription(models.Model):
             lambda p: (p.email or "").lower() == email.lower()
         )
         if not partner:
+            # a person with an account already (e.g. a portal user): her
+            # tickets are on that partner, which the subscription must cover
+            user = (
+                self.env["res.users"]
+                .sudo()
+                .search(
+                    [("partner_id.email_normalized", "=", email_normalize(email))],
+                    order="id",
+                    limit=1,
+                )
+            )
+            partner = user.partner_id
+        if not partner:
             partner = partners.create({"name": name, "email": email})
         self.sudo().authorized_user_ids = [fields.Command.link(partner.id)]
         self.message_post(

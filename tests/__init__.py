@@ -35,3 +35,4 @@ from . import test_dev_script
 from . import test_backend_screens
 from . import test_address_proof
 from . import test_multi_company
+from . import test_subscription_users
