@@ -234,7 +234,9 @@ class TestSla(SupportBillingCommon):
         # a comment the customer does not receive is no answer to them
         with freeze_time("2026-11-30 08:27:00"):
             ticket_tech.message_post(
-                body="for the team", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="for the team",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertFalse(ticket.support_first_response_date)
         with freeze_time("2026-11-30 08:30:00"):
@@ -319,18 +321,14 @@ class TestSla(SupportBillingCommon):
         ticket.with_user(self.support_manager).write(
             {"support_received_date": datetime(2026, 11, 30, 9, 0)}
         )
-        self.assertEqual(
-            ticket.support_received_date, datetime(2026, 11, 30, 9, 0)
-        )
+        self.assertEqual(ticket.support_received_date, datetime(2026, 11, 30, 9, 0))
         self.assertEqual(
             ticket.support_first_response_deadline, datetime(2026, 11, 30, 10, 0)
         )
         # the form says so: read-only for a technician, editable for a manager
         form_id = self.env.ref("helpdesk_mgmt.ticket_view_form").id
         for user, readonly in ((self.technician, True), (self.support_manager, False)):
-            arch = (
-                self.env["helpdesk.ticket"].with_user(user).get_view(form_id)["arch"]
-            )
+            arch = self.env["helpdesk.ticket"].with_user(user).get_view(form_id)["arch"]
             fields_ = re.findall(r'<field name="support_received_date"[^>]*>', arch)
             self.assertEqual(len(fields_), 1, user.login)
             self.assertEqual('readonly="1"' in fields_[0], readonly, user.login)
@@ -359,9 +357,7 @@ class TestSla(SupportBillingCommon):
         self.assertAlmostEqual(ticket.support_resolution_hours, 4.0)
         # the closed periods are written by the code only
         with self.assertRaises(AccessError):
-            ticket.with_user(self.support_manager).write(
-                {"support_closed_periods": []}
-            )
+            ticket.with_user(self.support_manager).write({"support_closed_periods": []})
 
     def test_first_response_late_is_breached(self):
         ticket = self._ticket(received=MONDAY_0900)
