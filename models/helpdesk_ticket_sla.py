@@ -273,6 +273,10 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any("support_closed_periods" in v for v in vals_list):
+            raise AccessError(
+                self.env._("The closed periods of a ticket are recorded automatically.")
+            )
         types = self.env["support.request.type"].sudo()
         for vals in vals_list:
             type_id = vals.get("support_request_type_id")
@@ -333,24 +337,26 @@ class HelpdeskTicket(models.Model):
 
     def _check_support_sla_write(self, vals):
         """The dates behind the published response times are not edited by
-        technicians: the received date by support managers only, the closed
-        periods by the code only."""
+        technicians: the received and first-response dates by support
+        managers only, the closed periods by the code only."""
         if self.env.su:
             return
         if "support_closed_periods" in vals:
             raise AccessError(
                 self.env._("The closed periods of a ticket are recorded automatically.")
             )
-        if "support_received_date" in vals and not self.env.user.has_group(
-            "support_billing.group_support_manager"
-        ):
-            received = fields.Datetime.to_datetime(vals["support_received_date"])
-            if any(ticket.support_received_date != received for ticket in self):
+        if self.env.user.has_group("support_billing.group_support_manager"):
+            return
+        for name in ("support_received_date", "support_first_response_date"):
+            if name not in vals:
+                continue
+            date = fields.Datetime.to_datetime(vals[name]) or False
+            if any(ticket[name] != date for ticket in self):
                 raise AccessError(
                     self.env._(
                         "Only support managers may change the date a request "
-                        "was received: it counts in the published response "
-                        "times."
+                        "was received or first answered: it counts in the "
+                        "published response times."
                     )
                 )
 

@@ -333,6 +333,33 @@ class TestSla(SupportBillingCommon):
             self.assertEqual(len(fields_), 1, user.login)
             self.assertEqual('readonly="1"' in fields_[0], readonly, user.login)
 
+    def test_first_response_date_and_closed_periods_protected(self):
+        """A technician cannot forge the first response or the closed
+        periods over RPC (a read-only field in a view stops no write)."""
+        ticket = self._ticket(received=MONDAY_0900)
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.technician).write(
+                {"support_first_response_date": datetime(2026, 11, 30, 8, 5)}
+            )
+        self.assertFalse(ticket.support_first_response_date)
+        self.assertFalse(ticket.support_first_response_hours)
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket"].with_user(self.technician).create(
+                {
+                    "name": "Forged",
+                    "description": "<p>Forged</p>",
+                    "partner_id": self.customer_contact.id,
+                    "support_closed_periods": [
+                        ["2026-11-30 08:00:00", "2026-12-01 08:00:00"]
+                    ],
+                }
+            )
+        # a support manager corrects a first response missed by the chatter
+        ticket.with_user(self.support_manager).write(
+            {"support_first_response_date": datetime(2026, 11, 30, 8, 45)}
+        )
+        self.assertAlmostEqual(ticket.support_first_response_hours, 0.75)
+
     def test_reopened_ticket_resolution_counts_open_periods(self):
         """A reopened ticket's resolution time is the sum of its open
         periods: the time it stayed closed is not counted (issue 30)."""
