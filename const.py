@@ -191,6 +191,10 @@ DEFAULT_CANCEL_NOTICE_HOURS = 24
 # Transparency figures: windows of the published figures, in days, and rated
 # tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)
+#: Context key of the automatic notices the addon posts to the customer on a
+#: ticket (prepaid tickets ran out...): they do not stop the first-response
+#: clock, only a person's reply does.
+AUTOMATIC_MESSAGE_CONTEXT = "support_automatic_message"
 TRANSPARENCY_PAGE_SIZE = 20
 # The public page reuses its aggregates for this long (seconds).
 TRANSPARENCY_CACHE_SECONDS = 300

@@ -45,6 +45,8 @@ class InterventionController(http.Controller):
             "errors": errors or {},
             "today": fields.Date.context_today(request.env.user).isoformat(),
             "max_lengths": {key: LIMITS[key] for key in FORM_FIELDS},
+            # the company the request is created in (its default company)
+            "cancel_notice_hours": request.env.company.support_cancel_notice_hours,
         }
 
     def _intervention_validate(self, post):

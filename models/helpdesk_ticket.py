@@ -526,8 +526,13 @@ class HelpdeskTicket(models.Model):
         """Tell the customer the packs ran out and time billing takes over."""
         self.ensure_one()
         partner = self.partner_id
-        self.with_context(lang=partner.lang or self.env.lang).message_post(
-            body=self.with_context(lang=partner.lang or self.env.lang).env._(
+        # an automatic notice, not a reply: the first-response clock runs on
+        ticket = self.with_context(
+            lang=partner.lang or self.env.lang,
+            **{const.AUTOMATIC_MESSAGE_CONTEXT: True},
+        )
+        ticket.message_post(
+            body=ticket.env._(
                 "Your prepaid tickets ran out on ticket %(ticket)s: %(count)s more "
                 "tickets were needed. The rest of the time is billed by the minute.",
                 ticket=self.number or self.name,

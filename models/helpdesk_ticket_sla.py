@@ -3,10 +3,12 @@
 """Service levels and channels of tickets (README: Service levels,
 channels and request types)."""
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import is_html_empty
+
+from .. import const
 
 
 class HelpdeskTicket(models.Model):
@@ -35,6 +37,13 @@ class HelpdeskTicket(models.Model):
         copy=False,
         help="When the request came in: deadlines are counted from it. "
         "Correct it for a request taken by phone and logged later.",
+    )
+    support_closed_periods = fields.Json(
+        string="Closed Periods",
+        copy=False,
+        readonly=True,
+        help="[closed, reopened] dates of the times the ticket was closed "
+        "before its last closing: left out of the resolution time.",
     )
     support_first_response_date = fields.Datetime(
         string="First Response",
@@ -197,15 +206,28 @@ class HelpdeskTicket(models.Model):
                 else False
             )
 
-    @api.depends("closed_date", "stage_id.closed", "support_received_date")
+    @api.depends(
+        "closed_date",
+        "stage_id.closed",
+        "support_received_date",
+        "support_closed_periods",
+    )
     def _compute_support_resolution_hours(self):
+        """Opening hours the ticket was open: from its reception to its last
+        closing, minus the periods it stayed closed before being reopened."""
         for ticket in self:
             date = ticket.stage_id.closed and ticket.closed_date
-            ticket.support_resolution_hours = (
-                ticket._get_support_hours_between(ticket._get_support_start(), date)
-                if date
-                else False
-            )
+            if not date:
+                ticket.support_resolution_hours = False
+                continue
+            start = ticket._get_support_start()
+            hours = ticket._get_support_hours_between(start, date)
+            for closed, reopened in ticket.support_closed_periods or []:
+                hours -= ticket._get_support_hours_between(
+                    max(fields.Datetime.to_datetime(closed), start),
+                    min(fields.Datetime.to_datetime(reopened), date),
+                )
+            ticket.support_resolution_hours = round(max(hours, 0.0), 2)
 
     @api.depends(
         "support_first_response_date",
@@ -251,6 +273,10 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any("support_closed_periods" in v for v in vals_list):
+            raise AccessError(
+                self.env._("The closed periods of a ticket are recorded automatically.")
+            )
         types = self.env["support.request.type"].sudo()
         for vals in vals_list:
             type_id = vals.get("support_request_type_id")
@@ -265,6 +291,20 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        self._check_support_sla_write(vals)
+        now = fields.Datetime.now()
+        # a closed ticket leaving its stage (reopened, or moved to another
+        # closed stage, which resets closed_date): the closed time so far is
+        # left out of its resolution time
+        closed_since = {}
+        if vals.get("stage_id"):
+            closed_since = {
+                ticket: ticket.closed_date
+                for ticket in self.sudo()
+                if ticket.stage_id.closed
+                and ticket.closed_date
+                and ticket.stage_id.id != vals["stage_id"]
+            }
         if vals.get("support_request_type_id") and "team_id" not in vals:
             team = (
                 self.env["support.request.type"]
@@ -281,7 +321,44 @@ class HelpdeskTicket(models.Model):
             before.filtered(
                 lambda t: t.support_request_kind == "dispute"
             )._support_notify_dispute()
+        for ticket, closed in closed_since.items():
+            ticket.write(
+                {
+                    "support_closed_periods": [
+                        *(ticket.support_closed_periods or []),
+                        [
+                            fields.Datetime.to_string(closed),
+                            fields.Datetime.to_string(now),
+                        ],
+                    ]
+                }
+            )
         return res
+
+    def _check_support_sla_write(self, vals):
+        """The dates behind the published response times are not edited by
+        technicians: the received and first-response dates by support
+        managers only, the closed periods by the code only."""
+        if self.env.su:
+            return
+        if "support_closed_periods" in vals:
+            raise AccessError(
+                self.env._("The closed periods of a ticket are recorded automatically.")
+            )
+        if self.env.user.has_group("support_billing.group_support_manager"):
+            return
+        for name in ("support_received_date", "support_first_response_date"):
+            if name not in vals:
+                continue
+            date = fields.Datetime.to_datetime(vals[name]) or False
+            if any(ticket[name] != date for ticket in self):
+                raise AccessError(
+                    self.env._(
+                        "Only support managers may change the date a request "
+                        "was received or first answered: it counts in the "
+                        "published response times."
+                    )
+                )
 
     # ------------------------------------------------------------ actions
     def action_support_answer_suggestion(self):
@@ -329,16 +406,34 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _support_is_first_response(self, message):
-        """A public reply (comment, not internal) by an internal user."""
+        """A reply to the customer written by a person: a comment (not an
+        internal note) on the ticket, by an internal user other than OdooBot
+        and the superuser, that is not one of the addon's automatic notices
+        (``const.AUTOMATIC_MESSAGE_CONTEXT``), and that reaches the customer
+        (a recipient or a follower)."""
         self.ensure_one()
         if self.support_first_response_date or message.message_type != "comment":
+            return False
+        if self.env.context.get(const.AUTOMATIC_MESSAGE_CONTEXT):
             return False
         if message.is_internal or message.subtype_id.internal:
             return False
         if not message.subtype_id:
             return False
-        users = message.sudo().author_id.user_ids
-        return bool(users) and any(not user.share for user in users)
+        message = message.sudo()
+        author = message.author_id
+        if not author or author == self.env.ref(
+            "base.partner_root", raise_if_not_found=False
+        ):
+            return False
+        if not any(
+            not user.share and user.id != SUPERUSER_ID for user in author.user_ids
+        ):
+            return False
+        customer = self.partner_id
+        return not customer or customer in (
+            message.partner_ids | self.sudo().message_partner_ids
+        )
 
     # ------------------------------------------------------------ business
     def _support_notify_dispute(self):

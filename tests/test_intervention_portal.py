@@ -6,6 +6,8 @@ On-site interventions)."""
 import re
 from datetime import date, timedelta
 
+from freezegun import freeze_time
+
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -289,3 +291,78 @@ class TestInterventionRequestPage(HttpCase):
         )
         self.assertEqual(intervention.contact_name, "Jeanne")
         self.assertEqual(intervention.description, "Printer is broken")
+
+
+@tagged("post_install", "-at_install")
+class TestCancelNoticeShown(InterventionCommon, HttpCase):
+    """The cancellation notice the customer reads is the one they are charged
+    at: the company's setting, never a literal 24 (issue 30)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"support_cancel_notice_hours": 48, "support_late_cancel_fee": 25.0}
+        )
+        cls.env.ref("base.public_user").sudo().write(
+            {"company_ids": [(4, cls.company.id)], "company_id": cls.company.id}
+        )
+
+    @staticmethod
+    def _text(html):
+        return " ".join(re.sub(r"<[^>]+>", " ", str(html)).split())
+
+    def test_request_mail_shows_the_company_notice(self):
+        intervention = self._create_intervention()
+        template = self.env.ref("support_billing.mail_template_intervention_request")
+        body = self._text(
+            template._render_field("body_html", intervention.ids)[intervention.id]
+        )
+        self.assertIn("at least 48 hours ahead", body)
+        self.assertNotIn("24", body)
+        # the intervention's company, not the current one
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "support_cancel_notice_hours": 12}
+        )
+        body = self._text(
+            template.sudo()
+            .with_company(other)
+            ._render_field("body_html", intervention.ids)[intervention.id]
+        )
+        self.assertIn("at least 48 hours ahead", body)
+        self.assertNotIn("12", body)
+
+    def test_request_page_shows_the_company_notice(self):
+        response = self.url_open("/support/intervention/request")
+        self.assertEqual(response.status_code, 200)
+        text = self._text(response.text)
+        self.assertIn("cancel at least 48 hours ahead", text)
+        self.assertNotIn("24 hours", text)
+
+    def test_portal_page_shows_the_notice_charged(self):
+        intervention = self._create_intervention()
+        self._schedule(intervention, start="2030-03-05 09:00:00")
+        # 30 h ahead: in time with 24 h, late with the company's 48 h
+        with freeze_time("2030-03-04 03:00:00"):
+            intervention.action_cancel()
+        self.assertTrue(intervention.late_cancellation)
+        invoice = intervention.sudo().invoice_ids
+        self.assertEqual(invoice.amount_total, 25.0)
+        self.assertEqual(
+            invoice.invoice_line_ids.product_id,
+            self.env.ref("support_billing.product_intervention_cancellation"),
+        )
+        self.authenticate("sb-portal", "sb-portal")
+        response = self.url_open(f"/my/interventions/{intervention.id}")
+        self.assertEqual(response.status_code, 200)
+        text = self._text(response.text)
+        self.assertIn("Cancelled less than 48 hours before the appointment.", text)
+        self.assertIn("Please cancel at least 48 hours before", text)
+        self.assertNotIn("24 hours", text)
+        # cancelled 49 h ahead: in time, nothing charged
+        in_time = self._create_intervention()
+        self._schedule(in_time, start="2030-03-05 09:00:00")
+        with freeze_time("2030-03-03 08:00:00"):
+            in_time.action_cancel()
+        self.assertFalse(in_time.late_cancellation)
+        self.assertFalse(in_time.sudo().invoice_ids)

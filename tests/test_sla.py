@@ -1,5 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
 from datetime import datetime
 
 from freezegun import freeze_time
@@ -230,9 +231,20 @@ class TestSla(SupportBillingCommon):
             )
         self.assertFalse(ticket.support_first_response_date)
         self.assertFalse(ticket.support_first_response_hours)
+        # a comment the customer does not receive is no answer to them
+        with freeze_time("2026-11-30 08:27:00"):
+            ticket_tech.message_post(
+                body="for the team",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertFalse(ticket.support_first_response_date)
         with freeze_time("2026-11-30 08:30:00"):
             ticket_tech.message_post(
-                body="On it", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="On it",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer_contact.ids,
             )
         self.assertEqual(
             ticket.support_first_response_date, datetime(2026, 11, 30, 8, 30)
@@ -252,6 +264,128 @@ class TestSla(SupportBillingCommon):
             ticket.support_next_deadline, ticket.support_resolution_deadline
         )
 
+    def test_first_response_ignores_automatic_notice(self):
+        """An automatic notice to the customer (the prepaid tickets ran out,
+        posted while a technician logs time) is no answer: only a person's
+        reply stops the first-response clock (issue 30)."""
+        with freeze_time(MONDAY_0900):
+            ticket = self._ticket(received=MONDAY_0900)
+        with freeze_time("2026-11-30 08:10:00"):
+            # as in _support_sync_pack_consumption: sudo, the technician's uid
+            ticket.with_user(self.technician).sudo()._support_notify_shortfall(2)
+        notice = ticket.message_ids.filtered(lambda m: "ran out" in m.body)
+        self.assertEqual(len(notice), 1)
+        self.assertEqual(notice.message_type, "comment")
+        self.assertEqual(notice.author_id, self.technician.partner_id)
+        self.assertIn(self.customer_contact, notice.partner_ids)
+        self.assertFalse(ticket.support_first_response_date)
+        self.assertFalse(ticket.support_first_response_hours)
+        # nor does a comment of OdooBot (crons, automations)
+        with freeze_time("2026-11-30 08:15:00"):
+            ticket.with_user(self.env.ref("base.user_root")).message_post(
+                body="Automatic",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer_contact.ids,
+            )
+        self.assertFalse(ticket.support_first_response_date)
+        self.assertEqual(ticket.support_next_deadline, datetime(2026, 11, 30, 9, 0))
+        # the technician's reply, from the chatter (posted with sudo), counts
+        with freeze_time("2026-11-30 08:30:00"):
+            ticket.with_user(self.technician).sudo().message_post(
+                body="On it",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer_contact.ids,
+            )
+        self.assertEqual(
+            ticket.support_first_response_date, datetime(2026, 11, 30, 8, 30)
+        )
+        self.assertAlmostEqual(ticket.support_first_response_hours, 0.5)
+        self.assertFalse(ticket.support_first_response_breached)
+
+    def test_received_date_managers_only(self):
+        """The received date moves the published figures: only a support
+        manager corrects it (issue 30)."""
+        ticket = self._ticket(received=MONDAY_0900)
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.technician).write(
+                {"support_received_date": datetime(2026, 11, 30, 9, 0)}
+            )
+        self.assertEqual(ticket.support_received_date, MONDAY_0900)
+        # other fields stay editable by technicians; the same date too
+        ticket.with_user(self.technician).write(
+            {"name": "Mail still down", "support_received_date": MONDAY_0900}
+        )
+        self.assertEqual(ticket.name, "Mail still down")
+        ticket.with_user(self.support_manager).write(
+            {"support_received_date": datetime(2026, 11, 30, 9, 0)}
+        )
+        self.assertEqual(ticket.support_received_date, datetime(2026, 11, 30, 9, 0))
+        self.assertEqual(
+            ticket.support_first_response_deadline, datetime(2026, 11, 30, 10, 0)
+        )
+        # the form says so: read-only for a technician, editable for a manager
+        form_id = self.env.ref("helpdesk_mgmt.ticket_view_form").id
+        for user, readonly in ((self.technician, True), (self.support_manager, False)):
+            arch = self.env["helpdesk.ticket"].with_user(user).get_view(form_id)["arch"]
+            fields_ = re.findall(r'<field name="support_received_date"[^>]*>', arch)
+            self.assertEqual(len(fields_), 1, user.login)
+            self.assertEqual('readonly="1"' in fields_[0], readonly, user.login)
+
+    def test_first_response_date_and_closed_periods_protected(self):
+        """A technician cannot forge the first response or the closed
+        periods over RPC (a read-only field in a view stops no write)."""
+        ticket = self._ticket(received=MONDAY_0900)
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.technician).write(
+                {"support_first_response_date": datetime(2026, 11, 30, 8, 5)}
+            )
+        self.assertFalse(ticket.support_first_response_date)
+        self.assertFalse(ticket.support_first_response_hours)
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket"].with_user(self.technician).create(
+                {
+                    "name": "Forged",
+                    "description": "<p>Forged</p>",
+                    "partner_id": self.customer_contact.id,
+                    "support_closed_periods": [
+                        ["2026-11-30 08:00:00", "2026-12-01 08:00:00"]
+                    ],
+                }
+            )
+        # a support manager corrects a first response missed by the chatter
+        ticket.with_user(self.support_manager).write(
+            {"support_first_response_date": datetime(2026, 11, 30, 8, 45)}
+        )
+        self.assertAlmostEqual(ticket.support_first_response_hours, 0.75)
+
+    def test_reopened_ticket_resolution_counts_open_periods(self):
+        """A reopened ticket's resolution time is the sum of its open
+        periods: the time it stayed closed is not counted (issue 30)."""
+        ticket = self._ticket(received=MONDAY_0900)
+        stage_cancelled = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_cancelled")
+        tech_ticket = ticket.with_user(self.technician)
+        with freeze_time("2026-11-30 11:00:00"):  # Monday 12:00 Paris: 3 h open
+            tech_ticket.stage_id = self.stage_done
+        self.assertAlmostEqual(ticket.support_resolution_hours, 3.0)
+        with freeze_time("2026-12-01 09:00:00"):  # reopened Tuesday 10:00
+            tech_ticket.stage_id = self.stage_new
+        self.assertFalse(ticket.support_resolution_hours)
+        with freeze_time("2026-12-01 10:00:00"):  # closed again at 11:00: 1 h
+            tech_ticket.stage_id = self.stage_done
+        # 3 h + 1 h; not 11 h (Monday 9:00-18:00 and Tuesday 9:00-11:00)
+        self.assertAlmostEqual(ticket.support_resolution_hours, 4.0)
+        self.assertFalse(ticket.support_resolution_breached)
+        # moved from Done to Cancelled on Wednesday: still closed since 11:00
+        with freeze_time("2026-12-02 09:00:00"):
+            tech_ticket.stage_id = stage_cancelled
+        self.assertEqual(ticket.closed_date, datetime(2026, 12, 2, 9, 0))
+        self.assertAlmostEqual(ticket.support_resolution_hours, 4.0)
+        # the closed periods are written by the code only
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.support_manager).write({"support_closed_periods": []})
+
     def test_first_response_late_is_breached(self):
         ticket = self._ticket(received=MONDAY_0900)
         with freeze_time("2026-11-30 10:00:00"):
@@ -259,6 +393,7 @@ class TestSla(SupportBillingCommon):
                 body="Sorry for the delay",
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer_contact.ids,
             )
         self.assertTrue(ticket.support_first_response_breached)
         self.assertAlmostEqual(ticket.support_first_response_hours, 2.0)
