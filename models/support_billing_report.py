@@ -14,6 +14,10 @@ class SupportBillingReport(models.Model):
     line (billed, free and charged minutes on the line that bills the time
     now; the untaxed amount, negative for credit notes), so every measure
     adds up in a pivot.
+
+    Amounts are in the currency of the first active company: each
+    company's amounts are converted at today's rate (Odoo's own invoice
+    analysis does the same), so several companies' amounts add up.
     """
 
     _name = "support.billing.report"
@@ -60,14 +64,21 @@ class SupportBillingReport(models.Model):
         help="Billed minutes given free: trial and prepaid tickets.",
     )
     minutes_charged = fields.Integer(string="Minutes Charged", readonly=True)
-    amount_charged = fields.Float(string="Amount Charged (untaxed)", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_charged = fields.Monetary(
+        string="Amount Charged (untaxed)",
+        currency_field="currency_id",
+        readonly=True,
+    )
 
     def init(self):
+        # a query now (``_table_query``): the view of earlier versions goes
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE OR REPLACE VIEW %(table)s AS (
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
                 SELECT
                     e.id * 2 AS id,
                     e.date AS date,
@@ -92,7 +103,8 @@ class SupportBillingReport(models.Model):
                     0 AS minutes_billed,
                     0 AS minutes_free,
                     0 AS minutes_charged,
-                    0.0 AS amount_charged
+                    0.0 AS amount_charged,
+                    %(currency)s AS currency_id
                 FROM support_time_entry e
                 UNION ALL
                 SELECT
@@ -115,9 +127,12 @@ class SupportBillingReport(models.Model):
                         l.support_minutes_free + COALESCE(l.support_minutes_prepaid, 0)
                     ),
                     b.billing * (l.support_minutes_billed - l.support_minutes_free),
-                    -l.balance
+                    -l.balance * account_currency_table.rate,
+                    %(currency)s
                 FROM account_move_line l
                 JOIN account_move m ON m.id = l.move_id
+                JOIN %(currency_table)s
+                    ON account_currency_table.company_id = l.company_id
                 -- minutes count on the line that bills the time now: not on a
                 -- credit note, nor on a line whose time a full credit freed
                 CROSS JOIN LATERAL (
@@ -130,8 +145,9 @@ class SupportBillingReport(models.Model):
                   AND m.state = 'posted'
                   AND m.move_type IN ('out_invoice', 'out_refund')
                   AND l.display_type = 'product'
-            )
             """,
-                table=SQL.identifier(self._table),
-            )
+            currency=self.env.company.currency_id.id,
+            currency_table=self.env["res.currency"]._get_simple_currency_table(
+                self.env.companies
+            ),
         )

@@ -122,6 +122,39 @@ class TestTwoCompaniesBilling(TwoCompaniesCommon):
         action = wizard.action_create_invoices()
         self._assert_company_invoices(self.env["account.move"].search(action["domain"]))
 
+    def test_report_converts_each_company_amounts(self):
+        """The billing report adds A's USD and B's EUR in the first active
+        company's currency, at today's rate (1 EUR = 2 USD here)."""
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2020-01-01",
+                "currency_id": self.eur.id,
+                "rate": 0.5,
+                "company_id": self.company_a.id,
+            }
+        )
+        self.env["support.time.entry"]._cron_invoice_support_time()
+        tickets = self.ticket_a | self.ticket_b
+        invoices = self.env["account.move"].search(
+            [("invoice_line_ids.support_ticket_id", "in", tickets.ids)]
+        )
+        invoices.action_post()
+        report = (
+            self.env["support.billing.report"]
+            .with_user(self.accountant)
+            .with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
+        )
+        domain = [("ticket_id", "in", tickets.ids), ("source", "=", "invoice")]
+        [[amount]] = report._read_group(domain, [], ["amount_charged:sum"])
+        # 50.00 USD + 62.67 EUR x 2 = 175.34 USD
+        self.assertAlmostEqual(amount, 175.34, places=2)
+        rows = report.search(domain)
+        self.assertEqual(rows.currency_id, self.usd)
+        by_company = dict(
+            report._read_group(domain, ["company_id"], ["amount_charged:sum"])
+        )
+        self.assertAlmostEqual(by_company[self.company_b], 125.34, places=2)
+
     def test_cron_one_invoice_per_company(self):
         self.env["support.time.entry"]._cron_invoice_support_time()
         invoices = self.env["account.move"].search(
