@@ -404,9 +404,11 @@ class SupportIntervention(models.Model):
                 protected = [
                     name
                     for name in PROTECTED_FIELDS.intersection(vals)
-                    if vals[name] and not (name == "state" and vals[name] == "requested")
+                    if vals[name]
+                    and not (name == "state" and vals[name] == "requested")
                 ]
                 if protected:
+                    self.check_access("create")
                     self._raise_protected(protected)
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
@@ -419,6 +421,7 @@ class SupportIntervention(models.Model):
         if not self.env.su:
             protected = PROTECTED_FIELDS.intersection(vals)
             if protected:
+                self.check_access("write")  # no access: say that first
                 self._raise_protected(protected)
             if "estimate_line_ids" in vals:
                 self._check_estimate_editable()

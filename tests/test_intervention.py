@@ -531,7 +531,9 @@ class TestInterventionSignedTerms(InterventionCommon):
         self.assertTrue(intervention.policy_signature)
         self.assertTrue(intervention.policy_attachment_id)
         self.assertFalse(intervention.estimate_signed_on)
-        self.assertEqual((intervention.state, intervention.outcome), ("scheduled", False))
+        self.assertEqual(
+            (intervention.state, intervention.outcome), ("scheduled", False)
+        )
         self.assertEqual(intervention.travel_fee, 35.0)
         self.assertEqual(intervention.compensation_rate, 20.0)
         self.assertEqual(intervention.hourly_rate, 90.0)
