@@ -4,7 +4,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .. import rules
@@ -82,8 +82,8 @@ class TestRemoteSession(SupportBillingCommon):
         # nor by writing the state directly
         with self.assertRaises(UserError):
             session.write({"state": "running"})
-        with self.assertRaises(ValidationError):
-            session.write({"state": "consented"})  # no consent recorded
+        with self.assertRaisesRegex(UserError, "only through its actions"):
+            session.write({"state": "consented"})  # only its action consents
         self.assertEqual(session.state, "draft")
 
     def test_record_consent_needs_who_and_how(self):
