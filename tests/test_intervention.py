@@ -3,6 +3,7 @@
 """On-site interventions: planning, signed policy, estimate,
 fees and invoices."""
 
+import itertools
 from datetime import date, datetime
 
 from freezegun import freeze_time
@@ -507,25 +508,27 @@ class TestInterventionSignedTerms(InterventionCommon):
         self.assertEqual(
             (intervention.travel_fee, intervention.hourly_rate), (35.0, 90.0)
         )
-        as_tech = intervention.with_user(self.technician)
-        for vals in (
-            {"policy_signed_on": False},
-            {"travel_fee": 500.0},
-            {"policy_signed_on": False, "travel_fee": 500.0},
-            {"policy_signed_by": "Someone else"},
-            {"policy_signature": False},
-            {"policy_attachment_id": False},
-            {"estimate_signed_on": signed_on},
-            {"estimate_signature": SIGNATURE},
-            {"state": "in_progress"},
-            {"outcome": "refused"},
-            {"compensation_rate": 0.0},
-            {"hourly_rate": 10.0},
-            {"amount_due": 1.0},
-            {"repair_place": "workshop"},
+        for user, vals in itertools.product(
+            (self.technician, self.support_manager),
+            (
+                {"policy_signed_on": False},
+                {"travel_fee": 500.0},
+                {"policy_signed_on": False, "travel_fee": 500.0},
+                {"policy_signed_by": "Someone else"},
+                {"policy_signature": False},
+                {"policy_attachment_id": False},
+                {"estimate_signed_on": signed_on},
+                {"estimate_signature": SIGNATURE},
+                {"state": "in_progress"},
+                {"outcome": "refused"},
+                {"compensation_rate": 0.0},
+                {"hourly_rate": 10.0},
+                {"amount_due": 1.0},
+                {"repair_place": "workshop"},
+            ),
         ):
-            with self.subTest(vals=vals), self.assertRaises(UserError):
-                as_tech.write(vals)
+            with self.subTest(user=user.login, vals=vals), self.assertRaises(UserError):
+                intervention.with_user(user).write(vals)
         self.assertEqual(intervention.policy_signed_on, signed_on)
         self.assertEqual(intervention.policy_signed_by, "Anna Acme")
         self.assertTrue(intervention.policy_signature)
