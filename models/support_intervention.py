@@ -444,9 +444,9 @@ class SupportIntervention(models.Model):
         )
         raise UserError(
             self.env._(
-                "%(fields)s of an intervention change only through its actions "
+                "These fields of an intervention change only through its actions "
                 "(planning, the customer's signature, the estimate's answer, "
-                "invoicing).",
+                "invoicing): %(fields)s.",
                 fields=", ".join(labels),
             )
         )

@@ -274,8 +274,8 @@ class SupportRemoteSession(models.Model):
         )
         raise UserError(
             self.env._(
-                "%(fields)s of a remote session change only through its actions "
-                "(recording the consent, start, end, cancel).",
+                "These fields of a remote session change only through its actions "
+                "(recording the consent, start, end, cancel): %(fields)s.",
                 fields=", ".join(labels),
             )
         )
