@@ -4,7 +4,7 @@
     "name": "IT Support Billing",
     "summary": "Bill IT user support: time by the minute, ticket packs, "
     "subscriptions and card holds, on top of OCA Helpdesk",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.0.1",
     "category": "Services/Helpdesk",
     "license": "AGPL-3",
     "author": "IT Support Billing contributors",

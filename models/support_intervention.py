@@ -15,7 +15,32 @@ from odoo.tools import format_amount
 from .. import const, rules
 
 #: Prices the customer agreed to when signing: frozen afterwards.
-FROZEN_FIELDS = {"travel_fee", "compensation_rate"}
+FROZEN_FIELDS = {"travel_fee", "compensation_rate", "signed_hourly_rate", "company_id"}
+#: The signed documents, the state machine and the computed money: written
+#: only by the actions, through ``_write_trusted`` (never by a user's write).
+PROTECTED_FIELDS = {
+    "state",
+    "outcome",
+    "policy_signature",
+    "policy_signed_by",
+    "policy_signed_on",
+    "policy_attachment_id",
+    "signed_hourly_rate",
+    "repair_place",
+    "estimate_signature",
+    "estimate_signed_by",
+    "estimate_signed_on",
+    "estimate_attachment_id",
+    "returned_on",
+    "late_cancellation",
+    "invoice_ids",
+    "diagnostic_minutes",
+    "hourly_rate",
+    "diagnostic_amount",
+    "estimate_amount",
+    "compensation_amount",
+    "amount_due",
+}
 #: States in which the policy may still be signed (before work starts).
 POLICY_SIGN_STATES = ("requested", "scheduled")
 #: States in which the estimate may still be edited.
@@ -171,6 +196,15 @@ class SupportIntervention(models.Model):
     policy_attachment_id = fields.Many2one(
         comodel_name="ir.attachment", string="Signed Policy", copy=False
     )
+    signed_hourly_rate = fields.Monetary(
+        string="Signed Hourly Rate",
+        currency_field="currency_id",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="The diagnostic rate printed on the policy the customer signed: "
+        "the diagnostic time is invoiced at this rate.",
+    )
     # estimate
     estimate_line_ids = fields.One2many(
         comodel_name="support.intervention.line",
@@ -230,7 +264,9 @@ class SupportIntervention(models.Model):
     )
     compensation_rate = fields.Float(
         string="Compensation Rate (%)",
-        default=lambda self: self.env.company.support_compensation_rate,
+        compute="_compute_compensation_rate",
+        store=True,
+        readonly=False,
         tracking=True,
     )
     compensation_amount = fields.Monetary(
@@ -314,8 +350,11 @@ class SupportIntervention(models.Model):
     @api.depends("partner_id", "company_id")
     def _compute_travel_fee(self):
         """The company's fee when the customer is set; a later change of the
-        settings does not move the fee of existing interventions."""
+        settings does not move the fee of existing interventions, and nothing
+        moves it once the customer signed."""
         for intervention in self:
+            if intervention._is_signed():
+                continue  # the stored, signed fee stays
             company = intervention.company_id
             intervention.travel_fee = float(
                 rules.travel_fee(
@@ -330,6 +369,16 @@ class SupportIntervention(models.Model):
                 )
             )
 
+    @api.depends("company_id")
+    def _compute_compensation_rate(self):
+        """The rate of the intervention's company; frozen once signed."""
+        for intervention in self:
+            if intervention._is_signed():
+                continue
+            intervention.compensation_rate = (
+                intervention.company_id.support_compensation_rate
+            )
+
     @api.depends("estimate_line_ids.price_subtotal")
     def _compute_estimate_amount(self):
         for intervention in self:
@@ -341,6 +390,9 @@ class SupportIntervention(models.Model):
         "ticket_id.support_time_entry_ids.minutes",
         "ticket_id.support_time_entry_ids.billable",
         "partner_id",
+        "company_id",
+        "signed_hourly_rate",
+        "policy_signed_on",
         "travel_fee",
         "compensation_rate",
         "estimate_amount",
@@ -372,6 +424,18 @@ class SupportIntervention(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
+        if not self.env.su:
+            for vals in vals_list:
+                # a new intervention starts unsigned, as requested
+                protected = [
+                    name
+                    for name in PROTECTED_FIELDS.intersection(vals)
+                    if vals[name]
+                    and not (name == "state" and vals[name] == "requested")
+                ]
+                if protected:
+                    self.check_access("create")
+                    self._raise_protected(protected)
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = sequence.next_by_code("support.intervention") or "/"
@@ -384,10 +448,17 @@ class SupportIntervention(models.Model):
             raise AccessError(
                 self.env._("Only the link e-mailed to the sender proves an address.")
             )
+        if not self.env.su:
+            protected = PROTECTED_FIELDS.intersection(vals)
+            if protected:
+                self.check_access("write")  # no access: say that first
+                self._raise_protected(protected)
+            if "estimate_line_ids" in vals:
+                self._check_estimate_editable()
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not self.env.su:
             for intervention in self:
-                if intervention.policy_signed_on or intervention.estimate_signed_on:
+                if intervention._is_signed():
                     raise UserError(
                         self.env._(
                             "The customer signed the terms of %(name)s: its fees "
@@ -396,6 +467,30 @@ class SupportIntervention(models.Model):
                         )
                     )
         return super().write(vals)
+
+    def _raise_protected(self, field_names):
+        labels = sorted(
+            self._fields[name]._description_string(self.env) for name in field_names
+        )
+        raise UserError(
+            self.env._(
+                "These fields of an intervention change only through its actions "
+                "(planning, the customer's signature, the estimate's answer, "
+                "invoicing): %(fields)s.",
+                fields=", ".join(labels),
+            )
+        )
+
+    def _write_trusted(self, vals):
+        """Write the state, the signatures and what the customer signed:
+        for the actions only, after checking the user may write."""
+        if not self.env.su:
+            self.check_access("write")
+        return self.sudo().write(vals)
+
+    def _is_signed(self):
+        self.ensure_one()
+        return bool(self.policy_signed_on or self.estimate_signed_on)
 
     def _support_may_bill(self):
         """Technicians prepare, accountants or support managers bill: only
@@ -429,7 +524,7 @@ class SupportIntervention(models.Model):
                 )
             intervention._sync_calendar_event()
             intervention._schedule_reminder()
-            intervention.state = "scheduled"
+            intervention._write_trusted({"state": "scheduled"})
         return True
 
     def action_start(self):
@@ -444,13 +539,13 @@ class SupportIntervention(models.Model):
                         name=intervention.name,
                     )
                 )
-        self.write({"state": "in_progress"})
+        self._write_trusted({"state": "in_progress"})
         return True
 
     def action_diagnostic(self):
         for intervention in self:
             intervention._check_state(("in_progress",))
-        self.write({"state": "diagnostic"})
+        self._write_trusted({"state": "diagnostic"})
         return True
 
     def action_present_estimate(self):
@@ -464,7 +559,7 @@ class SupportIntervention(models.Model):
                         name=intervention.name,
                     )
                 )
-        self.write({"state": "estimate"})
+        self._write_trusted({"state": "estimate"})
         for intervention in self:
             intervention.message_post(
                 body=self.env._(
@@ -512,7 +607,9 @@ class SupportIntervention(models.Model):
                         "stops an intervention."
                     )
                 )
-            intervention.write({"state": "stopped", "outcome": const.OUTCOME_STOPPED})
+            intervention._write_trusted(
+                {"state": "stopped", "outcome": const.OUTCOME_STOPPED}
+            )
             intervention._create_invoice()
         return True
 
@@ -527,7 +624,7 @@ class SupportIntervention(models.Model):
                         "(the customer or the person they designated)."
                     )
                 )
-        self.write({"state": "done", "returned_on": fields.Datetime.now()})
+        self._write_trusted({"state": "done", "returned_on": fields.Datetime.now()})
         for intervention in self:
             intervention._create_invoice()
         return True
@@ -542,7 +639,9 @@ class SupportIntervention(models.Model):
             late = intervention.state == "scheduled" and rules.is_late_cancellation(
                 intervention.scheduled_start, now, company.support_cancel_notice_hours
             )
-            intervention.write({"state": "cancelled", "late_cancellation": late})
+            intervention._write_trusted(
+                {"state": "cancelled", "late_cancellation": late}
+            )
             intervention.activity_ids.unlink()
             if intervention.calendar_event_id:
                 intervention.calendar_event_id.sudo().action_archive()
@@ -630,11 +729,16 @@ class SupportIntervention(models.Model):
         return sum(entries.mapped("minutes"))
 
     def _get_hourly_rate(self):
+        """The diagnostic rate: the one the customer signed, else the
+        customer's rate in the intervention's company."""
         self.ensure_one()
+        if self.policy_signed_on:
+            return self.signed_hourly_rate
         if not self.partner_id:
             return 0.0
-        product = self.company_id._get_support_time_product()
-        return self.partner_id._get_support_hourly_rate(product)
+        company = self.company_id
+        product = company._get_support_time_product().with_company(company)
+        return self.partner_id.with_company(company)._get_support_hourly_rate(product)
 
     def _get_fees(self):
         """Diagnostic price, compensation and amount due (Decimals)."""
@@ -737,16 +841,26 @@ class SupportIntervention(models.Model):
         if self.policy_signed_on:
             raise UserError(self.env._("The policy is already signed."))
         self._check_signature(name, signature)
-        self.write(
+        # the prices printed on the policy are the prices invoiced: copied
+        # with the signature (the rate in the intervention's company), the
+        # computes leave them alone afterwards
+        self._write_trusted(
             {
+                "travel_fee": self.travel_fee,
+                "compensation_rate": self.compensation_rate,
+                "signed_hourly_rate": self._get_hourly_rate(),
                 "policy_signed_by": name.strip(),
                 "policy_signed_on": fields.Datetime.now(),
                 "policy_signature": signature,
             }
         )
-        self.policy_attachment_id = self._attach_report(
-            "support_billing.action_report_intervention_policy",
-            self.env._("Policy %(name)s signed", name=self.name),
+        self._write_trusted(
+            {
+                "policy_attachment_id": self._attach_report(
+                    "support_billing.action_report_intervention_policy",
+                    self.env._("Policy %(name)s signed", name=self.name),
+                ).id
+            }
         )
         self.message_post(
             author_id=self._get_signer_author_id(),
@@ -760,7 +874,7 @@ class SupportIntervention(models.Model):
         self._check_signature(name, signature)
         if repair_place not in dict(const.INTERVENTION_REPAIR_PLACES):
             raise UserError(self.env._("Choose where the repair is done."))
-        self.write(
+        self._write_trusted(
             {
                 "estimate_signed_by": name.strip(),
                 "estimate_signed_on": fields.Datetime.now(),
@@ -770,9 +884,13 @@ class SupportIntervention(models.Model):
                 "outcome": const.OUTCOME_ACCEPTED,
             }
         )
-        self.estimate_attachment_id = self._attach_report(
-            "support_billing.action_report_intervention_estimate",
-            self.env._("Estimate %(name)s accepted", name=self.name),
+        self._write_trusted(
+            {
+                "estimate_attachment_id": self._attach_report(
+                    "support_billing.action_report_intervention_estimate",
+                    self.env._("Estimate %(name)s accepted", name=self.name),
+                ).id
+            }
         )
         self.message_post(
             author_id=self._get_signer_author_id(),
@@ -796,7 +914,7 @@ class SupportIntervention(models.Model):
         }
         if name and signature:
             vals.update(estimate_signed_by=name.strip(), estimate_signature=signature)
-        self.write(vals)
+        self._write_trusted(vals)
         self.message_post(
             author_id=self._get_signer_author_id(),
             body=self.env._(
@@ -875,9 +993,9 @@ class SupportIntervention(models.Model):
             if line and entries:
                 entries.sudo().write({"invoice_line_id": line.id})
         # technicians do not read invoices: the link is written as superuser
-        self.sudo().invoice_ids = [fields.Command.link(invoice.id)]
+        self._write_trusted({"invoice_ids": [fields.Command.link(invoice.id)]})
         if not cancellation:
-            self.state = "invoiced"
+            self._write_trusted({"state": "invoiced"})
         if may_bill:
             body = self.env._(
                 "Invoice %(invoice)s of %(amount)s posted.",

@@ -91,6 +91,11 @@ class SupportInterventionLine(models.Model):
 
     def write(self, vals):
         self.intervention_id._check_estimate_editable()
+        if vals.get("intervention_id"):
+            # nor is a line moved into an answered estimate
+            self.env["support.intervention"].browse(
+                vals["intervention_id"]
+            )._check_estimate_editable()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -14,7 +14,9 @@ CONSENT_FIELDS = {
     "consent_method",
     "consent_user_id",
 }
-
+#: Written only by the actions (``_write_trusted``): a user's write of the
+#: state or of who recorded the consent is refused.
+PROTECTED_FIELDS = {"state", "consent_user_id"}
 
 #: State changes a session allows: a session that ran never runs again.
 TRANSITIONS = {
@@ -206,6 +208,20 @@ class SupportRemoteSession(models.Model):
     # --------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                # a session starts waiting for consent
+                protected = [
+                    name
+                    for name in PROTECTED_FIELDS.intersection(vals)
+                    if vals[name] and not (name == "state" and vals[name] == "draft")
+                ]
+                if protected:
+                    self.check_access("create")
+                    self._raise_protected(protected)
+                self._check_consent_input(
+                    vals, self.env["helpdesk.ticket"].browse(vals.get("ticket_id"))
+                )
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = (
@@ -215,6 +231,16 @@ class SupportRemoteSession(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if not self.env.su:
+            protected = PROTECTED_FIELDS.intersection(vals)
+            if protected:
+                self.check_access("write")  # no access: say that first
+                self._raise_protected(protected)
+            for session in self:
+                ticket = session.ticket_id
+                if "ticket_id" in vals:
+                    ticket = ticket.browse(vals["ticket_id"])
+                session._check_consent_input(vals, ticket)
         # the consent was given for this session of this ticket: it does not move
         if CONSENT_FIELDS.intersection(vals) or (
             "ticket_id" in vals
@@ -241,6 +267,54 @@ class SupportRemoteSession(models.Model):
                         "write",
                     )
         return super().write(vals)
+
+    def _raise_protected(self, field_names):
+        labels = sorted(
+            self._fields[name]._description_string(self.env) for name in field_names
+        )
+        raise UserError(
+            self.env._(
+                "These fields of a remote session change only through its actions "
+                "(recording the consent, start, end, cancel): %(fields)s.",
+                fields=", ".join(labels),
+            )
+        )
+
+    @api.model
+    def _check_consent_input(self, vals, ticket):
+        """What a technician notes before recording a consent: a person of
+        the ticket's customer, never the customer portal's method (the
+        customer consents there themselves)."""
+        if vals.get("consent_method") == "portal":
+            raise UserError(
+                self.env._(
+                    "A consent by way of the customer portal is given by the "
+                    "customer on the portal: record how they gave it to you."
+                )
+            )
+        if vals.get("consent_partner_id"):
+            partner = self.env["res.partner"].browse(vals["consent_partner_id"])
+            self._check_consent_partner(partner, ticket)
+
+    @api.model
+    def _check_consent_partner(self, partner, ticket):
+        """The person consenting belongs to the ticket's customer."""
+        customer = ticket.sudo().commercial_partner_id
+        if partner and (not customer or partner.commercial_partner_id != customer):
+            raise UserError(
+                self.env._(
+                    "%(person)s is not a person of the ticket's customer: only "
+                    "the customer consents to a remote session.",
+                    person=partner.display_name,
+                )
+            )
+
+    def _write_trusted(self, vals):
+        """Write the state or the consent: for the actions only, after
+        checking the user may write the session."""
+        if not self.env.su:
+            self.check_access("write")
+        return self.sudo().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
@@ -296,7 +370,7 @@ class SupportRemoteSession(models.Model):
                 )
             session._check_state(("consented",), "start")
             now = fields.Datetime.now()
-            session.write({"state": "running", "start_datetime": now})
+            session._write_trusted({"state": "running", "start_datetime": now})
             session._post_event(
                 self.env._(
                     "Remote session started by %(user)s on %(date)s.",
@@ -317,7 +391,7 @@ class SupportRemoteSession(models.Model):
     def action_cancel(self):
         for session in self:
             session._check_state(("draft", "consented"), "cancel")
-            session.state = "cancelled"
+            session._write_trusted({"state": "cancelled"})
             session._post_event(
                 self.env._(
                     "Remote session cancelled by %(user)s on %(date)s.",
@@ -428,24 +502,30 @@ class SupportRemoteSession(models.Model):
     def _set_consent(self, partner=None, name=None, method="phone", date=None):
         """Record the consent given for this session (and only this one)."""
         self.ensure_one()
-        if method == "portal" and not self._support_may_consent(partner):
+        # on the portal, the customer consents themselves, as themselves
+        if method == "portal" and (
+            partner != self.env.user.partner_id
+            or not self._support_may_consent(partner)
+        ):
             raise UserError(
                 self.env._(
                     "Only the person who asked for this ticket, or a user your "
                     "company named, may consent to this remote session."
                 )
             )
+        self._check_consent_partner(partner, self.ticket_id)
         date = date or fields.Datetime.now()
-        self.write(
+        # who recorded it: the user of this session, never a value of the request
+        self._write_trusted(
             {
                 "consent_partner_id": partner.id if partner else False,
                 "consent_name": name or (partner.name if partner else False),
                 "consent_method": method,
                 "consent_date": date,
                 "consent_user_id": self.env.user.id,
+                "state": "consented",
             }
         )
-        self.state = "consented"
         methods = dict(self._fields["consent_method"]._description_selection(self.env))
         self._post_event(
             self.env._(
@@ -486,7 +566,7 @@ class SupportRemoteSession(models.Model):
                 vals["stopped_by_customer"] = True
                 if reason:
                     vals["stop_reason"] = reason
-            session.write(vals)
+            session._write_trusted(vals)
             if not session.time_entry_id:
                 session.time_entry_id = self.env["support.time.entry"].create(
                     session._prepare_time_entry_vals()

@@ -3,6 +3,7 @@
 """On-site interventions: planning, signed policy, estimate,
 fees and invoices."""
 
+import itertools
 from datetime import date, datetime
 
 from freezegun import freeze_time
@@ -489,3 +490,142 @@ class TestInterventionReport(InterventionCommon):
         with self.assertRaisesRegex(UserError, "signed the terms"):
             intervention.travel_fee = 5.0
         self.assertEqual(intervention.travel_fee, 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionSignedTerms(InterventionCommon):
+    """Issue 30: what the customer signed changes only through its actions."""
+
+    def _signed(self):
+        intervention = self._create_intervention()
+        self._schedule(intervention)
+        self._sign_on_device(intervention)
+        return intervention
+
+    def test_technician_cannot_rewrite_signed_policy(self):
+        intervention = self._signed()
+        signed_on = intervention.policy_signed_on
+        self.assertEqual(
+            (intervention.travel_fee, intervention.hourly_rate), (35.0, 90.0)
+        )
+        for user, vals in itertools.product(
+            (self.technician, self.support_manager),
+            (
+                {"policy_signed_on": False},
+                {"travel_fee": 500.0},
+                {"policy_signed_on": False, "travel_fee": 500.0},
+                {"policy_signed_by": "Someone else"},
+                {"policy_signature": False},
+                {"policy_attachment_id": False},
+                {"estimate_signed_on": signed_on},
+                {"estimate_signature": SIGNATURE},
+                {"state": "in_progress"},
+                {"outcome": "refused"},
+                {"compensation_rate": 0.0},
+                {"hourly_rate": 10.0},
+                {"amount_due": 1.0},
+                {"repair_place": "workshop"},
+            ),
+        ):
+            with self.subTest(user=user.login, vals=vals), self.assertRaises(UserError):
+                intervention.with_user(user).write(vals)
+        self.assertEqual(intervention.policy_signed_on, signed_on)
+        self.assertEqual(intervention.policy_signed_by, "Anna Acme")
+        self.assertTrue(intervention.policy_signature)
+        self.assertTrue(intervention.policy_attachment_id)
+        self.assertFalse(intervention.estimate_signed_on)
+        self.assertEqual(
+            (intervention.state, intervention.outcome), ("scheduled", False)
+        )
+        self.assertEqual(intervention.travel_fee, 35.0)
+        self.assertEqual(intervention.compensation_rate, 20.0)
+        self.assertEqual(intervention.hourly_rate, 90.0)
+        # nor can a technician create an intervention already signed or advanced
+        for vals in (
+            {"state": "invoiced"},
+            {"policy_signed_on": signed_on},
+            {"outcome": "accepted"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                self._create_intervention(**vals)
+
+    def test_partner_change_keeps_signed_fees(self):
+        self.env["support.travel.zone"].create(
+            [{"name": "Suburbs", "max_distance": 20, "fee": 40}]
+        )
+        intervention = self._signed()  # location unknown: the flat 35.00
+        far = self.env["res.partner"].create(
+            {
+                "name": "Far Away Ltd",
+                "partner_latitude": 48.8049,
+                "partner_longitude": 2.1204,
+                "support_hourly_rate": 150.0,
+            }
+        )
+        intervention.with_user(self.technician).partner_id = far
+        self.assertEqual(intervention.travel_fee, 35.0)
+        self.assertEqual(intervention.hourly_rate, 90.0)
+        self.assertEqual(intervention.compensation_rate, 20.0)
+
+    def test_invoiced_at_the_signed_rate(self):
+        intervention = self._to_estimate(minutes=45)  # signed at 90.00 an hour
+        self.product_time.list_price = 120.0
+        self.company.write(
+            {"support_travel_fee": 60.0, "support_compensation_rate": 50.0}
+        )
+        self.assertEqual(intervention.hourly_rate, 90.0)
+        intervention.with_user(self.support_manager).action_stop()
+        self.assertEqual(
+            (intervention.state, intervention.outcome), ("invoiced", "stopped")
+        )
+        invoice = intervention.sudo().invoice_ids
+        diagnostic = invoice.invoice_line_ids.filtered("support_ticket_id")
+        self.assertEqual(diagnostic.price_subtotal, 67.5)  # 45 min at 90.00
+        self.assertIn("90.00", diagnostic.name)
+        self.assertEqual(invoice.amount_total, 116.0)  # 35 + 67.50 + 13.50
+        self.assertEqual(intervention.amount_due, 116.0)
+
+    def test_estimate_frozen_once_answered(self):
+        intervention = self._to_estimate()
+        self._sign_on_device(
+            intervention, mode="estimate", decision="accept", repair_place="on_site"
+        )
+        as_tech = intervention.with_user(self.technician)
+        draft = self._create_intervention()
+        line = self.env["support.intervention.line"].create(
+            {"intervention_id": draft.id, "name": "Extra RAM", "price_unit": 80}
+        )
+        for action in (
+            lambda: as_tech.write(
+                {"estimate_line_ids": [(0, 0, {"name": "Extra", "price_unit": 5})]}
+            ),
+            lambda: as_tech.write({"estimate_line_ids": [(5, 0, 0)]}),
+            lambda: line.with_user(self.technician).write(
+                {"intervention_id": intervention.id}
+            ),
+            lambda: as_tech.write({"repair_place": "workshop"}),
+            lambda: as_tech.write({"estimate_signed_on": False}),
+        ):
+            with self.subTest(action=action), self.assertRaises(UserError):
+                action()
+        self.assertEqual(intervention.estimate_amount, 210.0)
+        self.assertEqual(len(intervention.estimate_line_ids), 2)
+        self.assertEqual(intervention.repair_place, "on_site")
+        intervention.returned_to = "Anna Acme"
+        intervention.with_user(self.support_manager).action_done()
+        self.assertEqual(intervention.sudo().invoice_ids.amount_total, 210.0)
+
+    def test_fees_from_the_intervention_company(self):
+        other = self.setup_other_company(name="Lyon support")["company"]
+        other.write({"support_travel_fee": 50.0, "support_compensation_rate": 30.0})
+        partner = self.env["res.partner"].create({"name": "Lyon customer"})
+        intervention = self.env["support.intervention"].create(
+            {
+                "company_id": other.id,
+                "partner_id": partner.id,
+                "description": "Server down",
+            }
+        )
+        self.assertEqual(self.env.company, self.company)
+        self.assertEqual(intervention.travel_fee, 50.0)
+        self.assertEqual(intervention.compensation_rate, 30.0)

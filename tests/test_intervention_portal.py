@@ -94,6 +94,15 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         )
         self.assertEqual(message.author_id, self.customer_contact)
         self.assertTrue(self.intervention.policy_attachment_id)
+        # the prices the customer signed are stored with the signature
+        self.assertEqual(
+            (
+                self.intervention.signed_hourly_rate,
+                self.intervention.travel_fee,
+                self.intervention.compensation_rate,
+            ),
+            (90.0, 35.0, 20.0),
+        )
         intervention = self._to_estimate()
         url = f"/my/interventions/{intervention.id}"
         page = self.url_open(url).text

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .. import rules
@@ -82,8 +82,8 @@ class TestRemoteSession(SupportBillingCommon):
         # nor by writing the state directly
         with self.assertRaises(UserError):
             session.write({"state": "running"})
-        with self.assertRaises(ValidationError):
-            session.write({"state": "consented"})  # no consent recorded
+        with self.assertRaisesRegex(UserError, "only through its actions"):
+            session.write({"state": "consented"})  # only its action consents
         self.assertEqual(session.state, "draft")
 
     def test_record_consent_needs_who_and_how(self):
@@ -285,3 +285,74 @@ class TestRemoteSession(SupportBillingCommon):
             .search([]),
             other,
         )
+
+    # ---------------------------------------------- consent only by its action
+    def test_consent_not_forged_by_writes(self):
+        """Issue 30: a technician cannot write a consent: not its method, not
+        an outsider as the person, not who recorded it, not the state."""
+        session = self._session()
+        stranger = self.env["res.partner"].create({"name": "Mallory Outsider"})
+        as_tech = session.with_user(self.technician)
+        for vals in (
+            {"consent_method": "portal"},
+            {"consent_partner_id": stranger.id},
+            {"consent_partner_id": self.other_customer.id},
+            {"consent_user_id": self.env.ref("base.user_admin").id},
+            {"state": "consented"},
+            {
+                "consent_method": "portal",
+                "consent_partner_id": stranger.id,
+                "consent_user_id": self.env.ref("base.user_admin").id,
+                "state": "consented",
+            },
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                as_tech.write(vals)
+        self.assertEqual(session.state, "draft")
+        self.assertFalse(
+            session.consent_method
+            or session.consent_partner_id
+            or session.consent_user_id
+            or session.consent_date
+        )
+        with self.assertRaises(UserError):
+            as_tech.action_start()
+        self.assertFalse(session.start_datetime)
+        self.assertFalse(
+            session.message_ids.filtered(lambda m: "Consent" in (m.body or ""))
+        )
+        # nor created with a consent already given
+        for vals in (
+            {"state": "consented", "consent_name": "X", "consent_method": "phone"},
+            {"consent_user_id": self.env.ref("base.user_admin").id},
+            {"consent_method": "portal"},
+            {"consent_partner_id": stranger.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                self._session(**vals)
+
+    def test_consent_action_records_the_session_user(self):
+        session = self._session()
+        stranger = self.env["res.partner"].create({"name": "Mallory Outsider"})
+        # an outsider set before the check (as the system) is refused by the action
+        session.sudo().consent_partner_id = stranger
+        session.consent_method = "phone"
+        with self.assertRaises(UserError):
+            session.action_record_consent()
+        self.assertEqual(session.state, "draft")
+        self.assertFalse(session.consent_user_id)
+        session.consent_partner_id = self.customer_contact2  # a colleague: fine
+        session.action_record_consent()
+        self.assertEqual(session.state, "consented")
+        self.assertEqual(session.consent_partner_id, self.customer_contact2)
+        self.assertEqual(session.consent_user_id, self.technician)
+        self.assertEqual(session.consent_method, "phone")
+        (body,) = [
+            b
+            for b in session.message_ids.mapped("body")
+            if "Consent for this session" in b
+        ]
+        self.assertIn(self.customer_contact2.name, body)
+        self.assertIn("Tom Tech", body)
+        session.action_start()
+        self.assertEqual(session.state, "running")

@@ -220,3 +220,31 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
         self.assertNotIn("alert-danger", page.split("support_remote_sessions")[1])
         page = self.url_open(f"/my/ticket/{self.ticket.id}?remote_error=agree").text
         self.assertIn("Tick the box to agree to this remote session.", page)
+
+    def test_portal_consent_records_the_portal_user(self):
+        """Issue 30: who consented and who recorded it come from the session,
+        whatever the request says."""
+        stranger = self.env["res.partner"].create({"name": "Mallory Outsider"})
+        self.authenticate("sb-portal", "sb-portal")
+        response = self._post(
+            f"/my/remote_session/{self.rs.id}/consent",
+            agree="1",
+            partner_id=str(stranger.id),
+            consent_partner_id=str(stranger.id),
+            consent_user_id=str(self.env.ref("base.user_admin").id),
+            method="phone",
+        )
+        self.assertIn("remote_message=consented", response.headers["Location"])
+        self.assertEqual(self.rs.state, "consented")
+        self.assertEqual(self.rs.consent_partner_id, self.customer_contact)
+        self.assertEqual(self.rs.consent_user_id, self.portal_user)
+        self.assertEqual(self.rs.consent_method, "portal")
+        # the technician cannot record a "portal" consent in the customer's name
+        other = self.env["support.remote.session"].create(
+            {"ticket_id": self.ticket.id, "user_id": self.technician.id}
+        )
+        with self.assertRaises(UserError):
+            other.with_user(self.technician)._set_consent(
+                partner=self.customer_contact, method="portal"
+            )
+        self.assertEqual(other.state, "draft")
