@@ -132,14 +132,12 @@ class ResPartner(models.Model):
 
     def _compute_support_pack_remaining(self):
         today = fields.Date.context_today(self)
+        packs = self.env["support.ticket.pack"].sudo()
         sums = dict(
-            self.env["support.ticket.pack"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("expiry_date", ">", today),
-                ],
+            packs._read_group(
+                Domain("partner_id", "in", self.commercial_partner_id.ids)
+                & Domain("expiry_date", ">", today)
+                & packs._get_paid_domain(),
                 ["partner_id"],
                 ["remaining_tickets:sum"],
             )
