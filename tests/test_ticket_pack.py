@@ -550,6 +550,7 @@ class TestTicketPackFollowsInvoice(TicketPackCommon):
         self.assertEqual(invoice.payment_state, "not_paid")
         self.customer.invalidate_recordset(["support_pack_remaining"])
         self.assertEqual(self.customer.support_pack_remaining, 0)
+        self.assertEqual(self.customer._get_support_pack_balance()["remaining"], 0)
         self.assertEqual(pack.state, "unpaid")
         later = self._use(20)
         self.assertEqual(later.support_billing_mode, "time", "no unpaid ticket used")
