@@ -188,7 +188,11 @@ class SupportTicketPack(models.Model):
     def _create_from_invoice_lines(self, lines):
         """Create the packs sold by paid invoice ``lines``: one per line.
 
-        Idempotent: a line that already sold a pack is skipped.  A line sells
+        Idempotent: a line that already sold a pack sells no second one (its
+        pack follows the invoice again: what an undone cancellation took
+        comes back).  A line copied from the pack line of an invoice that is
+        cancelled or credited in full ('reverse and create new') takes that
+        pack over (``_get_replaced_pack``): one purchase, one pack.  A line sells
         its quantity (a positive whole number) times the product's tickets;
         the credit notes already posted for the invoice take their share
         back at once.  The customer's expired, unused tickets are carried
