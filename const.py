@@ -73,6 +73,7 @@ PACK_MOVE_EXPIRY = "expiry"
 PACK_MOVE_ROLLOVER = "rollover"
 PACK_MOVE_REFUND = "refund"
 PACK_MOVE_CANCELLATION = "cancellation"
+PACK_MOVE_RESTORE = "restore"  # a credit note or a cancellation undone
 PACK_MOVE_REASONS = [
     (PACK_MOVE_PURCHASE, "Purchase"),
     (PACK_MOVE_CONSUMPTION, "Consumption"),
@@ -81,12 +82,18 @@ PACK_MOVE_REASONS = [
     (PACK_MOVE_ROLLOVER, "Rollover"),
     (PACK_MOVE_REFUND, "Refund"),
     (PACK_MOVE_CANCELLATION, "Invoice cancelled"),
+    (PACK_MOVE_RESTORE, "Given back"),
 ]
 PACK_STATES = [
     ("active", "Active"),
+    ("unpaid", "Awaiting payment"),
     ("used", "Used up"),
     ("expired", "Expired"),
 ]
+
+# Payment states of the invoice of a pack in which its tickets are usable:
+# paid, or a payment registered and not matched with the bank yet.
+PACK_PAID_STATES = ("paid", "in_payment")
 
 # support.subscription states.
 SUBSCRIPTION_STATES = [

@@ -53,25 +53,104 @@ class AccountMove(models.Model):
                 )
 
     def write(self, vals):
-        """A posted credit note or a cancelled invoice takes back the unused
-        tickets of the packs the invoice sold."""
+        """A state change of a customer invoice or credit note: the packs of
+        the invoice follow it, and support lines that bill again (the invoice
+        reset to draft or posted again, its credit note reset to draft or
+        cancelled) take their time back."""
         res = super().write(vals)
-        if vals.get("state") in ("posted", "cancel"):
-            self._support_packs_follow_invoice()
+        if vals.get("state"):
+            self._support_follow_state()
         return res
+
+    def _support_follow_state(self):
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        (
+            invoices.filtered(lambda m: m.state != "cancel")
+            | refunds.filtered(lambda m: m.state != "posted").reversed_entry_id
+        )._support_take_back_time()
+        self._support_packs_follow_invoice()
 
     def _support_packs_follow_invoice(self):
         invoices = (
-            self.filtered(
-                lambda m: m.move_type == "out_invoice" and m.state == "cancel"
-            )
-            | self.filtered(
-                lambda m: m.move_type == "out_refund" and m.state == "posted"
-            ).reversed_entry_id
+            self.filtered(lambda m: m.move_type == "out_invoice")
+            | self.filtered(lambda m: m.move_type == "out_refund").reversed_entry_id
         )
         if invoices:
             packs = self.env["support.ticket.pack"].sudo()
             packs.search([("invoice_id", "in", invoices.ids)])._follow_invoice()
+
+    def _support_take_back_time(self):
+        """The support lines of these customer invoices that bill again the
+        time they released take it back (README "What a credit note does to
+        billed time"): every line not credited in full by a posted credit
+        note, unless the invoice is cancelled."""
+        lines = self.env["account.move.line"]
+        for invoice in self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state != "cancel"
+        ):
+            released = invoice.invoice_line_ids.filtered("support_minutes_released")
+            if released:
+                lines |= released - invoice._support_get_credited_lines()[0]
+        lines = lines._support_take_back_time()
+        for invoice in lines.move_id:
+            mine = lines.filtered(lambda x, inv=invoice: x.move_id == inv)
+            invoice.message_post(
+                body=self.env._(
+                    "The support time of %(tickets)s (%(minutes)s min) is billed "
+                    "by this invoice again: it is no longer to review.",
+                    tickets=", ".join(mine.support_ticket_id.mapped("display_name")),
+                    minutes=sum(mine.mapped("support_minutes_worked")),
+                )
+            )
+
+    def _support_is_credited_in_full(self):
+        """Whether the posted credit notes reversing this invoice credit its
+        whole amount (the whole move reversed)."""
+        self.ensure_one()
+        refunds = self.reversal_move_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_refund"
+        )
+        return bool(refunds) and (
+            self.currency_id.compare_amounts(
+                sum(refunds.mapped("amount_total")), self.amount_total
+            )
+            >= 0
+        )
+
+    def _support_get_credited_lines(self):
+        """``(in full, in part)``: the support lines of this invoice that its
+        posted credit notes credit in full, and those they credit in part.
+
+        A line is credited in full when the credit notes credit at least its
+        whole amount; a 0.00 line (free trial) only when the whole invoice
+        is credited: a 0.00 copied on a partial credit note credits nothing.
+        """
+        self.ensure_one()
+        refunds = self.reversal_move_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_refund"
+        )
+        credited = {}
+        for line in refunds.invoice_line_ids.filtered("support_origin_line_id"):
+            origin = line.support_origin_line_id
+            credited[origin] = credited.get(origin, 0.0) + line.price_total
+        currency = self.currency_id
+        full = part = self.env["account.move.line"]
+        whole = None
+        for line in self.invoice_line_ids.filtered("support_ticket_id"):
+            if currency.is_zero(line.price_total):
+                if whole is None:
+                    whole = self._support_is_credited_in_full()
+                if whole:
+                    full |= line
+                elif line in credited:
+                    part |= line
+            elif line in credited:
+                if currency.compare_amounts(credited[line], line.price_total) >= 0:
+                    full |= line
+                else:
+                    part |= line
+        return full, part
 
     @api.model
     def _support_create_pack_invoice(self, partner, product):
@@ -120,28 +199,15 @@ class AccountMove(models.Model):
         time").
 
         A line is freed when the credit notes reversing this invoice credit
-        at least its whole amount; its time becomes "to review" and is never
-        invoiced again without an accountant's decision.  A partial credit
-        note (a discount on the line) frees nothing: the time stays billed.
+        at least its whole amount (``_support_get_credited_lines``); its
+        time becomes "to review" and is never invoiced again without an
+        accountant's decision.  A partial credit note (a discount on the
+        line) frees nothing: the time stays billed.
         """
         self.ensure_one()
-        credit_lines = self.reversal_move_ids.filtered(
-            lambda m: m.state == "posted"
-        ).invoice_line_ids.filtered("support_origin_line_id")
-        credited = {}
-        for line in credit_lines:
-            origin = line.support_origin_line_id
-            credited[origin] = credited.get(origin, 0.0) + line.price_total
-        currency = self.currency_id
-        freed = self.env["account.move.line"]
-        partial = self.env["account.move.line"]
-        for line in self.invoice_line_ids.filtered("support_time_entry_ids"):
-            if line not in credited:
-                continue
-            if currency.compare_amounts(credited[line], line.price_total) >= 0:
-                freed |= line
-            else:
-                partial |= line
+        full, part = self._support_get_credited_lines()
+        freed = full.filtered("support_time_entry_ids")
+        partial = part.filtered("support_time_entry_ids")
         if freed:
             freed._support_release_time()
             self.message_post(

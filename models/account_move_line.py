@@ -1,6 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .. import rules
 
@@ -40,6 +41,14 @@ class AccountMoveLine(models.Model):
         help="Minutes worked that this line took from the customer's free trial.",
     )
 
+    support_minutes_released = fields.Integer(
+        string="Minutes Released",
+        copy=False,
+        readonly=True,
+        help="Minutes of time this line gave back to review when it was "
+        "credited in full or cancelled: the time it takes back when it bills "
+        "again (reset to draft, its credit note undone).",
+    )
     support_origin_line_id = fields.Many2one(
         comodel_name="account.move.line",
         string="Support Line Reversed",
@@ -84,6 +93,9 @@ class AccountMoveLine(models.Model):
         """Credit notes and 'reverse and create new' invoices keep the
         ticket, the minutes and the line they come from."""
         res = super()._copy_data_extend_business_fields(values)
+        if self.product_id.support_is_pack:
+            # the pack the line sold follows a 'reverse and create new' invoice
+            values["support_origin_line_id"] = self.id
         if self.support_ticket_id:
             values.update(
                 {
@@ -113,11 +125,72 @@ class AccountMoveLine(models.Model):
     def _support_release_time(self):
         """The time of these fully credited or cancelled lines is to review."""
         partners = self.support_time_entry_ids.partner_id
-        for line in self:
-            line.support_time_entry_ids.sudo().write(
+        for line in self.filtered("support_time_entry_ids"):
+            entries = line.support_time_entry_ids.sudo()
+            minutes = sum(entries.mapped("minutes"))
+            entries.write(
                 {"invoice_line_id": False, "support_released_line_id": line.id}
             )
+            line.sudo().support_minutes_released = minutes
         partners.sudo()._support_store_trial_used()
+
+    def _support_take_back_time(self):
+        """These lines bill again the time they released (their invoice reset
+        to draft or posted again, their credit note reset to draft or
+        cancelled): the time is invoiced on them again and their trial
+        minutes count again.
+
+        Refused (``UserError``) when an accountant has billed the time again
+        or set it aside since, or when the trial minutes the lines gave back
+        were given on another invoice: the time and the trial are billed
+        once.  Returns the lines that took time back.
+        """
+        lines = self.filtered("support_minutes_released")
+        if not lines:
+            return lines
+        entries = (
+            self.env["support.time.entry"]
+            .sudo()
+            .search([("support_released_line_id", "in", lines.ids)])
+        )
+        by_line = entries.grouped("support_released_line_id")
+        empty = entries.browse()
+        for line in lines:
+            found = by_line.get(line, empty)
+            if sum(found.mapped("minutes")) < line.support_minutes_released:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s cannot bill the support time of %(ticket)s "
+                        "again: since it was credited or cancelled, an "
+                        "accountant billed it again or set it aside. Keep the "
+                        "credit note or the cancellation.",
+                        invoice=line.move_id.display_name,
+                        ticket=line.support_ticket_id.display_name,
+                    )
+                )
+        partners = entries.partner_id.commercial_partner_id.sudo()
+        used_before = partners._support_get_trial_used_by_partner()
+        for line in lines:
+            by_line.get(line, empty).write(
+                {"invoice_line_id": line.id, "support_released_line_id": False}
+            )
+        lines.sudo().write({"support_minutes_released": 0})
+        used = partners._support_get_trial_used_by_partner()
+        for partner in partners:
+            now = used.get(partner, 0)
+            if now > rules.TRIAL_MINUTES and now > used_before.get(partner, 0):
+                raise UserError(
+                    self.env._(
+                        "%(invoices)s cannot bill the support time of "
+                        "%(customer)s again: the free trial minutes it gave back "
+                        "were given on another invoice since, and the trial is "
+                        "given once. Keep the credit note or the cancellation.",
+                        invoices=", ".join(lines.move_id.mapped("display_name")),
+                        customer=partner.display_name,
+                    )
+                )
+        partners._support_store_trial_used()
+        return lines
 
     def _support_take_over_time(self):
         """A customer invoice line copied from a credited line ('reverse and
@@ -127,10 +200,15 @@ class AccountMoveLine(models.Model):
         for line in self:
             if line.move_id.move_type != "out_invoice":
                 continue
-            released = entries.search(
-                [("support_released_line_id", "=", line.support_origin_line_id.id)]
-            )
+            origin = line.support_origin_line_id
+            if origin.move_id.move_type == "out_refund":
+                # an invoice reversing a credit note bills the credited line
+                origin = origin.support_origin_line_id
+            if not origin:
+                continue
+            released = entries.search([("support_released_line_id", "=", origin.id)])
             if released:
                 released.write(
                     {"invoice_line_id": line.id, "support_released_line_id": False}
                 )
+                released.partner_id._support_store_trial_used()

@@ -133,16 +133,14 @@ class ResPartner(models.Model):
     @api.depends_context("allowed_company_ids")
     def _compute_support_pack_remaining(self):
         today = fields.Date.context_today(self)
+        packs = self.env["support.ticket.pack"].sudo()
         sums = dict(
-            self.env["support.ticket.pack"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("expiry_date", ">", today),
-                    # the packs of the companies shown, as the list shows them
-                    ("company_id", "in", self.env.companies.ids),
-                ],
+            packs._read_group(
+                Domain("partner_id", "in", self.commercial_partner_id.ids)
+                & Domain("expiry_date", ">", today)
+                # the packs of the companies shown, as the list shows them
+                & Domain("company_id", "in", self.env.companies.ids)
+                & packs._get_paid_domain(),
                 ["partner_id"],
                 ["remaining_tickets:sum"],
             )
@@ -178,22 +176,25 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         today = fields.Date.context_today(self)
         packs = self.env["support.ticket.pack"].sudo()
+        # tickets of an invoice not paid (a bounced payment) are not usable
+        paid = packs._get_paid_domain()
         [[remaining]] = packs._read_group(
-            [("partner_id", "=", partner.id), ("expiry_date", ">", today)],
+            Domain("partner_id", "=", partner.id)
+            & Domain("expiry_date", ">", today)
+            & paid,
             [],
             ["remaining_tickets:sum"],
         )
         expiring = packs.search(
-            [
-                ("partner_id", "=", partner.id),
-                ("expiry_date", ">", today),
-                (
-                    "expiry_date",
-                    "<=",
-                    today + timedelta(days=rules.PACK_EXPIRY_NOTICE_DAYS),
-                ),
-                ("remaining_tickets", ">", 0),
-            ]
+            Domain("partner_id", "=", partner.id)
+            & Domain("expiry_date", ">", today)
+            & Domain(
+                "expiry_date",
+                "<=",
+                today + timedelta(days=rules.PACK_EXPIRY_NOTICE_DAYS),
+            )
+            & Domain("remaining_tickets", ">", 0)
+            & paid
         )
         [[expired]] = (
             self.env["support.ticket.pack.move"]

@@ -153,7 +153,7 @@ class SupportTicketPack(models.Model):
                 get(reason)[0] for reason, _label in const.PACK_MOVE_REASONS
             )
 
-    @api.depends("remaining_tickets", "expiry_date")
+    @api.depends("remaining_tickets", "expiry_date", "invoice_id.payment_state")
     def _compute_state(self):
         today = fields.Date.context_today(self)
         for pack in self:
@@ -161,6 +161,8 @@ class SupportTicketPack(models.Model):
                 pack.state = "expired"
             elif pack.remaining_tickets <= 0:
                 pack.state = "used"
+            elif not pack._is_paid():
+                pack.state = "unpaid"
             else:
                 pack.state = "active"
 
@@ -186,7 +188,11 @@ class SupportTicketPack(models.Model):
     def _create_from_invoice_lines(self, lines):
         """Create the packs sold by paid invoice ``lines``: one per line.
 
-        Idempotent: a line that already sold a pack is skipped.  A line sells
+        Idempotent: a line that already sold a pack sells no second one (its
+        pack follows the invoice again: what an undone cancellation took
+        comes back).  A line copied from the pack line of an invoice that is
+        cancelled or credited in full ('reverse and create new') takes that
+        pack over (``_get_replaced_pack``): one purchase, one pack.  A line sells
         its quantity (a positive whole number) times the product's tickets;
         the credit notes already posted for the invoice take their share
         back at once.  The customer's expired, unused tickets are carried
@@ -197,9 +203,12 @@ class SupportTicketPack(models.Model):
                 line.product_id.support_is_pack
                 and line.move_id.move_type == "out_invoice"
                 and line.move_id.state == "posted"
-                and not self.sudo().search_count([("invoice_line_id", "=", line.id)])
             )
         )
+        # a pack sold already: what an undone cancellation took comes back
+        sold = self.sudo().search([("invoice_line_id", "in", lines.ids)])
+        sold._follow_invoice()
+        lines -= sold.invoice_line_id
         packs = self.browse()
         for line in lines:
             quantity = rules.packs_in_quantity(line.quantity)
@@ -208,6 +217,11 @@ class SupportTicketPack(models.Model):
                 _logger.info(
                     "Invoice line %s sells no pack: quantity %s", line.id, line.quantity
                 )
+                continue
+            replaced = self._get_replaced_pack(line, quantity)
+            if replaced:
+                replaced._move_to_invoice_line(line)
+                packs |= replaced
                 continue
             template = line.product_id.product_tmpl_id
             invoice = line.move_id
@@ -254,6 +268,49 @@ class SupportTicketPack(models.Model):
         return packs
 
     @api.model
+    def _get_replaced_pack(self, line, quantity):
+        """The pack of the invoice line ``line`` replaces ('reverse and
+        create new' invoice): the pack of the line it was copied from, when
+        that line sold the same packs and its invoice is cancelled or
+        credited in full.  One purchase stays one pack."""
+        origin = line.support_origin_line_id
+        if not (
+            origin.move_id.move_type == "out_invoice"
+            and origin.product_id == line.product_id
+            and rules.packs_in_quantity(origin.quantity) == quantity
+            and (
+                origin.move_id.state == "cancel"
+                or origin.move_id._support_is_credited_in_full()
+            )
+        ):
+            return self.browse()
+        return self.sudo().search([("invoice_line_id", "=", origin.id)], limit=1)
+
+    def _move_to_invoice_line(self, line):
+        """This pack now follows ``line`` (of the invoice that replaces the
+        one that sold it): what the credit notes or the cancellation of the
+        old invoice took comes back, what the new invoice's take is taken."""
+        self.ensure_one()
+        old = self.invoice_id
+        self.invoice_line_id = line
+        self.message_post(
+            body=self.env._(
+                "Invoice %(invoice)s replaces invoice %(old)s: this pack now "
+                "follows it.",
+                invoice=line.move_id.name,
+                old=old.name,
+            )
+        )
+        self._follow_invoice()
+
+    def _is_paid(self):
+        """Whether the tickets of this pack are paid: its invoice is paid or
+        in payment (a pack with no invoice is a gift or demo data)."""
+        self.ensure_one()
+        invoice = self.sudo().invoice_id
+        return not invoice or invoice.payment_state in const.PACK_PAID_STATES
+
+    @api.model
     def _demo_sell_pack(self, partner_xmlid, template_xmlid):
         """Demo data: a pack the customer bought (as a paid invoice would
         create it), so the prepaid tickets show on the demo tickets."""
@@ -286,15 +343,39 @@ class SupportTicketPack(models.Model):
         credit note took yet.  Only unused tickets can go (the usable balance
         first, then expired tickets not carried over yet): tickets already
         used stay used, and the chatter says so.
+
+        What a credit note or a cancellation took comes back when it no
+        longer applies: the credit note reset to draft or cancelled, the
+        invoice reset to draft, the pack moved to the invoice that replaces
+        its own.
         """
+        taking = (const.PACK_MOVE_REFUND, const.PACK_MOVE_CANCELLATION)
         for pack in self.sudo().filtered("invoice_line_id"):
             invoice = pack.invoice_line_id.move_id
-            taken = pack.move_ids.filtered(
-                lambda m: (
-                    m.reason in (const.PACK_MOVE_REFUND, const.PACK_MOVE_CANCELLATION)
+
+            def applies(document, invoice=invoice):
+                if document == invoice:
+                    return invoice.state == "cancel"
+                return (
+                    document.move_type == "out_refund"
+                    and document.state == "posted"
+                    and document.reversed_entry_id == invoice
                 )
-            )
-            if taken.filtered(lambda m: m.reason == const.PACK_MOVE_CANCELLATION):
+
+            # documents whose last ledger line took tickets (not given back)
+            taken = {}
+            for move in pack.move_ids.filtered("account_move_id").sorted("id"):
+                if move.reason in taking or move.reason == const.PACK_MOVE_RESTORE:
+                    taken.setdefault(move.account_move_id, pack.move_ids.browse())
+                    if move.reason == const.PACK_MOVE_RESTORE:
+                        taken[move.account_move_id] = pack.move_ids.browse()
+                    else:
+                        taken[move.account_move_id] |= move
+            for document, moves in taken.items():
+                if moves and not applies(document):
+                    pack._give_back(moves, document)
+            done = [doc for doc, moves in taken.items() if moves and applies(doc)]
+            if invoice in done:
                 continue  # everything was taken back already
 
             def amount(move, product=pack.product_id):
@@ -305,7 +386,7 @@ class SupportTicketPack(models.Model):
 
             bought = pack.tickets_bought
             sold = amount(invoice)
-            done_refunds = taken.account_move_id
+            done_refunds = self.env["account.move"].union(*done)
             refunded = sum(amount(refund) for refund in done_refunds)
             lost = rules.refunded_tickets(bought, sold, refunded)
             if invoice.state == "cancel":
@@ -319,6 +400,32 @@ class SupportTicketPack(models.Model):
                 lost_now = rules.refunded_tickets(bought, sold, refunded)
                 pack._take_back(const.PACK_MOVE_REFUND, lost_now - lost, refund)
                 lost = lost_now
+
+    def _give_back(self, moves, document):
+        """Give back what the ledger lines ``moves`` took for ``document``
+        (a credit note or a cancellation that no longer applies)."""
+        self.ensure_one()
+        self._lock()
+        tickets = -sum(moves.mapped("tickets"))
+        expired = -sum(moves.mapped("expired_tickets"))
+        self._add_move(
+            const.PACK_MOVE_RESTORE,
+            tickets=tickets,
+            expired=expired,
+            account_move_id=document.id,
+        )
+        if tickets or expired:
+            self.message_post(
+                body=self.env._(
+                    "%(document)s no longer refunds or cancels the invoice of "
+                    "this pack: %(count)s tickets given back.",
+                    document=document.name,
+                    count=tickets + expired,
+                ),
+                partner_ids=self.buyer_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
 
     def _take_back(self, reason, count, document):
         """Take up to ``count`` unused tickets back for ``document`` (a credit
@@ -451,6 +558,7 @@ class SupportTicketPack(models.Model):
             Domain("partner_id", "=", partner.commercial_partner_id.id)
             & Domain("remaining_tickets", ">", 0)
             & Domain("expiry_date", ">", today)
+            & self._get_paid_domain()
             & (
                 (
                     Domain("scope", "=", const.PACK_SCOPE_SINGLE)
@@ -461,6 +569,15 @@ class SupportTicketPack(models.Model):
                     & Domain("user_ids", "in", partner.ids)
                 )
             )
+        )
+
+    @api.model
+    def _get_paid_domain(self):
+        """Packs whose tickets are paid (``_is_paid``): a payment that bounces
+        (unreconciled, cancelled) makes the unused tickets unusable until
+        the invoice is paid again."""
+        return Domain("invoice_line_id", "=", False) | Domain(
+            "invoice_id.payment_state", "in", const.PACK_PAID_STATES
         )
 
     def _expire(self):

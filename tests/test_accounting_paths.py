@@ -188,6 +188,189 @@ class TestCreditNotes(TaxedCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestRoundTrips(TaxedCommon):
+    """Cancel, reset to draft, post again: a line that bills time again
+    takes its time and its trial minutes back, whatever the path."""
+
+    def setUp(self):
+        super().setUp()
+        self.customer.support_trial_eligible = True
+
+    def _trial_left(self):
+        self.customer.invalidate_recordset(["support_trial_minutes_used"])
+        return self.customer._get_support_trial_minutes_left()
+
+    def _next_ticket_gets_no_trial(self):
+        later = self._billed_invoice(30)[2]
+        self.assertEqual(later.invoice_line_ids.support_trial_minutes, 0)
+        self.assertEqual(later.amount_untaxed, 45.0, "30 min at 90.00/h, no trial")
+        self.assertEqual(self.customer.support_trial_minutes_used, 15)
+
+    def test_cancel_reset_post_bills_the_time_once(self):
+        _ticket, entry, invoice = self._billed_invoice(20)
+        # 20 min: 30 billed less the 15 trial minutes = 15 min, 22.50
+        self.assertEqual(invoice.amount_untaxed, 22.5)
+        self.assertEqual(invoice.invoice_line_ids.support_trial_minutes, 15)
+        invoice.with_user(self.accountant).button_cancel()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertEqual(entry.state, "to_review")
+        self.assertEqual(self._trial_left(), 15)
+        invoice.with_user(self.accountant).button_draft()
+        # the draft bills the time again: it is invoiced, the trial used
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(entry.invoice_id, invoice)
+        self.assertEqual(self._trial_left(), 0)
+        self.assertEqual(self.customer.support_trial_minutes_used, 15)
+        invoice.with_user(self.accountant).action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_untaxed, 22.5)
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(self._trial_left(), 0)
+        self.assertFalse(self._run(), "nothing billed twice")
+        self._next_ticket_gets_no_trial()
+
+    def test_credit_note_reset_to_draft_and_cancelled(self):
+        _ticket, entry, invoice = self._billed_invoice(20)
+        credit = self._reverse(invoice)
+        self.assertEqual(credit.amount_untaxed, 22.5)
+        self.assertEqual(entry.state, "to_review")
+        self.assertEqual(self._trial_left(), 15)
+        credit.with_user(self.accountant).button_draft()
+        # the credit note credits nothing any more: the invoice bills the time
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(entry.invoice_id, invoice)
+        self.assertEqual(self._trial_left(), 0)
+        credit.with_user(self.accountant).action_post()
+        self.assertEqual(entry.state, "to_review")
+        self.assertEqual(self._trial_left(), 15)
+        credit.with_user(self.accountant).button_draft()
+        credit.with_user(self.accountant).button_cancel()
+        self.assertEqual(credit.state, "cancel")
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(entry.invoice_id, invoice)
+        self.assertEqual(self._trial_left(), 0)
+        self.assertEqual(invoice.amount_residual, invoice.amount_total)
+        self.assertFalse(self._run(), "nothing billed twice")
+        self._next_ticket_gets_no_trial()
+
+    def test_posted_credit_note_cancelled_directly(self):
+        _ticket, entry, invoice = self._billed_invoice(20)
+        credit = self._reverse(invoice)
+        self.assertEqual(entry.state, "to_review")
+        credit.with_user(self.accountant).button_cancel()  # posted -> cancel
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(self._trial_left(), 0)
+        self._next_ticket_gets_no_trial()
+
+    def test_reversed_credit_note_bills_the_time_again(self):
+        """Reversing the credit note (a new invoice) bills the time again."""
+        _ticket, entry, invoice = self._billed_invoice(20)
+        credit = self._reverse(invoice)
+        self.assertEqual(self._trial_left(), 15)
+        again = self._reverse(credit)
+        self.assertEqual(again.move_type, "out_invoice")
+        self.assertEqual(again.amount_untaxed, 22.5)
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(entry.invoice_id, again)
+        self.assertEqual(self._trial_left(), 0)
+        self.assertFalse(self._run(), "nothing billed twice")
+        self._next_ticket_gets_no_trial()
+
+    def test_time_billed_elsewhere_cannot_come_back(self):
+        _ticket, entry, invoice = self._billed_invoice(47)
+        invoice.button_cancel()
+        entry.with_user(self.accountant).action_support_bill_again()
+        again = self._run()
+        self.assertEqual(entry.invoice_id, again)
+        with (
+            self.assertRaisesRegex(UserError, "billed it again or set it aside"),
+            self.env.cr.savepoint(),
+        ):
+            invoice.with_user(self.accountant).button_draft()
+        self.env.invalidate_all()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertEqual(entry.invoice_id, again)
+        # the same for a credit note whose time was billed again
+        again.action_post()
+        credit = self._reverse(again)
+        entry.with_user(self.accountant).action_support_do_not_bill()
+        with (
+            self.assertRaisesRegex(UserError, "billed it again or set it aside"),
+            self.env.cr.savepoint(),
+        ):
+            credit.with_user(self.accountant).button_draft()
+        self.env.invalidate_all()
+        self.assertEqual(credit.state, "posted")
+        self.assertEqual(entry.state, "non_billable")
+
+    def test_trial_given_since_cannot_come_back(self):
+        """The trial given back went to another ticket: the first invoice
+        cannot take it a second time."""
+        _ticket, entry, invoice = self._billed_invoice(20)
+        invoice.button_cancel()
+        self.assertEqual(entry.state, "to_review")
+        other = self._billed_invoice(10)[2]
+        self.assertEqual(other.invoice_line_ids.support_trial_minutes, 10)
+        self.assertEqual(other.amount_untaxed, 0.0)
+        with (
+            self.assertRaisesRegex(UserError, "the trial is given once"),
+            self.env.cr.savepoint(),
+        ):
+            invoice.with_user(self.accountant).button_draft()
+        self.env.invalidate_all()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertEqual(entry.state, "to_review")
+        self.assertEqual(self.customer.support_trial_minutes_used, 10)
+
+    def test_zero_line_of_a_partial_credit_note_stays_billed(self):
+        trial_ticket = self._create_ticket(self.customer_contact, name="Quick")
+        trial_entry = self._log(trial_ticket, 5)
+        ticket = self._create_ticket(self.customer_contact)
+        entry = self._log(ticket, 60)
+        invoice = self._run()
+        invoice.action_post()
+        zero = invoice.invoice_line_ids.filtered(
+            lambda line: line.support_ticket_id == trial_ticket
+        )
+        line = invoice.invoice_line_ids - zero
+        # 5 min free (5 trial minutes); 60 min less the 10 left: 50 min, 75.00
+        self.assertEqual((zero.price_subtotal, zero.support_trial_minutes), (0.0, 5))
+        self.assertEqual((line.price_subtotal, line.support_trial_minutes), (75.0, 10))
+        self.assertEqual(self._trial_left(), 0)
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Half"})
+        )
+        credit = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        for credit_line in credit.invoice_line_ids:
+            credit_line.price_unit = credit_line.price_unit / 2
+        credit.action_post()
+        self.assertEqual(credit.amount_untaxed, 37.5)
+        # half of 0.00 is not "credited in full": both tickets stay billed
+        self.assertEqual(trial_entry.state, "invoiced")
+        self.assertEqual(entry.state, "invoiced")
+        self.assertEqual(self._trial_left(), 0)
+        self.assertFalse(self._run())
+        # the rest credited: the whole invoice is reversed, both are to review
+        self._reverse(invoice, price_unit=37.5)
+        self.assertEqual((trial_entry.state, entry.state), ("to_review", "to_review"))
+        self.assertEqual(self._trial_left(), 15)
+
+    def test_zero_line_of_a_cancelled_invoice_is_released(self):
+        ticket = self._create_ticket(self.customer_contact, name="Quick")
+        entry = self._log(ticket, 5)
+        invoice = self._run()
+        invoice.action_post()
+        self.assertEqual(invoice.amount_total, 0.0)
+        self.assertEqual(self._trial_left(), 10)
+        invoice.button_cancel()
+        self.assertEqual(entry.state, "to_review")
+        self.assertEqual(self._trial_left(), 15)
+
+
+@tagged("post_install", "-at_install")
 class TestBillingReport(TaxedCommon):
     """The managers' and accountants' analysis adds up on every path."""
 

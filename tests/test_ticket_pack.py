@@ -496,6 +496,115 @@ class TestTicketPackFollowsInvoice(TicketPackCommon):
         self.assertEqual(packs, pack)
         self.assertEqual(pack.remaining_tickets, 10)
 
+    def _outstanding_payment_line(self, payment):
+        return payment.move_id.line_ids.filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            )
+        )
+
+    def test_reverse_and_create_new_invoice_keeps_one_pack(self):
+        invoice, pack = self._buy(self.pack10)
+        payment = invoice._get_reconciled_payments()
+        self.assertEqual(payment.amount, invoice.amount_total)
+        self._use(120)  # 4 tickets used
+        self.assertEqual(pack.remaining_tickets, 6)
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Wrong address", "journal_id": invoice.journal_id.id})
+        )
+        new = self.env["account.move"].browse(
+            wizard.reverse_moves(is_modify=True)["res_id"]
+        )
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertEqual(pack.remaining_tickets, 0, "the credit note took them")
+        new.action_post()
+        self.assertEqual(new.amount_total, invoice.amount_total)
+        # the customer's payment, outstanding now, pays the new invoice
+        outstanding = self._outstanding_payment_line(payment)
+        self.assertEqual(outstanding.amount_residual, -invoice.amount_total)
+        new.js_assign_outstanding_line(outstanding.id)
+        self.assertIn(new.payment_state, ("paid", "in_payment"))
+        packs = self.env["support.ticket.pack"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(packs, pack, "one purchase, one pack")
+        self.assertEqual(pack.invoice_id, new)
+        self.assertEqual(
+            (pack.tickets_bought, pack.tickets_used, pack.remaining_tickets),
+            (10, 4, 6),
+        )
+        self.assertEqual(self.customer.support_pack_remaining, 6)
+        # the pack follows the new invoice: its credit note takes the 6 back
+        self._credit_note(new)
+        self.assertEqual(pack.remaining_tickets, 0)
+
+    def test_unpaid_again_withdraws_unused_tickets(self):
+        invoice, pack = self._buy(self.pack10)
+        self._use(60)  # 2 tickets used
+        self.assertEqual(self.customer.support_pack_remaining, 8)
+        invoice.line_ids.remove_move_reconcile()  # the payment bounced
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.customer.invalidate_recordset(["support_pack_remaining"])
+        self.assertEqual(self.customer.support_pack_remaining, 0)
+        self.assertEqual(self.customer._get_support_pack_balance()["remaining"], 0)
+        self.assertEqual(pack.state, "unpaid")
+        later = self._use(20)
+        self.assertEqual(later.support_billing_mode, "time", "no unpaid ticket used")
+        self.assertEqual(pack.tickets_used, 2)
+        self._pay(invoice)  # paid again: the same 8 tickets are usable
+        self.customer.invalidate_recordset(["support_pack_remaining"])
+        self.assertEqual(self.customer.support_pack_remaining, 8)
+        self.assertEqual(pack.state, "active")
+        self.assertEqual(self._use(20).support_billing_mode, "pack")
+        self.assertEqual(pack.remaining_tickets, 7)
+
+    def test_cancelled_payment_withdraws_unused_tickets(self):
+        invoice, pack = self._buy(self.pack10)
+        payment = invoice._get_reconciled_payments()
+        payment.action_cancel()
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.customer.invalidate_recordset(["support_pack_remaining"])
+        self.assertEqual(self.customer.support_pack_remaining, 0)
+        self.assertEqual(self._use(20).support_billing_mode, "time")
+        self.assertEqual(pack.remaining_tickets, 10)
+
+    def test_cancelled_invoice_reset_and_paid_again_gives_tickets_back(self):
+        invoice, pack = self._buy(self.pack10)
+        self._use(30)  # 1 ticket used
+        invoice.button_cancel()
+        self.assertEqual(pack.remaining_tickets, 0)
+        invoice.button_draft()
+        invoice.action_post()
+        self.assertEqual(pack.state, "unpaid")
+        self.customer.invalidate_recordset(["support_pack_remaining"])
+        self.assertEqual(self.customer.support_pack_remaining, 0, "not before paid")
+        self._pay(invoice)
+        self.customer.invalidate_recordset(["support_pack_remaining"])
+        self.assertEqual(self.customer.support_pack_remaining, 9)
+        packs = self.env["support.ticket.pack"].search(
+            [("invoice_id", "=", invoice.id)]
+        )
+        self.assertEqual(packs, pack)
+        self.assertEqual((pack.tickets_used, pack.remaining_tickets), (1, 9))
+
+    def test_credit_note_reset_to_draft_gives_tickets_back(self):
+        invoice, pack = self._buy(self.pack10)
+        self._use(90)  # 3 tickets used
+        refund = self._credit_note(invoice)
+        self.assertEqual(pack.remaining_tickets, 0)
+        refund.with_user(self.accountant).button_draft()
+        self.assertEqual(pack.remaining_tickets, 7)
+        refund.with_user(self.accountant).action_post()
+        self.assertEqual(pack.remaining_tickets, 0, "taken again, once")
+        refund.with_user(self.accountant).button_draft()
+        refund.with_user(self.accountant).button_cancel()
+        self.assertEqual(pack.remaining_tickets, 7)
+        self.assertEqual(pack.tickets_used, 3)
+
 
 @tagged("post_install", "-at_install")
 class TestTicketPackPortal(TicketPackCommon, HttpCase):
