@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import rules
+from .support_invoicing_mixin import check_money_links
+
+#: Set by the subscription's invoicing only.
+MONEY_FIELDS = {"support_subscription_id", "support_time_entry_ids"}
 
 
 class AccountMove(models.Model):
@@ -52,9 +56,16 @@ class AccountMove(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
+        return super().create(vals_list)
+
     def write(self, vals):
         """A posted credit note or a cancelled invoice takes back the unused
         tickets of the packs the invoice sold."""
+        check_money_links(self, vals, MONEY_FIELDS)
         res = super().write(vals)
         if vals.get("state") in ("posted", "cancel"):
             self._support_packs_follow_invoice()

@@ -9,8 +9,19 @@ from odoo.tools import format_date
 from odoo.tools.mail import email_normalize
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
+
+#: The subscription's money links and states: set by its actions only.
+MONEY_FIELDS = {
+    "state",
+    "activation_date",
+    "cancellation_date",
+    "date_end",
+    "first_invoice_id",
+    "invoice_ids",
+}
 
 
 class SupportSubscription(models.Model):
@@ -194,6 +205,7 @@ class SupportSubscription(models.Model):
     def create(self, vals_list):
         partners = self.env["res.partner"]
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if vals.get("partner_id"):
                 partner = partners.browse(vals["partner_id"]).commercial_partner_id
                 vals["partner_id"] = partner.id
@@ -205,6 +217,7 @@ class SupportSubscription(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
         if vals.get("partner_id"):
             vals["partner_id"] = (
                 self.env["res.partner"]
@@ -225,6 +238,7 @@ class SupportSubscription(models.Model):
     # ------------------------------------------------------------ actions
     def action_confirm(self):
         """Draft -> waiting for payment: issue and post the prorated first invoice."""
+        self.check_access("write")  # the states are then written as superuser
         for sub in self:
             if sub.state != "draft":
                 raise UserError(
@@ -250,7 +264,7 @@ class SupportSubscription(models.Model):
             )
         invoices = self._create_invoices(first=True)
         for sub, invoice in zip(self, invoices, strict=True):
-            sub.write({"state": "waiting", "first_invoice_id": invoice.id})
+            sub.sudo().write({"state": "waiting", "first_invoice_id": invoice.id})
         invoices.sudo().action_post()
         self._activate_if_paid()  # a zero invoice is paid at once
         return True
@@ -261,10 +275,11 @@ class SupportSubscription(models.Model):
         An active subscription covers tickets until the end of the month and
         is not invoiced any more; one never paid is closed at once.
         """
+        self.check_access("write")  # the states are then written as superuser
         today = fields.Date.context_today(self)
         for sub in self:
             if sub.state == "active":
-                sub.write(
+                sub.sudo().write(
                     {
                         "state": "cancelled",
                         "cancellation_date": today,
@@ -288,7 +303,7 @@ class SupportSubscription(models.Model):
                 )
                 unpaid.filtered(lambda i: i.state == "posted").sudo().button_draft()
                 unpaid.sudo().button_cancel()
-                sub.write({"state": "closed", "next_invoice_date": False})
+                sub.sudo().write({"state": "closed", "next_invoice_date": False})
                 sub.message_post(
                     body=self.env._(
                         "Subscription withdrawn by %(user)s before activation.",
@@ -305,6 +320,7 @@ class SupportSubscription(models.Model):
 
     def action_activate(self):
         """Staff: activate by hand (e.g. a payment agreed outside Odoo)."""
+        self.check_access("write")
         self.filtered(lambda s: s.state == "waiting")._activate()
         return True
 
@@ -446,7 +462,7 @@ class SupportSubscription(models.Model):
             ) from error
         subs.invalidate_recordset(["state"])
         for sub in subs.filtered(lambda s: s.state == "waiting"):
-            sub.write({"state": "active", "activation_date": today})
+            sub.sudo().write({"state": "active", "activation_date": today})
             sub._schedule_startup()
             sub.message_post(
                 body=self.env._(

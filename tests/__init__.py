@@ -34,3 +34,4 @@ from . import test_access_matrix
 from . import test_dev_script
 from . import test_backend_screens
 from . import test_address_proof
+from . import test_money_links
