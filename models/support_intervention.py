@@ -314,6 +314,7 @@ class SupportIntervention(models.Model):
     @api.depends(
         "ticket_id.support_time_entry_ids.minutes",
         "ticket_id.support_time_entry_ids.billable",
+        "ticket_id.support_time_entry_ids.support_subscription_id",
         "partner_id",
         "travel_fee",
         "compensation_rate",
@@ -595,9 +596,21 @@ class SupportIntervention(models.Model):
         )
 
     def _get_diagnostic_minutes(self):
+        """Billable diagnostic minutes: those of the ticket's billable time
+        that no subscription covers (the coverage rule of all support time:
+        a subscription covering the requester on the day of the work)."""
         self.ensure_one()
-        entries = self.ticket_id.support_time_entry_ids.filtered("billable")
+        entries = self.ticket_id.support_time_entry_ids.filtered(
+            lambda e: e.billable and not e.support_subscription_id
+        )
         return sum(entries.mapped("minutes"))
+
+    def _get_covered_diagnostic_entries(self):
+        """The ticket's billable time a subscription covers: never billed."""
+        self.ensure_one()
+        return self.ticket_id.support_time_entry_ids.filtered(
+            lambda e: e.billable and e.support_subscription_id
+        )
 
     def _get_hourly_rate(self):
         self.ensure_one()
@@ -941,14 +954,24 @@ class SupportIntervention(models.Model):
                     fees.travel,
                 )
             )
+        description = env._(
+            "Diagnostic: %(minutes)s min at %(rate)s per hour",
+            minutes=minutes,
+            rate=self._format_amount(self._get_hourly_rate()),
+        )
+        covered = self.sudo()._get_covered_diagnostic_entries()
+        if covered:
+            description += "\n" + env._(
+                "%(minutes)s min covered by subscription %(subscription)s",
+                minutes=sum(covered.mapped("minutes")),
+                subscription=", ".join(
+                    covered.support_subscription_id.mapped("name")
+                ),
+            )
         lines.append(
             self._prepare_invoice_line_vals(
                 self.company_id._get_support_time_product(),
-                env._(
-                    "Diagnostic: %(minutes)s min at %(rate)s per hour",
-                    minutes=minutes,
-                    rate=self._format_amount(self._get_hourly_rate()),
-                ),
+                description,
                 fees.diagnostic,
                 **ticket_vals,
             )

@@ -463,6 +463,7 @@ class SupportSubscription(models.Model):
         subs.invalidate_recordset(["state"])
         for sub in subs.filtered(lambda s: s.state == "waiting"):
             sub.sudo().write({"state": "active", "activation_date": today})
+            sub._support_cover_logged_time()
             sub._schedule_startup()
             sub.message_post(
                 body=self.env._(
@@ -470,6 +471,34 @@ class SupportSubscription(models.Model):
                     "its authorised users are covered."
                 )
             )
+
+    def _support_cover_logged_time(self):
+        """Coverage follows the day the time was worked, not the day it was
+        typed: the time of the covered users worked within the subscription's
+        term and logged while its first invoice waited for payment (to
+        invoice, not on any invoice) is covered now, by the same rule as the
+        time logged afterwards (``_get_covering_domain``).  Time already
+        invoiced stays as it was billed."""
+        self.ensure_one()
+        requesters = self.authorized_user_ids | self.partner_id
+        domain = (
+            Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
+            & Domain("invoice_line_id", "=", False)
+            & Domain("company_id", "=", self.company_id.id)
+            & Domain("ticket_id.partner_id", "in", requesters.ids)
+            & Domain("date", ">=", self.date_start)
+        )
+        if self.date_end:
+            domain &= Domain("date", "<=", self.date_end)
+        entries = self.env["support.time.entry"].sudo().search(domain)
+        if not entries:
+            return
+        # the coverage rule itself, as when the time is logged (as superuser:
+        # accounting's own link, see ``check_money_links``)
+        entries._compute_support_subscription_id()
+        covered = entries.filtered("support_subscription_id")
+        # covered time takes no prepaid ticket
+        covered.ticket_id._support_sync_pack_consumption()
 
     def _schedule_startup(self):
         self.ensure_one()
