@@ -964,9 +964,7 @@ class SupportIntervention(models.Model):
             description += "\n" + env._(
                 "%(minutes)s min covered by subscription %(subscription)s",
                 minutes=sum(covered.mapped("minutes")),
-                subscription=", ".join(
-                    covered.support_subscription_id.mapped("name")
-                ),
+                subscription=", ".join(covered.support_subscription_id.mapped("name")),
             )
         lines.append(
             self._prepare_invoice_line_vals(

@@ -11,8 +11,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import SupportBillingCommon
-from .test_subscription import SubscriptionCommon
 from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
+from .test_subscription import SubscriptionCommon
 
 #: A 1x1 PNG, as the portal's signature widget sends it (base64).
 SIGNATURE = (

@@ -48,7 +48,9 @@ class TestMoneyLinksTimeEntry(TaxedCommon):
         sub = self.env["support.subscription"].create(
             {
                 "partner_id": self.customer.id,
-                "plan_id": self.env.ref("support_billing.support_plan_all_inclusive").id,
+                "plan_id": self.env.ref(
+                    "support_billing.support_plan_all_inclusive"
+                ).id,
                 "company_id": self.company.id,
                 "authorized_user_ids": [(6, 0, self.customer_contact.ids)],
             }
@@ -136,7 +138,9 @@ class TestMoneyLinksTimeEntry(TaxedCommon):
         ):
             with self.assertRaises(AccessError) as caught:
                 partner.write(vals)
-            self.assertIn("Only accountants and support managers", str(caught.exception))
+            self.assertIn(
+                "Only accountants and support managers", str(caught.exception)
+            )
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(technician).create(
                 {"name": "Cheap Co", "support_hourly_rate": 1.0}
