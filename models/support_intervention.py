@@ -13,9 +13,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 #: Prices the customer agreed to when signing: frozen afterwards.
 FROZEN_FIELDS = {"travel_fee", "compensation_rate"}
+#: The intervention's invoices: linked by its own invoicing only.
+MONEY_FIELDS = {"invoice_ids"}
 #: States in which the policy may still be signed (before work starts).
 POLICY_SIGN_STATES = ("requested", "scheduled")
 #: States in which the estimate may still be edited.
@@ -348,6 +351,7 @@ class SupportIntervention(models.Model):
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = sequence.next_by_code("support.intervention") or "/"
         interventions = super().create(vals_list)
@@ -355,6 +359,7 @@ class SupportIntervention(models.Model):
         return interventions
 
     def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not self.env.su:
             for intervention in self:

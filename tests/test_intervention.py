@@ -514,3 +514,7 @@ class TestInterventionSubscription(InterventionCommon, SubscriptionCommon):
         self.assertEqual(intervention.amount_due, 35.0)
         self.assertFalse(entries.invoice_line_id)
         self.assertEqual(entries.state, "covered")
+        # the invoice link is the intervention's own invoicing's
+        with self.assertRaises(AccessError):
+            intervention.with_user(self.technician).write({"invoice_ids": [(5, 0, 0)]})
+        self.assertEqual(intervention.sudo().invoice_ids, invoice)
