@@ -238,7 +238,6 @@ class SupportSubscription(models.Model):
     # ------------------------------------------------------------ actions
     def action_confirm(self):
         """Draft -> waiting for payment: issue and post the prorated first invoice."""
-        self.check_access("write")  # the states are then written as superuser
         for sub in self:
             if sub.state != "draft":
                 raise UserError(
@@ -252,6 +251,7 @@ class SupportSubscription(models.Model):
                         name=sub.name,
                     )
                 )
+        self.check_access("write")  # the states are then written as superuser
         today = fields.Date.context_today(self)
         for sub in self:
             sub.write(
