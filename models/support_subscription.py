@@ -480,16 +480,17 @@ class SupportSubscription(models.Model):
         time logged afterwards (``_get_covering_domain``).  Time already
         invoiced stays as it was billed."""
         self.ensure_one()
-        requesters = self.authorized_user_ids | self.partner_id
+        sub = self.sudo()  # activated by a payment: the customer's, a webhook's
+        requesters = sub.authorized_user_ids | sub.partner_id
         domain = (
             Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
             & Domain("invoice_line_id", "=", False)
-            & Domain("company_id", "=", self.company_id.id)
+            & Domain("company_id", "=", sub.company_id.id)
             & Domain("ticket_id.partner_id", "in", requesters.ids)
-            & Domain("date", ">=", self.date_start)
+            & Domain("date", ">=", sub.date_start)
         )
-        if self.date_end:
-            domain &= Domain("date", "<=", self.date_end)
+        if sub.date_end:
+            domain &= Domain("date", "<=", sub.date_end)
         entries = self.env["support.time.entry"].sudo().search(domain)
         if not entries:
             return
