@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import rules
+from .support_invoicing_mixin import check_money_links
+
+#: Set by the subscription's invoicing only.
+MONEY_FIELDS = {"support_subscription_id", "support_time_entry_ids"}
 
 
 class AccountMove(models.Model):
@@ -52,11 +56,18 @@ class AccountMove(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
+        return super().create(vals_list)
+
     def write(self, vals):
         """A state change of a customer invoice or credit note: the packs of
         the invoice follow it, and support lines that bill again (the invoice
         reset to draft or posted again, its credit note reset to draft or
         cancelled) take their time back."""
+        check_money_links(self, vals, MONEY_FIELDS)
         res = super().write(vals)
         if vals.get("state"):
             self._support_follow_state()

@@ -4,6 +4,21 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import rules
+from .support_invoicing_mixin import check_money_links
+
+#: What the support invoicing writes on a line (the time it bills).
+MONEY_FIELDS = {
+    "support_ticket_id",
+    "support_time_entry_ids",
+    "support_minutes_worked",
+    "support_minutes_billed",
+    "support_minutes_free",
+    "support_minutes_prepaid",
+    "support_trial_minutes",
+    "support_origin_line_id",
+}
+#: What a credit note (or a 'reverse and create new' invoice) copies.
+COPIED_FIELDS = MONEY_FIELDS - {"support_time_entry_ids", "support_origin_line_id"}
 
 
 class AccountMoveLine(models.Model):
@@ -73,9 +88,34 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if not self._support_is_copy_of_origin(vals):
+                    check_money_links(self, vals, MONEY_FIELDS, create=True)
         lines = super().create(vals_list)
         lines.filtered("support_origin_line_id")._support_take_over_time()
         return lines
+
+    def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
+        return super().write(vals)
+
+    @api.model
+    def _support_is_copy_of_origin(self, vals):
+        """True when ``vals`` copy the support figures of the line they name
+        as origin, unchanged (a credit note, a 'reverse and create new'
+        invoice: ``_copy_data_extend_business_fields``)."""
+        origin_id = vals.get("support_origin_line_id")
+        if not origin_id or "support_time_entry_ids" in vals:
+            return False
+        origin = self.sudo().browse(origin_id).exists()
+        if not origin:
+            return False
+        return all(
+            self._fields[fname].convert_to_cache(vals.get(fname), self)
+            == self._fields[fname].convert_to_cache(origin[fname], origin)
+            for fname in COPIED_FIELDS
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_release_support_time(self):

@@ -6,13 +6,19 @@ from datetime import timedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import LockError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date, hash_sign, verify_hash_signed
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
+
+#: The price of a customer's time: accountants and support managers set it.
+PRICE_FIELDS = {"support_hourly_rate", "support_trial_eligible"}
+#: Written by the invoicing only (the free trial granted on invoices).
+MONEY_FIELDS = {"support_trial_minutes_used"}
 
 
 class ResPartner(models.Model):
@@ -87,6 +93,48 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
     )
+
+    # --------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
+            self._support_check_price_vals(vals, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
+        self._support_check_price_vals(vals)
+        return super().write(vals)
+
+    def _support_check_price_vals(self, vals, create=False):
+        """Only accountants and support managers set a customer's hourly
+        rate and free trial (technicians who edit contacts cannot)."""
+        if not PRICE_FIELDS.intersection(vals) and not (
+            create and any(f"default_{f}" in self.env.context for f in PRICE_FIELDS)
+        ):
+            return
+        user = self.env.user
+        if (
+            self.env.su
+            or user.has_group("account.group_account_invoice")
+            or user.has_group("support_billing.group_support_manager")
+        ):
+            return
+        try:
+            check_money_links(self, vals, PRICE_FIELDS, create=create)
+        except AccessError:
+            fields_ = [
+                f'"{self._fields[fname]._description_string(self.env)}"'
+                for fname in sorted(PRICE_FIELDS)
+            ]
+            raise AccessError(
+                self.env._(
+                    "Only accountants and support managers can change a "
+                    "customer's %(fields)s.",
+                    fields=" / ".join(fields_),
+                )
+            ) from None
 
     # ------------------------------------------------------------ compute
     def _compute_support_currency_id(self):

@@ -12,6 +12,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +25,19 @@ FROZEN_FIELDS = {
     "currency_id",
     "duration_minutes",
     "hourly_rate",
+}
+#: The hold's links to money: written by the accounting code only.
+MONEY_FIELDS = {
+    "transaction_id",
+    "transaction_ids",
+    "invoice_id",
+    "end_reason",
+    "authorized_at",
+    "warned",
+    "state",
+    "captured_amount",
+    "released_amount",
+    "expiry_date",
 }
 
 
@@ -345,6 +359,7 @@ class SupportCardHold(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "support.card.hold"
@@ -352,6 +367,7 @@ class SupportCardHold(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
         frozen = set(vals) & FROZEN_FIELDS
         if frozen:
             self.check_access("write")
@@ -549,7 +565,7 @@ class SupportCardHold(models.Model):
             self._check_same_customer(invoice.sudo().commercial_partner_id)
             invoice = invoice.sudo()
             invoice.action_post()
-            self.invoice_id = invoice
+            self.sudo().invoice_id = invoice
         invoice = invoice.sudo()
         self._check_same_customer(invoice.commercial_partner_id)
         if invoice.currency_id.is_zero(invoice.amount_residual):
@@ -641,10 +657,10 @@ class SupportCardHold(models.Model):
     def _void(self, reason):
         """Cancel the uncaptured hold at the provider (and record why)."""
         self.ensure_one()
-        self.end_reason = reason
+        self.sudo().end_reason = reason
         void_tx = self.transaction_id.sudo()._void()
         if void_tx.state == "error":
-            self.end_reason = False
+            self.sudo().end_reason = False
             raise UserError(
                 self.env._(
                     "The card hold could not be cancelled: %(error)s",
@@ -688,7 +704,7 @@ class SupportCardHold(models.Model):
         body, kind = False, None
         if not source and tx.state == "authorized":
             if not self.authorized_at:
-                self.authorized_at = fields.Datetime.now()
+                self.sudo().authorized_at = fields.Datetime.now()
             body = self._support_company_env()._(
                 "Authorised on the card: %(amount)s.", amount=amount
             )
@@ -709,7 +725,7 @@ class SupportCardHold(models.Model):
             if not self.end_reason and (
                 not source or not tx.source_transaction_id._support_captured_children()
             ):
-                self.end_reason = const.HOLD_END_EXPIRED
+                self.sudo().end_reason = const.HOLD_END_EXPIRED
             if self.end_reason == const.HOLD_END_EXPIRED:
                 body = self._support_company_env()._(
                     "%(amount)s released: the card hold expired.", amount=amount
@@ -853,4 +869,4 @@ class SupportCardHold(models.Model):
             ),
             user_id=accountant.id or self.env.user.id,
         )
-        self.warned = True
+        self.sudo().warned = True

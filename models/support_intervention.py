@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 #: Prices the customer agreed to when signing: frozen afterwards.
 FROZEN_FIELDS = {"travel_fee", "compensation_rate", "signed_hourly_rate", "company_id"}
@@ -41,6 +42,8 @@ PROTECTED_FIELDS = {
     "compensation_amount",
     "amount_due",
 }
+#: The intervention's invoices: linked by its own invoicing only.
+MONEY_FIELDS = {"invoice_ids"}
 #: States in which the policy may still be signed (before work starts).
 POLICY_SIGN_STATES = ("requested", "scheduled")
 #: States in which the estimate may still be edited.
@@ -389,6 +392,7 @@ class SupportIntervention(models.Model):
     @api.depends(
         "ticket_id.support_time_entry_ids.minutes",
         "ticket_id.support_time_entry_ids.billable",
+        "ticket_id.support_time_entry_ids.support_subscription_id",
         "partner_id",
         "company_id",
         "signed_hourly_rate",
@@ -437,6 +441,7 @@ class SupportIntervention(models.Model):
                     self.check_access("create")
                     self._raise_protected(protected)
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = sequence.next_by_code("support.intervention") or "/"
         interventions = super().create(vals_list)
@@ -448,6 +453,7 @@ class SupportIntervention(models.Model):
             raise AccessError(
                 self.env._("Only the link e-mailed to the sender proves an address.")
             )
+        check_money_links(self, vals, MONEY_FIELDS)
         if not self.env.su:
             protected = PROTECTED_FIELDS.intersection(vals)
             if protected:
@@ -724,9 +730,21 @@ class SupportIntervention(models.Model):
         )
 
     def _get_diagnostic_minutes(self):
+        """Billable diagnostic minutes: those of the ticket's billable time
+        that no subscription covers (the coverage rule of all support time:
+        a subscription covering the requester on the day of the work)."""
         self.ensure_one()
-        entries = self.ticket_id.support_time_entry_ids.filtered("billable")
+        entries = self.ticket_id.support_time_entry_ids.filtered(
+            lambda e: e.billable and not e.support_subscription_id
+        )
         return sum(entries.mapped("minutes"))
+
+    def _get_covered_diagnostic_entries(self):
+        """The ticket's billable time a subscription covers: never billed."""
+        self.ensure_one()
+        return self.ticket_id.support_time_entry_ids.filtered(
+            lambda e: e.billable and e.support_subscription_id
+        )
 
     def _get_hourly_rate(self):
         """The diagnostic rate: the one the customer signed, else the
@@ -1089,14 +1107,22 @@ class SupportIntervention(models.Model):
                     fees.travel,
                 )
             )
+        description = env._(
+            "Diagnostic: %(minutes)s min at %(rate)s per hour",
+            minutes=minutes,
+            rate=self._format_amount(self._get_hourly_rate()),
+        )
+        covered = self.sudo()._get_covered_diagnostic_entries()
+        if covered:
+            description += "\n" + env._(
+                "%(minutes)s min covered by subscription %(subscription)s",
+                minutes=sum(covered.mapped("minutes")),
+                subscription=", ".join(covered.support_subscription_id.mapped("name")),
+            )
         lines.append(
             self._prepare_invoice_line_vals(
                 self.company_id._get_support_time_product(),
-                env._(
-                    "Diagnostic: %(minutes)s min at %(rate)s per hour",
-                    minutes=minutes,
-                    rate=self._format_amount(self._get_hourly_rate()),
-                ),
+                description,
                 fees.diagnostic,
                 **ticket_vals,
             )

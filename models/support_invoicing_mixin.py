@@ -31,3 +31,53 @@ class SupportInvoicingMixin(models.AbstractModel):
                 record.message_post(body=body(error))
             if error != (record[field] or False):
                 record[field] = error
+
+
+def check_money_links(records, vals, fnames, create=False):
+    """Refuse a user's write (or create) of the money links ``fnames``.
+
+    The fields that link time, holds, packs and subscriptions to money
+    (invoice lines, transactions, states) are written by the addon's own
+    accounting code only, which runs as superuser (``sudo()``) inside the
+    methods that check the accountant first.  A user's ``write()`` or
+    ``create()`` over RPC (any context it passes included) that would set
+    one of them gets an ``AccessError`` naming the field, and nothing is
+    written.  Values that change nothing (the current value on write, the
+    field's own default on create) pass: forms send them.
+    """
+    if records.env.su:
+        return
+    refused = []
+    for fname in sorted(fnames):
+        field = records._fields[fname]
+        context_default = create and f"default_{fname}" in records.env.context
+        if fname not in vals and not context_default:
+            continue
+        if context_default or field.compute or field.type in ("one2many", "many2many"):
+            # computed, one2many: never a user's; context defaults: never
+            if context_default or field.compute or vals[fname]:
+                refused.append(field)
+            continue
+        new = field.convert_to_cache(vals[fname], records)
+        if create:
+            default = field.default(records) if field.default else False
+            olds = [field.convert_to_cache(default, records)]
+        else:
+            olds = [
+                field.convert_to_cache(record[fname], record)
+                for record in records.sudo()
+            ]
+        if any(old != new for old in olds):
+            refused.append(field)
+    if refused:
+        raise AccessError(
+            records.env._(
+                "%(fields)s (%(model)s) can only be set by the accounting "
+                "actions (invoicing, credit notes, card holds, subscriptions), "
+                "not written directly.",
+                fields=", ".join(
+                    f'"{field._description_string(records.env)}"' for field in refused
+                ),
+                model=records._description,
+            )
+        )

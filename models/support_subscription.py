@@ -11,8 +11,19 @@ from odoo.tools import format_amount, format_date
 from odoo.tools.mail import email_normalize
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
+
+#: The subscription's money links and states: set by its actions only.
+MONEY_FIELDS = {
+    "state",
+    "activation_date",
+    "cancellation_date",
+    "date_end",
+    "first_invoice_id",
+    "invoice_ids",
+}
 
 
 class SupportSubscription(models.Model):
@@ -206,6 +217,7 @@ class SupportSubscription(models.Model):
     def create(self, vals_list):
         partners = self.env["res.partner"]
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if vals.get("partner_id"):
                 partner = partners.browse(vals["partner_id"]).commercial_partner_id
                 vals["partner_id"] = partner.id
@@ -218,6 +230,7 @@ class SupportSubscription(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
         if vals.get("partner_id"):
             vals["partner_id"] = (
                 self.env["res.partner"]
@@ -251,6 +264,7 @@ class SupportSubscription(models.Model):
                         name=sub.name,
                     )
                 )
+        self.check_access("write")  # the states are then written as superuser
         today = fields.Date.context_today(self)
         for sub in self:
             sub.write(
@@ -263,7 +277,7 @@ class SupportSubscription(models.Model):
             )
         invoices = self._create_invoices(first=True)
         for sub, invoice in zip(self, invoices, strict=True):
-            sub.write({"state": "waiting", "first_invoice_id": invoice.id})
+            sub.sudo().write({"state": "waiting", "first_invoice_id": invoice.id})
         invoices.sudo().action_post()
         self._activate_if_paid()  # a zero invoice is paid at once
         return True
@@ -274,10 +288,11 @@ class SupportSubscription(models.Model):
         An active subscription covers tickets until the end of the month and
         is not invoiced any more; one never paid is closed at once.
         """
+        self.check_access("write")  # the states are then written as superuser
         today = fields.Date.context_today(self)
         for sub in self:
             if sub.state == "active":
-                sub.write(
+                sub.sudo().write(
                     {
                         "state": "cancelled",
                         "cancellation_date": today,
@@ -300,7 +315,7 @@ class SupportSubscription(models.Model):
                 unpaid = invoice.filtered(lambda i: i.payment_state == "not_paid")
                 unpaid.filtered(lambda i: i.state == "posted").sudo().button_draft()
                 unpaid.sudo().button_cancel()
-                sub.write({"state": "closed", "next_invoice_date": False})
+                sub.sudo().write({"state": "closed", "next_invoice_date": False})
                 sub.message_post(
                     body=self.env._(
                         "Subscription withdrawn by %(user)s before activation.",
@@ -355,6 +370,7 @@ class SupportSubscription(models.Model):
 
     def action_activate(self):
         """Staff: activate by hand (e.g. a payment agreed outside Odoo)."""
+        self.check_access("write")
         self.filtered(lambda s: s.state == "waiting")._activate()
         return True
 
@@ -538,7 +554,8 @@ class SupportSubscription(models.Model):
             ) from error
         subs.invalidate_recordset(["state"])
         for sub in subs.filtered(lambda s: s.state == "waiting"):
-            sub.write({"state": "active", "activation_date": today})
+            sub.sudo().write({"state": "active", "activation_date": today})
+            sub._support_cover_logged_time()
             sub._schedule_startup()
             sub.message_post(
                 body=self.env._(
@@ -546,6 +563,35 @@ class SupportSubscription(models.Model):
                     "its authorised users are covered."
                 )
             )
+
+    def _support_cover_logged_time(self):
+        """Coverage follows the day the time was worked, not the day it was
+        typed: the time of the covered users worked within the subscription's
+        term and logged while its first invoice waited for payment (to
+        invoice, not on any invoice) is covered now, by the same rule as the
+        time logged afterwards (``_get_covering_domain``).  Time already
+        invoiced stays as it was billed."""
+        self.ensure_one()
+        sub = self.sudo()  # activated by a payment: the customer's, a webhook's
+        requesters = sub.authorized_user_ids | sub.partner_id
+        domain = (
+            Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
+            & Domain("invoice_line_id", "=", False)
+            & Domain("company_id", "=", sub.company_id.id)
+            & Domain("ticket_id.partner_id", "in", requesters.ids)
+            & Domain("date", ">=", sub.date_start)
+        )
+        if sub.date_end:
+            domain &= Domain("date", "<=", sub.date_end)
+        entries = self.env["support.time.entry"].sudo().search(domain)
+        if not entries:
+            return
+        # the coverage rule itself, as when the time is logged (as superuser:
+        # accounting's own link, see ``check_money_links``)
+        entries._compute_support_subscription_id()
+        covered = entries.filtered("support_subscription_id")
+        # covered time takes no prepaid ticket
+        covered.ticket_id._support_sync_pack_consumption()
 
     def _schedule_startup(self):
         self.ensure_one()

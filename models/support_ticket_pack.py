@@ -11,8 +11,22 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
+
+#: The pack's links to money: written by the accounting code only.
+MONEY_FIELDS = {
+    "invoice_line_id",
+    "invoice_id",
+    "move_ids",
+    "tickets_bought",
+    "tickets_rolled_in",
+    "tickets_used",
+    "tickets_expired",
+    "remaining_tickets",
+    "expiry_notice_sent",
+}
 
 
 class SupportTicketPack(models.Model):
@@ -176,12 +190,17 @@ class SupportTicketPack(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].sudo().next_by_code("support.ticket.pack")
                     or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
+        return super().write(vals)
 
     # ----------------------------------------------------------- business
     @api.model
@@ -612,7 +631,7 @@ class SupportTicketPack(models.Model):
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
-            pack.expiry_notice_sent = True
+            pack.sudo().expiry_notice_sent = True
 
     # -------------------------------------------------------------- crons
     @api.model

@@ -3,6 +3,20 @@
 from odoo import api, fields, models
 
 from .. import const
+from .support_invoicing_mixin import check_money_links
+
+#: A ledger line is written by the pack's own code only (sales, consumption,
+#: credit notes, expiry): every field but the note.
+MONEY_FIELDS = {
+    "pack_id",
+    "ticket_id",
+    "related_pack_id",
+    "date",
+    "reason",
+    "tickets",
+    "expired_tickets",
+    "account_move_id",
+}
 
 
 class SupportTicketPackMove(models.Model):
@@ -68,6 +82,16 @@ class SupportTicketPackMove(models.Model):
         ondelete="restrict",
     )
     note = fields.Char()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
+        return super().write(vals)
 
     @api.depends("pack_id", "reason", "tickets")
     def _compute_display_name(self):

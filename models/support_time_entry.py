@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
 
 _logger = logging.getLogger(__name__)
 
@@ -16,6 +17,14 @@ _logger = logging.getLogger(__name__)
 LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
 #: Fields that change the prepaid tickets a ticket consumes.
 PACK_FIELDS = {"minutes", "ticket_id", "billable"}
+#: Links of the time to money: written by the accounting code only.
+MONEY_FIELDS = {
+    "invoice_line_id",
+    "invoice_id",
+    "support_released_line_id",
+    "support_subscription_id",
+    "state",
+}
 #: Customers invoiced by one ``account.move.create`` of the monthly run.
 INVOICE_BATCH_SIZE = 500
 
@@ -200,6 +209,7 @@ class SupportTimeEntry(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_money_links(self, vals, MONEY_FIELDS, create=True)
             if "minutes" in vals:
                 self._check_minutes_value(vals["minutes"])
         entries = super().create(vals_list)
@@ -207,6 +217,7 @@ class SupportTimeEntry(models.Model):
         return entries
 
     def write(self, vals):
+        check_money_links(self, vals, MONEY_FIELDS)
         if "minutes" in vals:
             self._check_minutes_value(vals["minutes"])
         if LOCKED_FIELDS.intersection(vals):

@@ -526,7 +526,7 @@ class TestBillingModePrecedence(SubscriptionCommon):
                 "support_card_hold_id": hold.id,
             }
         )
-        hold.transaction_id = tx
+        hold.sudo().transaction_id = tx
         tx._set_authorized()
         self.assertEqual(hold.state, "authorized")
         return hold

@@ -117,7 +117,7 @@ class CardHoldCommon(SupportBillingCommon):
                 "support_card_hold_id": hold.id,
             }
         )
-        hold.transaction_id = tx
+        hold.sudo().transaction_id = tx
         return tx
 
     @classmethod

@@ -4,7 +4,7 @@
 fees and invoices."""
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -13,6 +13,7 @@ from odoo.tests import Form, tagged
 
 from .common import SupportBillingCommon
 from .pdf_layout import assert_letterhead, render_pdf_text, set_letterhead
+from .test_subscription import SubscriptionCommon
 
 #: A 1x1 PNG, as the portal's signature widget sends it (base64).
 SIGNATURE = (
@@ -629,3 +630,31 @@ class TestInterventionSignedTerms(InterventionCommon):
         self.assertEqual(self.env.company, self.company)
         self.assertEqual(intervention.travel_fee, 50.0)
         self.assertEqual(intervention.compensation_rate, 30.0)
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionSubscription(InterventionCommon, SubscriptionCommon):
+    def test_covered_diagnostic_is_not_billed(self):
+        """A subscribed customer's diagnostic time follows the coverage rule
+        of all support time: covered, never billed; the travel is."""
+        start = date.today() - timedelta(days=30)
+        sub = self._active_subscription(self.customer_contact, start=str(start))
+        intervention = self._to_estimate(minutes=45)
+        entries = intervention.ticket_id.support_time_entry_ids
+        self.assertEqual(entries.state, "covered")
+        self.assertEqual(entries.support_subscription_id, sub)
+        self.assertEqual(intervention.diagnostic_minutes, 0)
+        self.assertEqual(intervention.diagnostic_amount, 0.0)
+        self._sign_on_device(intervention, mode="estimate", decision="refuse")
+        invoice = intervention.sudo().invoice_ids
+        diagnostic = invoice.invoice_line_ids.filtered("support_ticket_id")
+        self.assertEqual(diagnostic.price_subtotal, 0.0)
+        self.assertIn(f"45 min covered by subscription {sub.name}", diagnostic.name)
+        self.assertEqual(invoice.amount_total, 35.0)  # the travel only
+        self.assertEqual(intervention.amount_due, 35.0)
+        self.assertFalse(entries.invoice_line_id)
+        self.assertEqual(entries.state, "covered")
+        # the invoice link is the intervention's own invoicing's
+        with self.assertRaises(AccessError):
+            intervention.with_user(self.technician).write({"invoice_ids": [(5, 0, 0)]})
+        self.assertEqual(intervention.sudo().invoice_ids, invoice)

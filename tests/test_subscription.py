@@ -280,6 +280,50 @@ class TestSubscription(SubscriptionCommon):
         self.assertTrue(not_covered.support_time_entry_ids.invoice_id)
         self.assertEqual(sub.state, "active")
 
+    def test_time_worked_before_the_payment_is_covered(self):
+        """Subscribed on the 10th, paid by bank transfer on the 14th: the time
+        worked on the 11th is covered whether it was logged on the 11th or the
+        15th; time invoiced meanwhile, and time before the 10th, stay billed."""
+        self.customer.support_trial_eligible = False
+        with freeze_time("2030-03-10"):
+            sub = self._subscribe(self.customer_contact)
+        self.assertEqual(sub.first_invoice_id.amount_total, 70.97)
+        with freeze_time("2030-03-11"):
+            early = self._create_ticket(self.customer_contact, closed=False)
+            logged_early = self._log(early, 40)
+            invoiced = self._create_ticket(self.customer_contact, name="Mail")
+            logged_invoiced = self._log(invoiced, 30)
+            before = self._create_ticket(self.customer_contact, name="Before")
+            logged_before = self._log(before, 20, date="2030-03-09")
+            self.assertEqual(logged_early.state, "to_invoice")
+        with freeze_time("2030-03-12"):
+            first_bill = self._invoice(tickets=invoiced)
+        self.assertEqual(first_bill.amount_total, 45.0)  # 30 min at 90.00
+        self.assertEqual(logged_invoiced.invoice_id, first_bill)
+        with freeze_time("2030-03-14"):
+            self._register_bank_payment(sub.first_invoice_id)
+        self.assertEqual(sub.state, "active")
+        with freeze_time("2030-03-15"):
+            late = self._create_ticket(self.customer_contact, name="Late")
+            logged_late = self._log(late, 40, date="2030-03-11")
+        # one rule: the day of the work, within the paid term
+        self.assertEqual(logged_late.state, "covered")
+        self.assertEqual(logged_early.state, "covered")
+        self.assertEqual(logged_early.support_subscription_id, sub)
+        self.assertFalse(logged_early.invoice_id)
+        # invoiced before the payment: untouched
+        self.assertEqual(logged_invoiced.state, "invoiced")
+        self.assertEqual(logged_invoiced.invoice_id, first_bill)
+        self.assertEqual(first_bill.amount_total, 45.0)
+        # worked before the subscription started: still to invoice
+        self.assertEqual(logged_before.state, "to_invoice")
+        early.stage_id = self.stage_done
+        with freeze_time("2030-03-31"):
+            self.env["support.time.entry"]._cron_invoice_support_time()
+        self.assertFalse(logged_early.invoice_id)
+        self.assertEqual(logged_early.state, "covered")
+        self.assertEqual(logged_before.invoice_id.amount_total, 45.0)  # 30 min
+
     # ------------------------------------------------ cancel, re-subscribe
     def test_cancel_mid_month(self):
         sub = self._active_subscription()
