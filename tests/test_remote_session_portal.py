@@ -206,7 +206,7 @@ class TestRemoteSessionPortal(SupportBillingCommon, HttpCase):
                 "authorized_user_ids": [(6, 0, self.customer_contact2.ids)],
             }
         )
-        subscription.state = "active"
+        subscription.sudo().state = "active"
         response = self._post(f"/my/remote_session/{self.rs.id}/consent", agree="1")
         self.assertIn("remote_message=consented", response.headers["Location"])
         self.assertEqual(self.rs.consent_partner_id, self.customer_contact2)
