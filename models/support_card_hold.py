@@ -534,10 +534,12 @@ class SupportCardHold(models.Model):
                 Domain("ticket_id", "=", self.ticket_id.id)
                 & Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
             )
-            # the time is priced at the rate the customer authorised
+            # issue 23: the hold is a ceiling the customer authorised, not a
+            # price: the time is invoiced as any invoice prices it (her own
+            # rate, pricelist and fiscal position); the card pays at most
+            # what it authorised, the rest stays due on the invoice
             invoice = entries._create_support_invoices(
                 billing_modes=(const.BILLING_MODE_HOLD, const.BILLING_MODE_TIME),
-                hourly_rate=self.hourly_rate,
             )
             if not invoice:
                 raise UserError(

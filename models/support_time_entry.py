@@ -298,16 +298,13 @@ class SupportTimeEntry(models.Model):
             domain &= Domain("ticket_id.stage_id.closed", "=", True)
         return domain
 
-    def _create_support_invoices(
-        self, billing_modes=(const.BILLING_MODE_TIME,), hourly_rate=None
-    ):
+    def _create_support_invoices(self, billing_modes=(const.BILLING_MODE_TIME,)):
         """Invoice these entries: one draft invoice per customer, in one batch.
 
         Only entries to invoice, of tickets whose billing mode is in
         ``billing_modes`` (time billing by default), are taken.  Returns the
-        invoices created.  ``hourly_rate``, when given, is the rate agreed
-        for this time (a card hold's, shown to the customer when the card was
-        authorised); otherwise each customer's current rate applies.
+        invoices created.  Each customer's own rate applies, a card hold's
+        time included: the hold bounds the capture, never the price (issue 23).
 
         The customers' rows are locked first, and the free trial they use is
         written on them: two runs that meet (cron, hold charge, wizard) cannot
@@ -335,8 +332,6 @@ class SupportTimeEntry(models.Model):
         if not entries:
             return self.env["account.move"]
         billing = entries._support_prepare_billing()
-        if hourly_rate is not None:
-            billing["rates"] = dict.fromkeys(billing["rates"], hourly_rate)
         vals_list, entries_per_invoice = [], []
         for partner, partner_entries in entries.grouped("partner_id").items():
             vals, line_entries = partner_entries._prepare_invoice_vals(
