@@ -411,6 +411,9 @@ class CardHoldController(PaymentPortal):
         vals = {
             "duration_minutes": clean["duration_minutes"],
             "hourly_rate": holds._get_rate_for(verified.sudo()),
+            # issue 23: priced for the public (rate and taxes) unless the
+            # payer is verified, whoever the typed address belongs to
+            "public_price": not verified,
         }
         if clean["ticket"]:
             vals["ticket_id"] = clean["ticket"].id
@@ -473,11 +476,12 @@ class CardHoldController(PaymentPortal):
         providers = self._support_hold_providers(hold).with_context(
             support_card_hold=True
         )
+        page_partner = self._support_page_partner(hold)
         methods = (
             request.env["payment.method"]
             .sudo()
             ._get_compatible_payment_methods(
-                providers.ids, hold.partner_id.id, currency_id=hold.currency_id.id
+                providers.ids, page_partner.id, currency_id=hold.currency_id.id
             )
         )
         values = {
@@ -485,7 +489,9 @@ class CardHoldController(PaymentPortal):
             "reference_prefix": hold.name,
             "amount": hold.amount,
             "currency": hold.currency_id,
-            "partner_id": hold.partner_id.id,
+            # the payment form (and Stripe's billing details) of the page's
+            # partner: never the customer's for an anonymous visitor
+            "partner_id": page_partner.id,
             "providers_sudo": providers,
             "payment_methods_sudo": methods,
             "tokens_sudo": request.env["payment.token"],
@@ -525,7 +531,7 @@ class CardHoldController(PaymentPortal):
             method = (
                 method._get_compatible_payment_methods(
                     provider.ids,
-                    hold.partner_id.id,
+                    self._support_page_partner(hold).id,
                     currency_id=hold.currency_id.id,
                 )
                 .filtered(lambda m: m.id == method_id)
@@ -550,6 +556,17 @@ class CardHoldController(PaymentPortal):
         hold.transaction_id = tx_sudo
         return tx_sudo._get_processing_values()
 
+    def _support_page_partner(self, hold):
+        """Whom the card page of ``hold`` is for: its customer when the hold
+        was priced for her (signed link, logged in), else the public partner.
+        The providers and methods offered (filtered by the partner's country)
+        and the payment form's partner (Stripe's billing details: name,
+        address, phone) tell an anonymous visitor nothing about the customer
+        whose address they typed (issue 23)."""
+        if hold.public_price:
+            return request.env.ref("base.public_partner").sudo()
+        return hold.partner_id
+
     def _support_hold_providers(self, hold):
         """The providers the card page offers for ``hold``: compatible, and
         able to authorise without charging."""
@@ -558,7 +575,7 @@ class CardHoldController(PaymentPortal):
             .sudo()
             ._get_compatible_providers(
                 hold.company_id.id,
-                hold.partner_id.id,
+                self._support_page_partner(hold).id,
                 hold.amount,
                 currency_id=hold.currency_id.id,
             )

@@ -24,6 +24,7 @@ FROZEN_FIELDS = {
     "currency_id",
     "duration_minutes",
     "hourly_rate",
+    "public_price",
 }
 
 
@@ -89,6 +90,16 @@ class SupportCardHold(models.Model):
         currency_field="currency_id",
         required=True,
         help="Hourly rate of the support time, taxes excluded.",
+    )
+    public_price = fields.Boolean(
+        string="Public Price",
+        copy=False,
+        readonly=True,
+        help="Booked by an anonymous visitor of the public page: the amount "
+        "asked on the card is the public one (public rate, taxes without the "
+        "customer's fiscal position), whoever the typed e-mail address belongs "
+        "to. The time is always invoiced at the customer's own terms; the hold "
+        "only bounds what the card pays.",
     )
     amount_untaxed = fields.Monetary(
         string="Untaxed Amount",
@@ -174,13 +185,18 @@ class SupportCardHold(models.Model):
 
     # ------------------------------------------------------------ compute
     @api.depends(
-        "duration_minutes", "hourly_rate", "currency_id", "partner_id", "company_id"
+        "duration_minutes",
+        "hourly_rate",
+        "currency_id",
+        "partner_id",
+        "company_id",
+        "public_price",
     )
     def _compute_amount(self):
         """The duration's price as one invoice line prices it (see
         ``support.time.entry._prepare_invoice_line_vals``), with the sales
         taxes of the support time product, mapped by the customer's fiscal
-        position."""
+        position -- none for a hold at the public price (issue 23)."""
         for hold in self:
             if not (
                 rules.MINIMUM_HOLD_MINUTES
@@ -206,6 +222,10 @@ class SupportCardHold(models.Model):
         product = company._get_support_time_product()
         taxes = product.sudo().taxes_id._filter_taxes_by_company(company)
         partner = self.partner_id.commercial_partner_id
+        if self.public_price:
+            # the public's taxes: nothing of the customer whose address an
+            # anonymous visitor typed (issue 23)
+            partner = partner.browse()
         if partner and taxes:
             fiscal_position = (
                 self.env["account.fiscal.position"]
