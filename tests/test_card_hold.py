@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -396,6 +396,32 @@ class TestCardHold(CardHoldCommon):
             )
         )
 
+    def test_full_only_providers_cannot_hold(self):
+        """A provider that captures in full only (Authorize.net, Razorpay:
+        ``support_manual_capture == 'full_only'``) cannot capture the time
+        worked and release the rest: it is never offered for a card hold.
+        Stripe stays (the addon captures part of it with
+        ``amount_to_capture``)."""
+        providers = self.env["payment.provider"]
+        self.assertEqual(self.provider.support_manual_capture, "partial")
+        self.assertEqual(
+            providers._support_filter_hold_providers(self.provider), self.provider
+        )
+        provider_class = type(self.provider)
+        compute = provider_class._compute_feature_support_fields
+
+        def full_only(records):
+            compute(records)
+            records.filtered(lambda p: p.code == "demo").update(
+                {"support_manual_capture": "full_only"}
+            )
+
+        with patch.object(provider_class, "_compute_feature_support_fields", full_only):
+            self.provider.invalidate_recordset(["support_manual_capture"])
+            self.assertEqual(self.provider.support_manual_capture, "full_only")
+            self.assertFalse(providers._support_filter_hold_providers(self.provider))
+        self.provider.invalidate_recordset(["support_manual_capture"])
+
     def test_charge_never_above_the_hold(self):
         hold = self._create_hold(minutes=30, rate=100)  # 50.00 + 20 % = 60.00
         self._authorize(hold)
@@ -660,6 +686,32 @@ class TestCardHold(CardHoldCommon):
         self.assertIn(hold.access_token, body)
         with self.assertRaises(AccessError):
             self.ticket.with_user(self.portal_user).action_support_request_card_hold()
+
+    def test_request_from_ticket_of_another_company(self):
+        """Issue 23: a technician working in company B (euros) requests a
+        hold for a ticket of company A (dollars): the hold is company A's,
+        in dollars, at the customer's rate in A (100.00 + 20 % = 120.00)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.5)])
+        company_b = self.env["res.company"].create(
+            {"name": "Support B", "currency_id": eur.id}
+        )
+        self.technician.write({"company_ids": [Command.link(company_b.id)]})
+        self.technician.company_id = company_b
+        wizard = (
+            self.env["support.card.hold.request"]
+            .with_user(self.technician)
+            .with_context(allowed_company_ids=[company_b.id, self.company.id])
+            .create({"ticket_id": self.ticket.id})
+        )
+        self.assertEqual(wizard.env.company, company_b)
+        self.assertEqual(wizard.currency_id, self.company.currency_id)
+        self.assertEqual(wizard.hourly_rate, 100.0)
+        wizard.action_send_request()
+        hold = self.ticket.support_card_hold_ids
+        self.assertEqual(hold.company_id, self.company)
+        self.assertEqual(hold.currency_id, self.company.currency_id)
+        self.assertEqual(hold.hourly_rate, 100.0)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (100.0, 120.0))
 
     def test_monthly_run_leaves_hold_tickets_alone(self):
         hold = self._create_hold()
