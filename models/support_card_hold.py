@@ -365,6 +365,11 @@ class SupportCardHold(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("company_id") and not vals.get("currency_id"):
+                # the currency of the hold's company, not of the user's
+                vals["currency_id"] = (
+                    self.env["res.company"].browse(vals["company_id"]).currency_id.id
+                )
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "support.card.hold"
@@ -519,9 +524,15 @@ class SupportCardHold(models.Model):
     def _get_state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
-    def _get_rate_for(self, partner):
-        product = self.env.company._get_support_time_product()
-        return partner._get_support_hourly_rate(product)
+    def _get_rate_for(self, partner, company=None, currency=None):
+        """The hourly rate of ``partner`` (nobody: the public rate) in
+        ``company`` (default: the current one), in ``currency`` (default:
+        the company's)."""
+        company = company or self.env.company
+        product = company._get_support_time_product()
+        return partner.with_company(company)._get_support_hourly_rate(
+            product, currency=currency or company.currency_id
+        )
 
     def _charge_time(self):
         """Invoice the ticket's billed time, link the invoice to the hold's

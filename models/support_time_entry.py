@@ -376,12 +376,16 @@ class SupportTimeEntry(models.Model):
                 continue
             product = products[company]
             pricelist = partner.property_product_pricelist
+            # the invoice is in the company's currency (issue 23)
+            currency = company.currency_id
             if partner.support_hourly_rate or not pricelist:
-                rates[key] = partner._get_support_hourly_rate(product)
+                rates[key] = partner._get_support_hourly_rate(product, currency)
                 continue
             price_key = (pricelist.id, company.id)
             if price_key not in pricelist_prices:
-                pricelist_prices[price_key] = partner._get_support_hourly_rate(product)
+                pricelist_prices[price_key] = partner._get_support_hourly_rate(
+                    product, currency
+                )
             rates[key] = pricelist_prices[price_key]
         # time of these tickets invoiced before (a reopened ticket)
         before = {ticket: (0, 0) for ticket in tickets}
