@@ -213,24 +213,35 @@ class CardHoldController(PaymentPortal):
             return user.partner_id
         return request.env["res.partner"]
 
-    def _support_hold_estimate(self, minutes, partner):
+    def _support_hold_company(self, hold=None):
+        """The company (and currency) that prices a hold on the page: the
+        signed link's hold's, else the page's."""
+        if hold:
+            return hold.company_id, hold.currency_id
+        return request.env.company, request.env.company.currency_id
+
+    def _support_hold_estimate(self, minutes, partner, hold=None):
         """What a hold of ``minutes`` books, taxes included, for ``partner``
         (the verified customer, or nobody: the public rate): the amount the
         card page will show, computed by the hold itself, nothing written."""
         holds = request.env["support.card.hold"].sudo()
-        company = request.env.company
+        company, currency = self._support_hold_company(hold)
         return holds.new(
             {
                 "duration_minutes": minutes,
-                "hourly_rate": holds._get_rate_for(partner.sudo()),
+                "hourly_rate": holds._get_rate_for(
+                    partner.sudo(), company=company, currency=currency
+                ),
                 "partner_id": partner.id,
                 "company_id": company.id,
-                "currency_id": company.currency_id.id,
+                "currency_id": currency.id,
+                "public_price": not partner,
             }
         ).amount
 
     def _support_form_values(self, hold=None, **post):
         verified = self._support_verified_partner(hold)
+        company, currency = self._support_hold_company(hold)
         duration = display_value(post.get("duration")) or "60"
         values = {
             "durations": const.HOLD_DURATIONS,
@@ -250,21 +261,20 @@ class CardHoldController(PaymentPortal):
             "errors": {},
             "rate": request.env["support.card.hold"]
             .sudo()
-            ._get_rate_for(verified.sudo()),
-            "currency": request.env.company.currency_id,
+            ._get_rate_for(verified.sudo(), company=company, currency=currency),
+            "currency": currency,
             "min_minutes": rules.MINIMUM_HOLD_MINUTES,
             "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
         }
         # the amount each duration books, before the card step (issue 15)
         values["amounts"] = amounts = (
             {
-                minutes: self._support_hold_estimate(minutes, verified)
+                minutes: self._support_hold_estimate(minutes, verified, hold)
                 for minutes in const.HOLD_DURATIONS
             }
             if values["rate"]
             else {}
         )
-        currency = values["currency"]
         values["amount_labels"] = labels = {
             minutes: format_amount(request.env, amount, currency)
             for minutes, amount in amounts.items()
@@ -279,7 +289,9 @@ class CardHoldController(PaymentPortal):
             rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
             and values["rate"]
             and format_amount(
-                request.env, self._support_hold_estimate(minutes, verified), currency
+                request.env,
+                self._support_hold_estimate(minutes, verified, hold),
+                currency,
             )
         )
         return values
@@ -408,9 +420,20 @@ class CardHoldController(PaymentPortal):
             )
             verified = request.env["res.partner"]
         holds = request.env["support.card.hold"].sudo()
+        # the hold's company prices it: the signed link's hold's, else the
+        # ticket's, else the page's (its rate, product and currency)
+        company = (
+            (hold and hold.company_id)
+            or clean["ticket"].company_id
+            or request.env.company
+        )
         vals = {
             "duration_minutes": clean["duration_minutes"],
-            "hourly_rate": holds._get_rate_for(verified.sudo()),
+            "hourly_rate": holds._get_rate_for(
+                verified.sudo(),
+                company=company,
+                currency=hold.currency_id if hold else company.currency_id,
+            ),
             # issue 23: priced for the public (rate and taxes) unless the
             # payer is verified, whoever the typed address belongs to
             "public_price": not verified,
@@ -420,7 +443,6 @@ class CardHoldController(PaymentPortal):
         if hold:
             hold.write(vals)
         else:
-            company = clean["ticket"].company_id or request.env.company
             hold = holds.create(
                 {
                     **vals,
@@ -453,10 +475,10 @@ class CardHoldController(PaymentPortal):
             return {"amount": False}
         hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
         verified = self._support_verified_partner(hold)
-        amount = self._support_hold_estimate(minutes, verified)
+        amount = self._support_hold_estimate(minutes, verified, hold)
         return {
             "amount": format_amount(
-                request.env, amount, request.env.company.currency_id
+                request.env, amount, self._support_hold_company(hold)[1]
             )
         }
 

@@ -528,7 +528,7 @@ class SupportCardHold(models.Model):
         """The hourly rate of ``partner`` (nobody: the public rate) in
         ``company`` (default: the current one), in ``currency`` (default:
         the company's)."""
-        company = company or self.env.company
+        company = (company or self.env.company).with_env(self.env)
         product = company._get_support_time_product()
         return partner.with_company(company)._get_support_hourly_rate(
             product, currency=currency or company.currency_id

@@ -470,6 +470,52 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         self.assertRegex(card, r'o_support_hold_amount">[^<]*<[^>]*>50\.00<')
         self.assertNotIn("Before taxes", card)
 
+    def test_signed_link_of_another_company_keeps_its_rate(self):
+        """Issue 23: the signed link of a hold of company B (the customer's
+        rate there: 70.00, no tax, in euros) shows and reprices the chosen
+        duration with B's rate and currency, not the public page's company's
+        (100.00 dollars)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.5)])
+        company_b = self.env["res.company"].create(
+            {"name": "Support B", "currency_id": eur.id}
+        )
+        self.customer.with_company(company_b).support_hourly_rate = 70.0
+        ticket_b = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Server down",
+                "description": "<p>Server down</p>",
+                "partner_id": self.customer_contact.id,
+                "company_id": company_b.id,
+            }
+        )
+        hold = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "ticket_id": ticket_b.id,
+                "company_id": company_b.id,
+                "duration_minutes": 60,
+                "hourly_rate": 70.0,
+            }
+        )
+        hold._portal_ensure_token()
+        self.assertEqual(hold.currency_id, eur)
+        page = self.url_open(
+            f"/support/pay?hold_id={hold.id}&access_token={hold.access_token}"
+        ).text
+        self.assertRegex(page, r'id="duration_60"[^>]*data-amount="[^"]*70\.00')
+        self.assertIn("€", page)
+        response = self._post(
+            duration="120",
+            name="Anna",
+            email=self.customer_contact.email,
+            hold_id=str(hold.id),
+            access_token=hold.access_token,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(hold.hourly_rate, 70.0)
+        self.assertEqual(hold.currency_id, eur)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (140.0, 140.0))
+
     def test_logged_in_customer_and_signed_link_get_own_rate(self):
         self.authenticate("sb-portal", "sb-portal")
         response = self.url_open("/support/pay")
