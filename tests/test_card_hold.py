@@ -369,9 +369,7 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(invoice.amount_tax, 3.75)
         self.assertEqual(invoice.amount_total, 28.75)
         self.assertEqual(hold.state, "captured")
-        self.assertEqual(
-            (hold.captured_amount, hold.released_amount), (28.75, 385.25)
-        )
+        self.assertEqual((hold.captured_amount, hold.released_amount), (28.75, 385.25))
         self.assertEqual(invoice.amount_residual, 0.0)
 
     def test_public_hold_invoiced_at_a_higher_contract_rate(self):

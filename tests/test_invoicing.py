@@ -162,7 +162,10 @@ class TestInvoicing(SupportBillingCommon):
             }
         )
         self.other_customer.write(
-            {"property_product_pricelist": pricelist.id, "support_trial_eligible": False}
+            {
+                "property_product_pricelist": pricelist.id,
+                "support_trial_eligible": False,
+            }
         )
         self.assertEqual(
             self.env["support.card.hold"]._get_rate_for(self.other_customer), 120.0
