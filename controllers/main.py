@@ -12,9 +12,13 @@ import time
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, abort
 
 from odoo import http
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 from odoo.tools import consteq, format_amount
 
+from odoo.addons.account_payment.controllers.payment import (
+    PaymentPortal as InvoicePaymentPortal,
+)
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe import utils as stripe_utils
@@ -180,6 +184,33 @@ class SupportStripeController(StripeController):
         return transactions.search_fetch(
             domain, transactions._support_prefetch_fields(), limit=1
         )
+
+
+class SupportInvoicePaymentPortal(InvoicePaymentPortal):
+    """No online payment of an invoice a card hold may still pay."""
+
+    @http.route()
+    def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        """Odoo hides the "Pay now" button of such an invoice
+        (``account.move._has_to_be_paid``) but its route accepts a payment
+        anyway: after a capture whose answer was lost, the card was charged
+        and the late webhook records it, so a second payment would charge
+        the customer twice (issue 23)."""
+        try:
+            invoice = self._document_check_access(
+                "account.move", invoice_id, access_token
+            )
+        except (AccessError, MissingError):
+            # Odoo's own answer to a bad id or token
+            return super().invoice_transaction(invoice_id, access_token, **kwargs)
+        if invoice.transaction_ids._support_hold_may_pay():
+            raise ValidationError(
+                request.env._(
+                    "This invoice is being paid by the card you authorised: "
+                    "nothing to pay here."
+                )
+            )
+        return super().invoice_transaction(invoice_id, access_token, **kwargs)
 
 
 class CardHoldController(PaymentPortal):

@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import Cursor
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import SQL, mute_logger
 
 from .stripe_standin import StripeStandIn
@@ -268,6 +268,23 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(invoice.amount_residual, 60.0)
         self.assertEqual(hold.state, "authorized")
         self.assertFalse(invoice._has_to_be_paid())
+        # nor by Odoo's invoice payment route, called without the button
+        invoice._portal_ensure_token()
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                f"/invoice/transaction/{invoice.id}",
+                {
+                    "access_token": invoice.access_token,
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "token_id": None,
+                    "amount": 60.0,
+                    "flow": "direct",
+                    "tokenization_requested": False,
+                    "landing_route": "/my/invoices",
+                    "is_validation": False,
+                },
+            )
         [event] = self.standin.events_of("payment_intent.succeeded", intent_id)
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self._run_payment_post_processing()
