@@ -12,9 +12,13 @@ import time
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, abort
 
 from odoo import http
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 from odoo.tools import consteq, format_amount
 
+from odoo.addons.account_payment.controllers.payment import (
+    PaymentPortal as InvoicePaymentPortal,
+)
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe import utils as stripe_utils
@@ -182,6 +186,33 @@ class SupportStripeController(StripeController):
         )
 
 
+class SupportInvoicePaymentPortal(InvoicePaymentPortal):
+    """No online payment of an invoice a card hold may still pay."""
+
+    @http.route()
+    def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        """Odoo hides the "Pay now" button of such an invoice
+        (``account.move._has_to_be_paid``) but its route accepts a payment
+        anyway: after a capture whose answer was lost, the card was charged
+        and the late webhook records it, so a second payment would charge
+        the customer twice (issue 23)."""
+        try:
+            invoice = self._document_check_access(
+                "account.move", invoice_id, access_token
+            )
+        except (AccessError, MissingError):
+            # Odoo's own answer to a bad id or token
+            return super().invoice_transaction(invoice_id, access_token, **kwargs)
+        if invoice.transaction_ids._support_hold_may_pay():
+            raise ValidationError(
+                request.env._(
+                    "This invoice is being paid by the card you authorised: "
+                    "nothing to pay here."
+                )
+            )
+        return super().invoice_transaction(invoice_id, access_token, **kwargs)
+
+
 class CardHoldController(PaymentPortal):
     # ------------------------------------------------------------ helpers
     def _support_hold_from_token(self, hold_id, access_token):
@@ -213,24 +244,35 @@ class CardHoldController(PaymentPortal):
             return user.partner_id
         return request.env["res.partner"]
 
-    def _support_hold_estimate(self, minutes, partner):
+    def _support_hold_company(self, hold=None):
+        """The company (and currency) that prices a hold on the page: the
+        signed link's hold's, else the page's."""
+        if hold:
+            return hold.company_id, hold.currency_id
+        return request.env.company, request.env.company.currency_id
+
+    def _support_hold_estimate(self, minutes, partner, hold=None):
         """What a hold of ``minutes`` books, taxes included, for ``partner``
         (the verified customer, or nobody: the public rate): the amount the
         card page will show, computed by the hold itself, nothing written."""
         holds = request.env["support.card.hold"].sudo()
-        company = request.env.company
+        company, currency = self._support_hold_company(hold)
         return holds.new(
             {
                 "duration_minutes": minutes,
-                "hourly_rate": holds._get_rate_for(partner.sudo()),
+                "hourly_rate": holds._get_rate_for(
+                    partner.sudo(), company=company, currency=currency
+                ),
                 "partner_id": partner.id,
                 "company_id": company.id,
-                "currency_id": company.currency_id.id,
+                "currency_id": currency.id,
+                "public_price": not partner,
             }
         ).amount
 
     def _support_form_values(self, hold=None, **post):
         verified = self._support_verified_partner(hold)
+        company, currency = self._support_hold_company(hold)
         duration = display_value(post.get("duration")) or "60"
         values = {
             "durations": const.HOLD_DURATIONS,
@@ -250,21 +292,20 @@ class CardHoldController(PaymentPortal):
             "errors": {},
             "rate": request.env["support.card.hold"]
             .sudo()
-            ._get_rate_for(verified.sudo()),
-            "currency": request.env.company.currency_id,
+            ._get_rate_for(verified.sudo(), company=company, currency=currency),
+            "currency": currency,
             "min_minutes": rules.MINIMUM_HOLD_MINUTES,
             "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
         }
         # the amount each duration books, before the card step (issue 15)
         values["amounts"] = amounts = (
             {
-                minutes: self._support_hold_estimate(minutes, verified)
+                minutes: self._support_hold_estimate(minutes, verified, hold)
                 for minutes in const.HOLD_DURATIONS
             }
             if values["rate"]
             else {}
         )
-        currency = values["currency"]
         values["amount_labels"] = labels = {
             minutes: format_amount(request.env, amount, currency)
             for minutes, amount in amounts.items()
@@ -279,7 +320,9 @@ class CardHoldController(PaymentPortal):
             rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
             and values["rate"]
             and format_amount(
-                request.env, self._support_hold_estimate(minutes, verified), currency
+                request.env,
+                self._support_hold_estimate(minutes, verified, hold),
+                currency,
             )
         )
         return values
@@ -408,16 +451,29 @@ class CardHoldController(PaymentPortal):
             )
             verified = request.env["res.partner"]
         holds = request.env["support.card.hold"].sudo()
+        # the hold's company prices it: the signed link's hold's, else the
+        # ticket's, else the page's (its rate, product and currency)
+        company = (
+            (hold and hold.company_id)
+            or clean["ticket"].company_id
+            or request.env.company
+        )
         vals = {
             "duration_minutes": clean["duration_minutes"],
-            "hourly_rate": holds._get_rate_for(verified.sudo()),
+            "hourly_rate": holds._get_rate_for(
+                verified.sudo(),
+                company=company,
+                currency=hold.currency_id if hold else company.currency_id,
+            ),
+            # issue 23: priced for the public (rate and taxes) unless the
+            # payer is verified, whoever the typed address belongs to
+            "public_price": not verified,
         }
         if clean["ticket"]:
             vals["ticket_id"] = clean["ticket"].id
         if hold:
             hold.write(vals)
         else:
-            company = clean["ticket"].company_id or request.env.company
             hold = holds.create(
                 {
                     **vals,
@@ -450,10 +506,10 @@ class CardHoldController(PaymentPortal):
             return {"amount": False}
         hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
         verified = self._support_verified_partner(hold)
-        amount = self._support_hold_estimate(minutes, verified)
+        amount = self._support_hold_estimate(minutes, verified, hold)
         return {
             "amount": format_amount(
-                request.env, amount, request.env.company.currency_id
+                request.env, amount, self._support_hold_company(hold)[1]
             )
         }
 
@@ -473,11 +529,12 @@ class CardHoldController(PaymentPortal):
         providers = self._support_hold_providers(hold).with_context(
             support_card_hold=True
         )
+        page_partner = self._support_page_partner(hold)
         methods = (
             request.env["payment.method"]
             .sudo()
             ._get_compatible_payment_methods(
-                providers.ids, hold.partner_id.id, currency_id=hold.currency_id.id
+                providers.ids, page_partner.id, currency_id=hold.currency_id.id
             )
         )
         values = {
@@ -485,7 +542,9 @@ class CardHoldController(PaymentPortal):
             "reference_prefix": hold.name,
             "amount": hold.amount,
             "currency": hold.currency_id,
-            "partner_id": hold.partner_id.id,
+            # the payment form (and Stripe's billing details) of the page's
+            # partner: never the customer's for an anonymous visitor
+            "partner_id": page_partner.id,
             "providers_sudo": providers,
             "payment_methods_sudo": methods,
             "tokens_sudo": request.env["payment.token"],
@@ -525,7 +584,7 @@ class CardHoldController(PaymentPortal):
             method = (
                 method._get_compatible_payment_methods(
                     provider.ids,
-                    hold.partner_id.id,
+                    self._support_page_partner(hold).id,
                     currency_id=hold.currency_id.id,
                 )
                 .filtered(lambda m: m.id == method_id)
@@ -550,6 +609,17 @@ class CardHoldController(PaymentPortal):
         hold.transaction_id = tx_sudo
         return tx_sudo._get_processing_values()
 
+    def _support_page_partner(self, hold):
+        """Whom the card page of ``hold`` is for: its customer when the hold
+        was priced for her (signed link, logged in), else the public partner.
+        The providers and methods offered (filtered by the partner's country)
+        and the payment form's partner (Stripe's billing details: name,
+        address, phone) tell an anonymous visitor nothing about the customer
+        whose address they typed (issue 23)."""
+        if hold.public_price:
+            return request.env.ref("base.public_partner").sudo()
+        return hold.partner_id
+
     def _support_hold_providers(self, hold):
         """The providers the card page offers for ``hold``: compatible, and
         able to authorise without charging."""
@@ -558,7 +628,7 @@ class CardHoldController(PaymentPortal):
             .sudo()
             ._get_compatible_providers(
                 hold.company_id.id,
-                hold.partner_id.id,
+                self._support_page_partner(hold).id,
                 hold.amount,
                 currency_id=hold.currency_id.id,
             )

@@ -25,14 +25,14 @@ class PaymentProvider(models.Model):
         Stripe authorises holds only (its other payments stay immediate, and
         its capture wizard stays full-only as in Odoo); the hold captures part
         of the authorisation itself (``amount_to_capture``). Other providers
-        must be set to capture manually.
+        must be set to capture manually and capture part of an authorisation
+        (``support_manual_capture == 'partial'``): one that captures in full
+        only (Authorize.net, Razorpay) would charge the whole hold, or leave
+        it partially captured with nothing to release the rest.
         """
         return providers.filtered(
             lambda p: (
                 p.code == "stripe"
-                or (
-                    p.capture_manually
-                    and p.support_manual_capture in ("partial", "full_only")
-                )
+                or (p.capture_manually and p.support_manual_capture == "partial")
             )
         )

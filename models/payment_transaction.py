@@ -147,6 +147,22 @@ class PaymentTransaction(models.Model):
             )
         )
 
+    def _support_hold_may_pay(self):
+        """The card holds' transactions among these that may still pay their
+        invoices: an authorisation still on the card (a capture may be on
+        its way: its answer lost, Stripe's webhook to come) or a capture
+        whose payment is not recorded yet."""
+        return (
+            self.filtered(
+                lambda t: (
+                    t.support_card_hold_id
+                    and not t.source_transaction_id
+                    and t.state == "authorized"
+                )
+            )
+            | self._support_payment_pending()
+        )
+
     def _capture(self, amount_to_capture=None):
         """Never capture above what the hold still authorises (Stripe allows
         a single capture: nothing is left after one)."""

@@ -391,25 +391,44 @@ class ResPartner(models.Model):
                 _logger.info("Partner %s was invoiced concurrently", partner.id)
         return free
 
-    def _get_support_hourly_rate(self, product):
-        """Hourly rate of this customer.
+    def _get_support_hourly_rate(self, product, currency=None, date=None):
+        """Hourly rate of this customer in the current company, expressed in
+        ``currency`` (the document's; default: the company's) at ``date``.
 
-        The customer's own rate wins; else the customer's pricelist price of
-        the support time product; else that product's sales price.
+        The customer's own rate (in the company's currency) wins; else the
+        customer's pricelist price of the support time product; else that
+        product's sales price.
         """
         partner = self.commercial_partner_id
         if partner.support_hourly_rate:
-            return partner.support_hourly_rate
-        return partner._get_support_default_rate(product)
+            company = self.env.company
+            return company.currency_id._convert(
+                partner.support_hourly_rate,
+                currency or company.currency_id,
+                company,
+                date or fields.Date.context_today(self),
+                round=False,
+            )
+        return partner._get_support_default_rate(product, currency, date)
 
-    def _get_support_default_rate(self, product):
+    def _get_support_default_rate(self, product, currency=None, date=None):
         """The rate without the customer's own: its pricelist's price of the
-        support time product, else that product's sales price."""
+        support time product, else that product's sales price, converted
+        from the pricelist's (or product's) currency into ``currency`` (the
+        document's; default: the current company's) at ``date`` (issue 23:
+        a pricelist in euros priced a dollar document with its figure)."""
         partner = self.commercial_partner_id
+        company = self.env.company
+        currency = currency or company.currency_id
+        date = date or fields.Date.context_today(self)
         pricelist = partner.property_product_pricelist
         if pricelist:
-            return pricelist._get_product_price(product, 1.0)
-        return product.lst_price
+            price = pricelist._get_product_price(product, 1.0, date=date)
+            source = pricelist.currency_id or company.currency_id
+        else:
+            price = product.lst_price
+            source = product.currency_id or company.currency_id
+        return source._convert(price, currency, company, date, round=False)
 
     def _set_support_invoice_error(self, error):
         """Store the last invoicing error of the customer; post it once."""

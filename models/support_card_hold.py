@@ -25,6 +25,7 @@ FROZEN_FIELDS = {
     "currency_id",
     "duration_minutes",
     "hourly_rate",
+    "public_price",
 }
 #: The hold's links to money: written by the accounting code only.
 MONEY_FIELDS = {
@@ -103,6 +104,16 @@ class SupportCardHold(models.Model):
         currency_field="currency_id",
         required=True,
         help="Hourly rate of the support time, taxes excluded.",
+    )
+    public_price = fields.Boolean(
+        string="Public Price",
+        copy=False,
+        readonly=True,
+        help="Booked by an anonymous visitor of the public page: the amount "
+        "asked on the card is the public one (public rate, taxes without the "
+        "customer's fiscal position), whoever the typed e-mail address belongs "
+        "to. The time is always invoiced at the customer's own terms; the hold "
+        "only bounds what the card pays.",
     )
     amount_untaxed = fields.Monetary(
         string="Untaxed Amount",
@@ -188,13 +199,18 @@ class SupportCardHold(models.Model):
 
     # ------------------------------------------------------------ compute
     @api.depends(
-        "duration_minutes", "hourly_rate", "currency_id", "partner_id", "company_id"
+        "duration_minutes",
+        "hourly_rate",
+        "currency_id",
+        "partner_id",
+        "company_id",
+        "public_price",
     )
     def _compute_amount(self):
         """The duration's price as one invoice line prices it (see
         ``support.time.entry._prepare_invoice_line_vals``), with the sales
         taxes of the support time product, mapped by the customer's fiscal
-        position."""
+        position -- none for a hold at the public price (issue 23)."""
         for hold in self:
             if not (
                 rules.MINIMUM_HOLD_MINUTES
@@ -220,6 +236,10 @@ class SupportCardHold(models.Model):
         product = company._get_support_time_product()
         taxes = product.sudo().taxes_id._filter_taxes_by_company(company)
         partner = self.partner_id.commercial_partner_id
+        if self.public_price:
+            # the public's taxes: nothing of the customer whose address an
+            # anonymous visitor typed (issue 23)
+            partner = partner.browse()
         if partner and taxes:
             fiscal_position = (
                 self.env["account.fiscal.position"]
@@ -360,6 +380,11 @@ class SupportCardHold(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_money_links(self, vals, MONEY_FIELDS, create=True)
+            if vals.get("company_id") and not vals.get("currency_id"):
+                # the currency of the hold's company, not of the user's
+                vals["currency_id"] = (
+                    self.env["res.company"].browse(vals["company_id"]).currency_id.id
+                )
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "support.card.hold"
@@ -515,9 +540,15 @@ class SupportCardHold(models.Model):
     def _get_state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
-    def _get_rate_for(self, partner):
-        product = self.env.company._get_support_time_product()
-        return partner._get_support_hourly_rate(product)
+    def _get_rate_for(self, partner, company=None, currency=None):
+        """The hourly rate of ``partner`` (nobody: the public rate) in
+        ``company`` (default: the current one), in ``currency`` (default:
+        the company's)."""
+        company = (company or self.env.company).with_env(self.env)
+        product = company._get_support_time_product()
+        return partner.with_company(company)._get_support_hourly_rate(
+            product, currency=currency or company.currency_id
+        )
 
     def _charge_time(self):
         """Invoice the ticket's billed time, link the invoice to the hold's
@@ -550,10 +581,12 @@ class SupportCardHold(models.Model):
                 Domain("ticket_id", "=", self.ticket_id.id)
                 & Domain("state", "=", const.ENTRY_STATE_TO_INVOICE)
             )
-            # the time is priced at the rate the customer authorised
+            # issue 23: the hold is a ceiling the customer authorised, not a
+            # price: the time is invoiced as any invoice prices it (her own
+            # rate, pricelist and fiscal position); the card pays at most
+            # what it authorised, the rest stays due on the invoice
             invoice = entries._create_support_invoices(
                 billing_modes=(const.BILLING_MODE_HOLD, const.BILLING_MODE_TIME),
-                hourly_rate=self.hourly_rate,
             )
             if not invoice:
                 raise UserError(

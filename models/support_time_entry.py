@@ -312,16 +312,13 @@ class SupportTimeEntry(models.Model):
             domain &= Domain("ticket_id.stage_id.closed", "=", True)
         return domain
 
-    def _create_support_invoices(
-        self, billing_modes=(const.BILLING_MODE_TIME,), hourly_rate=None
-    ):
+    def _create_support_invoices(self, billing_modes=(const.BILLING_MODE_TIME,)):
         """Invoice these entries: one draft invoice per customer, in one batch.
 
         Only entries to invoice, of tickets whose billing mode is in
         ``billing_modes`` (time billing by default), are taken.  Returns the
-        invoices created.  ``hourly_rate``, when given, is the rate agreed
-        for this time (a card hold's, shown to the customer when the card was
-        authorised); otherwise each customer's current rate applies.
+        invoices created.  Each customer's own rate applies, a card hold's
+        time included: the hold bounds the capture, never the price (issue 23).
 
         The customers' rows are locked first, and the free trial they use is
         written on them: two runs that meet (cron, hold charge, wizard) cannot
@@ -349,8 +346,6 @@ class SupportTimeEntry(models.Model):
         if not entries:
             return self.env["account.move"]
         billing = entries._support_prepare_billing()
-        if hourly_rate is not None:
-            billing["rates"] = dict.fromkeys(billing["rates"], hourly_rate)
         vals_list, entries_per_invoice = [], []
         # one invoice per customer and company: a company's time is billed by
         # that company, in its currency, at its rate
@@ -398,12 +393,16 @@ class SupportTimeEntry(models.Model):
                 continue
             product = products[company]
             pricelist = partner.property_product_pricelist
+            # the invoice is in the company's currency (issue 23)
+            currency = company.currency_id
             if partner.support_hourly_rate or not pricelist:
-                rates[key] = partner._get_support_hourly_rate(product)
+                rates[key] = partner._get_support_hourly_rate(product, currency)
                 continue
             price_key = (pricelist.id, company.id)
             if price_key not in pricelist_prices:
-                pricelist_prices[price_key] = partner._get_support_hourly_rate(product)
+                pricelist_prices[price_key] = partner._get_support_hourly_rate(
+                    product, currency
+                )
             rates[key] = pricelist_prices[price_key]
         # time of these tickets invoiced before (a reopened ticket)
         before = {ticket: (0, 0) for ticket in tickets}

@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -331,20 +331,94 @@ class TestCardHold(CardHoldCommon):
         self.assertEqual(hold.captured_amount, 60.0)
         self.assertEqual(hold.released_amount, 60.0)
 
-    def test_time_priced_at_the_authorised_rate(self):
-        """The customer authorised 1 h at 90.00; the rate changed to 120.00
-        before the charge: the time is invoiced at the 90.00 shown on the
-        card page, whatever the customer's rate is now."""
+    def test_time_priced_at_the_customer_rate_not_the_hold(self):
+        """Issue 23: the hold is a ceiling, not a price list.  The customer
+        authorised 1 h at 90.00; her rate is 120.00 when the time is charged:
+        the time is invoiced at 120.00, the capture stays within the hold."""
         hold = self._create_hold(minutes=60, rate=90)  # 90.00 + 20 % = 108.00
         self._authorize(hold)
         self.customer.support_hourly_rate = 120
-        self._log(self.ticket, 30)  # 45.00 + 9.00
+        self._log(self.ticket, 30)  # 60.00 + 12.00
         self._charge(hold)
         line = hold.invoice_id.invoice_line_ids
-        self.assertEqual(line.price_subtotal, 45.0)
-        self.assertEqual(hold.invoice_id.amount_total, 54.0)
-        self.assertEqual((hold.captured_amount, hold.released_amount), (54.0, 54.0))
+        self.assertEqual(line.price_subtotal, 60.0)
+        self.assertEqual(hold.invoice_id.amount_total, 72.0)
+        self.assertEqual((hold.captured_amount, hold.released_amount), (72.0, 36.0))
         self.assertEqual(hold.invoice_id.amount_residual, 0.0)
+
+    def _public_hold_15_percent(self, minutes, contract_rate):
+        """A hold booked on the public page at the public 90.00/h, with a
+        15 % sales tax, by a customer whose contract rate is
+        ``contract_rate``."""
+        self.product_time.taxes_id = self._create_sales_tax(15)
+        self.customer.support_hourly_rate = contract_rate
+        hold = self._create_hold(minutes=minutes, rate=90.0)
+        self._authorize(hold)
+        return hold
+
+    def test_public_hold_invoiced_at_a_lower_contract_rate(self):
+        """Issue 23: contract 50.00/h, 4 h booked at the public 90.00/h
+        (360.00 + 15 % = 414.00); 20 minutes worked (30 billed) are invoiced
+        at 50.00/h: 25.00 + 3.75, not 45.00 + 6.75."""
+        hold = self._public_hold_15_percent(240, 50.0)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (360.0, 414.0))
+        self._log(self.ticket, 20)
+        self._charge(hold)
+        invoice = hold.invoice_id
+        self.assertEqual(invoice.amount_untaxed, 25.0)
+        self.assertEqual(invoice.amount_tax, 3.75)
+        self.assertEqual(invoice.amount_total, 28.75)
+        self.assertEqual(hold.state, "captured")
+        self.assertEqual((hold.captured_amount, hold.released_amount), (28.75, 385.25))
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+    def test_public_hold_invoiced_at_a_higher_contract_rate(self):
+        """Issue 23: contract 150.00/h, 1 h booked at the public 90.00/h
+        (90.00 + 15 % = 103.50); 47 minutes are invoiced at 150.00/h:
+        117.50 + 17.63 = 135.13, not 70.50 + 10.58.  The card pays what it
+        authorised (103.50), the rest (31.63) stays due on the invoice."""
+        hold = self._public_hold_15_percent(60, 150.0)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (90.0, 103.5))
+        self._log(self.ticket, 47)
+        self._charge(hold)
+        invoice = hold.invoice_id
+        self.assertEqual(invoice.amount_untaxed, 117.5)
+        self.assertEqual(invoice.amount_tax, 17.63)
+        self.assertEqual(invoice.amount_total, 135.13)
+        self.assertEqual(hold.state, "captured")
+        self.assertEqual((hold.captured_amount, hold.released_amount), (103.5, 0.0))
+        self.assertAlmostEqual(invoice.amount_residual, 31.63)
+        self.assertTrue(
+            self.ticket.activity_ids.filtered(
+                lambda a: a.summary == "New card authorisation needed"
+            )
+        )
+
+    def test_full_only_providers_cannot_hold(self):
+        """A provider that captures in full only (Authorize.net, Razorpay:
+        ``support_manual_capture == 'full_only'``) cannot capture the time
+        worked and release the rest: it is never offered for a card hold.
+        Stripe stays (the addon captures part of it with
+        ``amount_to_capture``)."""
+        providers = self.env["payment.provider"]
+        self.assertEqual(self.provider.support_manual_capture, "partial")
+        self.assertEqual(
+            providers._support_filter_hold_providers(self.provider), self.provider
+        )
+        provider_class = type(self.provider)
+        compute = provider_class._compute_feature_support_fields
+
+        def full_only(records):
+            compute(records)
+            records.filtered(lambda p: p.code == "demo").update(
+                {"support_manual_capture": "full_only"}
+            )
+
+        with patch.object(provider_class, "_compute_feature_support_fields", full_only):
+            self.provider.invalidate_recordset(["support_manual_capture"])
+            self.assertEqual(self.provider.support_manual_capture, "full_only")
+            self.assertFalse(providers._support_filter_hold_providers(self.provider))
+        self.provider.invalidate_recordset(["support_manual_capture"])
 
     def test_charge_never_above_the_hold(self):
         hold = self._create_hold(minutes=30, rate=100)  # 50.00 + 20 % = 60.00
@@ -610,6 +684,32 @@ class TestCardHold(CardHoldCommon):
         self.assertIn(hold.access_token, body)
         with self.assertRaises(AccessError):
             self.ticket.with_user(self.portal_user).action_support_request_card_hold()
+
+    def test_request_from_ticket_of_another_company(self):
+        """Issue 23: a technician working in company B (euros) requests a
+        hold for a ticket of company A (dollars): the hold is company A's,
+        in dollars, at the customer's rate in A (100.00 + 20 % = 120.00)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.5)])
+        company_b = self.env["res.company"].create(
+            {"name": "Support B", "currency_id": eur.id}
+        )
+        self.technician.write({"company_ids": [Command.link(company_b.id)]})
+        self.technician.company_id = company_b
+        wizard = (
+            self.env["support.card.hold.request"]
+            .with_user(self.technician)
+            .with_context(allowed_company_ids=[company_b.id, self.company.id])
+            .create({"ticket_id": self.ticket.id})
+        )
+        self.assertEqual(wizard.env.company, company_b)
+        self.assertEqual(wizard.currency_id, self.company.currency_id)
+        self.assertEqual(wizard.hourly_rate, 100.0)
+        wizard.action_send_request()
+        hold = self.ticket.support_card_hold_ids
+        self.assertEqual(hold.company_id, self.company)
+        self.assertEqual(hold.currency_id, self.company.currency_id)
+        self.assertEqual(hold.hourly_rate, 100.0)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (100.0, 120.0))
 
     def test_monthly_run_leaves_hold_tickets_alone(self):
         hold = self._create_hold()

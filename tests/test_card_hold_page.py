@@ -1,6 +1,8 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import difflib
 import json
+import re
 from urllib.parse import parse_qs, urlparse
 
 from odoo.tests import Form, HttpCase, tagged
@@ -409,6 +411,110 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
             page.replace(hold2.name, "X").count("90.00"),
             page_customer.replace(hold.name, "X").count("90.00"),
         )
+
+    def _visible_page(self, page, hold):
+        """``page`` without what differs from one hold to another anyway: its
+        reference, id and token, and the session's CSRF token."""
+        page = page.replace(hold.access_token, "TOKEN").replace(hold.name, "REF")
+        page = re.sub(rf"/support/pay/{hold.id}\b", "/support/pay/ID", page)
+        page = re.sub(r'(csrf_token(?:" value="|: "))[0-9a-fo]+', r"\1CSRF", page)
+        return page.splitlines()
+
+    def test_anonymous_pages_same_for_a_customer_and_a_stranger(self):
+        """Issue 23: an anonymous visitor who types a customer's address (own
+        rate 50.00, a fiscal position removing the tax) sees exactly what a
+        stranger sees: the public rate and taxes, 1 h = 90.00 + 15 % =
+        103.50.  Only the signed link or a login shows her own terms."""
+        self.product_time.taxes_id = self._create_sales_tax(15)
+        exempt = self.env["account.fiscal.position"].create(
+            {"name": "Tax exempt", "company_id": self.company.id}
+        )
+        self.customer.write(
+            {"support_hourly_rate": 50.0, "property_account_position_id": exempt.id}
+        )
+        seen, holds = [], []
+        for email in (self.customer_contact2.email, "stranger@example.test"):
+            form = self.url_open("/support/pay").text
+            response = self._post(duration="60", name="Someone", email=email)
+            self.assertEqual(response.status_code, 303)
+            hold = self.env["support.card.hold"].search([], order="id desc", limit=1)
+            url = urlparse(response.headers["Location"])
+            self.assertEqual(
+                (url.path, url.query),
+                (f"/support/pay/{hold.id}", f"access_token={hold.access_token}"),
+            )
+            card = self.url_open(f"{url.path}?{url.query}").text
+            seen.append(
+                (self._visible_page(form, hold), self._visible_page(card, hold))
+            )
+            holds.append(hold)
+        customer_hold = holds[0]
+        self.assertEqual(customer_hold.partner_id, self.customer_contact2)  # A2
+        for customer_page, stranger_page in zip(*seen, strict=True):
+            diff = list(difflib.unified_diff(customer_page, stranger_page, n=0))
+            self.assertFalse(diff, "\n".join(diff[:40]))
+        self.assertIn("103.50", "\n".join(seen[0][1]))
+        for hold in holds:
+            self.assertEqual(hold.hourly_rate, 90.0)
+            self.assertEqual((hold.amount_untaxed, hold.amount), (90.0, 103.5))
+            self.assertTrue(hold.public_price)
+        # the signed link the business e-mailed her shows her own terms:
+        # 1 h at 50.00, the tax mapped away by her fiscal position
+        draft = self._create_hold(minutes=60, rate=50.0)
+        draft._portal_ensure_token()
+        self.assertFalse(draft.public_price)
+        self.assertEqual((draft.amount_untaxed, draft.amount), (50.0, 50.0))
+        card = self.url_open(
+            f"/support/pay/{draft.id}?access_token={draft.access_token}"
+        ).text
+        self.assertRegex(card, r'o_support_hold_amount">[^<]*<[^>]*>50\.00<')
+        self.assertNotIn("Before taxes", card)
+
+    def test_signed_link_of_another_company_keeps_its_rate(self):
+        """Issue 23: the signed link of a hold of company B (the customer's
+        rate there: 70.00, no tax, in euros) shows and reprices the chosen
+        duration with B's rate and currency, not the public page's company's
+        (100.00 dollars)."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.5)])
+        company_b = self.env["res.company"].create(
+            {"name": "Support B", "currency_id": eur.id}
+        )
+        self.customer.with_company(company_b).support_hourly_rate = 70.0
+        ticket_b = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Server down",
+                "description": "<p>Server down</p>",
+                "partner_id": self.customer_contact.id,
+                "company_id": company_b.id,
+            }
+        )
+        hold = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "ticket_id": ticket_b.id,
+                "company_id": company_b.id,
+                "duration_minutes": 60,
+                "hourly_rate": 70.0,
+            }
+        )
+        hold._portal_ensure_token()
+        self.assertEqual(hold.currency_id, eur)
+        page = self.url_open(
+            f"/support/pay?hold_id={hold.id}&access_token={hold.access_token}"
+        ).text
+        self.assertRegex(page, r'id="duration_60"[^>]*data-amount="[^"]*70\.00')
+        self.assertIn("€", page)
+        response = self._post(
+            duration="120",
+            name="Anna",
+            email=self.customer_contact.email,
+            hold_id=str(hold.id),
+            access_token=hold.access_token,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(hold.hourly_rate, 70.0)
+        self.assertEqual(hold.currency_id, eur)
+        self.assertEqual((hold.amount_untaxed, hold.amount), (140.0, 140.0))
 
     def test_logged_in_customer_and_signed_link_get_own_rate(self):
         self.authenticate("sb-portal", "sb-portal")

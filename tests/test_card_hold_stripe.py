@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import Cursor
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import SQL, mute_logger
 
 from .stripe_standin import StripeStandIn
@@ -248,6 +248,57 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         with self.assertRaises(UserError):
             hold.with_user(self.accountant).action_charge_time()
         self.assertEqual(len(self._requests_to("/capture")), 1)
+
+    def test_no_second_payment_while_a_capture_is_in_doubt(self):
+        """A capture whose answer was lost (Stripe took 60.00), then the
+        customer opens her invoice: it offers no online payment while the
+        card's authorisation is linked to it; the late
+        ``payment_intent.succeeded`` records the capture once and pays the
+        invoice.  The invoice is never paid twice."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_payment.enable_portal_payment", True
+        )
+        hold = self._create_hold()
+        _tx, intent_id, _response = self._stripe_authorize(hold)
+        self._log(self.ticket, 30)
+        self.standin.fail_next("/capture", "drop")
+        with mute_logger("odoo.addons.payment.models.payment_provider"):
+            hold.with_user(self.accountant).action_charge_time()
+        invoice = hold.invoice_id
+        self.assertEqual(invoice.amount_residual, 60.0)
+        self.assertEqual(hold.state, "authorized")
+        self.assertFalse(invoice._has_to_be_paid())
+        # nor by Odoo's invoice payment route, called without the button
+        invoice._portal_ensure_token()
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                f"/invoice/transaction/{invoice.id}",
+                {
+                    "access_token": invoice.access_token,
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "token_id": None,
+                    "amount": 60.0,
+                    "flow": "direct",
+                    "tokenization_requested": False,
+                    "landing_route": "/my/invoices",
+                    "is_validation": False,
+                },
+            )
+        [event] = self.standin.events_of("payment_intent.succeeded", intent_id)
+        self.assertEqual(self._post_webhook(event).status_code, 200)
+        self._run_payment_post_processing()
+        payments = self.env["account.payment"].search(
+            [("payment_transaction_id", "in", hold.transaction_ids.ids)]
+        )
+        self.assertEqual(payments.mapped("amount"), [60.0])
+        self.assertEqual((hold.captured_amount, hold.released_amount), (60.0, 180.0))
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertFalse(invoice._has_to_be_paid())
+        online = self.env["payment.transaction"].search(
+            [("invoice_ids", "in", invoice.ids), ("support_card_hold_id", "=", False)]
+        )
+        self.assertFalse(online)
 
     def test_duplicate_webhook_changes_nothing_twice(self):
         hold = self._create_hold()

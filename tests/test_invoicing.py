@@ -3,6 +3,7 @@
 import re
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -137,6 +138,44 @@ class TestInvoicing(SupportBillingCommon):
         line = self._invoice().invoice_line_ids
         self.assertIn("60.00", line.name)
         self.assertAlmostEqual(line.price_subtotal, 60.0)  # 60 min charged
+
+    def test_pricelist_in_another_currency_converted(self):
+        """Issue 23: a pricelist in EUR (60.00 EUR per hour, 1 USD = 0.50
+        EUR) prices the hour at 120.00 USD on a USD invoice and a USD card
+        hold, not at 60.00 "USD"."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.5)])
+        self.assertNotEqual(self.company.currency_id, eur)
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Support partners in euros",
+                "currency_id": eur.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.product_time.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 60.0,
+                        }
+                    )
+                ],
+            }
+        )
+        self.other_customer.write(
+            {
+                "property_product_pricelist": pricelist.id,
+                "support_trial_eligible": False,
+            }
+        )
+        self.assertEqual(
+            self.env["support.card.hold"]._get_rate_for(self.other_customer), 120.0
+        )
+        ticket = self._create_ticket(self.other_customer)
+        self._log(ticket, 60)
+        invoice = self._invoice()
+        self.assertEqual(invoice.currency_id, self.company.currency_id)
+        self.assertIn("120.00", invoice.invoice_line_ids.name)
+        self.assertEqual(invoice.amount_untaxed, 120.0)
 
     def test_reopened_ticket_bills_per_ticket(self):
         self.customer.support_trial_eligible = False

@@ -49,7 +49,10 @@ class SupportCardHoldRequest(models.TransientModel):
             raise UserError(
                 self.env._("Set the ticket's customer before requesting a card hold.")
             )
-        # technicians only read holds: the request is created on their behalf
+        # technicians only read holds: the request is created on their behalf;
+        # the hold is the ticket's company's, in its currency, whatever the
+        # technician's current company (issue 23)
+        company = ticket.company_id or self.env.company
         hold = (
             self.env["support.card.hold"]
             .sudo()
@@ -57,7 +60,8 @@ class SupportCardHoldRequest(models.TransientModel):
                 {
                     "partner_id": ticket.partner_id.id,
                     "ticket_id": ticket.id,
-                    "company_id": ticket.company_id.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
                     "hourly_rate": self.hourly_rate,
                 }
             )
