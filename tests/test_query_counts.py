@@ -502,19 +502,23 @@ class TestPortalPagesQueryCounts(
 
         def grow_invoices(count):
             # the subscription link is accounting's (set as superuser)
-            invoice = self.env["account.move"].sudo().create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "company_id": self.company.id,
-                    "support_subscription_id": subscription.id,
-                    "invoice_date": "2026-01-01",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"product_id": plan.product_id.id, "price_unit": 100}
-                        )
-                    ],
-                }
+            invoice = (
+                self.env["account.move"]
+                .sudo()
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "company_id": self.company.id,
+                        "support_subscription_id": subscription.id,
+                        "invoice_date": "2026-01-01",
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": plan.product_id.id, "price_unit": 100}
+                            )
+                        ],
+                    }
+                )
             )
             invoice.action_post()
             self._with_tokens(invoice)
