@@ -213,16 +213,26 @@ class CardHoldController(PaymentPortal):
             return user.partner_id
         return request.env["res.partner"]
 
-    def _support_hold_estimate(self, minutes, partner):
+    def _support_hold_company(self, hold=None, ticket=None):
+        """The company a hold is (or will be) invoiced by: the hold's, else
+        its ticket's, else the website's."""
+        return (
+            (hold and hold.company_id)
+            or (ticket and ticket.company_id)
+            or request.env.company
+        )
+
+    def _support_hold_estimate(self, minutes, partner, company=None):
         """What a hold of ``minutes`` books, taxes included, for ``partner``
-        (the verified customer, or nobody: the public rate): the amount the
-        card page will show, computed by the hold itself, nothing written."""
+        (the verified customer, or nobody: the public rate) in ``company``
+        (the website's by default): the amount the card page will show,
+        computed by the hold itself, nothing written."""
         holds = request.env["support.card.hold"].sudo()
-        company = request.env.company
+        company = company or request.env.company
         return holds.new(
             {
                 "duration_minutes": minutes,
-                "hourly_rate": holds._get_rate_for(partner.sudo()),
+                "hourly_rate": holds._get_rate_for(partner.sudo(), company),
                 "partner_id": partner.id,
                 "company_id": company.id,
                 "currency_id": company.currency_id.id,
@@ -231,6 +241,7 @@ class CardHoldController(PaymentPortal):
 
     def _support_form_values(self, hold=None, **post):
         verified = self._support_verified_partner(hold)
+        company = self._support_hold_company(hold)
         duration = display_value(post.get("duration")) or "60"
         values = {
             "durations": const.HOLD_DURATIONS,
@@ -250,15 +261,15 @@ class CardHoldController(PaymentPortal):
             "errors": {},
             "rate": request.env["support.card.hold"]
             .sudo()
-            ._get_rate_for(verified.sudo()),
-            "currency": request.env.company.currency_id,
+            ._get_rate_for(verified.sudo(), company),
+            "currency": company.currency_id,
             "min_minutes": rules.MINIMUM_HOLD_MINUTES,
             "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
         }
         # the amount each duration books, before the card step (issue 15)
         values["amounts"] = amounts = (
             {
-                minutes: self._support_hold_estimate(minutes, verified)
+                minutes: self._support_hold_estimate(minutes, verified, company)
                 for minutes in const.HOLD_DURATIONS
             }
             if values["rate"]
@@ -279,7 +290,9 @@ class CardHoldController(PaymentPortal):
             rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
             and values["rate"]
             and format_amount(
-                request.env, self._support_hold_estimate(minutes, verified), currency
+                request.env,
+                self._support_hold_estimate(minutes, verified, company),
+                currency,
             )
         )
         return values
@@ -408,16 +421,17 @@ class CardHoldController(PaymentPortal):
             )
             verified = request.env["res.partner"]
         holds = request.env["support.card.hold"].sudo()
+        # the rate of the company that invoices the hold
+        company = self._support_hold_company(hold, clean["ticket"])
         vals = {
             "duration_minutes": clean["duration_minutes"],
-            "hourly_rate": holds._get_rate_for(verified.sudo()),
+            "hourly_rate": holds._get_rate_for(verified.sudo(), company),
         }
         if clean["ticket"]:
             vals["ticket_id"] = clean["ticket"].id
         if hold:
             hold.write(vals)
         else:
-            company = clean["ticket"].company_id or request.env.company
             hold = holds.create(
                 {
                     **vals,
@@ -450,12 +464,9 @@ class CardHoldController(PaymentPortal):
             return {"amount": False}
         hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
         verified = self._support_verified_partner(hold)
-        amount = self._support_hold_estimate(minutes, verified)
-        return {
-            "amount": format_amount(
-                request.env, amount, request.env.company.currency_id
-            )
-        }
+        company = self._support_hold_company(hold)
+        amount = self._support_hold_estimate(minutes, verified, company)
+        return {"amount": format_amount(request.env, amount, company.currency_id)}
 
     @http.route(
         "/support/pay/<int:hold_id>",

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SupportBillingCommon
 from .test_card_hold import CardHoldCommon
@@ -592,3 +592,74 @@ class TestTwoCompaniesCardHold(TwoCompaniesCommon, CardHoldCommon):
         self.assertAlmostEqual(capture_tx.amount, 75.20)
         self.assertEqual(capture_tx.payment_id.company_id, self.company_b)
         self.assertEqual(capture_tx.payment_id.currency_id, self.eur)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompaniesCardHoldPage(TwoCompaniesCommon, CardHoldCommon, HttpCase):
+    """The public card page of a hold of company B, on A's website."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.is_published = True
+        cls.env.ref("base.public_user").sudo().write(
+            {"company_ids": [Command.link(cls.company_a.id)]}
+        )
+
+    def _csrf_token(self, url):
+        page = self.url_open(url).text
+        marker = 'name="csrf_token" value="'
+        start = page.index(marker) + len(marker)
+        return page[start : page.index('"', start)]
+
+    def test_signed_link_keeps_company_b_rate_and_currency(self):
+        """The customer opens the hold request of a ticket of B: the page
+        shows B's rate in EUR, and the duration she picks is booked at
+        80.00 EUR/h with B's 20 % tax, not at her rate in A."""
+        ticket = self._ticket_in(self.company_b, "Panne serveur")
+        hold = self.env["support.card.hold"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "ticket_id": ticket.id,
+                "duration_minutes": 60,
+                "hourly_rate": 80.0,
+                "company_id": self.company_b.id,
+            }
+        )
+        self.assertEqual(hold.currency_id, self.eur)
+        hold._portal_ensure_token()
+        url = f"/support/pay?hold_id={hold.id}&access_token={hold.access_token}"
+        page = self.url_open(url).text
+        # 1 h at 80.00 EUR + 20 % = 96.00 EUR
+        self.assertRegex(page, r'id="duration_60"[^>]*data-amount="[^"]*96\.00')
+        self.assertIn("€", page)
+        result = self.make_jsonrpc_request(
+            "/support/pay/amount",
+            {
+                "minutes": 120,
+                "hold_id": hold.id,
+                "access_token": hold.access_token,
+            },
+        )
+        self.assertIn("192.00", result["amount"])
+        self.assertIn("€", result["amount"])
+        response = self.url_open(
+            "/support/pay",
+            data={
+                "csrf_token": self._csrf_token(url),
+                "duration": "120",
+                "name": "Anna",
+                "email": self.customer_contact.email,
+                "hold_id": str(hold.id),
+                "access_token": hold.access_token,
+            },
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        hold.invalidate_recordset()
+        self.assertEqual(hold.company_id, self.company_b)
+        self.assertEqual(hold.currency_id, self.eur)
+        self.assertEqual(hold.hourly_rate, 80.0)
+        # 2 h at 80.00 EUR = 160.00 + 20 % = 192.00 EUR
+        self.assertAlmostEqual(hold.amount_untaxed, 160.0)
+        self.assertAlmostEqual(hold.amount, 192.0)
