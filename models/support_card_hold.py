@@ -541,7 +541,7 @@ class SupportCardHold(models.Model):
     def _get_rate_for(self, partner, company=None):
         """``partner``'s hourly rate in ``company`` (the current one by
         default): the product and the rate of that company."""
-        company = company or self.env.company
+        company = (company or self.env.company).with_env(self.env)
         product = company._get_support_time_product().with_company(company)
         return partner.with_company(company)._get_support_hourly_rate(product)
 
