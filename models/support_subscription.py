@@ -109,6 +109,14 @@ class SupportSubscription(models.Model):
         compute_sudo=True,
         help="What a whole month costs with the current authorised users.",
     )
+    extra_user_price = fields.Monetary(
+        string="Price per Extra User",
+        currency_field="currency_id",
+        compute="_compute_amounts",
+        compute_sudo=True,
+        help="The plan's monthly price of an extra user, in the subscription's "
+        "currency.",
+    )
     startup_contact = fields.Selection(
         selection=const.SUBSCRIPTION_STARTUP_CONTACTS,
         string="Start-up Contact",
@@ -172,6 +180,7 @@ class SupportSubscription(models.Model):
             sub.user_count = len(sub.authorized_user_ids)
             sub.extra_user_count = charge.extra_users
             sub.monthly_amount = float(charge.total)
+            sub.extra_user_price = float(charge.extra_unit)
 
     @api.depends("cancellation_date")
     def _compute_resubscribe_date(self):

@@ -663,3 +663,56 @@ class TestTwoCompaniesCardHoldPage(TwoCompaniesCommon, CardHoldCommon, HttpCase)
         # 2 h at 80.00 EUR = 160.00 + 20 % = 192.00 EUR
         self.assertAlmostEqual(hold.amount_untaxed, 160.0)
         self.assertAlmostEqual(hold.amount, 192.0)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompaniesSubscriptionPortal(
+    TwoCompaniesCommon, SubscriptionCommon, HttpCase
+):
+    """The portal of a customer of company B shows the plan's prices as B
+    invoices them: converted into EUR."""
+
+    def test_portal_prices_in_company_b_currency(self):
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2020-01-01",
+                "currency_id": self.usd.id,
+                "rate": 1.25,
+                "company_id": self.company_b.id,
+            }
+        )
+        self.portal_user.write(
+            {
+                "company_ids": [Command.link(self.company_b.id)],
+                "company_id": self.company_b.id,
+            }
+        )
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open("/my/subscription").text
+        self.assertIn('id="support_subscribe_form"', page)
+        # 100.00 USD a month, 20.00 USD per extra user, at 1.25: in EUR
+        self.assertRegex(page, r"80\.00</span>\s*€")
+        self.assertRegex(page, r"16\.00</span>\s*€")
+        self.assertNotIn("$", page.split('id="support_subscribe_form"')[1])
+        users = self.customer_contact | self.outsider | self.customer_contact2
+        sub = (
+            self.env["support.subscription"]
+            .with_context(allowed_company_ids=[self.company_b.id])
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "plan_id": self.plan.id,
+                    "company_id": self.company_b.id,
+                    "authorized_user_ids": [Command.set(users.ids)],
+                }
+            )
+        )
+        self.assertEqual(sub.currency_id, self.eur)
+        self.assertAlmostEqual(sub.extra_user_price, 16.0)
+        self.assertAlmostEqual(sub.monthly_amount, 96.0)
+        page = self.url_open("/my/subscription").text
+        self.assertIn(sub.name, page)
+        # 80.00 + 16.00 EUR a month; 16.00 EUR per extra user, not 20.00
+        self.assertRegex(page, r"96\.00</span>\s*€")
+        self.assertRegex(page, r"16\.00</span>\s*€</span>\s*per extra user")
+        self.assertNotIn("20.00", page)
