@@ -109,6 +109,7 @@ class SupportPortal(CustomerPortal):
             else request.env["account.move"]
         )
         values = self._prepare_portal_layout_values()
+        plans = request.env["support.plan"].search([])
         values.update(
             {
                 "subscription": subscription,
@@ -118,7 +119,16 @@ class SupportPortal(CustomerPortal):
                 "authorized_users": subscription.sudo().authorized_user_ids,
                 "invoices": invoices[:SUBSCRIPTION_INVOICES_SHOWN],
                 "more_invoices": len(invoices) > SUBSCRIPTION_INVOICES_SHOWN,
-                "plans": request.env["support.plan"].search([]),
+                "plans": plans,
+                # the plans' prices in the currency of the company that
+                # subscribes (the portal's), converted today
+                "plan_prices": {
+                    plan: plan.sudo()._get_prices_in(
+                        request.env.company, fields.Date.context_today(plan)
+                    )
+                    for plan in plans
+                },
+                "plan_currency": request.env.company.currency_id,
                 "resubscribe_date": partner.sudo()._get_support_resubscribe_date(),
                 "page_name": "support_subscription",
                 "error": False,

@@ -92,10 +92,14 @@ class SupportCardHold(models.Model):
         index=True,
         default=lambda self: self.env.company,
     )
+    # the hold is invoiced by its company, in its currency
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         required=True,
-        default=lambda self: self.env.company.currency_id,
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        readonly=False,
     )
     duration_minutes = fields.Integer(
         string="Authorised Duration (min)", required=True, default=60
@@ -198,6 +202,11 @@ class SupportCardHold(models.Model):
     state_message = fields.Text(related="transaction_id.state_message")
 
     # ------------------------------------------------------------ compute
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for hold in self:
+            hold.currency_id = (hold.company_id or self.env.company).currency_id
+
     @api.depends(
         "duration_minutes",
         "hourly_rate",
@@ -366,6 +375,20 @@ class SupportCardHold(models.Model):
                         hold=hold.name,
                         customer=hold.partner_id.commercial_partner_id.display_name,
                         ticket=hold.ticket_id.sudo().display_name,
+                    )
+                )
+
+    @api.constrains("currency_id", "company_id")
+    def _check_currency(self):
+        for hold in self:
+            if hold.currency_id != hold.company_id.currency_id:
+                raise ValidationError(
+                    self.env._(
+                        "Card hold %(hold)s is invoiced by %(company)s: its "
+                        "currency must be %(currency)s.",
+                        hold=hold.name,
+                        company=hold.company_id.name,
+                        currency=hold.company_id.currency_id.name,
                     )
                 )
 
@@ -542,10 +565,10 @@ class SupportCardHold(models.Model):
 
     def _get_rate_for(self, partner, company=None, currency=None):
         """The hourly rate of ``partner`` (nobody: the public rate) in
-        ``company`` (default: the current one), in ``currency`` (default:
-        the company's)."""
+        ``company`` (default: the current one): the product and the rate of
+        that company, in ``currency`` (default: the company's)."""
         company = (company or self.env.company).with_env(self.env)
-        product = company._get_support_time_product()
+        product = company._get_support_time_product().with_company(company)
         return partner.with_company(company)._get_support_hourly_rate(
             product, currency=currency or company.currency_id
         )

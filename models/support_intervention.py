@@ -154,18 +154,19 @@ class SupportIntervention(models.Model):
         string="Diagnostic Time",
         readonly=False,
     )
+    # users of the intervention's company only (``_check_users_company``)
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="Technician",
         index=True,
         tracking=True,
-        domain="[('share', '=', False)]",
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     dispatcher_id = fields.Many2one(
         comodel_name="res.users",
         string="Dispatcher",
         default=lambda self: self.env.user,
-        domain="[('share', '=', False)]",
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Makes the reminder call the day before the appointment.",
     )
     scheduled_start = fields.Datetime(string="Appointment", tracking=True, copy=False)
@@ -423,6 +424,25 @@ class SupportIntervention(models.Model):
                 raise ValidationError(
                     self.env._("An intervention's duration must be positive.")
                 )
+
+    @api.constrains("user_id", "dispatcher_id", "company_id")
+    def _check_users_company(self):
+        """The technician and the dispatcher work for the intervention's
+        company: they see it, and only they are invited to its meeting."""
+        for intervention in self:
+            company = intervention.company_id
+            for user in intervention.user_id | intervention.dispatcher_id:
+                if company not in user.sudo().company_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "%(user)s is not a user of company %(company)s: "
+                            "choose a technician and a dispatcher of the "
+                            "company of intervention %(name)s.",
+                            user=user.name,
+                            company=company.name,
+                            name=intervention.name,
+                        )
+                    )
 
     # --------------------------------------------------------------- CRUD
     @api.model_create_multi

@@ -1,6 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SupportPlan(models.Model):
@@ -31,7 +31,16 @@ class SupportPlan(models.Model):
     )
     currency_id = fields.Many2one(
         comodel_name="res.currency",
+        string="Currency",
+        required=True,
         compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="Currency of the plan's prices: its company's; for a plan of "
+        "every company, the main company's. A subscription of a company of "
+        "another currency is invoiced these prices converted at the "
+        "invoice's date.",
     )
     monthly_price = fields.Monetary(
         currency_field="currency_id",
@@ -69,6 +78,22 @@ class SupportPlan(models.Model):
         string="Subscriptions",
     )
 
+    @api.depends("company_id")
     def _compute_currency_id(self):
         for plan in self:
-            plan.currency_id = (plan.company_id or self.env.company).currency_id
+            plan.currency_id = (
+                plan.company_id.currency_id
+                or plan.currency_id
+                or self.env.ref("base.main_company", raise_if_not_found=False)
+                or self.env.company
+            ).currency_id
+
+    def _get_prices_in(self, company, date):
+        """``(monthly price, extra user price)`` in ``company``'s currency:
+        the plan's prices converted from its currency at ``date``."""
+        self.ensure_one()
+        convert = self.currency_id._convert
+        return tuple(
+            convert(price, company.currency_id, company, date)
+            for price in (self.monthly_price, self.extra_user_price)
+        )

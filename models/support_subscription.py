@@ -109,6 +109,14 @@ class SupportSubscription(models.Model):
         compute_sudo=True,
         help="What a whole month costs with the current authorised users.",
     )
+    extra_user_price = fields.Monetary(
+        string="Price per Extra User",
+        currency_field="currency_id",
+        compute="_compute_amounts",
+        compute_sudo=True,
+        help="The plan's monthly price of an extra user, in the subscription's "
+        "currency.",
+    )
     startup_contact = fields.Selection(
         selection=const.SUBSCRIPTION_STARTUP_CONTACTS,
         string="Start-up Contact",
@@ -163,6 +171,8 @@ class SupportSubscription(models.Model):
         "plan_id.users_included",
         "plan_id.monthly_price",
         "plan_id.extra_user_price",
+        "plan_id.currency_id",
+        "company_id",
     )
     def _compute_amounts(self):
         for sub in self:
@@ -170,6 +180,7 @@ class SupportSubscription(models.Model):
             sub.user_count = len(sub.authorized_user_ids)
             sub.extra_user_count = charge.extra_users
             sub.monthly_amount = float(charge.total)
+            sub.extra_user_price = float(charge.extra_unit)
 
     @api.depends("cancellation_date")
     def _compute_resubscribe_date(self):
@@ -384,13 +395,20 @@ class SupportSubscription(models.Model):
         return action
 
     # ----------------------------------------------------------- business
-    def _get_charge(self, start=None):
+    def _get_charge(self, start=None, date=None):
+        """The month's amounts in the subscription's currency: the plan's
+        prices converted from the plan's currency at ``date`` (today by
+        default), by the subscription's company."""
         self.ensure_one()
         plan = self.plan_id
+        company = self.company_id or self.env.company
+        monthly_price, extra_user_price = plan._get_prices_in(
+            company, date or fields.Date.context_today(self)
+        )
         return rules.subscription_charge(
-            plan.monthly_price,
+            monthly_price,
             plan.users_included,
-            plan.extra_user_price,
+            extra_user_price,
             len(self.authorized_user_ids),
             start=start,
             rounding=str(self.currency_id.rounding or 0.01),
@@ -418,7 +436,10 @@ class SupportSubscription(models.Model):
     def _prepare_invoice_vals(self, first=False):
         self.ensure_one()
         start, end = self._get_period(first=first)
-        charge = self._get_charge(start=start if first else None)
+        # the first invoice is dated when posted (today), the others their
+        # period's first day: the plan's prices are converted at that date
+        invoice_date = fields.Date.context_today(self) if first else start
+        charge = self._get_charge(start=start if first else None, date=invoice_date)
         return {
             "move_type": "out_invoice",
             "partner_id": self.partner_id.id,

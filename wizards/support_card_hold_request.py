@@ -31,7 +31,7 @@ class SupportCardHoldRequest(models.TransientModel):
             company = wizard.ticket_id.company_id or self.env.company
             wizard.currency_id = company.currency_id
             wizard.hourly_rate = (
-                holds.with_company(company).sudo()._get_rate_for(wizard.partner_id)
+                holds.sudo()._get_rate_for(wizard.partner_id, company)
                 if wizard.partner_id
                 else 0.0
             )
