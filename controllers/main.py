@@ -253,9 +253,10 @@ class CardHoldController(PaymentPortal):
 
     def _support_hold_estimate(self, minutes, partner, hold=None):
         """What a hold of ``minutes`` books, taxes included, for ``partner``
-        (the verified customer, or nobody: the public rate) in ``company``
-        (the website's by default): the amount the card page will show,
-        computed by the hold itself, nothing written."""
+        (the verified customer, or nobody: the public rate) in the company
+        and currency of ``hold`` (the signed link's; else the website's): the
+        amount the card page will show, computed by the hold itself, nothing
+        written."""
         holds = request.env["support.card.hold"].sudo()
         company, currency = self._support_hold_company(hold)
         return holds.new(
