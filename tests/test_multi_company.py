@@ -342,13 +342,20 @@ class TestTwoCompaniesPacks(TwoCompaniesCommon, TicketPackCommon):
     def test_pack_balance_is_the_listed_packs(self):
         """The customer's prepaid tickets count the packs of the companies
         shown, as the pack list shows them: 10 in A, 1 in B, 11 in both."""
-        _invoice_a, pack_a = self._buy(self.pack10)
+        invoice_a, pack_a = self._buy(self.pack10)
+        self.assertEqual(invoice_a.currency_id, self.usd)
+        self.assertAlmostEqual(invoice_a.amount_total, 400.0)
         moves_b = self.env["account.move"].with_company(self.company_b)
         invoice_b = moves_b._support_create_pack_invoice(
             self.customer_contact, self.pack1
         )
         self.assertEqual(invoice_b.company_id, self.company_b)
         self.assertEqual(invoice_b.currency_id, self.eur)
+        # the pack product's price (45.00) read in B's currency, as Odoo
+        # prices a company-less product in the current company's; B's chart
+        # gave the product its default sales tax (15 %)
+        self.assertAlmostEqual(invoice_b.amount_untaxed, 45.0)
+        self.assertAlmostEqual(invoice_b.amount_total, 51.75)
         self.env["account.payment.register"].with_company(self.company_b).with_context(
             active_model="account.move", active_ids=invoice_b.ids
         ).create({})._create_payments()
