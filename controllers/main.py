@@ -204,13 +204,29 @@ class SupportInvoicePaymentPortal(InvoicePaymentPortal):
             # Odoo's own answer to a bad id or token
             return super().invoice_transaction(invoice_id, access_token, **kwargs)
         if invoice.transaction_ids._support_hold_may_pay():
-            raise ValidationError(
-                request.env._(
-                    "This invoice is being paid by the card you authorised: "
-                    "nothing to pay here."
-                )
-            )
+            raise ValidationError(self._support_held_message())
         return super().invoice_transaction(invoice_id, access_token, **kwargs)
+
+    @http.route()
+    def overdue_invoices_transaction(self, payment_reference, **kwargs):
+        """Paying all overdue invoices at once: the same refusal when one of
+        them may still be paid by a card hold."""
+        if not request.env.user._is_public():
+            overdue = (
+                request.env["account.move"]
+                .sudo()
+                .search(self._get_overdue_invoices_domain())
+            )
+            if overdue.transaction_ids._support_hold_may_pay():
+                raise ValidationError(self._support_held_message())
+        return super().overdue_invoices_transaction(payment_reference, **kwargs)
+
+    @staticmethod
+    def _support_held_message():
+        return request.env._(
+            "This invoice is being paid by the card you authorised: "
+            "nothing to pay here."
+        )
 
 
 class CardHoldController(PaymentPortal):

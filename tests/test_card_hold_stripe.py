@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import Cursor
-from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from .stripe_standin import StripeStandIn
@@ -285,6 +285,36 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
                     "is_validation": False,
                 },
             )
+        # nor with the customer's other overdue invoices at once
+        self.env.cr.execute(
+            "UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
+            ("2020-01-31", invoice.id),
+        )
+        invoice.invalidate_recordset(["invoice_date_due"])
+        payer = new_test_user(
+            self.env,
+            login="sb-portal-payer",
+            groups="base.group_portal",
+            partner_id=invoice.partner_id.id,
+            email=invoice.partner_id.email or "payer@acme.test",
+        )
+        self.authenticate(payer.login, payer.login)
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/invoice/transaction/overdue",
+                {
+                    "payment_reference": "overdue",
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "token_id": None,
+                    "amount": 60.0,
+                    "flow": "direct",
+                    "tokenization_requested": False,
+                    "landing_route": "/my/invoices",
+                    "is_validation": False,
+                },
+            )
+        self.authenticate(None, None)
         [event] = self.standin.events_of("payment_intent.succeeded", intent_id)
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self._run_payment_post_processing()
