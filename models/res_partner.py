@@ -600,7 +600,16 @@ class ResPartner(models.Model):
                 f"{visitor.get_base_url()}/support/verify"
                 f"?token={visitor._support_address_proof_token(proof_request)}"
             )
-            template.sudo().with_context(support_proof_url=url).send_mail(visitor.id)
+            # the request's reference, never its text: a stranger's words are
+            # not sent to the address they typed
+            reference = (
+                proof_request.number
+                if proof_request._name == "helpdesk.ticket"
+                else proof_request.name
+            )
+            template.sudo().with_context(
+                support_proof_url=url, support_proof_reference=reference
+            ).send_mail(visitor.id)
 
     def _support_confirm_address_proof(self, proof_request):
         """The visitor proved its address for ``proof_request``: that ticket

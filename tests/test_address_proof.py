@@ -159,6 +159,13 @@ class TestAddressProof(PublicFormsCommon):
         )
         self.assertEqual(mail.recipient_ids, visitor)
         self.assertNotIn("Outlook", mail[0].body_html)
+        # each e-mail names its request by its reference (two requests: two
+        # different e-mails)
+        references = {ticket.number, intervention.name}
+        self.assertEqual(
+            {ref for ref in references for m in mail if ref in m.body_html},
+            references,
+        )
         ticket_token = self._proof_token_of(visitor, ticket)
         intervention_token = self._proof_token_of(visitor, intervention)
         # opening the link (or a mail scanner doing it) changes nothing; the
