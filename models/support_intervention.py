@@ -27,6 +27,8 @@ PROTECTED_FIELDS = {
     "policy_signed_on",
     "policy_attachment_id",
     "signed_hourly_rate",
+    "signed_cancel_notice_hours",
+    "signed_late_cancel_fee",
     "repair_place",
     "estimate_signature",
     "estimate_signed_by",
@@ -199,6 +201,21 @@ class SupportIntervention(models.Model):
     policy_signed_on = fields.Datetime(string="Policy Signed On", copy=False)
     policy_attachment_id = fields.Many2one(
         comodel_name="ir.attachment", string="Signed Policy", copy=False
+    )
+    signed_cancel_notice_hours = fields.Integer(
+        string="Signed Cancellation Notice (h)",
+        copy=False,
+        readonly=True,
+        help="The cancellation notice printed on the policy the customer "
+        "signed: a later cancellation is judged and charged by it.",
+    )
+    signed_late_cancel_fee = fields.Monetary(
+        string="Signed Late Cancellation Fee",
+        currency_field="currency_id",
+        copy=False,
+        readonly=True,
+        help="The late cancellation fee in force when the customer signed the "
+        "policy: the fee invoiced for a late cancellation.",
     )
     signed_hourly_rate = fields.Monetary(
         string="Signed Hourly Rate",
@@ -661,9 +678,9 @@ class SupportIntervention(models.Model):
         now = fields.Datetime.now()
         for intervention in self:
             intervention._check_state(("requested", "scheduled"))
-            company = intervention.company_id
+            notice_hours, fee = intervention._get_cancel_terms()
             late = intervention.state == "scheduled" and rules.is_late_cancellation(
-                intervention.scheduled_start, now, company.support_cancel_notice_hours
+                intervention.scheduled_start, now, notice_hours
             )
             intervention._write_trusted(
                 {"state": "cancelled", "late_cancellation": late}
@@ -675,12 +692,21 @@ class SupportIntervention(models.Model):
                 intervention.message_post(
                     body=self.env._(
                         "Cancelled less than %(hours)s hours before the appointment.",
-                        hours=company.support_cancel_notice_hours,
+                        hours=notice_hours,
                     )
                 )
-                if company.support_late_cancel_fee > 0:
+                if fee > 0:
                     intervention._create_invoice(cancellation=True)
         return True
+
+    def _get_cancel_terms(self):
+        """``(notice hours, late cancellation fee)``: those of the signed
+        policy, else the intervention's company's."""
+        self.ensure_one()
+        if self.policy_signed_on:
+            return self.signed_cancel_notice_hours, self.signed_late_cancel_fee
+        company = self.company_id
+        return company.support_cancel_notice_hours, company.support_late_cancel_fee
 
     def action_view_invoices(self):
         self.ensure_one()
@@ -887,6 +913,10 @@ class SupportIntervention(models.Model):
                 "travel_fee": self.travel_fee,
                 "compensation_rate": self.compensation_rate,
                 "signed_hourly_rate": self._get_hourly_rate(),
+                "signed_cancel_notice_hours": (
+                    self.company_id.support_cancel_notice_hours
+                ),
+                "signed_late_cancel_fee": self.company_id.support_late_cancel_fee,
                 "policy_signed_by": name.strip(),
                 "policy_signed_on": fields.Datetime.now(),
                 "policy_signature": signature,
@@ -1171,7 +1201,7 @@ class SupportIntervention(models.Model):
                     "support_billing.product_intervention_cancellation"
                 ),
                 env._("Late cancellation: intervention %(name)s", name=self.name),
-                self.company_id.support_late_cancel_fee,
+                self._get_cancel_terms()[1],
             )
         ]
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -375,3 +376,31 @@ class TestCancelNoticeShown(InterventionCommon, HttpCase):
             in_time.action_cancel()
         self.assertFalse(in_time.late_cancellation)
         self.assertFalse(in_time.sudo().invoice_ids)
+
+    def test_signed_policy_keeps_its_cancellation_terms(self):
+        """The notice and the fee printed on the signed policy are those
+        charged, whatever the company sets later (issue 30: signed means
+        fixed)."""
+        intervention = self._create_intervention()
+        self._schedule(intervention, start="2030-03-05 09:00:00")
+        self._sign_on_device(intervention)
+        self.assertEqual(intervention.signed_cancel_notice_hours, 48)
+        self.assertEqual(intervention.signed_late_cancel_fee, 25.0)
+        self.company.write(
+            {"support_cancel_notice_hours": 12, "support_late_cancel_fee": 60.0}
+        )
+        with self.assertRaises(UserError):
+            intervention.with_user(self.technician).write(
+                {"signed_cancel_notice_hours": 1}
+            )
+        # 30 h ahead: late by the signed 48 h (the company now says 12)
+        with freeze_time("2030-03-04 03:00:00"):
+            intervention.action_cancel()
+        self.assertTrue(intervention.late_cancellation)
+        invoice = intervention.sudo().invoice_ids
+        self.assertEqual(invoice.amount_total, 25.0)
+        self.authenticate("sb-portal", "sb-portal")
+        text = self._text(self.url_open(f"/my/interventions/{intervention.id}").text)
+        self.assertIn("Cancelled less than 48 hours before the appointment.", text)
+        self.assertIn("Please cancel at least 48 hours before", text)
+        self.assertNotIn("12 hours", text)
