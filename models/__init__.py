@@ -1,4 +1,5 @@
 from . import support_invoicing_mixin
+from . import support_address_proof_mixin
 from . import res_company
 from . import res_config_settings
 from . import res_partner

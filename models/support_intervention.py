@@ -61,7 +61,12 @@ ESTIMATE_EDIT_STATES = (
 class SupportIntervention(models.Model):
     _name = "support.intervention"
     _description = "On-site Intervention"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "support.address.proof.mixin",
+    ]
     _order = "id desc"
     _rec_names_search = ["name", "partner_id", "contact_name"]
     _check_company_auto = True
@@ -117,22 +122,6 @@ class SupportIntervention(models.Model):
     support_claimed_partner_id = fields.Many2one(
         related="partner_id.support_claimed_partner_id",
         string="Claims to Be",
-    )
-    support_address_proven_date = fields.Datetime(
-        string="Address Proven On",
-        readonly=True,
-        copy=False,
-        help="When the sender confirmed this request by the link e-mailed to "
-        "the address they typed; set by that link only.",
-    )
-    support_address_proof = fields.Selection(
-        selection=const.ADDRESS_PROOF_STATES,
-        string="Address Proof",
-        compute="_compute_support_address_proof",
-        help="Proven: the sender confirmed this request by the link e-mailed "
-        "to the address. Not proven: sent by a visitor who typed a customer's "
-        "address; it stays apart from the customer until proven or confirmed "
-        "by staff.",
     )
     contact_name = fields.Char(string="Contact Name")
     email = fields.Char(string="E-mail")
@@ -358,16 +347,6 @@ class SupportIntervention(models.Model):
                 distance, intervention.company_id.support_service_radius
             )
 
-    @api.depends("support_address_proven_date", "partner_id.support_claimed_partner_id")
-    def _compute_support_address_proof(self):
-        for intervention in self:
-            if intervention.support_address_proven_date:
-                intervention.support_address_proof = "proven"
-            elif intervention.partner_id.support_claimed_partner_id:
-                intervention.support_address_proof = "pending"
-            else:
-                intervention.support_address_proof = False
-
     @api.depends("partner_id", "company_id")
     def _compute_travel_fee(self):
         """The company's fee when the customer is set; a later change of the
@@ -486,10 +465,6 @@ class SupportIntervention(models.Model):
         return interventions
 
     def write(self, vals):
-        if "support_address_proven_date" in vals and not self.env.su:
-            raise AccessError(
-                self.env._("Only the link e-mailed to the sender proves an address.")
-            )
         check_money_links(self, vals, MONEY_FIELDS)
         if not self.env.su:
             protected = PROTECTED_FIELDS.intersection(vals)
