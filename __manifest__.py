@@ -33,6 +33,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
+        "views/support_terms_views.xml",
         "views/res_config_settings_views.xml",
         "views/support_billing_menus.xml",
         "views/support_billing_report_views.xml",

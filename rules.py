@@ -16,26 +16,139 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-#: The first minutes of a ticket are indivisible (README: Billing rule: "only
-#: the first 30 minutes are indivisible").
-MINIMUM_BILLED_MINUTES = 30
-#: Free trial offered once to a new customer (README: Billing rule).
-TRIAL_MINUTES = 15
 #: A time entry cannot exceed a day.
 MAX_ENTRY_MINUTES = 24 * 60
 
+# ----------------------------------------------------------------- the terms
+#: Kinds of work a time entry can be, each priced by the rate card.
+WORK_TYPES = ("remote", "on_site", "after_hours", "weekend")
+#: How a rate card line prices an hour: the customer's rate times a
+#: multiplier, or a fixed hourly rate.
+RATE_MODES = ("multiplier", "fixed")
+#: How the minutes beyond the minimum are rounded to the increment.
+INCREMENT_ROUNDINGS = ("up", "nearest")
+#: Who gets the free trial: new customers, or nobody.
+TRIAL_AUDIENCES = ("new", "none")
+#: A card network keeps an uncaptured authorisation this many days at most.
+CARD_HOLD_LIMIT_DAYS = 7
 
-def billed_minutes(worked_minutes, minimum=MINIMUM_BILLED_MINUTES):
+
+@dataclass(frozen=True)
+class Terms:
+    """The commercial terms a business sells on (README: Billing rule).
+
+    A small immutable value: the models read it once (``res.company.
+    _support_terms``) and pass it to every function here.  Its defaults are
+    the seeds' terms.
+    """
+
+    #: the first minutes of a ticket are indivisible
+    minimum_minutes: int = 30
+    #: beyond the minimum, minutes are billed by this increment ...
+    increment_minutes: int = 1
+    #: ... rounded up, or to the nearest increment
+    increment_rounding: str = "up"
+    #: free minutes offered once, to new customers (or nobody)
+    trial_minutes: int = 15
+    trial_audience: str = "new"
+    #: billed minutes one prepaid ticket (credit) pays
+    credit_minutes: int = 30
+    #: a pack is valid at least this many months
+    pack_validity_months: int = 6
+    #: card hold: durations offered on the public page, "Other" bounds
+    hold_durations: tuple = (30, 60, 120)
+    hold_min_minutes: int = 30
+    hold_max_minutes: int = 8 * 60
+    #: an uncaptured hold expires after this many days: voided the day
+    #: before, the accountant warned the day before that
+    hold_expiry_days: int = 7
+    #: rate card: ``(work type, mode, value)`` per work type
+    rate_card: tuple = (
+        ("remote", "multiplier", 1.0),
+        ("on_site", "multiplier", 1.0),
+        ("after_hours", "multiplier", 1.0),
+        ("weekend", "multiplier", 1.0),
+    )
+
+    @property
+    def trial_offered(self):
+        """Free minutes a new customer gets (0 when the trial is off)."""
+        return self.trial_minutes if self.trial_audience == "new" else 0
+
+    @property
+    def hold_void_days(self):
+        return self.hold_expiry_days - 1
+
+    @property
+    def hold_warning_days(self):
+        return max(0, self.hold_expiry_days - 2)
+
+    def rate_line(self, work_type):
+        """``(mode, value)`` of ``work_type`` on the rate card."""
+        for kind, mode, value in self.rate_card:
+            if kind == work_type:
+                return mode, value
+        return "multiplier", 1.0
+
+
+#: The seeds' terms: 30-minute minimum, by the minute, 15 trial minutes,
+#: 30 minutes per prepaid ticket, 6-month packs, holds of 30/60/120 minutes
+#: (30 to 480), voided on day 6.
+DEFAULT_TERMS = Terms()
+
+
+def check_terms(terms):
+    """Why ``terms`` are refused, or None: the name of the first bad term."""
+    if terms.minimum_minutes < 0:
+        return "minimum_minutes"
+    if terms.increment_minutes < 1:
+        return "increment_minutes"
+    if terms.increment_rounding not in INCREMENT_ROUNDINGS:
+        return "increment_rounding"
+    if terms.trial_minutes < 0 or terms.trial_audience not in TRIAL_AUDIENCES:
+        return "trial_minutes"
+    if terms.credit_minutes < 1:
+        return "credit_minutes"
+    if terms.pack_validity_months < 1:
+        return "pack_validity_months"
+    if not 1 <= terms.hold_min_minutes <= terms.hold_max_minutes <= MAX_ENTRY_MINUTES:
+        return "hold_min_minutes"
+    if not terms.hold_durations or any(
+        not terms.hold_min_minutes <= d <= terms.hold_max_minutes
+        for d in terms.hold_durations
+    ):
+        return "hold_durations"
+    if not 2 <= terms.hold_expiry_days <= CARD_HOLD_LIMIT_DAYS:
+        return "hold_expiry_days"
+    for kind, mode, value in terms.rate_card:
+        if kind not in WORK_TYPES or mode not in RATE_MODES or value < 0:
+            return "rate_card"
+    return None
+
+
+def billed_minutes(worked_minutes, terms=DEFAULT_TERMS):
     """Minutes billed for one ticket from the minutes worked on it.
 
-    0 if nothing billable was worked, else ``max(minimum, worked)``:
-    5 -> 30, 30 -> 30, 31 -> 31, 47 -> 47.
+    0 if nothing billable was worked, else the minimum, then the minutes
+    beyond it rounded to the increment (up, or to the nearest): at the
+    seeds' terms (30, by the minute) 5 -> 30, 30 -> 30, 31 -> 31, 47 -> 47;
+    with a 15-minute minimum and 6-minute increments rounded up, 16 -> 21.
     """
     if worked_minutes < 0:
         raise ValueError("worked minutes cannot be negative")
     if worked_minutes == 0:
         return 0
-    return max(minimum, worked_minutes)
+    minimum = terms.minimum_minutes
+    beyond = worked_minutes - minimum
+    if beyond <= 0:
+        return minimum
+    step = terms.increment_minutes
+    if terms.increment_rounding == "nearest":
+        # half an increment or more counts as a whole one
+        steps = (2 * beyond + step) // (2 * step)
+    else:
+        steps = -(-beyond // step)
+    return minimum + steps * step
 
 
 @dataclass(frozen=True)
@@ -52,7 +165,7 @@ class TicketCharge:
         return self.billed - self.free
 
 
-def apply_trial(worked_per_ticket, trial_left=TRIAL_MINUTES):
+def apply_trial(worked_per_ticket, trial_left=None, terms=DEFAULT_TERMS):
     """Split each ticket's billed minutes into free and charged minutes.
 
     ``worked_per_ticket`` lists the billable minutes worked per ticket, the
@@ -69,11 +182,13 @@ def apply_trial(worked_per_ticket, trial_left=TRIAL_MINUTES):
       (30-minute minimum) less the trial minutes left: 20 minutes worked with
       the whole trial left bills 30 - 15 = 15 minutes, 47 bills 47 - 15 = 32.
     """
+    if trial_left is None:
+        trial_left = terms.trial_offered
     if trial_left < 0:
         raise ValueError("trial minutes cannot be negative")
     charges = []
     for worked in worked_per_ticket:
-        billed = billed_minutes(worked)
+        billed = billed_minutes(worked, terms)
         free = used = 0
         if worked and trial_left:
             if worked <= trial_left:
@@ -129,7 +244,7 @@ def minute_figures(worked, billed, trial=0, prepaid=0, subscription=0):
     return MinuteFigures(worked, billed, *parts)
 
 
-def billed_increment(worked_before, billed_before, worked_now):
+def billed_increment(worked_before, billed_before, worked_now, terms=DEFAULT_TERMS):
     """Minutes to bill now on a ticket that was already partly invoiced.
 
     The rule applies per ticket, not per invoice: the ticket's billed total is
@@ -139,7 +254,7 @@ def billed_increment(worked_before, billed_before, worked_now):
     """
     if min(worked_before, billed_before, worked_now) < 0:
         raise ValueError("minutes cannot be negative")
-    return max(0, billed_minutes(worked_before + worked_now) - billed_before)
+    return max(0, billed_minutes(worked_before + worked_now, terms) - billed_before)
 
 
 def to_decimal(value):
@@ -159,31 +274,25 @@ def check_entry_minutes(minutes):
     return isinstance(minutes, int) and 0 < minutes <= MAX_ENTRY_MINUTES
 
 
-#: A card hold authorises at least the indivisible first 30 minutes (README:
-#: Card holds).
-MINIMUM_HOLD_MINUTES = MINIMUM_BILLED_MINUTES
-#: Longest hold the public page accepts (one working day).
-MAXIMUM_HOLD_MINUTES = 8 * 60
-#: Stripe cancels an uncaptured authorisation after 7 days.
-HOLD_VALIDITY_DAYS = 7
-#: The accountant is warned, then the hold voided, before Stripe's own limit.
-HOLD_WARNING_DAYS = 5
-HOLD_VOID_DAYS = 6
-
-
 def days_left(now, expiry):
     """Whole days from ``now`` until ``expiry`` (0 once it is past): 6 days
     and 2 hours -> 6, 3 hours -> 0."""
     return max(0, (expiry - now).days)
 
 
-def hold_amount(duration_minutes, hourly_rate, rounding="0.01"):
+def hold_duration_ok(duration_minutes, terms=DEFAULT_TERMS):
+    """True when a hold of ``duration_minutes`` is within the terms' bounds."""
+    return terms.hold_min_minutes <= duration_minutes <= terms.hold_max_minutes
+
+
+def hold_amount(duration_minutes, hourly_rate, rounding="0.01", terms=DEFAULT_TERMS):
     """Amount of ``duration_minutes`` of work at ``hourly_rate`` (untaxed).
 
-    The duration must be between 30 minutes and a working day: "1 h" at 90.00
-    per hour holds 90.00, 30 minutes hold 45.00 (before sales taxes).
+    The duration must be within the terms' bounds (30 minutes to a working
+    day by default): "1 h" at 90.00 per hour holds 90.00, 30 minutes hold
+    45.00 (before sales taxes).
     """
-    if not MINIMUM_HOLD_MINUTES <= duration_minutes <= MAXIMUM_HOLD_MINUTES:
+    if not hold_duration_ok(duration_minutes, terms):
         raise ValueError("hold duration out of bounds")
     if to_decimal(hourly_rate) <= 0:
         raise ValueError("the hourly rate must be positive")
@@ -207,11 +316,6 @@ def capture_split(hold, already_captured, to_charge):
     return capture, capturable - capture, charge - capture
 
 
-#: One prepaid ticket pays for 30 started minutes of billed time (README:
-#: Prepaid ticket packs).
-TICKET_MINUTES = 30
-#: A pack is valid at least 6 months (README: Prepaid ticket packs).
-MINIMUM_PACK_VALIDITY_MONTHS = 6
 #: A pack shared by several users holds at least 20 tickets (README: Prepaid ticket
 #: packs).
 MINIMUM_MULTI_USER_TICKETS = 20
@@ -219,21 +323,22 @@ MINIMUM_MULTI_USER_TICKETS = 20
 PACK_EXPIRY_NOTICE_DAYS = 30
 
 
-def tickets_needed(worked_minutes):
+def tickets_needed(worked_minutes, terms=DEFAULT_TERMS):
     """Prepaid tickets a ticket consumes for its billable minutes worked.
 
-    One ticket per started 30 minutes of *billed* time (30-minute minimum):
-    0 -> 0, 5 -> 1, 30 -> 1, 31 -> 2, 61 -> 3.
+    One ticket per started ``credit_minutes`` of *billed* time (at the
+    seeds' terms, 30 minutes with a 30-minute minimum): 0 -> 0, 5 -> 1,
+    30 -> 1, 31 -> 2, 61 -> 3.
     """
-    billed = billed_minutes(worked_minutes)
-    return -(-billed // TICKET_MINUTES)
+    billed = billed_minutes(worked_minutes, terms)
+    return -(-billed // terms.credit_minutes)
 
 
-def prepaid_minutes(tickets, billed):
+def prepaid_minutes(tickets, billed, terms=DEFAULT_TERMS):
     """Billed minutes covered by ``tickets`` prepaid tickets (capped)."""
     if min(tickets, billed) < 0:
         raise ValueError("tickets and minutes cannot be negative")
-    return min(tickets * TICKET_MINUTES, billed)
+    return min(tickets * terms.credit_minutes, billed)
 
 
 def allocate_tickets(needed, balances):
@@ -323,19 +428,20 @@ def rollover_count(expired_unused):
     return sum(expired_unused)
 
 
-def pack_expiry_date(purchase_date, validity_months):
-    """Expiry date of a pack bought on ``purchase_date``: at least 6 months."""
-    if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
-        raise ValueError("a pack is valid at least 6 months")
+def pack_expiry_date(purchase_date, validity_months, terms=DEFAULT_TERMS):
+    """Expiry date of a pack bought on ``purchase_date``: at least the
+    terms' validity floor (6 months by default)."""
+    if validity_months < terms.pack_validity_months:
+        raise ValueError("a pack is valid at least the terms' minimum months")
     return purchase_date + relativedelta(months=validity_months)
 
 
-def check_pack_definition(tickets, validity_months, multi_user):
+def check_pack_definition(tickets, validity_months, multi_user, terms=DEFAULT_TERMS):
     """Why a pack definition is refused, or None: ``"tickets"``,
     ``"validity"`` or ``"multi_user"``."""
     if tickets < 1:
         return "tickets"
-    if validity_months < MINIMUM_PACK_VALIDITY_MONTHS:
+    if validity_months < terms.pack_validity_months:
         return "validity"
     if multi_user and tickets < MINIMUM_MULTI_USER_TICKETS:
         return "multi_user"
@@ -508,6 +614,34 @@ def travel_fee(distance=None, zones=(), flat=0, per_km=0, rounding="0.01"):
                     to_decimal(rounding), rounding=ROUND_HALF_UP
                 )
     amount = flat + (per_km * to_decimal(round(distance, 3)) if distance else 0)
+    return amount.quantize(to_decimal(rounding), rounding=ROUND_HALF_UP)
+
+
+def work_type_rate(customer_rate, work_type, terms=DEFAULT_TERMS):
+    """Hourly rate of ``work_type`` for a customer whose rate is
+    ``customer_rate``: the rate card's fixed rate, or the customer's rate
+    times its multiplier (1 for every type at the seeds' terms)."""
+    mode, value = terms.rate_line(work_type)
+    if mode == "fixed":
+        return to_decimal(value)
+    return to_decimal(customer_rate) * to_decimal(value)
+
+
+def blended_amount(charged, minutes_by_rate, rounding="0.01"):
+    """Price of ``charged`` minutes of a ticket whose time was worked at
+    several rates: ``minutes_by_rate`` maps an hourly rate to the minutes
+    worked at it.  The charged minutes are shared in proportion to the
+    minutes worked at each rate, and the sum rounded once: one rate gives
+    ``time_amount(charged, rate)`` exactly."""
+    if charged < 0:
+        raise ValueError("minutes cannot be negative")
+    total = sum(minutes_by_rate.values())
+    if not total or not charged:
+        return Decimal(0).quantize(to_decimal(rounding))
+    amount = sum(
+        to_decimal(rate) * minutes for rate, minutes in minutes_by_rate.items()
+    )
+    amount = amount * charged / total / 60
     return amount.quantize(to_decimal(rounding), rounding=ROUND_HALF_UP)
 
 

@@ -291,9 +291,12 @@ class CardHoldController(PaymentPortal):
     def _support_form_values(self, hold=None, **post):
         verified = self._support_verified_partner(hold)
         company, currency = self._support_hold_company(hold)
-        duration = display_value(post.get("duration")) or "60"
+        terms = company._support_terms()
+        default = 60 if 60 in terms.hold_durations else terms.hold_durations[0]
+        duration = display_value(post.get("duration")) or str(default)
         values = {
-            "durations": const.HOLD_DURATIONS,
+            "durations": list(terms.hold_durations),
+            "terms": terms,
             "duration": duration,
             # the minutes box shows the chosen duration (1 h: 60), so that
             # "Other" starts from it
@@ -312,14 +315,14 @@ class CardHoldController(PaymentPortal):
             .sudo()
             ._get_rate_for(verified.sudo(), company=company, currency=currency),
             "currency": currency,
-            "min_minutes": rules.MINIMUM_HOLD_MINUTES,
-            "max_minutes": rules.MAXIMUM_HOLD_MINUTES,
+            "min_minutes": terms.hold_min_minutes,
+            "max_minutes": terms.hold_max_minutes,
         }
         # the amount each duration books, before the card step (issue 15)
         values["amounts"] = amounts = (
             {
                 minutes: self._support_hold_estimate(minutes, verified, hold)
-                for minutes in const.HOLD_DURATIONS
+                for minutes in terms.hold_durations
             }
             if values["rate"]
             else {}
@@ -335,7 +338,7 @@ class CardHoldController(PaymentPortal):
             else 0
         )
         values["estimate"] = labels.get(minutes) or (
-            rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
+            rules.hold_duration_ok(minutes, terms)
             and values["rate"]
             and format_amount(
                 request.env,
@@ -345,20 +348,21 @@ class CardHoldController(PaymentPortal):
         )
         return values
 
-    def _support_validate(self, post):
+    def _support_validate(self, post, hold=None):
         """Return (cleaned values, errors): nothing is written here."""
         form = PublicForm(request.env, post)
         clean = {}
+        terms = self._support_hold_company(hold)[0]._support_terms()
         duration_message = request.env._(
             "Choose a duration between %(min)s and %(max)s minutes.",
-            min=rules.MINIMUM_HOLD_MINUTES,
-            max=rules.MAXIMUM_HOLD_MINUTES,
+            min=terms.hold_min_minutes,
+            max=terms.hold_max_minutes,
         )
         field = "other_minutes" if post.get("duration") == "other" else "duration"
         clean["duration_minutes"] = form.integer(
             field,
-            rules.MINIMUM_HOLD_MINUTES,
-            rules.MAXIMUM_HOLD_MINUTES,
+            terms.hold_min_minutes,
+            terms.hold_max_minutes,
             duration_message,
         )
         if "other_minutes" in form.errors:
@@ -449,7 +453,7 @@ class CardHoldController(PaymentPortal):
             values = self._support_form_values(hold=hold, **post)
             values["errors"] = {"form": refused}
             return request.render("support_billing.card_hold_page", values, status=400)
-        clean, errors = self._support_validate(post)
+        clean, errors = self._support_validate(post, hold)
         if throttled(request, "pay", not errors and clean["email"]):
             return too_many_requests(request)
         if hold and clean["ticket"] and clean["ticket"] != hold.ticket_id:
@@ -516,13 +520,14 @@ class CardHoldController(PaymentPortal):
         """The amount, taxes included, that ``minutes`` would book: the page
         shows it while the visitor types another duration.  Nothing is
         written; out of bounds or not a number: no amount."""
+        hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
+        terms = self._support_hold_company(hold)[0]._support_terms()
         if (
             not isinstance(minutes, int)
             or isinstance(minutes, bool)
-            or not rules.MINIMUM_HOLD_MINUTES <= minutes <= rules.MAXIMUM_HOLD_MINUTES
+            or not rules.hold_duration_ok(minutes, terms)
         ):
             return {"amount": False}
-        hold = self._support_hold_from_token(hold_id, access_token) if hold_id else None
         verified = self._support_verified_partner(hold)
         amount = self._support_hold_estimate(minutes, verified, hold)
         return {
@@ -572,6 +577,7 @@ class CardHoldController(PaymentPortal):
             "show_tokenize_input_mapping": {p.id: False for p in providers},
             "submit_button_label": request.env._("Confirm my card"),
             "res_company": hold.company_id,
+            "terms": hold._support_hold_terms(),
         }
         return request.render("support_billing.card_hold_payment_page", values)
 
@@ -682,5 +688,10 @@ class CardHoldController(PaymentPortal):
             tx._post_process()
         return request.render(
             "support_billing.card_hold_done_page",
-            {"hold": hold, "tx": tx, "res_company": hold.company_id},
+            {
+                "hold": hold,
+                "tx": tx,
+                "res_company": hold.company_id,
+                "terms": hold._support_hold_terms(),
+            },
         )

@@ -45,8 +45,19 @@ class SupportPublicPages(http.Controller):
                     for version in changes
                 ],
                 "support_page": "policy",
+                **self._support_terms_values(),
             },
         )
+
+    def _support_terms_values(self):
+        """The terms in force of the page's company, for the policy and the
+        FAQ (README: Billing rule): read from the same data as the billing."""
+        company = request.env.company
+        terms = company._support_terms()
+        return {
+            "terms": terms,
+            "terms_lines": company._support_terms_lines(terms),
+        }
 
     @http.route(
         "/support/faq", type="http", methods=["GET"], auth="public", website=True
@@ -67,7 +78,11 @@ class SupportPublicPages(http.Controller):
                 groups[-1] = (groups[-1][0], groups[-1][1] | entry)
         return request.render(
             "support_billing.support_faq_page",
-            {"faq_groups": groups, "support_page": "faq"},
+            {
+                "faq_groups": groups,
+                "support_page": "faq",
+                **self._support_terms_values(),
+            },
         )
 
     @http.route(

@@ -218,7 +218,8 @@ class AccountMoveLine(models.Model):
         used = partners._support_get_trial_used_by_partner()
         for partner in partners:
             now = used.get(partner, 0)
-            if now > rules.TRIAL_MINUTES and now > used_before.get(partner, 0):
+            cap = lines.company_id[:1]._support_trial_cap()
+            if now > cap and now > used_before.get(partner, 0):
                 raise UserError(
                     self.env._(
                         "%(invoices)s cannot bill the support time of "

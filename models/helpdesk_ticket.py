@@ -1,5 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import dataclasses
 import math
 
 from odoo import SUPERUSER_ID, api, fields, models
@@ -8,6 +9,11 @@ from odoo.fields import Domain
 from odoo.tools import format_time
 
 from .. import const, rules
+from .support_invoicing_mixin import check_money_links
+
+#: The contract terms a ticket took when its work began: written by the
+#: time entries only.
+TERMS_FIELDS = {"support_terms_overrides"}
 
 
 class HelpdeskTicket(models.Model):
@@ -37,8 +43,25 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_minutes",
         store=True,
         compute_sudo=True,
-        help="Billable minutes with the first 30 minutes indivisible: "
-        "0 if nothing billable was worked, else at least 30.",
+        help="Billable minutes under the terms of the day the work began: "
+        "0 if nothing billable was worked, else at least the minimum per "
+        "ticket, then by the increment.",
+    )
+    support_terms_date = fields.Date(
+        string="Terms Of",
+        compute="_compute_support_minutes",
+        store=True,
+        compute_sudo=True,
+        help="Day the billable work on this ticket began: the ticket is "
+        "billed under the terms in force that day.",
+    )
+    support_terms_overrides = fields.Json(
+        string="Contract Terms Taken",
+        copy=False,
+        readonly=True,
+        help="The minimum and increment of the customer's contract or plan "
+        "when the work on this ticket began: later changes of the contract "
+        "apply to later tickets.",
     )
     support_minutes_free = fields.Integer(
         string="Minutes Free",
@@ -102,7 +125,12 @@ class HelpdeskTicket(models.Model):
     )
 
     # ------------------------------------------------------------ compute
-    @api.depends("support_time_entry_ids.minutes", "support_time_entry_ids.billable")
+    @api.depends(
+        "support_time_entry_ids.minutes",
+        "support_time_entry_ids.billable",
+        "support_time_entry_ids.date",
+        "support_terms_overrides",
+    )
     def _compute_support_minutes(self):
         """The ticket's sums by one aggregate for all these tickets: logging
         time costs the same whatever the number of entries on the ticket."""
@@ -115,25 +143,34 @@ class HelpdeskTicket(models.Model):
                 ._read_group(
                     [("ticket_id", "in", saved.ids)],
                     ["ticket_id", "billable"],
-                    ["minutes:sum"],
+                    ["minutes:sum", "date:min"],
                 )
             )
-            for ticket, billable, minutes in groups:
-                worked, billable_minutes = sums.get(ticket.id, (0, 0))
-                sums[ticket.id] = (
-                    worked + minutes,
-                    billable_minutes + (minutes if billable else 0),
-                )
+            for ticket, billable, minutes, first in groups:
+                worked, billable_minutes, day = sums.get(ticket.id, (0, 0, None))
+                if billable:
+                    billable_minutes += minutes
+                    day = first
+                sums[ticket.id] = (worked + minutes, billable_minutes, day)
+        terms_by_key = {}
         for ticket in self:
             if ticket.id:
-                worked, billable = sums.get(ticket.id, (0, 0))
+                worked, billable, day = sums.get(ticket.id, (0, 0, None))
             else:  # a new ticket (form): its entries are in memory only
                 entries = ticket.support_time_entry_ids
                 worked = sum(entries.mapped("minutes"))
                 billable = sum(entries.filtered("billable").mapped("minutes"))
+                dates = entries.filtered("billable").mapped("date")
+                day = min(dates) if dates else None
             ticket.support_minutes_worked = worked
             ticket.support_minutes_billable = billable
-            ticket.support_minutes_billed = rules.billed_minutes(billable)
+            ticket.support_terms_date = day
+            key = (ticket.company_id, ticket.commercial_partner_id, day)
+            if key not in terms_by_key:
+                terms_by_key[key] = ticket._support_get_terms()
+            ticket.support_minutes_billed = rules.billed_minutes(
+                billable, terms_by_key[key]
+            )
 
     @api.depends(
         "support_minutes_billable",
@@ -194,6 +231,7 @@ class HelpdeskTicket(models.Model):
         return defaults
 
     def write(self, vals):
+        check_money_links(self, vals, TERMS_FIELDS)
         res = super().write(vals)
         if {"stage_id", "partner_id"}.intersection(vals):
             self._support_sync_pack_consumption()
@@ -321,6 +359,41 @@ class HelpdeskTicket(models.Model):
         billed = self.support_minutes_billed
         return bool(billed) and self._get_support_prepaid_minutes() >= billed
 
+    def _support_get_terms(self):
+        """The terms this ticket is billed under: its company's in force on
+        the day its billable work began (today before any), with its
+        customer's contract and plan overrides (``res.company.
+        _support_terms``)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        taken = self.support_terms_overrides
+        if not taken:
+            return company._support_terms(
+                self.support_terms_date, partner=self.commercial_partner_id
+            )
+        terms = company._support_terms(self.support_terms_date, plan=False)
+        overrides = {key: value for key, value in taken.items() if key != "source"}
+        return dataclasses.replace(terms, **overrides) if overrides else terms
+
+    def _support_take_terms(self):
+        """Keep the contract terms (customer's, else its plan's) of these
+        tickets when their billable work begins: a later change of the
+        contract never changes a ticket already begun."""
+        for ticket in self.sudo().filtered(
+            lambda t: not t.support_terms_overrides and t.commercial_partner_id
+        ):
+            if not ticket.support_time_entry_ids.filtered("billable"):
+                continue
+            company = ticket.company_id or self.env.company
+            partner = ticket.commercial_partner_id
+            taken = {"source": "company"}
+            for source in (partner._support_terms_plan(company), partner):
+                if source and source.support_terms_override:
+                    taken = dict(
+                        source._support_terms_overrides(), source=source._name
+                    )
+            ticket.support_terms_overrides = taken
+
     def _get_support_minute_figures(self):
         """Worked, billed, free and charged minutes of this ticket
         (``rules.MinuteFigures``), the same figures as its invoice lines.
@@ -375,9 +448,13 @@ class HelpdeskTicket(models.Model):
                 const.BILLING_MODE_HOLD,
             )
         ):
-            trial_left = ticket.commercial_partner_id._get_support_trial_minutes_left()
+            trial_left = ticket.commercial_partner_id._get_support_trial_minutes_left(
+                ticket.company_id
+            )
             (charge,), _left = rules.apply_trial(
-                [ticket.support_minutes_billable], trial_left
+                [ticket.support_minutes_billable],
+                trial_left,
+                ticket._support_get_terms(),
             )
             trial = charge.free
         subscription = covered
@@ -408,17 +485,20 @@ class HelpdeskTicket(models.Model):
             )
         return ", ".join(parts)
 
-    def _get_support_prepaid_minutes(self):
+    def _get_support_prepaid_minutes(self, terms=None):
         """Billed minutes of this ticket paid with prepaid tickets.
 
         Time billing deducts them: when the packs ran out, only the rest of
-        the time is invoiced by the minute.
+        the time is invoiced by the minute.  ``terms``: the ticket's (read
+        when not given).
         """
         self.ensure_one()
         tickets = self.sudo().support_pack_tickets
         if tickets <= 0:
             return 0
-        return rules.prepaid_minutes(tickets, self.support_minutes_billed)
+        return rules.prepaid_minutes(
+            tickets, self.support_minutes_billed, terms or self._support_get_terms()
+        )
 
     def _get_support_pack_consumption(self):
         """Net tickets this ticket took, per pack: ``{pack: tickets}``."""
@@ -435,7 +515,9 @@ class HelpdeskTicket(models.Model):
             return 0
         if "authorized" in self.sudo().support_card_hold_ids.mapped("state"):
             return 0  # an authorised card hold pays first
-        return rules.tickets_needed(self.support_minutes_billable)
+        return rules.tickets_needed(
+            self.support_minutes_billable, self._support_get_terms()
+        )
 
     def _support_sync_pack_consumption(self):
         """Bring the ledger of these tickets in line with their billable time.

@@ -52,7 +52,7 @@ class HelpdeskTicket(models.Model):
         _count, covered, minutes = self._support_billable_coverage()
         if not covered:
             return needed
-        return rules.tickets_needed(minutes)
+        return rules.tickets_needed(minutes, self._support_get_terms())
 
     def _support_billable_coverage(self):
         """``(billable entries, covered ones, billable minutes not covered)``

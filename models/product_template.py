@@ -44,10 +44,12 @@ class ProductTemplate(models.Model):
     )
     def _check_support_pack(self):
         for product in self.filtered("support_is_pack"):
+            terms = (product.company_id or self.env.company)._support_terms()
             error = rules.check_pack_definition(
                 product.support_pack_ticket_count,
                 product.support_pack_validity_months,
                 product.support_pack_scope == const.PACK_SCOPE_MULTI,
+                terms,
             )
             if error == "tickets":
                 raise ValidationError(
@@ -62,7 +64,7 @@ class ProductTemplate(models.Model):
                         "The pack %(product)s must be valid at least %(months)s "
                         "months; %(validity)s months is not accepted.",
                         product=product.display_name,
-                        months=rules.MINIMUM_PACK_VALIDITY_MONTHS,
+                        months=terms.pack_validity_months,
                         validity=product.support_pack_validity_months,
                     )
                 )

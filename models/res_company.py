@@ -1,9 +1,13 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import bisect
+import dataclasses
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import ormcache
 
-from .. import const
+from .. import const, rules
 
 
 class ResCompany(models.Model):
@@ -102,3 +106,124 @@ class ResCompany(models.Model):
         subscription coverage)."""
         company = self[:1] or self.env.company
         return fields.Date.context_today(company.with_context(tz=company._support_tz()))
+
+    # ---------------------------------------------------------------- terms
+    @ormcache("self.id")
+    def _support_terms_versions(self):
+        """``(dates, terms)`` of this company's versions of its terms, oldest
+        first: two tuples, cached until a version changes."""
+        versions = (
+            self.env["support.terms"]
+            .sudo()
+            .search([("company_id", "=", self.id)], order="date_from")
+        )
+        return (
+            tuple(versions.mapped("date_from")),
+            tuple(version._to_terms() for version in versions),
+        )
+
+    def _support_terms(self, date=None, partner=None, plan=None):
+        """The terms that apply to time worked on ``date`` (default: today in
+        the company's time zone) for ``partner``: the one place every part of
+        the addon reads them from (README: Billing rule).
+
+        The company's version in force on ``date`` (the seeds' terms,
+        ``rules.DEFAULT_TERMS``, before any version), then the overrides of
+        ``plan`` (default: the plan of the partner's open subscription in
+        this company), then those of the partner's contract: the contract
+        wins over the plan, which wins over the company.
+        """
+        company = self[:1] or self.env.company
+        date = date or company._support_today()
+        dates, versions = company._support_terms_versions()
+        index = bisect.bisect_right(dates, date)
+        terms = versions[index - 1] if index else rules.DEFAULT_TERMS
+        commercial = partner.commercial_partner_id.sudo() if partner else None
+        if plan is None and commercial:
+            plan = commercial._support_terms_plan(company)
+        for source in (plan, commercial):
+            if source and source.support_terms_override:
+                terms = dataclasses.replace(terms, **source._support_terms_overrides())
+        return terms
+
+    def _support_trial_cap(self):
+        """The most free trial minutes these terms ever offered (a trial
+        given back and billed again never goes beyond it)."""
+        company = self[:1] or self.env.company
+        _dates, versions = company._support_terms_versions()
+        return max(
+            [terms.trial_minutes for terms in versions]
+            + [rules.DEFAULT_TERMS.trial_minutes]
+        )
+
+    def _support_terms_lines(self, terms):
+        """The terms as ``(label, value)`` sentences in the user's language:
+        the settings, the support policy and the FAQ show these, so no
+        number is typed twice."""
+        company = self[:1] or self.env.company
+        _ = self.env._
+        rounding = {
+            "up": _("rounded up"),
+            "nearest": _("rounded to the nearest"),
+        }[terms.increment_rounding]
+        lines = [
+            (
+                _("Minimum billed per ticket"),
+                _("%(minutes)s minutes", minutes=terms.minimum_minutes),
+            ),
+            (
+                _("Beyond the minimum"),
+                _(
+                    "by increments of %(minutes)s minutes, %(rounding)s",
+                    minutes=terms.increment_minutes,
+                    rounding=rounding,
+                ),
+            ),
+            (
+                _("Free trial"),
+                _(
+                    "%(minutes)s minutes, once, for new customers",
+                    minutes=terms.trial_minutes,
+                )
+                if terms.trial_offered
+                else _("none"),
+            ),
+            (
+                _("Prepaid ticket"),
+                _(
+                    "%(minutes)s minutes of billed time per ticket; packs valid "
+                    "at least %(months)s months",
+                    minutes=terms.credit_minutes,
+                    months=terms.pack_validity_months,
+                ),
+            ),
+            (
+                _("Card hold"),
+                _(
+                    "%(durations)s minutes offered, or any duration from "
+                    "%(min)s to %(max)s minutes; an uncaptured hold is "
+                    "cancelled after %(days)s days",
+                    durations=" / ".join(str(d) for d in terms.hold_durations),
+                    min=terms.hold_min_minutes,
+                    max=terms.hold_max_minutes,
+                    days=terms.hold_expiry_days,
+                ),
+            ),
+        ]
+        labels = dict(
+            self.env["support.time.entry"]
+            ._fields["work_type"]
+            ._description_selection(self.env)
+        )
+        for kind, mode, value in terms.rate_card:
+            if mode == "fixed":
+                text = _(
+                    "%(rate)s per hour",
+                    rate=company.currency_id.format(value),
+                )
+            elif value == 1:
+                text = _("the customer's hourly rate")
+            else:
+                text = _("%(factor)s × the customer's hourly rate", factor=value)
+            lines.append((_("Rate: %(type)s", type=labels[kind]), text))
+        return lines

@@ -12,6 +12,7 @@ from odoo.tools import format_date, hash_sign, verify_hash_signed
 
 from .. import const, rules
 from .support_invoicing_mixin import check_money_links
+from .support_terms_override_mixin import OVERRIDE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -23,7 +24,11 @@ MONEY_FIELDS = {"support_trial_minutes_used"}
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "support.invoicing.mixin"]
+    _inherit = [
+        "res.partner",
+        "support.invoicing.mixin",
+        "support.terms.override.mixin",
+    ]
 
     support_claimed_partner_id = fields.Many2one(
         comodel_name="res.partner",
@@ -55,7 +60,7 @@ class ResPartner(models.Model):
         string="Free Trial",
         default=True,
         tracking=True,
-        help="The customer gets its first 15 minutes of support free, once.",
+        help="The customer gets the free trial of the company's terms, once.",
     )
     support_trial_minutes_used = fields.Integer(
         string="Trial Minutes Used",
@@ -100,11 +105,13 @@ class ResPartner(models.Model):
         for vals in vals_list:
             check_money_links(self, vals, MONEY_FIELDS, create=True)
             self._support_check_price_vals(vals, create=True)
+            self._support_check_terms_vals(vals, OVERRIDE_FIELDS, create=True)
         return super().create(vals_list)
 
     def write(self, vals):
         check_money_links(self, vals, MONEY_FIELDS)
         self._support_check_price_vals(vals)
+        self._support_check_terms_vals(vals, OVERRIDE_FIELDS)
         return super().write(vals)
 
     def _support_check_price_vals(self, vals, create=False):
@@ -299,13 +306,17 @@ class ResPartner(models.Model):
         )
 
     # ----------------------------------------------------------- business
-    def _get_support_trial_minutes_left(self):
-        """Minutes of free trial the commercial partner still has."""
+    def _get_support_trial_minutes_left(self, company=None, date=None):
+        """Minutes of free trial the commercial partner still has: what the
+        terms of ``company`` (default: the partner's, else the current one)
+        in force on ``date`` offer, less what it used."""
         self.ensure_one()
         partner = self.commercial_partner_id
         if not partner.support_trial_eligible:
             return 0
-        return max(0, rules.TRIAL_MINUTES - partner._support_get_trial_used())
+        company = company or partner.company_id or self.env.company
+        offered = company._support_terms(date).trial_offered
+        return max(0, offered - partner._support_get_trial_used())
 
     def _support_get_trial_used(self):
         """Trial minutes of the invoice lines that still bill time."""
@@ -334,12 +345,14 @@ class ResPartner(models.Model):
         )
         return {partner: used or 0 for partner, used in groups}
 
-    def _support_get_trial_minutes_left_by_partner(self):
-        """Free trial minutes left, per commercial partner of these partners."""
+    def _support_get_trial_minutes_left_by_partner(self, company=None, date=None):
+        """Free trial minutes left, per commercial partner of these partners,
+        under the terms of ``company`` in force on ``date``."""
         partners = self.commercial_partner_id
         used = partners._support_get_trial_used_by_partner()
+        offered = (company or self.env.company)._support_terms(date).trial_offered
         return {
-            partner: max(0, rules.TRIAL_MINUTES - used.get(partner, 0))
+            partner: max(0, offered - used.get(partner, 0))
             if partner.support_trial_eligible
             else 0
             for partner in partners
@@ -391,19 +404,42 @@ class ResPartner(models.Model):
                 _logger.info("Partner %s was invoiced concurrently", partner.id)
         return free
 
+    def _support_terms_plan(self, company):
+        """The plan of this customer's open subscription in ``company``
+        (its terms win over the company's), or an empty plan."""
+        self.ensure_one()
+        subscriptions = self.commercial_partner_id.sudo().support_subscription_ids
+        for subscription in subscriptions:
+            if (
+                subscription.company_id == company
+                and subscription.state in const.SUBSCRIPTION_OPEN_STATES
+            ):
+                return subscription.plan_id
+        return self.env["support.plan"]
+
     def _get_support_hourly_rate(self, product, currency=None, date=None):
         """Hourly rate of this customer in the current company, expressed in
         ``currency`` (the document's; default: the company's) at ``date``.
 
         The customer's own rate (in the company's currency) wins; else the
-        customer's pricelist price of the support time product; else that
-        product's sales price.
+        rate of the plan of its open subscription (README: Billing rule,
+        precedence); else the customer's pricelist price of the support time
+        product; else that product's sales price.
         """
         partner = self.commercial_partner_id
+        company = self.env.company
         if partner.support_hourly_rate:
-            company = self.env.company
             return company.currency_id._convert(
                 partner.support_hourly_rate,
+                currency or company.currency_id,
+                company,
+                date or fields.Date.context_today(self),
+                round=False,
+            )
+        plan = partner._support_terms_plan(company) if partner else partner
+        if plan and plan.support_hourly_rate:
+            return plan.currency_id._convert(
+                plan.support_hourly_rate,
                 currency or company.currency_id,
                 company,
                 date or fields.Date.context_today(self),

@@ -221,10 +221,9 @@ class SupportCardHold(models.Model):
         taxes of the support time product, mapped by the customer's fiscal
         position -- none for a hold at the public price (issue 23)."""
         for hold in self:
+            terms = hold._support_hold_terms()
             if not (
-                rules.MINIMUM_HOLD_MINUTES
-                <= hold.duration_minutes
-                <= rules.MAXIMUM_HOLD_MINUTES
+                rules.hold_duration_ok(hold.duration_minutes, terms)
                 and hold.hourly_rate > 0
             ):
                 hold.amount_untaxed = hold.amount = 0.0
@@ -234,9 +233,26 @@ class SupportCardHold(models.Model):
                     hold.duration_minutes,
                     hold.hourly_rate,
                     rounding=str(hold.currency_id.rounding or 0.01),
+                    terms=terms,
                 )
             )
             hold.amount_untaxed, hold.amount = hold._get_amounts_with_taxes(price)
+
+    def _support_hold_terms(self, day=None):
+        """The terms of the hold's company in force on ``day`` (default: the
+        day the hold was created; today for a hold not saved yet)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        if not day and self.create_date:
+            day = self._support_day(self.create_date)
+        return company._support_terms(day)
+
+    def _support_day(self, moment):
+        """The day of ``moment`` (UTC) in the hold's company's time zone."""
+        company = self.company_id or self.env.company
+        return fields.Date.context_today(
+            self.with_context(tz=company._support_tz()), moment
+        )
 
     def _get_amounts_with_taxes(self, price):
         """``(untaxed, taxes included)`` of one invoice line at ``price``."""
@@ -323,8 +339,11 @@ class SupportCardHold(models.Model):
     @api.depends("authorized_at")
     def _compute_expiry_date(self):
         for hold in self:
+            days = hold.authorized_at and (
+                hold._support_hold_terms(hold._support_day(hold.authorized_at))
+            ).hold_expiry_days
             hold.expiry_date = hold.authorized_at and hold.authorized_at + timedelta(
-                days=rules.HOLD_VALIDITY_DAYS
+                days=days
             )
 
     @api.depends("expiry_date", "state")
@@ -346,17 +365,14 @@ class SupportCardHold(models.Model):
     @api.constrains("duration_minutes")
     def _check_duration(self):
         for hold in self:
-            if not (
-                rules.MINIMUM_HOLD_MINUTES
-                <= hold.duration_minutes
-                <= rules.MAXIMUM_HOLD_MINUTES
-            ):
+            terms = hold._support_hold_terms()
+            if not rules.hold_duration_ok(hold.duration_minutes, terms):
                 raise ValidationError(
                     self.env._(
                         "A card hold covers between %(min)s minutes and %(max)s "
                         "minutes of support.",
-                        min=rules.MINIMUM_HOLD_MINUTES,
-                        max=rules.MAXIMUM_HOLD_MINUTES,
+                        min=terms.hold_min_minutes,
+                        max=terms.hold_max_minutes,
                     )
                 )
 
@@ -825,7 +841,9 @@ class SupportCardHold(models.Model):
     # -------------------------------------------------------------- crons
     @api.model
     def _cron_expire_holds(self):
-        """Warn the accountant after 5 days; void uncaptured holds after 6.
+        """Warn the accountant the day before a hold is voided; void
+        uncaptured holds the day before they expire (at the seeds' terms:
+        warned after 5 days, voided after 6, expiring after 7).
 
         Stripe cancels them itself after 7 days (webhook
         ``payment_intent.canceled``): whichever comes first, no error.  Two
@@ -835,23 +853,24 @@ class SupportCardHold(models.Model):
         left, and the next run reads it again.
         """
         now = fields.Datetime.now()
+        # the expiry date carries the terms of the hold's day: warned two
+        # days before it, voided the day before
         holds = self.sudo().search(
             [
                 ("state", "=", "authorized"),
-                (
-                    "authorized_at",
-                    "<=",
-                    now - timedelta(days=rules.HOLD_WARNING_DAYS),
-                ),
+                ("expiry_date", "<=", now + timedelta(days=2)),
             ]
         )
-        void_limit = now - timedelta(days=rules.HOLD_VOID_DAYS)
         ir_cron = self.env["ir.cron"]
         busy = 0
         for count, hold in enumerate(holds, start=1):
             done = True
             try:
                 with self.env.cr.savepoint():
+                    # voided once authorised for a day less than its expiry
+                    void_limit = now - (
+                        hold.expiry_date - hold.authorized_at - timedelta(days=1)
+                    )
                     done = hold._expire_step(void_limit)
             except pg_errors.SerializationFailure as error:
                 # the twin run changed it since this transaction began

@@ -1,6 +1,14 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+
+from markupsafe import Markup
+
 from odoo import fields, models
+
+
+#: A term in an answer: ``{minimum_minutes}``.
+TERM_TOKEN = re.compile(r"\{([a-z_]+)\}")
 
 
 class SupportFaq(models.Model):
@@ -37,3 +45,17 @@ class SupportFaq(models.Model):
         index=True,
         help="Leave empty to show the entry in every company.",
     )
+
+    # ----------------------------------------------------------- business
+    def _support_answer(self, terms):
+        """The answer with its terms filled in: ``{minimum_minutes}``,
+        ``{trial_minutes}``, ``{credit_minutes}``... stand for the value of
+        that term in ``terms`` (``rules.Terms``), so that an answer never
+        types a number the terms hold (README: Billing rule)."""
+        self.ensure_one()
+
+        def fill(match):
+            value = getattr(terms, match.group(1), None)
+            return str(value) if isinstance(value, int) else match.group(0)
+
+        return Markup(TERM_TOKEN.sub(fill, str(self.answer or "")))

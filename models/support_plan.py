@@ -2,11 +2,16 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
+from .support_terms_override_mixin import OVERRIDE_FIELDS
+
+#: A plan's terms and rate: accountants and support managers set them.
+PLAN_TERMS_FIELDS = OVERRIDE_FIELDS | {"support_hourly_rate"}
+
 
 class SupportPlan(models.Model):
     _name = "support.plan"
     _description = "Support Subscription Plan"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "support.terms.override.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -72,11 +77,29 @@ class SupportPlan(models.Model):
         check_company=True,
         help="Product of the invoice line of the extra users.",
     )
+    support_hourly_rate = fields.Monetary(
+        string="Support Hourly Rate",
+        currency_field="currency_id",
+        tracking=True,
+        help="Hourly rate of the time billed to this plan's subscribers "
+        "(beyond what the plan covers), unless the customer has its own. "
+        "Leave empty for the customer's pricelist.",
+    )
     subscription_ids = fields.One2many(
         comodel_name="support.subscription",
         inverse_name="plan_id",
         string="Subscriptions",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._support_check_terms_vals(vals, PLAN_TERMS_FIELDS, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._support_check_terms_vals(vals, PLAN_TERMS_FIELDS)
+        return super().write(vals)
 
     @api.depends("company_id")
     def _compute_currency_id(self):

@@ -247,6 +247,8 @@ class SupportTicketPack(models.Model):
             buyer = invoice.partner_id
             customer = buyer.commercial_partner_id
             today = fields.Date.context_today(self)
+            # the validity floor of the terms in force on the purchase day
+            pack_terms = invoice.company_id._support_terms(today)
             users = buyer
             if template.support_pack_scope == const.PACK_SCOPE_MULTI:
                 users = customer | customer.child_ids.filtered(
@@ -262,7 +264,12 @@ class SupportTicketPack(models.Model):
                     "user_ids": [fields.Command.set(users.ids)],
                     "purchase_date": today,
                     "expiry_date": rules.pack_expiry_date(
-                        today, template.support_pack_validity_months
+                        today,
+                        max(
+                            template.support_pack_validity_months,
+                            pack_terms.pack_validity_months,
+                        ),
+                        pack_terms,
                     ),
                     "invoice_line_id": line.id,
                 }
@@ -345,7 +352,11 @@ class SupportTicketPack(models.Model):
                 "user_ids": [fields.Command.set(partner.ids)],
                 "purchase_date": today,
                 "expiry_date": rules.pack_expiry_date(
-                    today, template.support_pack_validity_months
+                    today,
+                    max(
+                        template.support_pack_validity_months,
+                        self.env.company._support_terms().pack_validity_months,
+                    ),
                 ),
             }
         )

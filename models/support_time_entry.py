@@ -1,7 +1,9 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
+from datetime import datetime, time, timedelta
 
+import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -14,7 +16,7 @@ from .support_invoicing_mixin import check_money_links
 _logger = logging.getLogger(__name__)
 
 #: Fields that an invoiced entry may no longer change.
-LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
+LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable", "work_type"}
 #: Fields that change the prepaid tickets a ticket consumes.
 PACK_FIELDS = {"minutes", "ticket_id", "billable"}
 #: Links of the time to money: written by the accounting code only.
@@ -83,6 +85,23 @@ class SupportTimeEntry(models.Model):
     )
     description = fields.Char()
     billable = fields.Boolean(default=True)
+    work_type = fields.Selection(
+        selection=[
+            ("remote", "Remote"),
+            ("on_site", "On site"),
+            ("after_hours", "After hours"),
+            ("weekend", "Weekend / holiday"),
+        ],
+        string="Work Type",
+        compute="_compute_work_type",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Priced by the rate card of the company's terms. By default: "
+        "weekend / holiday on a day the support calendar does not open, on "
+        "site for the ticket of an intervention, after hours when logged "
+        "outside the support hours of the day worked, else remote.",
+    )
     invoice_line_id = fields.Many2one(
         comodel_name="account.move.line",
         string="Invoice Line",
@@ -175,6 +194,49 @@ class SupportTimeEntry(models.Model):
                 )
             entry.support_subscription_id = found[key]
 
+    @api.depends("ticket_id", "date")
+    def _compute_work_type(self):
+        now = fields.Datetime.now()
+        found = {}
+        for entry in self:
+            if entry.invoice_line_id:
+                continue  # invoiced time keeps the type it was billed at
+            company = entry.company_id or entry.ticket_id.company_id
+            company = company or self.env.company
+            key = (company, entry.date)
+            if key not in found:
+                found[key] = entry._support_work_type_on(company, entry.date, now)
+            work_type = found[key]
+            if work_type == "remote" and entry.ticket_id.sudo().support_intervention_ids:
+                work_type = "on_site"
+            entry.work_type = work_type
+
+    @api.model
+    def _support_work_type_on(self, company, day, now):
+        """``weekend`` when the company's support calendar does not open on
+        ``day`` (weekend, public holiday), ``after_hours`` when ``day`` is
+        today and ``now`` is outside its opening hours, else ``remote``."""
+        if not day:
+            return "remote"
+        calendar = company.sudo()._get_support_calendar()
+        if not calendar:
+            return "weekend" if day.weekday() >= 5 else "remote"
+        tz = pytz.timezone(company._support_tz())
+        start = tz.localize(datetime.combine(day, time.min))
+        intervals = list(
+            calendar._work_intervals_batch(start, start + timedelta(days=1), tz=tz)[
+                False
+            ]
+        )
+        if not intervals:
+            return "weekend"
+        moment = pytz.utc.localize(now).astimezone(tz)
+        if moment.date() == day and not any(
+            begin <= moment < end for begin, end, _records in intervals
+        ):
+            return "after_hours"
+        return "remote"
+
     # -------------------------------------------------------- constraints
     @api.constrains("minutes")
     def _check_minutes(self):
@@ -213,6 +275,7 @@ class SupportTimeEntry(models.Model):
             if "minutes" in vals:
                 self._check_minutes_value(vals["minutes"])
         entries = super().create(vals_list)
+        entries.ticket_id._support_take_terms()
         entries.ticket_id._support_sync_pack_consumption()
         return entries
 
@@ -224,6 +287,8 @@ class SupportTimeEntry(models.Model):
             self._check_not_invoiced()
         tickets = self.ticket_id
         res = super().write(vals)
+        if {"ticket_id", "billable"}.intersection(vals):
+            self.ticket_id._support_take_terms()
         if PACK_FIELDS.intersection(vals):
             (tickets | self.ticket_id)._support_sync_pack_consumption()
         return res
@@ -376,10 +441,25 @@ class SupportTimeEntry(models.Model):
         Returns a dict: ``trial_left`` (minutes per commercial partner),
         ``rates`` (hourly rate per commercial partner and company),
         ``before`` (per ticket: minutes worked and billed on its earlier
-        invoice lines) and ``products`` (support time product per company).
+        invoice lines), ``products`` (support time product per company) and
+        ``terms`` (per ticket: the terms of its company in force on the day
+        its work began, with its customer's and plan's overrides: read once
+        per company, customer and day).
         """
         partners = self.partner_id.commercial_partner_id
         tickets = self.ticket_id
+        terms, terms_by_key = {}, {}
+        for ticket in tickets:
+            # the versions are cached per company: a look-up is arithmetic
+            key = (
+                ticket.company_id,
+                ticket.support_terms_date,
+                str(sorted((ticket.support_terms_overrides or {}).items())),
+                ticket.commercial_partner_id,
+            )
+            if key not in terms_by_key:
+                terms_by_key[key] = ticket._support_get_terms()
+            terms[ticket] = terms_by_key[key]
         products = {
             company: company._get_support_time_product()
             for company in (self.company_id or self.env.company)
@@ -395,7 +475,8 @@ class SupportTimeEntry(models.Model):
             pricelist = partner.property_product_pricelist
             # the invoice is in the company's currency (issue 23)
             currency = company.currency_id
-            if partner.support_hourly_rate or not pricelist:
+            plan = partner._support_terms_plan(company)
+            if partner.support_hourly_rate or not pricelist or plan.support_hourly_rate:
                 rates[key] = partner._get_support_hourly_rate(product, currency)
                 continue
             price_key = (pricelist.id, company.id)
@@ -425,11 +506,15 @@ class SupportTimeEntry(models.Model):
                 worked + minutes,
                 billed + line.sudo().support_minutes_billed,
             )
+        company = self.company_id[:1] or self.env.company
         return {
-            "trial_left": partners._support_get_trial_minutes_left_by_partner(),
+            "trial_left": partners._support_get_trial_minutes_left_by_partner(
+                company
+            ),
             "rates": rates,
             "before": before,
             "products": products,
+            "terms": terms,
         }
 
     def _prepare_invoice_vals(self, partner, billing=None):
@@ -450,21 +535,30 @@ class SupportTimeEntry(models.Model):
         for ticket in tickets:
             new = by_ticket[ticket]
             worked_before, billed_before = billing["before"][ticket]
+            terms = billing["terms"][ticket]
             worked_now = sum(new.mapped("minutes"))
             # minutes paid with prepaid tickets are not billed again
-            prepaid = ticket._get_support_prepaid_minutes()
+            prepaid = ticket._get_support_prepaid_minutes(terms)
             billed = rules.billed_increment(
-                worked_before, billed_before + prepaid, worked_now
+                worked_before, billed_before + prepaid, worked_now, terms
             )
             free = trial_used = 0
             if not worked_before and trial_left and not prepaid:
-                (charge,), trial_left = rules.apply_trial([worked_now], trial_left)
+                (charge,), trial_left = rules.apply_trial(
+                    [worked_now], trial_left, terms
+                )
                 free, trial_used = charge.free, charge.trial_used
             # the prepaid minutes are shown (and deducted) on the first line
             # of the ticket only
             prepaid_now = 0
             if prepaid and not worked_before:
-                prepaid_now = min(prepaid, rules.billed_minutes(worked_now))
+                prepaid_now = min(prepaid, rules.billed_minutes(worked_now, terms))
+            minutes_by_type = {}
+            for entry in new:
+                work_type = entry.work_type or "remote"
+                minutes_by_type[work_type] = (
+                    minutes_by_type.get(work_type, 0) + entry.minutes
+                )
             line = new._prepare_invoice_line_vals(
                 ticket,
                 product,
@@ -475,6 +569,8 @@ class SupportTimeEntry(models.Model):
                 trial_used,
                 rate,
                 prepaid=prepaid_now,
+                terms=terms,
+                minutes_by_type=minutes_by_type,
             )
             lines.append(line)
             line_entries.append(new)
@@ -498,6 +594,8 @@ class SupportTimeEntry(models.Model):
         trial_used,
         rate=None,
         prepaid=0,
+        terms=rules.DEFAULT_TERMS,
+        minutes_by_type=None,
     ):
         """Vals of the invoice line of one ticket.
 
@@ -511,6 +609,10 @@ class SupportTimeEntry(models.Model):
         (paid with prepaid tickets) are deducted; ``free`` are the trial
         minutes given on it.  The text states the same figures as the ticket
         and the PDF (``rules.minute_figures``): worked, billed, free, charged.
+        ``minutes_by_type`` (minutes worked per work type) prices the time by
+        the rate card of ``terms``: the charged minutes are shared in
+        proportion to the minutes of each type, and the line names the types
+        when the time is not all remote at the customer's rate.
         """
         currency = (self.company_id[:1] or self.env.company).currency_id
         if rate is None:
@@ -518,9 +620,27 @@ class SupportTimeEntry(models.Model):
         figures = rules.minute_figures(
             worked, billed + prepaid, trial=free, prepaid=prepaid
         )
-        amount = rules.time_amount(
-            figures.charged, rate, rounding=str(currency.rounding)
-        )
+        minutes_by_type = minutes_by_type or {"remote": worked}
+        type_rates = {
+            work_type: rules.work_type_rate(rate, work_type, terms)
+            for work_type in minutes_by_type
+        }
+        by_rate = {}
+        for work_type, minutes in minutes_by_type.items():
+            by_rate[type_rates[work_type]] = by_rate.get(type_rates[work_type], 0) + (
+                minutes
+            )
+        if len(by_rate) == 1:
+            line_rate = next(iter(by_rate))
+            amount = rules.time_amount(
+                figures.charged, line_rate, rounding=str(currency.rounding)
+            )
+        else:
+            amount = rules.blended_amount(
+                figures.charged, by_rate, rounding=str(currency.rounding)
+            )
+            line_rate = amount * 60 / figures.charged if figures.charged else rate
+        rate = float(line_rate)
         env = self.with_context(lang=partner.lang or self.env.lang).env
         description = env._(
             "%(number)s - %(title)s\n"
@@ -533,9 +653,21 @@ class SupportTimeEntry(models.Model):
             charged=figures.charged,
             rate=currency.format(rate),
         )
+        if set(minutes_by_type) != {"remote"} or len(by_rate) > 1:
+            labels = dict(self._fields["work_type"]._description_selection(env))
+            description += "\n" + ", ".join(
+                env._(
+                    "%(type)s: %(minutes)s min at %(rate)s per hour",
+                    type=labels[work_type],
+                    minutes=minutes,
+                    rate=currency.format(float(type_rates[work_type])),
+                )
+                for work_type, minutes in sorted(minutes_by_type.items())
+            )
         if not figures.billed:
             description += "\n" + env._(
-                "Covered by the 30 minutes already billed on this ticket"
+                "Covered by the %(minimum)s minutes already billed on this ticket",
+                minimum=terms.minimum_minutes,
             )
         if figures.trial:
             description += "\n" + env._(

@@ -36,11 +36,11 @@ class TestPackRules(BaseCase):
     def test_tickets_needed_property(self, worked):
         billed = rules.billed_minutes(worked)
         needed = rules.tickets_needed(worked)
-        self.assertEqual(needed, math.ceil(billed / rules.TICKET_MINUTES))
+        self.assertEqual(needed, math.ceil(billed / rules.DEFAULT_TERMS.credit_minutes))
         # enough tickets to cover the billed time, never one too many
-        self.assertGreaterEqual(needed * rules.TICKET_MINUTES, billed)
+        self.assertGreaterEqual(needed * rules.DEFAULT_TERMS.credit_minutes, billed)
         if needed:
-            self.assertLess((needed - 1) * rules.TICKET_MINUTES, billed)
+            self.assertLess((needed - 1) * rules.DEFAULT_TERMS.credit_minutes, billed)
         self.assertEqual(rules.prepaid_minutes(needed, billed), billed)
 
     @settings(max_examples=200, deadline=None)
