@@ -24,7 +24,7 @@ from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe import utils as stripe_utils
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
-from .. import const, rules
+from .. import rules
 from .form_validation import (
     LIMITS,
     PublicForm,

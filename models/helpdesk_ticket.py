@@ -389,9 +389,7 @@ class HelpdeskTicket(models.Model):
             taken = {"source": "company"}
             for source in (partner._support_terms_plan(company), partner):
                 if source and source.support_terms_override:
-                    taken = dict(
-                        source._support_terms_overrides(), source=source._name
-                    )
+                    taken = dict(source._support_terms_overrides(), source=source._name)
             ticket.support_terms_overrides = taken
 
     def _get_support_minute_figures(self):

@@ -161,36 +161,35 @@ class ResCompany(models.Model):
         the settings, the support policy and the FAQ show these, so no
         number is typed twice."""
         company = self[:1] or self.env.company
-        _ = self.env._
         rounding = {
-            "up": _("rounded up"),
-            "nearest": _("rounded to the nearest"),
+            "up": self.env._("rounded up"),
+            "nearest": self.env._("rounded to the nearest"),
         }[terms.increment_rounding]
         lines = [
             (
-                _("Minimum billed per ticket"),
-                _("%(minutes)s minutes", minutes=terms.minimum_minutes),
+                self.env._("Minimum billed per ticket"),
+                self.env._("%(minutes)s minutes", minutes=terms.minimum_minutes),
             ),
             (
-                _("Beyond the minimum"),
-                _(
+                self.env._("Beyond the minimum"),
+                self.env._(
                     "by increments of %(minutes)s minutes, %(rounding)s",
                     minutes=terms.increment_minutes,
                     rounding=rounding,
                 ),
             ),
             (
-                _("Free trial"),
-                _(
+                self.env._("Free trial"),
+                self.env._(
                     "%(minutes)s minutes, once, for new customers",
                     minutes=terms.trial_minutes,
                 )
                 if terms.trial_offered
-                else _("none"),
+                else self.env._("none"),
             ),
             (
-                _("Prepaid ticket"),
-                _(
+                self.env._("Prepaid ticket"),
+                self.env._(
                     "%(minutes)s minutes of billed time per ticket; packs valid "
                     "at least %(months)s months",
                     minutes=terms.credit_minutes,
@@ -198,8 +197,8 @@ class ResCompany(models.Model):
                 ),
             ),
             (
-                _("Card hold"),
-                _(
+                self.env._("Card hold"),
+                self.env._(
                     "%(durations)s minutes offered, or any duration from "
                     "%(min)s to %(max)s minutes; an uncaptured hold is "
                     "cancelled after %(days)s days",
@@ -217,13 +216,15 @@ class ResCompany(models.Model):
         )
         for kind, mode, value in terms.rate_card:
             if mode == "fixed":
-                text = _(
+                text = self.env._(
                     "%(rate)s per hour",
                     rate=company.currency_id.format(value),
                 )
             elif value == 1:
-                text = _("the customer's hourly rate")
+                text = self.env._("the customer's hourly rate")
             else:
-                text = _("%(factor)s × the customer's hourly rate", factor=value)
-            lines.append((_("Rate: %(type)s", type=labels[kind]), text))
+                text = self.env._(
+                    "%(factor)s × the customer's hourly rate", factor=value
+                )
+            lines.append((self.env._("Rate: %(type)s", type=labels[kind]), text))
         return lines

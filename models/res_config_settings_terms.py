@@ -38,9 +38,7 @@ class ResConfigSettings(models.TransientModel):
         Terms = self.env["support.terms"]
         defaults = {
             f"default_{fname}": value
-            for fname, value in Terms._vals_from_terms(
-                company._support_terms()
-            ).items()
+            for fname, value in Terms._vals_from_terms(company._support_terms()).items()
         }
         return {
             "type": "ir.actions.act_window",
@@ -57,11 +55,13 @@ class ResConfigSettings(models.TransientModel):
 
     def action_support_view_terms(self):
         self.ensure_one()
-        return {
+        company = self.company_id
+        action = {
             "type": "ir.actions.act_window",
-            "name": self.env._("Terms Versions"),
             "res_model": "support.terms",
             "view_mode": "list,form",
-            "domain": [("company_id", "=", self.company_id.id)],
-            "context": {"default_company_id": self.company_id.id},
+            "domain": [("company_id", "=", company.id)],
+            "context": {"default_company_id": company.id},
         }
+        action["name"] = self.env._("Terms Versions")
+        return action

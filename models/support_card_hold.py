@@ -247,12 +247,11 @@ class SupportCardHold(models.Model):
             day = self._support_day(self.create_date)
         return company._support_terms(day)
 
+    @api.model
     def _support_day(self, moment):
-        """The day of ``moment`` (UTC) in the hold's company's time zone."""
-        company = self.company_id or self.env.company
-        return fields.Date.context_today(
-            self.with_context(tz=company._support_tz()), moment
-        )
+        """The day of ``moment`` whose terms apply to a hold: its UTC day
+        (no read of the company's calendar on the webhook's path)."""
+        return fields.Datetime.to_datetime(moment).date()
 
     def _get_amounts_with_taxes(self, price):
         """``(untaxed, taxes included)`` of one invoice line at ``price``."""
@@ -339,9 +338,12 @@ class SupportCardHold(models.Model):
     @api.depends("authorized_at")
     def _compute_expiry_date(self):
         for hold in self:
-            days = hold.authorized_at and (
-                hold._support_hold_terms(hold._support_day(hold.authorized_at))
-            ).hold_expiry_days
+            days = (
+                hold.authorized_at
+                and (
+                    hold._support_hold_terms(hold._support_day(hold.authorized_at))
+                ).hold_expiry_days
+            )
             hold.expiry_date = hold.authorized_at and hold.authorized_at + timedelta(
                 days=days
             )
@@ -853,25 +855,24 @@ class SupportCardHold(models.Model):
         left, and the next run reads it again.
         """
         now = fields.Datetime.now()
-        # the expiry date carries the terms of the hold's day: warned two
-        # days before it, voided the day before
+        # each hold under the terms of the day it was authorised: warned
+        # two days before it expires, voided the day before
         holds = self.sudo().search(
-            [
-                ("state", "=", "authorized"),
-                ("expiry_date", "<=", now + timedelta(days=2)),
-            ]
+            [("state", "=", "authorized"), ("authorized_at", "!=", False)]
         )
+        limits = {}
+        for hold in holds:
+            terms = hold._support_hold_terms(hold._support_day(hold.authorized_at))
+            if hold.authorized_at <= now - timedelta(days=terms.hold_warning_days):
+                limits[hold] = now - timedelta(days=terms.hold_void_days)
+        holds = holds.browse([hold.id for hold in limits])
         ir_cron = self.env["ir.cron"]
         busy = 0
         for count, hold in enumerate(holds, start=1):
             done = True
             try:
                 with self.env.cr.savepoint():
-                    # voided once authorised for a day less than its expiry
-                    void_limit = now - (
-                        hold.expiry_date - hold.authorized_at - timedelta(days=1)
-                    )
-                    done = hold._expire_step(void_limit)
+                    done = hold._expire_step(limits[hold])
             except pg_errors.SerializationFailure as error:
                 # the twin run changed it since this transaction began
                 _logger.info("Card hold %s changed concurrently: %s", hold.name, error)

@@ -6,7 +6,6 @@ from markupsafe import Markup
 
 from odoo import fields, models
 
-
 #: A term in an answer: ``{minimum_minutes}``.
 TERM_TOKEN = re.compile(r"\{([a-z_]+)\}")
 

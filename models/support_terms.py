@@ -12,12 +12,6 @@ RATE_MODES = [
     ("multiplier", "Multiplier of the customer's rate"),
     ("fixed", "Fixed hourly rate"),
 ]
-WORK_TYPE_LABELS = [
-    ("remote", "Remote"),
-    ("on_site", "On site"),
-    ("after_hours", "After hours"),
-    ("weekend", "Weekend / holiday"),
-]
 #: The fields of a version that hold its terms (everything but its company
 #: and date).
 TERM_FIELDS = (
@@ -177,17 +171,11 @@ class SupportTerms(models.Model):
     def _terms_error_message(self, error):
         messages = {
             "minimum_minutes": self.env._("The minimum per ticket cannot be negative."),
-            "increment_minutes": self.env._(
-                "The increment must be at least 1 minute."
-            ),
+            "increment_minutes": self.env._("The increment must be at least 1 minute."),
             "increment_rounding": self.env._("Choose how the increment is rounded."),
             "trial_minutes": self.env._("The free trial cannot be negative."),
-            "credit_minutes": self.env._(
-                "A prepaid ticket pays at least 1 minute."
-            ),
-            "pack_validity_months": self.env._(
-                "A pack is valid at least 1 month."
-            ),
+            "credit_minutes": self.env._("A prepaid ticket pays at least 1 minute."),
+            "pack_validity_months": self.env._("A pack is valid at least 1 month."),
             "hold_min_minutes": self.env._(
                 "The shortest hold must be at least 1 minute, and no longer "
                 "than the longest hold (at most %(max)s minutes).",

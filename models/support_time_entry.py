@@ -207,7 +207,10 @@ class SupportTimeEntry(models.Model):
             if key not in found:
                 found[key] = entry._support_work_type_on(company, entry.date, now)
             work_type = found[key]
-            if work_type == "remote" and entry.ticket_id.sudo().support_intervention_ids:
+            if (
+                work_type == "remote"
+                and entry.ticket_id.sudo().support_intervention_ids
+            ):
                 work_type = "on_site"
             entry.work_type = work_type
 
@@ -508,9 +511,7 @@ class SupportTimeEntry(models.Model):
             )
         company = self.company_id[:1] or self.env.company
         return {
-            "trial_left": partners._support_get_trial_minutes_left_by_partner(
-                company
-            ),
+            "trial_left": partners._support_get_trial_minutes_left_by_partner(company),
             "rates": rates,
             "before": before,
             "products": products,

@@ -215,7 +215,9 @@ def close_connections(db):
 
 def fill(env, size, tag):
     """``size`` customers with 2 closed tickets of 5 entries each; returns
-    the customers."""
+    the customers.  Every other customer has terms of its own (issue 28: a
+    15-minute minimum, 6-minute increments), so that the run reads
+    per-customer terms."""
     ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
     env = env(context=ctx)
     done = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
@@ -225,6 +227,15 @@ def fill(env, size, tag):
                 "name": f"Bench {tag} {i}",
                 "is_company": True,
                 "email": f"b{tag}{i}@x.test",
+                **(
+                    {
+                        "support_terms_override": True,
+                        "support_minimum_minutes": 15,
+                        "support_increment_minutes": 6,
+                    }
+                    if i % 2 == 0
+                    else {}
+                ),
             }
             for i in range(size)
         ]
@@ -253,7 +264,10 @@ def fill(env, size, tag):
 
 
 def floor_vals(env, partners):
-    """The same invoices built directly: one line per ticket, same prices."""
+    """The same invoices built directly: one line per ticket, same prices
+    (under each customer's terms)."""
+    import dataclasses
+
     from odoo import Command
 
     from odoo.addons.support_billing import rules
@@ -264,9 +278,12 @@ def floor_vals(env, partners):
     vals_list = []
     for partner, partner_entries in entries.grouped("partner_id").items():
         rate = partner._get_support_hourly_rate(product)
+        terms = rules.DEFAULT_TERMS
+        if partner.support_terms_override:
+            terms = dataclasses.replace(terms, **partner._support_terms_overrides())
         lines = []
         for ticket, ticket_entries in partner_entries.grouped("ticket_id").items():
-            billed = rules.billed_minutes(sum(ticket_entries.mapped("minutes")))
+            billed = rules.billed_minutes(sum(ticket_entries.mapped("minutes")), terms)
             amount = rules.time_amount(billed, rate, rounding="0.01")
             lines.append(
                 Command.create(

@@ -122,6 +122,9 @@ MODELS = {
     "support.subscription": _row(
         portal_a="r", colleague="r", technician="r", accountant="rw", manager="rwcu"
     ),
+    # issue 28: staff read the terms, support managers (and accounting
+    # managers) write the versions not yet in force
+    "support.terms": _row(technician="r", accountant="r", manager="rwcu"),
     "support.ticket.pack": _row(
         portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
     ),

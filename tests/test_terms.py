@@ -10,7 +10,7 @@ from decimal import Decimal
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, new_test_user, tagged
 
 from .. import rules
 from .test_card_hold import CardHoldCommon
@@ -252,7 +252,9 @@ class TestTermsBilling(TermsCommon):
         with freeze_time("2026-03-12 12:00:00"):
             self.assertEqual(company._support_terms().minimum_minutes, 15)
             self.assertEqual(
-                company._support_terms(plan=plan, partner=self.customer).minimum_minutes,
+                company._support_terms(
+                    plan=plan, partner=self.customer
+                ).minimum_minutes,
                 60,
             )
             self.customer.write(
@@ -278,15 +280,21 @@ class TestTermsBilling(TermsCommon):
 
     def test_contract_terms_set_by_accountants_and_managers_only(self):
         # a technician who may edit contacts (Contact Creation)
-        contacts = self.env.ref("base.group_partner_manager")
-        (self.technician | self.accountant).group_ids += contacts
+        technician = new_test_user(
+            self.env,
+            login="sb-tech-terms",
+            groups="support_billing.group_support_technician,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        self.accountant.group_ids += self.env.ref("base.group_partner_manager")
         with self.assertRaisesRegex(AccessError, "Only accountants and support"):
-            self.customer.with_user(self.technician).write(
+            self.customer.with_user(technician).write(
                 {"support_terms_override": True, "support_minimum_minutes": 5}
             )
         # the rest of the contact, and a new contact at the default terms
-        self.customer.with_user(self.technician).phone = "+33 1 23 45 67 89"
-        self.env["res.partner"].with_user(self.technician).create(
+        self.customer.with_user(technician).phone = "+33 1 23 45 67 89"
+        self.env["res.partner"].with_user(technician).create(
             {"name": "New Co", "support_terms_override": False}
         )
         self.customer.with_user(self.accountant).write(
@@ -295,9 +303,9 @@ class TestTermsBilling(TermsCommon):
         self.assertEqual(self.customer.support_minimum_minutes, 5)
         plan = self.env["support.plan"].search([], limit=1)
         with self.assertRaises(AccessError):
-            plan.with_user(self.technician).write({"support_hourly_rate": 1})
+            plan.with_user(technician).write({"support_hourly_rate": 1})
         with self.assertRaises(AccessError):
-            self.env["support.terms"].with_user(self.technician).create(
+            self.env["support.terms"].with_user(technician).create(
                 {"company_id": self.company.id, "date_from": date(2099, 1, 1)}
             )
         with self.assertRaises(ValidationError):
@@ -352,7 +360,7 @@ class TestTermsBilling(TermsCommon):
             action = settings.action_support_new_terms()
             new = (
                 self.env["support.terms"]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"minimum_minutes": 20})
             )
         self.assertEqual(new.date_from, date(2026, 3, 13))
