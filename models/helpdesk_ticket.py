@@ -65,6 +65,36 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_billing_mode",
         help="How this ticket is paid.",
     )
+    support_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        string="Support Currency",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+    )
+    support_amount_to_invoice = fields.Monetary(
+        string="Amount Not Invoiced Yet",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What the time logged and not invoiced yet will bill, taxes "
+        "excluded (as Time to Invoice shows it).",
+    )
+    support_amount_invoiced = fields.Monetary(
+        string="Amount Invoiced",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What this ticket's invoice lines bill, credit notes deducted, "
+        "taxes excluded.",
+    )
+    support_amount_total = fields.Monetary(
+        string="Cost So Far",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What the ticket costs the customer so far, taxes excluded: "
+        "invoiced plus not invoiced yet.",
+    )
     support_card_hold_ids = fields.One2many(
         comodel_name="support.card.hold",
         inverse_name="ticket_id",
@@ -148,6 +178,42 @@ class HelpdeskTicket(models.Model):
             ticket.support_minutes_free = figures.free
             ticket.support_minutes_charged = figures.charged
             ticket.support_minutes_free_detail = ticket._support_describe_free(figures)
+
+    @api.depends(
+        "support_time_entry_ids.state",
+        "support_time_entry_ids.minutes",
+        "support_time_entry_ids.billable",
+    )
+    def _compute_support_amounts(self):
+        invoiced = {}
+        saved = self.filtered("id")
+        if saved:
+            lines = (
+                self.env["account.move.line"]
+                .sudo()
+                .search(
+                    [
+                        ("support_ticket_id", "in", saved.ids),
+                        ("move_id.state", "!=", "cancel"),
+                        ("display_type", "=", "product"),
+                    ]
+                )
+            )
+            for line in lines:
+                sign = -1 if line.move_id.move_type == "out_refund" else 1
+                invoiced[line.support_ticket_id.id] = (
+                    invoiced.get(line.support_ticket_id.id, 0.0)
+                    + sign * line.price_subtotal
+                )
+        for ticket in self:
+            currency = (ticket.company_id or self.env.company).currency_id
+            entries = ticket.support_time_entry_ids.filtered("id")
+            pending = sum(entries.mapped("support_amount"))
+            done = invoiced.get(ticket.id, 0.0)
+            ticket.support_currency_id = currency
+            ticket.support_amount_to_invoice = pending
+            ticket.support_amount_invoiced = done
+            ticket.support_amount_total = pending + done
 
     def _compute_support_card_hold_count(self):
         counts = dict(
@@ -275,6 +341,18 @@ class HelpdeskTicket(models.Model):
         if not self.env.user.has_group("support_billing.group_support_technician"):
             raise AccessError(
                 self.env._("Only support technicians can request a card hold.")
+            )
+        live = self.env["support.card.hold"].sudo()._support_get_live_holds(self)
+        if live:
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s already has card hold %(hold)s (%(state)s): "
+                    "one card hold at a time per ticket. Send its link again, or "
+                    "charge or release it first.",
+                    ticket=self.display_name,
+                    hold=live[0].name,
+                    state=live[0]._get_state_label(),
+                )
             )
         return {
             "type": "ir.actions.act_window",
