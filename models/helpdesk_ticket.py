@@ -290,33 +290,47 @@ class HelpdeskTicket(models.Model):
         now = fields.Datetime.now()
         for ticket in self.filtered("support_timer_start"):
             elapsed = now - ticket.support_timer_start
-            # the customer reads it on the ticket page: say what was timed,
-            # in the company's time zone
-            tz = ticket.company_id._support_tz()
             minutes = min(
                 max(1, math.ceil(elapsed.total_seconds() / 60)),
                 rules.MAX_ENTRY_MINUTES,
             )
+            technician = ticket.support_timer_user_id or self.env.user
+            env, tz = ticket._support_timer_text_env(technician)
             entries |= entries.create(
                 {
                     "ticket_id": ticket.id,
-                    "user_id": ticket.support_timer_user_id.id or self.env.uid,
+                    "user_id": technician.id,
                     "minutes": minutes,
                     "billable": bool(ticket.partner_id),
-                    "description": self.env._(
+                    "description": env._(
                         "Work on the ticket, timed from %(start)s to %(end)s",
                         start=format_time(
-                            self.env,
+                            env,
                             ticket.support_timer_start,
                             tz=tz,
                             time_format="short",
                         ),
-                        end=format_time(self.env, now, tz=tz, time_format="short"),
+                        end=format_time(env, now, tz=tz, time_format="short"),
                     ),
                 }
             )
             ticket.write({"support_timer_start": False, "support_timer_user_id": False})
         return True
+
+    def _support_timer_text_env(self, technician):
+        """``(env, tz)`` of the text of a timed entry: the customer reads it on
+        her ticket page, in her language; the hours are the technician's
+        (his time zone, else the company's -- never UTC by default)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        lang = (
+            self.partner_id.lang
+            or company.partner_id.lang
+            or self.env.lang
+            or "en_US"
+        )
+        tz = technician.tz or company._support_tz()
+        return self.with_context(lang=lang).env, tz
 
     def action_view_support_card_holds(self):
         self.ensure_one()

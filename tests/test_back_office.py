@@ -6,12 +6,14 @@ minutes, invoice lines that read like support, one live card hold per
 ticket."""
 
 from contextlib import contextmanager
+from datetime import datetime
 from html import unescape
 
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .test_card_hold import CardHoldCommon
@@ -265,3 +267,114 @@ class TestOneLiveHoldPerTicket(BackOfficeCommon):
         self.assertEqual(
             self.held.support_card_hold_ids.mapped("state"), ["draft", "released"]
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTimerText(BackOfficeCommon):
+    def _timed_entry(self, ticket):
+        ticket = ticket.with_user(self.technician)
+        with freeze_time(datetime(2026, 3, 2, 10, 0, 0)):
+            ticket.action_support_timer_start()
+        with freeze_time(datetime(2026, 3, 2, 10, 12, 20)):
+            ticket.action_support_timer_stop()
+        return ticket.support_time_entry_ids.sorted("id")[-1]
+
+    def test_technician_tz_else_company_tz_in_customer_language(self):
+        self.company.support_calendar_id = False
+        self.company.resource_calendar_id.tz = "Europe/Paris"
+        self.technician.tz = False
+        entry = self._timed_entry(self.open)
+        # no time zone of his own: the company's (10:00 UTC = 11:00 in Paris)
+        self.assertIn("11:00", entry.description)
+        self.assertIn("11:12", entry.description)
+        self.technician.tz = "America/Toronto"
+        entry = self._timed_entry(self.open)
+        self.assertIn("5:00", entry.description)
+        self.assertNotIn("11:00", entry.description)
+        # the customer reads it on her ticket page, in her language
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR"], overwrite=True
+        )
+        self.customer_contact.lang = "fr_FR"
+        entry = self._timed_entry(self.open)
+        self.assertIn("Travail sur le ticket, chronométré de", entry.description)
+
+    def test_ticket_form_shows_a_running_clock(self):
+        arch = self.env["helpdesk.ticket"].get_views([(False, "form")])["views"][
+            "form"
+        ]["arch"]
+        node = etree.fromstring(arch).xpath(
+            "//field[@name='support_timer_start'][@widget='support_timer']"
+        )
+        self.assertTrue(node)
+
+
+@tagged("post_install", "-at_install")
+class TestBackOfficeTours(BackOfficeCommon, HttpCase):
+    """The accountant, the technician and the customer in Chromium, on a
+    1440 px desktop and a 390 px phone."""
+
+    SIZES = (("1440x900", False), ("390x844", True))
+
+    def test_invoice_from_time_to_invoice(self):
+        for size, touch in self.SIZES:
+            with self.subTest(size=size):
+                ticket = self._create_ticket(self.customer_contact, name="Mail down")
+                entries = self._log(ticket, 45) | self._log(ticket, 18)
+                # the setup's ticket of the same name is invoiced already
+                self.closed_entries.ticket_id.stage_id = self.stage_new
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/odoo/support-time-to-invoice",
+                    "support_time_to_invoice_tour",
+                    login="sb-accountant",
+                )
+                self.assertEqual(set(entries.mapped("state")), {"invoiced"})
+                invoice = entries.invoice_id
+                self.assertEqual(len(invoice), 1)
+                self.assertAlmostEqual(invoice.amount_untaxed, 105.0)
+                # the rows not selected are left alone
+                self.assertEqual(self.open_entry.state, "to_invoice")
+
+    def test_card_hold_requested_and_seen_by_the_customer(self):
+        for size, touch in self.SIZES:
+            with self.subTest(size=size):
+                ticket = self._create_ticket(
+                    self.customer_contact, closed=False, name="Laptop noisy"
+                )
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    f"/odoo/helpdesk-tickets/{ticket.id}",
+                    "support_card_hold_request_tour",
+                    login="sb-tech",
+                )
+                hold = ticket.support_card_hold_ids
+                self.assertEqual(len(hold), 1)
+                self.assertEqual((hold.state, hold.amount), ("draft", 120.0))
+                # her ticket page shows it too, with its link
+                self.authenticate("sb-portal", "sb-portal")
+                page = self.url_open(f"/my/ticket/{ticket.id}").text
+                self.assertIn("o_support_hold_waiting", page)
+                self.assertIn(f"/support/pay?hold_id={hold.id}", page)
+                self.start_tour(
+                    "/my/home", "support_card_hold_waiting_tour", login="sb-portal"
+                )
+                # the next size starts with no hold waiting
+                hold.sudo().unlink()
+
+    def test_ticket_list(self):
+        self._create_ticket(
+            self.customer_contact,
+            closed=False,
+            name="Printer offline after the Windows update on the second floor",
+        )
+        for size, touch in self.SIZES:
+            with self.subTest(size=size):
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/odoo/helpdesk-tickets", "support_ticket_list_tour", login="sb-tech"
+                )
