@@ -324,10 +324,7 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         company = self.company_id or self.env.company
         lang = (
-            self.partner_id.lang
-            or company.partner_id.lang
-            or self.env.lang
-            or "en_US"
+            self.partner_id.lang or company.partner_id.lang or self.env.lang or "en_US"
         )
         tz = technician.tz or company._support_tz()
         return self.with_context(lang=lang).env, tz

@@ -490,7 +490,9 @@ class SupportCardHold(models.Model):
             for hold in self.filtered("transaction_id"):
                 hold._check_frozen(vals, frozen)
         if vals.get("ticket_id"):
-            self.env["helpdesk.ticket"].browse(vals["ticket_id"]).sudo().lock_for_update()
+            self.env["helpdesk.ticket"].browse(
+                vals["ticket_id"]
+            ).sudo().lock_for_update()
         res = super().write(vals)
         if vals.get("ticket_id"):
             self._check_one_live_hold_per_ticket()

@@ -223,13 +223,9 @@ class SupportTimeEntry(models.Model):
             return NotImplemented
         values = {value} if isinstance(value, str) else set(value or ())
         tickets = (
-            self.sudo()
-            .search([("state", "=", const.ENTRY_STATE_TO_INVOICE)])
-            .ticket_id
+            self.sudo().search([("state", "=", const.ENTRY_STATE_TO_INVOICE)]).ticket_id
         )
-        matching = tickets.filtered(
-            lambda t: t._get_support_billing_mode() in values
-        )
+        matching = tickets.filtered(lambda t: t._get_support_billing_mode() in values)
         positive = operator in ("in", "=")
         domain = Domain("ticket_id", "in", matching.ids)
         if not positive:

@@ -49,9 +49,9 @@ class BackOfficeCommon(CardHoldCommon):
     def _filter_domain(self, name):
         view = self.env.ref("support_billing.support_time_entry_view_search")
         arch = etree.fromstring(
-            self.env["support.time.entry"].get_views([(view.id, "search")])[
-                "views"
-            ]["search"]["arch"]
+            self.env["support.time.entry"].get_views([(view.id, "search")])["views"][
+                "search"
+            ]["arch"]
         )
         [node] = arch.xpath(f"//filter[@name='{name}']")
         return safe_eval(node.get("domain"), {"uid": self.env.uid})
@@ -79,9 +79,7 @@ class TestTimeToInvoice(BackOfficeCommon):
         self.assertEqual(listed, self.closed_entries | self.open_entry)
         self.assertEqual(self.held_entry.support_billing_mode, "hold")
         self.assertEqual(self.held_entry.support_billing_status, "hold")
-        self.assertEqual(
-            set(listed.mapped("support_billing_status")), {"to_invoice"}
-        )
+        self.assertEqual(set(listed.mapped("support_billing_status")), {"to_invoice"})
         # open tickets apart
         self.assertEqual(
             set(self.closed_entries.mapped("support_ticket_status")), {"closed"}
@@ -205,9 +203,7 @@ class TestSupportInvoiceLines(BackOfficeCommon):
         # no blank cell: each entry row says when, who, what and how long
         for row in cells:
             self.assertTrue(all(row), cells)
-        entry_rows = [
-            r for tr, r in zip(rows, cells, strict=True) if tr.get("name")
-        ]
+        entry_rows = [r for tr, r in zip(rows, cells, strict=True) if tr.get("name")]
         self.assertEqual(
             [(r[1], r[2], r[3]) for r in entry_rows],
             [
@@ -376,5 +372,7 @@ class TestBackOfficeTours(BackOfficeCommon, HttpCase):
                 self.browser_size = size
                 self.touch_enabled = touch
                 self.start_tour(
-                    "/odoo/helpdesk-tickets", "support_ticket_list_tour", login="sb-tech"
+                    "/odoo/helpdesk-tickets",
+                    "support_ticket_list_tour",
+                    login="sb-tech",
                 )
