@@ -79,6 +79,7 @@
         "demo/support_sla_demo.xml",
         "demo/intervention_demo.xml",
         "demo/transparency_demo.xml",
+        "demo/support_invoice_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -756,6 +756,29 @@ class SupportTimeEntry(models.Model):
             return 0.0
         return float(hours)
 
+    @api.model
+    def _demo_invoice_time(self, ticket_ids):
+        """Demo: invoice and post the time of these tickets, dated the day
+        of their last work (Reporting shows amounts charged by month)."""
+        tickets = self.env["helpdesk.ticket"].browse(ticket_ids).exists()
+        for ticket in tickets:
+            entries = ticket.support_time_entry_ids.filtered(
+                lambda e: e.state == const.ENTRY_STATE_TO_INVOICE
+            )
+            company = ticket.company_id or self.env.company
+            journal = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(company),
+                    ("type", "=", "sale"),
+                ],
+                limit=1,
+            )
+            if not (entries and journal):
+                continue
+            invoices = entries.sudo().with_company(company)._create_support_invoices()
+            invoices.invoice_date = max(entries.mapped("date"))
+            invoices.action_post()
+
     # -------------------------------------------------------------- crons
     @api.model
     def _cron_invoice_support_time(self):
