@@ -71,6 +71,7 @@
         "views/support_public_templates.xml",
         "views/portal_ticket_rating_templates.xml",
         "views/support_claim_views.xml",
+        "views/helpdesk_ticket_list_views.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
@@ -79,6 +80,7 @@
         "demo/support_sla_demo.xml",
         "demo/intervention_demo.xml",
         "demo/transparency_demo.xml",
+        "demo/support_invoice_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

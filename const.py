@@ -52,6 +52,8 @@ HOLD_STATES = [
     ("expired", "Expired"),
     ("error", "Error"),
 ]
+# A hold still awaiting the card, or holding money on it: one per ticket.
+HOLD_LIVE_STATES = ("draft", "authorized", "partial")
 # Why an authorised hold ended without capture.
 HOLD_END_RELEASED = "released"  # an accountant released it
 HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit

@@ -458,6 +458,20 @@ class CardHoldController(PaymentPortal):
             return too_many_requests(request)
         if hold and clean["ticket"] and clean["ticket"] != hold.ticket_id:
             clean["ticket"] = hold.ticket_id
+        if (
+            not hold
+            and clean.get("ticket")
+            and request.env["support.card.hold"]
+            .sudo()
+            ._support_get_live_holds(clean["ticket"])
+        ):
+            # one card hold at a time per ticket: the customer uses the link
+            # she was sent
+            errors = dict(errors)
+            errors["ticket_ref"] = request.env._(
+                "A card hold is already open for this ticket: use the link of "
+                "the e-mail we sent you, or leave the reference empty."
+            )
         if errors:
             values = self._support_form_values(hold=hold, **post)
             values["errors"] = errors

@@ -19,6 +19,19 @@ SUBSCRIPTION_INVOICES_SHOWN = 12
 class SupportPortal(CustomerPortal):
     """Portal: customers see their own (and their company's) card holds."""
 
+    @http.route()
+    def home(self, **kw):
+        """The home page says first which card holds wait for her card."""
+        response = super().home(**kw)
+        if getattr(response, "qcontext", None) is not None:
+            holds = request.env["support.card.hold"]
+            response.qcontext["support_holds_waiting"] = (
+                holds.search([("state", "=", "draft")])
+                if holds.has_access("read")
+                else holds
+            )
+        return response
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "card_hold_count" in counters:
@@ -444,6 +457,10 @@ class SupportTicketPortal(CustomerPortalHelpdesk):
                     domain, limit=self._items_per_page, offset=pager["offset"]
                 ),
                 "support_entries_pager": pager if total > self._items_per_page else {},
+                # the card hold the technician asked for, waiting for her card
+                "support_holds_waiting": request.env["support.card.hold"]
+                .sudo()
+                .search([("ticket_id", "=", ticket.id), ("state", "=", "draft")]),
             }
         )
         return values

@@ -88,6 +88,36 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_billing_mode",
         help="How this ticket is paid.",
     )
+    support_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        string="Support Currency",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+    )
+    support_amount_to_invoice = fields.Monetary(
+        string="Amount Not Invoiced Yet",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What the time logged and not invoiced yet will bill, taxes "
+        "excluded (as Time to Invoice shows it).",
+    )
+    support_amount_invoiced = fields.Monetary(
+        string="Amount Invoiced",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What this ticket's invoice lines bill, credit notes deducted, "
+        "taxes excluded.",
+    )
+    support_amount_total = fields.Monetary(
+        string="Cost So Far",
+        currency_field="support_currency_id",
+        compute="_compute_support_amounts",
+        compute_sudo=True,
+        help="What the ticket costs the customer so far, taxes excluded: "
+        "invoiced plus not invoiced yet.",
+    )
     support_card_hold_ids = fields.One2many(
         comodel_name="support.card.hold",
         inverse_name="ticket_id",
@@ -186,6 +216,42 @@ class HelpdeskTicket(models.Model):
             ticket.support_minutes_charged = figures.charged
             ticket.support_minutes_free_detail = ticket._support_describe_free(figures)
 
+    @api.depends(
+        "support_time_entry_ids.state",
+        "support_time_entry_ids.minutes",
+        "support_time_entry_ids.billable",
+    )
+    def _compute_support_amounts(self):
+        invoiced = {}
+        saved = self.filtered("id")
+        if saved:
+            lines = (
+                self.env["account.move.line"]
+                .sudo()
+                .search(
+                    [
+                        ("support_ticket_id", "in", saved.ids),
+                        ("move_id.state", "!=", "cancel"),
+                        ("display_type", "=", "product"),
+                    ]
+                )
+            )
+            for line in lines:
+                sign = -1 if line.move_id.move_type == "out_refund" else 1
+                invoiced[line.support_ticket_id.id] = (
+                    invoiced.get(line.support_ticket_id.id, 0.0)
+                    + sign * line.price_subtotal
+                )
+        for ticket in self:
+            currency = (ticket.company_id or self.env.company).currency_id
+            entries = ticket.support_time_entry_ids.filtered("id")
+            pending = sum(entries.mapped("support_amount"))
+            done = invoiced.get(ticket.id, 0.0)
+            ticket.support_currency_id = currency
+            ticket.support_amount_to_invoice = pending
+            ticket.support_amount_invoiced = done
+            ticket.support_amount_total = pending + done
+
     def _compute_support_card_hold_count(self):
         counts = dict(
             self.env["support.card.hold"]._read_group(
@@ -262,33 +328,44 @@ class HelpdeskTicket(models.Model):
         now = fields.Datetime.now()
         for ticket in self.filtered("support_timer_start"):
             elapsed = now - ticket.support_timer_start
-            # the customer reads it on the ticket page: say what was timed,
-            # in the company's time zone
-            tz = ticket.company_id._support_tz()
             minutes = min(
                 max(1, math.ceil(elapsed.total_seconds() / 60)),
                 rules.MAX_ENTRY_MINUTES,
             )
+            technician = ticket.support_timer_user_id or self.env.user
+            env, tz = ticket._support_timer_text_env(technician)
             entries |= entries.create(
                 {
                     "ticket_id": ticket.id,
-                    "user_id": ticket.support_timer_user_id.id or self.env.uid,
+                    "user_id": technician.id,
                     "minutes": minutes,
                     "billable": bool(ticket.partner_id),
-                    "description": self.env._(
+                    "description": env._(
                         "Work on the ticket, timed from %(start)s to %(end)s",
                         start=format_time(
-                            self.env,
+                            env,
                             ticket.support_timer_start,
                             tz=tz,
                             time_format="short",
                         ),
-                        end=format_time(self.env, now, tz=tz, time_format="short"),
+                        end=format_time(env, now, tz=tz, time_format="short"),
                     ),
                 }
             )
             ticket.write({"support_timer_start": False, "support_timer_user_id": False})
         return True
+
+    def _support_timer_text_env(self, technician):
+        """``(env, tz)`` of the text of a timed entry: the customer reads it on
+        her ticket page, in her language; the hours are the technician's
+        (his time zone, else the company's -- never UTC by default)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        lang = (
+            self.partner_id.lang or company.partner_id.lang or self.env.lang or "en_US"
+        )
+        tz = technician.tz or company._support_tz()
+        return self.with_context(lang=lang).env, tz
 
     def action_view_support_card_holds(self):
         self.ensure_one()
@@ -313,6 +390,18 @@ class HelpdeskTicket(models.Model):
         if not self.env.user.has_group("support_billing.group_support_technician"):
             raise AccessError(
                 self.env._("Only support technicians can request a card hold.")
+            )
+        live = self.env["support.card.hold"].sudo()._support_get_live_holds(self)
+        if live:
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s already has card hold %(hold)s (%(state)s): "
+                    "one card hold at a time per ticket. Send its link again, or "
+                    "charge or release it first.",
+                    ticket=self.display_name,
+                    hold=live[0].name,
+                    state=live[0]._get_state_label(),
+                )
             )
         return {
             "type": "ir.actions.act_window",

@@ -198,6 +198,29 @@ class SupportCardHold(models.Model):
         readonly=True,
         index="btree_not_null",
     )
+    charge_amount_preview = fields.Monetary(
+        string="Time to Charge",
+        currency_field="currency_id",
+        compute="_compute_charge_preview",
+        compute_sudo=True,
+        help="What the ticket's time not invoiced yet will be invoiced, taxes "
+        "included, when the time is charged (or what its invoice still owes).",
+    )
+    capture_amount_preview = fields.Monetary(
+        string="To Capture",
+        currency_field="currency_id",
+        compute="_compute_charge_preview",
+        compute_sudo=True,
+        help="What Charge Time captures on the card now: the time to charge, "
+        "at most what the card still authorises.",
+    )
+    release_amount_preview = fields.Monetary(
+        string="Released at Once",
+        currency_field="currency_id",
+        compute="_compute_charge_preview",
+        compute_sudo=True,
+        help="What Charge Time gives back on the card at once.",
+    )
     provider_code = fields.Selection(related="transaction_id.provider_code")
     state_message = fields.Text(related="transaction_id.state_message")
 
@@ -335,6 +358,44 @@ class SupportCardHold(models.Model):
             return "cancelled"
         return self.end_reason or const.HOLD_END_EXPIRED
 
+    @api.depends("state", "ticket_id", "invoice_id")
+    def _compute_charge_preview(self):
+        """What Charge Time would do now, before the click: the amounts of
+        ``_charge_time`` from the invoicing code's own figures (the time's
+        amounts as Time to Invoice shows them, taxed as the hold's line)."""
+        for hold in self:
+            charge = capture = release = 0.0
+            tx = hold.transaction_id
+            if hold.state == "authorized" and tx and hold.ticket_id:
+                if hold.invoice_id:
+                    charge = hold.invoice_id.amount_residual
+                else:
+                    entries = self.env["support.time.entry"].search(
+                        [
+                            ("ticket_id", "=", hold.ticket_id.id),
+                            ("state", "=", const.ENTRY_STATE_TO_INVOICE),
+                        ]
+                    )
+                    untaxed = sum(entries.mapped("support_amount"))
+                    # the invoice is at the customer's terms, whatever the
+                    # page that booked the hold
+                    probe = hold.new(
+                        {
+                            "partner_id": hold.partner_id.id,
+                            "company_id": hold.company_id.id,
+                            "currency_id": hold.currency_id.id,
+                            "public_price": False,
+                        }
+                    )
+                    charge = probe._get_amounts_with_taxes(untaxed)[1]
+                captured = sum(tx._support_captured_children().mapped("amount"))
+                capture, release, _due = rules.capture_split(
+                    tx.amount, captured, max(charge, 0.0)
+                )
+            hold.charge_amount_preview = charge
+            hold.capture_amount_preview = float(capture)
+            hold.release_amount_preview = float(release)
+
     @api.depends("authorized_at")
     def _compute_expiry_date(self):
         for hold in self:
@@ -430,7 +491,14 @@ class SupportCardHold(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "support.card.hold"
                 ) or self.env._("New")
-        return super().create(vals_list)
+        tickets = self.env["helpdesk.ticket"].browse(
+            {vals["ticket_id"] for vals in vals_list if vals.get("ticket_id")}
+        )
+        # two requests that meet wait for each other, the second one is refused
+        tickets.sudo().lock_for_update()
+        holds = super().create(vals_list)
+        holds._check_one_live_hold_per_ticket()
+        return holds
 
     def write(self, vals):
         check_money_links(self, vals, MONEY_FIELDS)
@@ -439,7 +507,45 @@ class SupportCardHold(models.Model):
             self.check_access("write")
             for hold in self.filtered("transaction_id"):
                 hold._check_frozen(vals, frozen)
-        return super().write(vals)
+        if vals.get("ticket_id"):
+            self.env["helpdesk.ticket"].browse(
+                vals["ticket_id"]
+            ).sudo().lock_for_update()
+        res = super().write(vals)
+        if vals.get("ticket_id"):
+            self._check_one_live_hold_per_ticket()
+        return res
+
+    def _check_one_live_hold_per_ticket(self):
+        """Never two live holds (awaiting a card, or authorised) for one
+        ticket: the customer would authorise twice for the same work."""
+        for hold in self.filtered("ticket_id"):
+            others = self.sudo()._support_get_live_holds(hold.ticket_id) - hold
+            if others and hold.state in const.HOLD_LIVE_STATES:
+                other = others[0]
+                raise UserError(
+                    self.env._(
+                        "Ticket %(ticket)s already has card hold %(hold)s "
+                        "(%(state)s): one card hold at a time per ticket. Send "
+                        "its link again, or charge or release it first.",
+                        ticket=hold.ticket_id.display_name,
+                        hold=other.name,
+                        state=other._get_state_label(),
+                    )
+                )
+
+    @api.model
+    def _support_get_live_holds(self, ticket):
+        """The holds of ``ticket`` awaiting a card or authorised."""
+        if not ticket:
+            return self.browse()
+        return self.search(
+            [
+                ("ticket_id", "=", ticket.id),
+                ("state", "in", const.HOLD_LIVE_STATES),
+            ],
+            order="id",
+        )
 
     def _check_frozen(self, vals, frozen):
         """Once a card transaction exists, what it was authorised for is

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 import pytz
 from psycopg2 import errors as pg_errors
@@ -149,6 +150,55 @@ class SupportTimeEntry(models.Model):
         store=True,
         index=True,
     )
+    support_billing_mode = fields.Selection(
+        selection=const.BILLING_MODES,
+        string="Billed By",
+        compute="_compute_support_billing",
+        search="_search_support_billing_mode",
+        help="How the ticket of this time is paid (the billing-mode table): "
+        "only time billing is invoiced from Time to Invoice.",
+    )
+    support_billing_status = fields.Selection(
+        selection=[
+            (const.ENTRY_STATE_TO_INVOICE, "To invoice"),
+            (const.BILLING_MODE_HOLD, "On the card hold"),
+            (const.BILLING_MODE_PACK, "Paid by prepaid credits"),
+            (const.BILLING_MODE_INTERVENTION, "Billed with the intervention"),
+            (const.ENTRY_STATE_INVOICED, "Invoiced"),
+            (const.ENTRY_STATE_COVERED, "Covered by subscription"),
+            (const.ENTRY_STATE_TO_REVIEW, "Credited: to review"),
+            (const.ENTRY_STATE_NON_BILLABLE, "Not billable"),
+        ],
+        string="Billing Status",
+        compute="_compute_support_billing",
+        help="The state of the time, and for time not invoiced yet, who bills "
+        "it: only 'To invoice' is invoiced from Time to Invoice.",
+    )
+    support_ticket_status = fields.Selection(
+        selection=[
+            ("closed", "Ticket closed"),
+            ("open", "Ticket still open"),
+        ],
+        string="Ticket Status",
+        compute="_compute_support_ticket_status",
+        store=True,
+        help="Time of open tickets is invoiced once the ticket is closed, "
+        "unless the company invoices open tickets too.",
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_support_amount",
+        compute_sudo=True,
+    )
+    support_amount = fields.Monetary(
+        string="Amount to Bill",
+        currency_field="currency_id",
+        compute="_compute_support_amount",
+        compute_sudo=True,
+        help="What this time adds to its customer's next invoice, taxes "
+        "excluded: the first 30 minutes of a ticket, then each minute, at the "
+        "customer's rate, less the free trial and prepaid credits.",
+    )
 
     # ------------------------------------------------------------ compute
     @api.depends(
@@ -169,6 +219,110 @@ class SupportTimeEntry(models.Model):
                 entry.state = const.ENTRY_STATE_TO_REVIEW
             else:
                 entry.state = const.ENTRY_STATE_TO_INVOICE
+
+    @api.depends("state", "ticket_id")
+    def _compute_support_billing(self):
+        modes = {t: t._get_support_billing_mode() for t in self.ticket_id}
+        for entry in self:
+            mode = modes.get(entry.ticket_id, const.BILLING_MODE_NONE)
+            entry.support_billing_mode = mode
+            status = entry.state
+            if status == const.ENTRY_STATE_TO_INVOICE and mode in (
+                const.BILLING_MODE_HOLD,
+                const.BILLING_MODE_PACK,
+                const.BILLING_MODE_INTERVENTION,
+            ):
+                status = mode
+            entry.support_billing_status = status
+
+    def _search_support_billing_mode(self, operator, value):
+        """Entries whose ticket is billed in mode ``value``: the modes of the
+        tickets with time not invoiced yet, the only ones a search needs."""
+        if operator not in ("in", "not in", "=", "!="):
+            return NotImplemented
+        values = {value} if isinstance(value, str) else set(value or ())
+        tickets = (
+            self.sudo().search([("state", "=", const.ENTRY_STATE_TO_INVOICE)]).ticket_id
+        )
+        matching = tickets.filtered(lambda t: t._get_support_billing_mode() in values)
+        positive = operator in ("in", "=")
+        domain = Domain("ticket_id", "in", matching.ids)
+        if not positive:
+            domain = ~domain
+        return domain
+
+    @api.depends("ticket_id.stage_id.closed")
+    def _compute_support_ticket_status(self):
+        for entry in self:
+            entry.support_ticket_status = (
+                "closed" if entry.ticket_id.stage_id.closed else "open"
+            )
+
+    @api.depends("state", "minutes", "ticket_id", "billable", "date")
+    def _compute_support_amount(self):
+        """The amount each entry adds to the invoice that will bill it, priced
+        by the invoicing code itself (``_prepare_invoice_vals``): the
+        invoice of its customer with and without it, entries in the order
+        the invoice takes them, so that the amounts of a customer's rows add
+        up to its invoice."""
+        for entry in self:
+            company = entry.company_id or self.env.company
+            entry.currency_id = company.currency_id
+            entry.support_amount = 0.0
+        pending = self.filtered(
+            lambda e: e.id and e.state == const.ENTRY_STATE_TO_INVOICE
+        )
+        if not pending:
+            return
+        amounts = pending._support_get_pending_amounts()
+        for entry in pending:
+            entry.support_amount = amounts.get(entry.id, 0.0)
+
+    def _support_get_pending_amounts(self):
+        """``{entry id: amount}`` for the time not invoiced yet of these
+        entries' customers (see ``_compute_support_amount``)."""
+        entries = self.sudo().search(
+            [
+                ("state", "=", const.ENTRY_STATE_TO_INVOICE),
+                ("partner_id", "in", self.partner_id.ids),
+                ("ticket_id.partner_id", "!=", False),
+            ]
+        )
+        modes = {t: t._get_support_billing_mode() for t in entries.ticket_id}
+        batches = {}
+        for entry in entries:
+            mode = modes[entry.ticket_id]
+            if mode == const.BILLING_MODE_TIME:
+                # one invoice per customer and company
+                key = (entry.partner_id, entry.company_id)
+            elif mode in (const.BILLING_MODE_HOLD, const.BILLING_MODE_PACK):
+                # the ticket's own invoice (its hold's charge)
+                key = (entry.partner_id, entry.company_id, entry.ticket_id)
+            else:
+                continue
+            batches.setdefault(key, entries.browse())
+            batches[key] |= entry
+        amounts = {}
+        for key, batch in batches.items():
+            partner, company = key[0], key[1]
+            billing = batch._support_prepare_billing()
+            ordered = batch.sorted(
+                lambda e: (e.ticket_id.create_date, e.ticket_id.id, e.date, e.id)
+            )
+            previous = 0.0
+            for index, entry in enumerate(ordered):
+                vals, _lines = ordered[: index + 1]._prepare_invoice_vals(
+                    partner, billing=billing
+                )
+                total = sum(
+                    company.currency_id.round(
+                        command[2]["quantity"] * command[2]["price_unit"]
+                    )
+                    for command in vals["invoice_line_ids"]
+                )
+                amounts[entry.id] = company.currency_id.round(total - previous)
+                previous = total
+        return amounts
 
     @api.depends("ticket_id.partner_id", "date", "billable")
     def _compute_support_subscription_id(self):
@@ -368,6 +522,12 @@ class SupportTimeEntry(models.Model):
                 )
             )
         return True
+
+    def action_support_create_invoices(self):
+        """Accountant, from Time to Invoice: invoice the selected time with
+        the Invoice Support Time wizard (its summary, then its invoices)."""
+        self._check_accountant()
+        return self.env["support.invoice.wizard"]._action_open(entry_ids=self.ids)
 
     # ----------------------------------------------------------- business
     @api.model
@@ -680,12 +840,27 @@ class SupportTimeEntry(models.Model):
                 minutes=figures.prepaid,
                 tickets=ticket.sudo().support_pack_tickets,
             )
+        quantity, price_unit, uom = 1.0, float(amount), product.uom_id
+        hours = self._support_exact_hours(figures.charged, rate, amount, currency)
+        if hours:
+            # the customer reads hours at her hourly rate: 63 min = 1.05 h
+            quantity, price_unit = hours, float(rate)
+            uom = self.env.ref("uom.product_uom_hour")
+        elif figures.charged:
+            description += "\n" + env._(
+                "Billed as one amount: %(minutes)s min at %(rate)s per hour "
+                "make %(amount)s (a number of hours rounded to two decimals "
+                "would misprice it)",
+                minutes=figures.charged,
+                rate=currency.format(rate),
+                amount=currency.format(float(amount)),
+            )
         return {
             "product_id": product.id,
             "name": description,
-            "quantity": 1.0,
-            "product_uom_id": product.uom_id.id,
-            "price_unit": float(amount),
+            "quantity": quantity,
+            "product_uom_id": uom.id,
+            "price_unit": price_unit,
             "support_ticket_id": ticket.id,
             "support_minutes_worked": worked,
             "support_minutes_billed": billed,
@@ -693,6 +868,49 @@ class SupportTimeEntry(models.Model):
             "support_minutes_prepaid": figures.prepaid,
             "support_trial_minutes": trial_used,
         }
+
+    def _support_exact_hours(self, minutes, rate, amount, currency):
+        """The hours of ``minutes`` when an invoice line of that many hours
+        at ``rate`` prices exactly ``amount`` (Odoo's quantity and price
+        precisions), else ``0.0``: the line then bills one amount."""
+        hour = self.env.ref("uom.product_uom_hour", raise_if_not_found=False)
+        if not (minutes and hour):
+            return 0.0
+        precision = self.env["decimal.precision"]
+        step = Decimal(1).scaleb(-precision.precision_get("Product Unit"))
+        hours = Decimal(minutes) / 60
+        price_step = Decimal(1).scaleb(-precision.precision_get("Product Price"))
+        price = Decimal(str(rate))
+        if hours != hours.quantize(step) or price != price.quantize(price_step):
+            return 0.0
+        if currency.compare_amounts(
+            currency.round(float(hours) * float(price)), float(amount)
+        ):
+            return 0.0
+        return float(hours)
+
+    @api.model
+    def _demo_invoice_time(self, ticket_ids):
+        """Demo: invoice and post the time of these tickets, dated the day
+        of their last work (Reporting shows amounts charged by month)."""
+        tickets = self.env["helpdesk.ticket"].browse(ticket_ids).exists()
+        for ticket in tickets:
+            entries = ticket.support_time_entry_ids.filtered(
+                lambda e: e.state == const.ENTRY_STATE_TO_INVOICE
+            )
+            company = ticket.company_id or self.env.company
+            journal = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(company),
+                    ("type", "=", "sale"),
+                ],
+                limit=1,
+            )
+            if not (entries and journal):
+                continue
+            invoices = entries.sudo().with_company(company)._create_support_invoices()
+            invoices.invoice_date = max(entries.mapped("date"))
+            invoices.action_post()
 
     # -------------------------------------------------------------- crons
     @api.model

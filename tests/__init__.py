@@ -38,3 +38,4 @@ from . import test_multi_company
 from . import test_subscription_users
 from . import test_money_links
 from . import test_terms
+from . import test_back_office

@@ -241,6 +241,7 @@ ACTIONS = {
     ("support.remote.session", "action_cancel"): {"ok": ("technician", "manager")},
     # the fixture's time is not credited: nothing to review
     ("support.time.entry", "action_support_bill_again"): {"refused": ("accountant",)},
+    ("support.time.entry", "action_support_create_invoices"): {"ok": ("accountant",)},
     ("support.time.entry", "action_support_do_not_bill"): {"refused": ("accountant",)},
     ("support.remote.session", "action_end"): {
         "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
@@ -355,7 +356,11 @@ class TestAccessMatrix(CardHoldCommon, HttpCase):
         model belongs to a customer."""
         env = cls.env
         ticket = cls._create_ticket(cls.customer_contact, closed=False)
-        hold = cls._create_hold(ticket=ticket)
+        # issue 27: one live hold per ticket -- the hold has a ticket of its
+        # own, so that the ticket's "Request Card Hold" stays open
+        hold = cls._create_hold(
+            ticket=cls._create_ticket(cls.customer_contact, closed=False)
+        )
         hold._portal_ensure_token()
         product = env["product.product"].create(
             {

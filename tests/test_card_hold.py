@@ -633,7 +633,9 @@ class TestCardHold(CardHoldCommon):
         self.assertIn("the card hold expired", self._money_messages(hold)[-1])
 
     def test_expiry_cron_commits_after_each_hold(self):
-        first, second = self._create_hold(), self._create_hold()
+        # issue 27: one live hold per ticket; two tickets, two holds
+        other = self._create_ticket(self.customer_contact, name="Second laptop")
+        first, second = self._create_hold(), self._create_hold(ticket=other)
         with freeze_time("2026-03-02 10:00:00"):
             self._authorize(first)
             self._authorize(second)

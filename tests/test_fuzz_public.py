@@ -642,8 +642,12 @@ class TestFuzzPublic(CardHoldCommon, HttpCase):
                 self.assertTrue(tx.provider_id.capture_manually)
                 self.assertEqual(tx.support_card_hold_id, hold)
                 self.counts[route]["accepted"] += 1
-                # a new hold for the next examples
-                current["hold"] = self._create_hold(minutes=60)
+                # a new hold for the next examples, on a ticket of its own
+                # (issue 27: one live hold per ticket)
+                current["hold"] = self._create_hold(
+                    minutes=60,
+                    ticket=self._create_ticket(self.customer_contact, closed=False),
+                )
                 current["hold"]._portal_ensure_token()
             self.counts[route]["total"] += 1
 

@@ -352,9 +352,22 @@ class TestMinuteFiguresShown(SupportBillingCommon):
         )
         table = html[html.index('name="support_time_table"') :]
         start = table.index(ticket.number)
-        row = table[start : table.index("</tr>", start)]
-        cells = re.findall(r'<td class="text-end">\s*<span>(\d+)</span>', row)
-        self.assertEqual(cells, ["17", "30", "15", "15"])
+        section = table[start : table.index("</tbody>", start)]
+        # issue 27: the ticket's figures one per row, label then minutes
+        cells = re.findall(
+            r'<td colspan="3"[^>]*>\s*([^<]+?)\s*</td>\s*'
+            r'<td class="text-end">\s*<span>(\d+)</span>',
+            section,
+        )
+        self.assertEqual(
+            cells,
+            [
+                ("Minutes worked", "17"),
+                ("Minutes billed", "30"),
+                ("Free trial offered", "15"),
+                ("Minutes charged", "15"),
+            ],
+        )
 
     def test_ticket_without_trial_charges_what_is_billed(self):
         self.customer.support_trial_eligible = False

@@ -179,7 +179,12 @@ class TestMoneyLinksCardHold(CardHoldCommon):
         hold = self._create_hold(minutes=60, rate=100)
         self._authorize(hold)
         self.assertEqual(hold.state, "authorized")
-        other = self._create_hold(minutes=60, rate=100)
+        # issue 27: one live hold per ticket, the other on a ticket of its own
+        other = self._create_hold(
+            minutes=60,
+            rate=100,
+            ticket=self._create_ticket(self.customer_contact, closed=False),
+        )
         tx = hold.transaction_id
         acc_hold = hold.with_user(self.accountant)
         invoice = self.env["account.move"].create(

@@ -401,10 +401,12 @@ class TestPortalPagesQueryCounts(
 
     def _grow_holds(self, count):
         """``count`` authorised holds; returns the first one."""
+        # issue 27: one live hold per ticket, each growth on a ticket of its own
+        ticket = self._create_ticket(self.customer_contact, closed=False)
         hold = self.env["support.card.hold"].create(
             {
                 "partner_id": self.customer_contact.id,
-                "ticket_id": self.ticket.id,
+                "ticket_id": ticket.id,
                 "duration_minutes": 60,
                 "hourly_rate": 90,
                 "company_id": self.company.id,

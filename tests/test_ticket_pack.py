@@ -221,7 +221,10 @@ class TestTicketPack(TicketPackCommon):
         line = invoice.invoice_line_ids.filtered("support_ticket_id")
         # 75 min billed, 30 paid by the ticket: 45 min at 90.00 per hour
         self.assertEqual(line.support_minutes_billed, 45)
-        self.assertAlmostEqual(line.price_unit, 67.5)
+        # issue 27: 0.75 h at the hourly rate, which prices exactly
+        self.assertAlmostEqual(line.quantity, 0.75)
+        self.assertAlmostEqual(line.price_unit, 90.0)
+        self.assertAlmostEqual(line.price_subtotal, 67.5)
         self.assertIn("prepaid tickets", line.name)
         # issue 15: the line, its ticket and the PDF state the same figures
         self.assertIn("75 min worked, 75 min billed, 45 min charged", line.name)

@@ -99,8 +99,9 @@ class TestTimeEntry(SupportBillingCommon):
         self.assertFalse(ticket.support_timer_start)
         entry = ticket.support_time_entry_ids
         self.assertEqual(entry.minutes, 13)  # 12 min 20 s, rounded up
-        # issue 15: the customer reads what was timed, not just "Timer"
-        tz = self.company._support_tz()
+        # issue 15: the customer reads what was timed, not just "Timer";
+        # issue 27: in the technician's time zone, else the company's
+        tz = self.technician.tz or self.company._support_tz()
         start, end = (
             format_time(
                 self.env, datetime(2026, 3, 2, h, m), tz=tz, time_format="short"

@@ -23,6 +23,63 @@ class SupportCardHoldRequest(models.TransientModel):
     hourly_rate = fields.Monetary(
         compute="_compute_hourly_rate", currency_field="currency_id"
     )
+    duration_minutes = fields.Integer(
+        string="Duration to Authorise (min)",
+        default=60,
+        required=True,
+        help="The support time the customer authorises on her card, from 30 "
+        "minutes to 8 hours.",
+    )
+    amount_untaxed = fields.Monetary(
+        string="Untaxed Amount",
+        compute="_compute_amount",
+        currency_field="currency_id",
+    )
+    amount = fields.Monetary(
+        string="Amount Asked on the Card",
+        compute="_compute_amount",
+        currency_field="currency_id",
+        help="What the duration costs as it will be invoiced, taxes included: "
+        "the amount the customer authorises. Nothing is charged now.",
+    )
+    live_hold_id = fields.Many2one(
+        comodel_name="support.card.hold",
+        compute="_compute_live_hold_id",
+        string="Live Card Hold",
+    )
+
+    @api.depends("ticket_id", "partner_id", "hourly_rate", "duration_minutes")
+    def _compute_amount(self):
+        for wizard in self:
+            hold = wizard._support_new_hold()
+            wizard.amount_untaxed = hold.amount_untaxed
+            wizard.amount = hold.amount
+
+    @api.depends("ticket_id")
+    def _compute_live_hold_id(self):
+        holds = self.env["support.card.hold"].sudo()
+        for wizard in self:
+            wizard.live_hold_id = holds._support_get_live_holds(wizard.ticket_id)[:1]
+
+    def _support_new_hold(self):
+        """The hold this request creates, in memory: its amounts are the
+        hold's own computation."""
+        self.ensure_one()
+        company = self.ticket_id.company_id or self.env.company
+        return (
+            self.env["support.card.hold"]
+            .sudo()
+            .new(
+                {
+                    "partner_id": self.partner_id.id,
+                    "ticket_id": self.ticket_id.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "hourly_rate": self.hourly_rate,
+                    "duration_minutes": self.duration_minutes,
+                }
+            )
+        )
 
     @api.depends("ticket_id")
     def _compute_hourly_rate(self):
@@ -63,8 +120,21 @@ class SupportCardHoldRequest(models.TransientModel):
                     "company_id": company.id,
                     "currency_id": company.currency_id.id,
                     "hourly_rate": self.hourly_rate,
+                    "duration_minutes": self.duration_minutes,
                 }
             )
+        )
+        ticket.message_post(
+            body=hold._support_company_env()._(
+                "Card hold %(hold)s requested from the customer by %(user)s: "
+                "%(amount)s (taxes included) for %(minutes)s minutes of support. "
+                "Nothing is charged until the time is charged on it.",
+                hold=hold.name,
+                user=self.env.user.name,
+                amount=hold.currency_id.format(hold.amount),
+                minutes=hold.duration_minutes,
+            ),
+            subtype_xmlid="mail.mt_note",
         )
         hold.message_post(
             body=hold._support_company_env()._(

@@ -30,6 +30,21 @@ class SupportInterventionSignWizard(models.TransientModel):
         related="intervention_id.estimate_amount", currency_field="currency_id"
     )
     currency_id = fields.Many2one(related="intervention_id.currency_id")
+    # what the customer signs for, not just its total
+    estimate_line_ids = fields.One2many(
+        related="intervention_id.estimate_line_ids", string="Estimate Lines"
+    )
+    travel_fee = fields.Monetary(
+        related="intervention_id.travel_fee", currency_field="currency_id"
+    )
+    diagnostic_minutes = fields.Integer(related="intervention_id.diagnostic_minutes")
+    diagnostic_amount = fields.Monetary(
+        related="intervention_id.diagnostic_amount", currency_field="currency_id"
+    )
+    compensation_rate = fields.Float(related="intervention_id.compensation_rate")
+    compensation_amount = fields.Monetary(
+        related="intervention_id.compensation_amount", currency_field="currency_id"
+    )
     signed_by = fields.Char(string="Name of the Signer")
     signature = fields.Binary()
 

@@ -21,9 +21,14 @@ class SupportInvoiceWizard(models.TransientModel):
         string="Tickets",
         help="Leave empty to invoice every ticket of the customers.",
     )
+    entry_ids = fields.Many2many(
+        comodel_name="support.time.entry",
+        string="Selected Time",
+        help="The time selected in Time to Invoice: only it is invoiced.",
+    )
     include_open = fields.Boolean(
         string="Include Open Tickets",
-        default=lambda self: self.env.company.support_invoice_open_tickets,
+        default=lambda self: self._default_include_open(),
         help="Also invoice the time of tickets that are not closed yet.",
     )
     entry_count = fields.Integer(
@@ -32,13 +37,26 @@ class SupportInvoiceWizard(models.TransientModel):
         help="Time entries this run invoices: billable time of tickets paid by "
         "time billing.",
     )
+    amount_summary = fields.Char(
+        string="Amount to Invoice",
+        compute="_compute_entry_count",
+        help="What the invoices will bill, taxes excluded: the sum of the "
+        "amounts shown in Time to Invoice.",
+    )
     excluded_summary = fields.Text(
         string="Not Invoiced Here",
         compute="_compute_entry_count",
         help="Time of the selection that this run leaves alone, and why.",
     )
 
-    @api.depends("partner_ids", "ticket_ids", "include_open")
+    @api.model
+    def _default_include_open(self):
+        # time picked row by row is invoiced as picked, open tickets included
+        if self.env.context.get("default_entry_ids"):
+            return True
+        return self.env.company.support_invoice_open_tickets
+
+    @api.depends("partner_ids", "ticket_ids", "entry_ids", "include_open")
     def _compute_entry_count(self):
         labels = dict(
             self.env["helpdesk.ticket"]
@@ -50,11 +68,21 @@ class SupportInvoiceWizard(models.TransientModel):
                 wizard._get_entries_domain()
             )
             modes = {t: t._get_support_billing_mode() for t in entries.ticket_id}
-            counts = {}
+            counts, amounts = {}, {}
             for entry in entries:
                 mode = modes[entry.ticket_id]
                 counts[mode] = counts.get(mode, 0) + 1
+                if mode == const.BILLING_MODE_TIME:
+                    amounts[entry.currency_id] = (
+                        amounts.get(entry.currency_id, 0.0) + entry.support_amount
+                    )
             wizard.entry_count = counts.pop(const.BILLING_MODE_TIME, 0)
+            wizard.amount_summary = (
+                " + ".join(
+                    currency.format(amount) for currency, amount in amounts.items()
+                )
+                or False
+            )
             wizard.excluded_summary = (
                 "\n".join(
                     self.env._(
@@ -68,7 +96,7 @@ class SupportInvoiceWizard(models.TransientModel):
             )
 
     @api.model
-    def _action_open(self, partner_ids=None, ticket_ids=None):
+    def _action_open(self, partner_ids=None, ticket_ids=None, entry_ids=None):
         self.env["support.time.entry"]._check_accountant()
         return {
             "type": "ir.actions.act_window",
@@ -79,6 +107,7 @@ class SupportInvoiceWizard(models.TransientModel):
             "context": {
                 "default_partner_ids": partner_ids or [],
                 "default_ticket_ids": ticket_ids or [],
+                "default_entry_ids": entry_ids or [],
             },
         }
 
@@ -92,6 +121,8 @@ class SupportInvoiceWizard(models.TransientModel):
             )
         if self.ticket_ids:
             domain &= Domain("ticket_id", "in", self.ticket_ids.ids)
+        if self.entry_ids:
+            domain &= Domain("id", "in", self.entry_ids.ids)
         return domain
 
     def action_create_invoices(self):
