@@ -76,13 +76,13 @@ class HelpdeskTicket(models.Model):
     support_pack_move_ids = fields.One2many(
         comodel_name="support.ticket.pack.move",
         inverse_name="ticket_id",
-        string="Prepaid Tickets Ledger",
+        string="Prepaid Credits Ledger",
     )
     support_pack_tickets = fields.Integer(
-        string="Prepaid Tickets Used",
+        string="Prepaid Credits Used",
         compute="_compute_support_pack_tickets",
         compute_sudo=True,
-        help="Prepaid tickets this ticket consumed (one per started 30 minutes).",
+        help="Prepaid credits this ticket consumed (one per started 30 minutes).",
     )
     support_pack_names = fields.Char(
         string="Paid by Packs",
@@ -90,10 +90,10 @@ class HelpdeskTicket(models.Model):
         compute_sudo=True,
     )
     support_pack_shortfall = fields.Integer(
-        string="Tickets Missing",
+        string="Credits Missing",
         copy=False,
         readonly=True,
-        help="Tickets the customer's packs could not give: that time is billed "
+        help="Credits the customer's packs could not give: that time is billed "
         "by the minute.",
     )
     support_timer_start = fields.Datetime(string="Timer Started", copy=False)
@@ -328,7 +328,7 @@ class HelpdeskTicket(models.Model):
         Invoiced time takes its free minutes from its invoice lines; time not
         invoiced yet shows what the invoice will give: the free trial left to
         the customer (a ticket invoiced for the first time, not paid by
-        prepaid tickets), the prepaid tickets it took, the time a
+        prepaid credits), the prepaid credits it took, the time a
         subscription covers.
         """
         self.ensure_one()
@@ -400,7 +400,7 @@ class HelpdeskTicket(models.Model):
             )
         if figures.prepaid:
             parts.append(
-                self.env._("%(minutes)s min prepaid tickets", minutes=figures.prepaid)
+                self.env._("%(minutes)s min prepaid credits", minutes=figures.prepaid)
             )
         if figures.subscription:
             parts.append(
@@ -409,7 +409,7 @@ class HelpdeskTicket(models.Model):
         return ", ".join(parts)
 
     def _get_support_prepaid_minutes(self):
-        """Billed minutes of this ticket paid with prepaid tickets.
+        """Billed minutes of this ticket paid with prepaid credits.
 
         Time billing deducts them: when the packs ran out, only the rest of
         the time is invoiced by the minute.
@@ -500,7 +500,7 @@ class HelpdeskTicket(models.Model):
         if allocation:
             self.message_post(
                 body=self.env._(
-                    "%(count)s prepaid tickets used (%(packs)s); %(total)s in all "
+                    "%(count)s prepaid credits used (%(packs)s); %(total)s in all "
                     "on this ticket.",
                     count=count - shortfall,
                     packs=", ".join(
@@ -533,8 +533,8 @@ class HelpdeskTicket(models.Model):
         )
         ticket.message_post(
             body=ticket.env._(
-                "Your prepaid tickets ran out on ticket %(ticket)s: %(count)s more "
-                "tickets were needed. The rest of the time is billed by the minute.",
+                "Your prepaid credits ran out on ticket %(ticket)s: %(count)s more "
+                "credits were needed. The rest of the time is billed by the minute.",
                 ticket=self.number or self.name,
                 count=shortfall,
             ),
@@ -565,7 +565,7 @@ class HelpdeskTicket(models.Model):
             self.support_pack_shortfall = 0
         self.message_post(
             body=self.env._(
-                "Time corrected: %(count)s prepaid tickets given back (%(packs)s); "
+                "Time corrected: %(count)s prepaid credits given back (%(packs)s); "
                 "%(total)s left on this ticket.",
                 count=count,
                 packs=", ".join(f"{pack.name}: {tickets}" for pack, tickets in back),

@@ -73,9 +73,9 @@ class ResPartner(models.Model):
         compute="_compute_support_time_entry_count",
     )
     support_pack_remaining = fields.Integer(
-        string="Prepaid Tickets",
+        string="Prepaid Credits",
         compute="_compute_support_pack_remaining",
-        help="Prepaid support tickets the customer can still use.",
+        help="Prepaid support credits the customer can still use.",
     )
     support_subscription_ids = fields.One2many(
         comodel_name="support.subscription",

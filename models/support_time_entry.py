@@ -15,7 +15,7 @@ _logger = logging.getLogger(__name__)
 
 #: Fields that an invoiced entry may no longer change.
 LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable"}
-#: Fields that change the prepaid tickets a ticket consumes.
+#: Fields that change the prepaid credits a ticket consumes.
 PACK_FIELDS = {"minutes", "ticket_id", "billable"}
 #: Links of the time to money: written by the accounting code only.
 MONEY_FIELDS = {
@@ -451,7 +451,7 @@ class SupportTimeEntry(models.Model):
             new = by_ticket[ticket]
             worked_before, billed_before = billing["before"][ticket]
             worked_now = sum(new.mapped("minutes"))
-            # minutes paid with prepaid tickets are not billed again
+            # minutes paid with prepaid credits are not billed again
             prepaid = ticket._get_support_prepaid_minutes()
             billed = rules.billed_increment(
                 worked_before, billed_before + prepaid, worked_now
@@ -508,7 +508,7 @@ class SupportTimeEntry(models.Model):
         the line's description and support fields, and on the invoice PDF.
         ``rate`` is the customer's hourly rate (looked up when not given).
         ``billed`` is what is left to bill once the ``prepaid`` minutes
-        (paid with prepaid tickets) are deducted; ``free`` are the trial
+        (paid with prepaid credits) are deducted; ``free`` are the trial
         minutes given on it.  The text states the same figures as the ticket
         and the PDF (``rules.minute_figures``): worked, billed, free, charged.
         """
@@ -543,7 +543,7 @@ class SupportTimeEntry(models.Model):
             )
         if figures.prepaid:
             description += "\n" + env._(
-                "%(minutes)s min paid with %(tickets)s prepaid tickets",
+                "%(minutes)s min paid with %(tickets)s prepaid credits",
                 minutes=figures.prepaid,
                 tickets=ticket.sudo().support_pack_tickets,
             )

@@ -636,6 +636,7 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
             "/my/support_balance/buy",
             data={
                 "product_id": self.pack10.id,
+                "confirm": "1",
                 "csrf_token": http.Request.csrf_token(self),
             },
             allow_redirects=False,
