@@ -206,7 +206,7 @@ class SupportPortal(CustomerPortal):
     def portal_subscription_subscribe(
         self, plan_id=None, startup_contact=None, confirm=None, **kw
     ):
-        """"Subscribe" shows a summary first (the plan, the first invoice
+        """ "Subscribe" shows a summary first (the plan, the first invoice
         with taxes, the terms); its Confirm issues the first invoice."""
         try:
             plan_id = int(plan_id or 0)
@@ -243,7 +243,19 @@ class SupportPortal(CustomerPortal):
             summary_currency=lines[:1].currency_id or request.env.company.currency_id,
             startup_contact=startup_contact,
             subscription_summary=True,
-            cancel_resubscribe_months=rules.RESUBSCRIBE_DELAY_MONTHS,
+            terms=[
+                request.env._(
+                    "Unlimited tickets for your authorised users; %(users)s users "
+                    "included, extra users at the price of the plan.",
+                    users=plan.users_included,
+                ),
+                request.env._(
+                    "Cancel at any time, free: the subscription ends at the end of "
+                    "the current month. A new subscription is then possible after "
+                    "%(months)s months.",
+                    months=rules.RESUBSCRIBE_DELAY_MONTHS,
+                ),
+            ],
         )
         return request.render("support_billing.portal_my_subscription_summary", values)
 
@@ -488,7 +500,18 @@ class SupportPortal(CustomerPortal):
                 "line": lines[:1],
                 "totals": totals,
                 "currency": lines[:1].currency_id,
-                "credit_minutes": rules.TICKET_MINUTES,
+                "terms": [
+                    request.env._(
+                        "Your credits are valid %(months)s months from the day the "
+                        "invoice is paid.",
+                        months=product.support_pack_validity_months,
+                    ),
+                    request.env._(
+                        "One credit covers one issue, up to %(minutes)s minutes of "
+                        "work; longer work on the same issue uses further credits.",
+                        minutes=rules.TICKET_MINUTES,
+                    ),
+                ],
                 "page_name": "support_balance_buy",
             }
         )

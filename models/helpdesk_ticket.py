@@ -499,14 +499,25 @@ class HelpdeskTicket(models.Model):
             pack._add_move(const.PACK_MOVE_CONSUMPTION, tickets=-tickets, ticket=self)
         if allocation:
             self.message_post(
-                body=self.env._(
-                    "%(count)s prepaid credits used (%(packs)s); %(total)s in all "
-                    "on this ticket.",
-                    count=count - shortfall,
-                    packs=", ".join(
-                        f"{pack.name}: {tickets}" for pack, tickets in allocation
-                    ),
-                    total=self.support_pack_tickets,
+                body=(
+                    self.env._(
+                        "1 prepaid credit used (%(packs)s); %(total)s in all on "
+                        "this ticket.",
+                        packs=", ".join(
+                            f"{pack.name}: {tickets}" for pack, tickets in allocation
+                        ),
+                        total=self.support_pack_tickets,
+                    )
+                    if count - shortfall == 1
+                    else self.env._(
+                        "%(count)s prepaid credits used (%(packs)s); %(total)s in "
+                        "all on this ticket.",
+                        count=count - shortfall,
+                        packs=", ".join(
+                            f"{pack.name}: {tickets}" for pack, tickets in allocation
+                        ),
+                        total=self.support_pack_tickets,
+                    )
                 ),
             )
         if shortfall and not (
@@ -532,11 +543,21 @@ class HelpdeskTicket(models.Model):
             **{const.AUTOMATIC_MESSAGE_CONTEXT: True},
         )
         ticket.message_post(
-            body=ticket.env._(
-                "Your prepaid credits ran out on ticket %(ticket)s: %(count)s more "
-                "credits were needed. The rest of the time is billed by the minute.",
-                ticket=self.number or self.name,
-                count=shortfall,
+            body=(
+                ticket.env._(
+                    "Your prepaid credits ran out on ticket %(ticket)s: 1 more "
+                    "credit was needed. The rest of the time is billed by the "
+                    "minute.",
+                    ticket=self.number or self.name,
+                )
+                if shortfall == 1
+                else ticket.env._(
+                    "Your prepaid credits ran out on ticket %(ticket)s: %(count)s "
+                    "more credits were needed. The rest of the time is billed by "
+                    "the minute.",
+                    ticket=self.number or self.name,
+                    count=shortfall,
+                )
             ),
             partner_ids=partner.ids,
             message_type="comment",
@@ -564,11 +585,24 @@ class HelpdeskTicket(models.Model):
         if self.support_pack_shortfall:
             self.support_pack_shortfall = 0
         self.message_post(
-            body=self.env._(
-                "Time corrected: %(count)s prepaid credits given back (%(packs)s); "
-                "%(total)s left on this ticket.",
-                count=count,
-                packs=", ".join(f"{pack.name}: {tickets}" for pack, tickets in back),
-                total=self.support_pack_tickets,
+            body=(
+                self.env._(
+                    "Time corrected: 1 prepaid credit given back (%(packs)s); "
+                    "%(total)s left on this ticket.",
+                    packs=", ".join(
+                        f"{pack.name}: {tickets}" for pack, tickets in back
+                    ),
+                    total=self.support_pack_tickets,
+                )
+                if count == 1
+                else self.env._(
+                    "Time corrected: %(count)s prepaid credits given back "
+                    "(%(packs)s); %(total)s left on this ticket.",
+                    count=count,
+                    packs=", ".join(
+                        f"{pack.name}: {tickets}" for pack, tickets in back
+                    ),
+                    total=self.support_pack_tickets,
+                )
             ),
         )

@@ -270,12 +270,21 @@ class SupportTicketPack(models.Model):
             tickets = template.support_pack_ticket_count * quantity
             pack._add_move(const.PACK_MOVE_PURCHASE, tickets)
             pack.message_post(
-                body=self.env._(
-                    "%(tickets)s prepaid credits bought with invoice %(invoice)s, "
-                    "valid until %(date)s.",
-                    tickets=tickets,
-                    invoice=invoice.name,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 prepaid credit bought with invoice %(invoice)s, "
+                        "valid until %(date)s.",
+                        invoice=invoice.name,
+                        date=pack.expiry_date,
+                    )
+                    if tickets == 1
+                    else self.env._(
+                        "%(tickets)s prepaid credits bought with invoice "
+                        "%(invoice)s, valid until %(date)s.",
+                        tickets=tickets,
+                        invoice=invoice.name,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=buyer.ids,
                 message_type="comment",
@@ -607,11 +616,19 @@ class SupportTicketPack(models.Model):
                 continue
             pack._add_move(const.PACK_MOVE_EXPIRY, tickets=-count, expired=count)
             pack.message_post(
-                body=self.env._(
-                    "%(count)s unused credits expired on %(date)s. They will be "
-                    "carried over to your next pack.",
-                    count=count,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 unused credit expired on %(date)s. It will be carried "
+                        "over to your next pack.",
+                        date=pack.expiry_date,
+                    )
+                    if count == 1
+                    else self.env._(
+                        "%(count)s unused credits expired on %(date)s. They will "
+                        "be carried over to your next pack.",
+                        count=count,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=pack.buyer_id.ids,
                 message_type="comment",
@@ -621,11 +638,20 @@ class SupportTicketPack(models.Model):
     def _send_expiry_notice(self):
         for pack in self:
             pack.message_post(
-                body=self.env._(
-                    "%(count)s prepaid credits of pack %(pack)s expire on %(date)s.",
-                    count=pack.remaining_tickets,
-                    pack=pack.name,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 prepaid credit of pack %(pack)s expires on %(date)s.",
+                        pack=pack.name,
+                        date=pack.expiry_date,
+                    )
+                    if pack.remaining_tickets == 1
+                    else self.env._(
+                        "%(count)s prepaid credits of pack %(pack)s expire on "
+                        "%(date)s.",
+                        count=pack.remaining_tickets,
+                        pack=pack.name,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=pack.buyer_id.ids,
                 message_type="comment",

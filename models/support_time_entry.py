@@ -542,10 +542,18 @@ class SupportTimeEntry(models.Model):
                 "Free trial: %(free)s min offered", free=figures.trial
             )
         if figures.prepaid:
-            description += "\n" + env._(
-                "%(minutes)s min paid with %(tickets)s prepaid credits",
-                minutes=figures.prepaid,
-                tickets=ticket.sudo().support_pack_tickets,
+            credits = ticket.sudo().support_pack_tickets
+            description += "\n" + (
+                env._(
+                    "%(minutes)s min paid with 1 prepaid credit",
+                    minutes=figures.prepaid,
+                )
+                if credits == 1
+                else env._(
+                    "%(minutes)s min paid with %(tickets)s prepaid credits",
+                    minutes=figures.prepaid,
+                    tickets=credits,
+                )
             )
         return {
             "product_id": product.id,

@@ -310,6 +310,11 @@ URLS = {
     ("colleague", "GET", "ticket list"): True,
     ("technician", "GET", "ticket list"): True,
     ("technician", "POST", "remote decline"): True,
+    # the ticket page names the ticket by its number (HT00011) since issue 27,
+    # to the people who may read it
+    ("portal_a", "GET", "ticket page"): True,
+    ("colleague", "GET", "ticket page"): True,
+    ("technician", "GET", "ticket page"): True,
     # a company colleague may cancel the company's subscription in the portal
     ("colleague", "POST", "subscription cancel"): True,
     # a refused estimate answer (the estimate is not presented) still stamps

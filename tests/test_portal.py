@@ -146,6 +146,6 @@ class TestPortal(SupportBillingCommon, HttpCase):
                 page, rf'class="breadcrumb-item active">\s*{crumb}\s*<', url
             )
         balance = self.url_open("/my/support_balance").text
-        self.assertIn("You have no prepaid tickets yet.", balance)
+        self.assertIn("You have no prepaid credits yet.", balance)
         self.assertNotIn("support_balance_history", balance)
         self.assertIn('id="support_buy_tickets"', balance)

@@ -84,8 +84,8 @@ class TestPortalPackPurchase(PurchaseCommon, HttpCase):
         self.assertRegex(text, r'id="support_buy_quantity_value">2<')
         self.assertRegex(text, r'id="support_buy_credits">20<')
         # 2 x 400.00, VAT 20 % mapped to 10 % by the fiscal position
-        untaxed = re.search(r'id="support_buy_untaxed">(.*?)</td>', text, re.S)[1]
-        total = re.search(r'id="support_buy_total">(.*?)</td>', text, re.S)[1]
+        untaxed = re.search(r'id="support_buy_untaxed">(.*?)</td>', text, re.DOTALL)[1]
+        total = re.search(r'id="support_buy_total">(.*?)</td>', text, re.DOTALL)[1]
         self.assertIn("800.00", untaxed)
         self.assertIn("880.00", total)
         # the tax line: 10 % of 800.00, not 20 %
@@ -120,7 +120,9 @@ class TestPortalPackPurchase(PurchaseCommon, HttpCase):
                 confirm="1",
             )
             self.assertEqual(response.status_code, 303, quantity)
-            self.assertTrue(response.headers["Location"].endswith("/my/support_balance"))
+            self.assertTrue(
+                response.headers["Location"].endswith("/my/support_balance")
+            )
         self.assertEqual(self._customer_invoices(), before)
 
     def test_confirm_twice_makes_one_invoice(self):
@@ -134,7 +136,9 @@ class TestPortalPackPurchase(PurchaseCommon, HttpCase):
                 product_id=str(self.pack10.id),
                 quantity="1",
                 confirm="1",
-            ).headers["Location"].split("?")[0]
+            )
+            .headers["Location"]
+            .split("?")[0]
             for _click in range(2)
         }
         invoice = self._customer_invoices() - before
@@ -191,7 +195,9 @@ class TestPortalPackPurchase(PurchaseCommon, HttpCase):
         page = self.url_open("/my/support_balance?message=cancelled").text
         self.assertNotIn('id="support_pending_purchases"', page)
         self.assertIn("Your purchase is cancelled", page)
-        self.assertEqual(self.customer_contact.commercial_partner_id.support_pack_remaining, 0)
+        self.assertEqual(
+            self.customer_contact.commercial_partner_id.support_pack_remaining, 0
+        )
 
     def test_paid_purchase_cannot_be_cancelled(self):
         """A paid purchase is no longer pending: its pack stays, its invoice
@@ -228,11 +234,15 @@ class TestPortalPackPurchase(PurchaseCommon, HttpCase):
         invoice.with_user(self.portal_user).sudo()._support_cancel_pending_purchase()
         self.assertEqual(invoice.state, "cancel")
         with self.assertRaises(UserError):
-            invoice.with_user(self.portal_user).sudo()._support_cancel_pending_purchase()
+            invoice.with_user(
+                self.portal_user
+            ).sudo()._support_cancel_pending_purchase()
         invoice.button_draft()
         invoice.action_post()
         self._pay(invoice)
-        packs = self.env["support.ticket.pack"].search([("invoice_id", "=", invoice.id)])
+        packs = self.env["support.ticket.pack"].search(
+            [("invoice_id", "=", invoice.id)]
+        )
         self.assertEqual(len(packs), 1)
         self.assertEqual(packs.tickets_bought, 10)
 
@@ -283,7 +293,7 @@ class TestPortalSubscribeConfirm(SubscriptionCommon, HttpCase):
         self.assertIn('id="support_subscription_summary"', page.text)
         self.assertIn('id="support_subscription_terms"', page.text)
         total = re.search(
-            r'id="support_subscription_summary_total">(.*?)</td>', page.text, re.S
+            r'id="support_subscription_summary_total">(.*?)</td>', page.text, re.DOTALL
         )[1]
         responses = [
             self._post(
@@ -315,9 +325,7 @@ class TestPortalSubscribeConfirm(SubscriptionCommon, HttpCase):
     def test_subscription_invoice_salesperson(self):
         self.customer.user_id = self.support_manager
         self.authenticate("sb-portal", "sb-portal")
-        self._post(
-            "/my/subscription/subscribe", plan_id=str(self.plan.id), confirm="1"
-        )
+        self._post("/my/subscription/subscribe", plan_id=str(self.plan.id), confirm="1")
         self.assertEqual(
             self._subscriptions().first_invoice_id.invoice_user_id,
             self.support_manager,
@@ -346,3 +354,161 @@ class TestPortalSubscribeConfirm(SubscriptionCommon, HttpCase):
             )
         self._post(other, confirm="1")
         self.assertNotIn(self.customer_contact2, sub.authorized_user_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestWordsAndScreens(TicketPackCommon):
+    """Issue 27, items 11 and 12: plurals, one settings app, Configuration
+    under headings, no date widget on a date-time field."""
+
+    def test_plurals_one_and_many(self):
+        _inv, pack = self._buy(self.pack1)
+        bodies = " ".join(pack.message_ids.mapped("body"))
+        self.assertIn("1 prepaid credit bought", bodies)
+        self.assertNotIn("1 prepaid credits", bodies)
+        _inv, pack10 = self._buy(self.pack10)
+        self.assertIn(
+            "10 prepaid credits bought", " ".join(pack10.message_ids.mapped("body"))
+        )
+        # one entry paid by prepaid credits, not invoiced: "1 entry"
+        ticket = self._create_ticket(self.customer_contact)
+        self._log(ticket, 20)
+        wizard = (
+            self.env["support.invoice.wizard"]
+            .with_user(self.accountant)
+            .create({"partner_ids": [(6, 0, self.customer.ids)]})
+        )
+        self.assertIn("1 entry: Prepaid credits", wizard.excluded_summary or "")
+        self.assertNotIn("1 entries", wizard.excluded_summary or "")
+        self._log(ticket, 5)
+        wizard = (
+            self.env["support.invoice.wizard"]
+            .with_user(self.accountant)
+            .create({"partner_ids": [(6, 0, self.customer.ids)]})
+        )
+        self.assertIn("2 entries: Prepaid credits", wizard.excluded_summary or "")
+
+    def test_settings_show_one_app(self):
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"][
+            "form"
+        ]["arch"]
+        self.assertNotIn('name="support_billing"', arch)
+        self.assertIn('name="helpdesk_mgmt"', arch)
+        for block in (
+            "support_billing_time",
+            "support_billing_sla",
+            "support_billing_intervention",
+        ):
+            self.assertIn(f'name="{block}"', arch)
+
+    def test_configuration_menu_under_headings(self):
+        config = self.env.ref("support_billing.menu_support_config")
+        children = config.child_id
+        leaves = children.filtered(lambda m: not m.child_id)
+        self.assertEqual(leaves, self.env.ref("support_billing.menu_support_settings"))
+        headings = children - leaves
+        self.assertGreaterEqual(len(headings), 4)
+        entries = headings.child_id
+        self.assertGreaterEqual(len(entries), 14)  # and Settings
+        self.assertTrue(all(entries.mapped("action")))
+
+    def test_no_date_widget_on_datetime_fields(self):
+        """The list of card holds showed the console warning "The widget:
+        date don't support the type datetime": no view of the addon puts
+        widget="date" on a date-time field."""
+        from lxml import etree
+
+        views = self.env["ir.ui.view"].search(
+            [("type", "in", ("list", "form", "kanban", "search"))]
+        )
+        data = self.env["ir.model.data"].search(
+            [
+                ("module", "=", "support_billing"),
+                ("model", "=", "ir.ui.view"),
+                ("res_id", "in", views.ids),
+            ]
+        )
+        for view in views.browse(data.mapped("res_id")):
+            model = self.env[view.model]
+            for node in etree.fromstring(view.arch).iter("field"):
+                field = model._fields.get(node.get("name"))
+                if node.get("widget") == "date" and field:
+                    self.assertNotEqual(field.type, "datetime", view.xml_id)
+        # the list that warned: its expiry shows the day, without the widget
+        arch = etree.fromstring(
+            self.env.ref("support_billing.support_card_hold_view_list").arch
+        )
+        (expiry,) = arch.xpath("//field[@name='expiry_date']")
+        self.assertIsNone(expiry.get("widget"))
+        self.assertIn("show_time", expiry.get("options"))
+
+
+@tagged("post_install", "-at_install")
+class TestPageTitles(PurchaseCommon, HttpCase):
+    """Issue 27, item 12: the browser tab names each public and portal page."""
+
+    def _title(self, url):
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, url)
+        return re.search(r"<title>(.*?)</title>", response.text, re.DOTALL)[1].strip()
+
+    def test_public_and_portal_titles(self):
+        public = {
+            "/support/pay": "Card hold",
+            "/support/faq": "Questions and answers",
+            "/support/transparency": "Response times and ratings",
+            "/support/contact": "Contact support",
+            "/support/intervention/request": "Request an intervention",
+        }
+        for url, title in public.items():
+            self.assertEqual(self._title(url), title, url)
+        self.assertNotEqual(self._title("/support/policy"), "Odoo")
+        self.authenticate("sb-portal", "sb-portal")
+        portal = {
+            "/my/card_holds": "Card holds",
+            "/my/support_balance": "My support balance",
+            "/my/subscription": "My subscription",
+            "/my/interventions": "Interventions",
+            f"/my/support_balance/buy?product_id={self.pack10.id}": (
+                "Buy prepaid credits"
+            ),
+        }
+        for url, title in portal.items():
+            self.assertEqual(self._title(url), title, url)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoLooksReal(TicketPackCommon):
+    """Issue 27, item 13: no OdooBot at work in the demo, closed after
+    created."""
+
+    def test_demo_staff_and_dates(self):
+        if not self.env.ref("support_billing.ticket_smith_wifi", False):
+            self.skipTest("installed without demo data")
+        bot = self.env.ref("base.user_root")
+        tickets = self.env["helpdesk.ticket"].sudo().search([])
+        self.assertFalse(tickets.filtered(lambda t: t.user_id == bot).mapped("number"))
+        interventions = self.env["support.intervention"].sudo().search([])
+        self.assertTrue(interventions)
+        self.assertFalse(
+            interventions.filtered(
+                lambda i: i.dispatcher_id == bot or i.user_id == bot
+            ).mapped("name")
+        )
+        team = self.env.ref("helpdesk_mgmt.helpdesk_team_3").sudo()
+        self.assertNotIn(bot, team.user_ids)
+        closed = tickets.filtered("closed_date")
+        self.assertTrue(closed)
+        for ticket in closed:
+            self.assertGreaterEqual(
+                ticket.closed_date, ticket.create_date, ticket.number
+            )
+            entries = (
+                self.env["support.time.entry"]
+                .sudo()
+                .search([("ticket_id", "=", ticket.id)])
+            )
+            for entry in entries:
+                self.assertLessEqual(
+                    entry.date, ticket.closed_date.date(), ticket.number
+                )

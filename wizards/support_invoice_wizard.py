@@ -57,10 +57,17 @@ class SupportInvoiceWizard(models.TransientModel):
             wizard.entry_count = counts.pop(const.BILLING_MODE_TIME, 0)
             wizard.excluded_summary = (
                 "\n".join(
-                    self.env._(
-                        "%(count)s entries: %(mode)s (not invoiced by this run)",
-                        count=count,
-                        mode=labels.get(mode, mode),
+                    (
+                        self.env._(
+                            "1 entry: %(mode)s (not invoiced by this run)",
+                            mode=labels.get(mode, mode),
+                        )
+                        if count == 1
+                        else self.env._(
+                            "%(count)s entries: %(mode)s (not invoiced by this run)",
+                            count=count,
+                            mode=labels.get(mode, mode),
+                        )
                     )
                     for mode, count in sorted(counts.items())
                 )

@@ -28,6 +28,15 @@ registry.category("web_tour.tours").add("support_pay_page_tour", {
             trigger: "#support_public_nav_pay a.active",
         },
         {
+            content: "The links between the support pages are compact",
+            trigger: "#support_public_nav_links",
+            run() {
+                // six links: at most three lines of pills, even on a phone
+                const height = this.anchor.getBoundingClientRect().height;
+                check(height <= 110, `the links take ${height} px`);
+            },
+        },
+        {
             content: "1 h is chosen, the minutes box says 60, the amount is shown",
             trigger: "input#duration_60:checked",
             run() {

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("support_subscription_users_tour", {
             trigger: ".o_portal_index_card:not(.d-none) a[href='/my/card_holds']",
         },
         {
-            content: "So is her support balance, to find 'Buy tickets'",
+            content: "So is her support balance, to find 'Buy prepaid credits'",
             trigger: ".o_portal_index_card:not(.d-none) a[href='/my/support_balance']",
         },
         {
