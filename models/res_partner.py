@@ -159,6 +159,24 @@ class ResPartner(models.Model):
                 rate=company.currency_id.format(rate),
             )
 
+    @api.model
+    def _demo_support_domestic_customers(self, xmlids):
+        """Demo data: the demo customers are the business's own customers,
+        invoiced in its currency with its domestic fiscal position (the
+        taxes of the products apply), not as exports without tax."""
+        company = self.env.company
+        domestic = (
+            self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(company.partner_id)
+        )
+        if not domestic:
+            return
+        for xmlid in xmlids:
+            partner = self.env.ref(xmlid, raise_if_not_found=False)
+            if partner:
+                partner.with_company(company).property_account_position_id = domestic
+
     def _compute_support_trial_minutes_left(self):
         for partner in self:
             partner.support_trial_minutes_left = (

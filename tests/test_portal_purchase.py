@@ -495,6 +495,17 @@ class TestDemoLooksReal(TicketPackCommon):
                 lambda i: i.dispatcher_id == bot or i.user_id == bot
             ).mapped("name")
         )
+        # the demo customers are invoiced as the business's own: its
+        # currency, its domestic fiscal position, the taxes on
+        main = self.env.ref("base.main_company")
+        product = self.env.ref("support_billing.product_support_time").sudo()
+        taxes = product.taxes_id.filtered(lambda t: t.company_id == main)
+        for xmlid in ("partner_dupont", "partner_garcia", "partner_smith"):
+            partner = self.env.ref(f"support_billing.{xmlid}").sudo()
+            position = partner.with_company(main).property_account_position_id
+            self.assertTrue(position, xmlid)
+            if taxes:
+                self.assertTrue(position.map_tax(taxes), xmlid)
         team = self.env.ref("helpdesk_mgmt.helpdesk_team_3").sudo()
         self.assertNotIn(bot, team.user_ids)
         closed = tickets.filtered("closed_date")
