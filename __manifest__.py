@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 {
     "name": "IT Support Billing",
-    "summary": "Bill IT user support: time by the minute, ticket packs, "
+    "summary": "Bill IT user support: time by the minute, credit packs, "
     "subscriptions and card holds, on top of OCA Helpdesk",
     "version": "19.0.1.0.1",
     "category": "Services/Helpdesk",

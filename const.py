@@ -6,13 +6,13 @@
 BILLING_MODE_TIME = "time"  # per-minute time billing, invoiced by this addon
 BILLING_MODE_NONE = "none"  # nothing to bill (no customer)
 BILLING_MODE_HOLD = "hold"  # charged on the customer's card hold
-BILLING_MODE_PACK = "pack"  # paid with prepaid tickets
+BILLING_MODE_PACK = "pack"  # paid with prepaid credits
 BILLING_MODE_SUBSCRIPTION = "subscription"  # covered by a support subscription
 BILLING_MODE_INTERVENTION = "intervention"  # billed by its on-site intervention
 BILLING_MODES = [
     (BILLING_MODE_TIME, "Time billing"),
     (BILLING_MODE_HOLD, "Card hold"),
-    (BILLING_MODE_PACK, "Prepaid tickets"),
+    (BILLING_MODE_PACK, "Prepaid credits"),
     (BILLING_MODE_SUBSCRIPTION, "Subscription"),
     (BILLING_MODE_INTERVENTION, "On-site intervention"),
     (BILLING_MODE_NONE, "Not billed"),
@@ -27,7 +27,7 @@ BILLING_MODE_PRECEDENCE = (
     (20, BILLING_MODE_INTERVENTION, "it belongs to an on-site intervention"),
     (30, BILLING_MODE_HOLD, "a card hold of its customer is authorised for it"),
     (40, BILLING_MODE_SUBSCRIPTION, "a subscription covers all its time"),
-    (50, BILLING_MODE_PACK, "prepaid tickets pay all its billed minutes"),
+    (50, BILLING_MODE_PACK, "prepaid credits pay all its billed minutes"),
     (100, BILLING_MODE_TIME, "otherwise: invoiced by the minute"),
 )
 
@@ -61,7 +61,7 @@ HOLD_END_EXPIRED = "expired"  # the 6-day cron or Stripe's 7-day limit
 # Card holds
 HOLD_DURATIONS = [30, 60, 120]  # minutes offered on the public page
 
-# Prepaid ticket packs
+# Prepaid credit packs
 PACK_SCOPES = [
     ("single", "Single user"),
     ("multi", "Multi-user"),
@@ -201,7 +201,7 @@ DEFAULT_CANCEL_NOTICE_HOURS = 24
 # tickets per page.
 TRANSPARENCY_WINDOWS = (30, 90)
 #: Context key of the automatic notices the addon posts to the customer on a
-#: ticket (prepaid tickets ran out...): they do not stop the first-response
+#: ticket (prepaid credits ran out...): they do not stop the first-response
 #: clock, only a person's reply does.
 AUTOMATIC_MESSAGE_CONTEXT = "support_automatic_message"
 TRANSPARENCY_PAGE_SIZE = 20

@@ -14,6 +14,8 @@ from .. import rules
 
 #: Invoices listed on "My subscription" (the latest; all in "My invoices").
 SUBSCRIPTION_INVOICES_SHOWN = 12
+#: The most packs one purchase in the portal sells.
+MAX_PACKS_PER_PURCHASE = 20
 
 
 class SupportPortal(CustomerPortal):
@@ -214,14 +216,24 @@ class SupportPortal(CustomerPortal):
         methods=["POST"],
         website=True,
     )
-    def portal_subscription_subscribe(self, plan_id=None, startup_contact=None, **kw):
-        plan = request.env["support.plan"].browse(int(plan_id or 0)).exists()
+    def portal_subscription_subscribe(
+        self, plan_id=None, startup_contact=None, confirm=None, **kw
+    ):
+        """ "Subscribe" shows a summary first (the plan, the first invoice
+        with taxes, the terms); its Confirm issues the first invoice."""
+        try:
+            plan_id = int(plan_id or 0)
+        except (TypeError, ValueError):
+            plan_id = 0
+        plan = request.env["support.plan"].browse(plan_id).exists()
         if not plan or not plan.has_access("read"):
             return self._support_subscription_render(
                 error=request.env._("Choose a subscription plan.")
             )
         if startup_contact not in ("phone", "email"):
             startup_contact = "phone"
+        if not confirm:
+            return self._support_subscription_summary(plan, startup_contact)
         try:
             subscription = request.env[
                 "support.subscription"
@@ -231,6 +243,34 @@ class SupportPortal(CustomerPortal):
         except (UserError, ValidationError) as error:
             return self._support_subscription_render(error=error.args[0])
         return request.redirect(subscription.first_invoice_id.get_portal_url())
+
+    def _support_subscription_summary(self, plan, startup_contact):
+        person = request.env.user.partner_id
+        lines, totals = request.env[
+            "support.subscription"
+        ]._support_preview_subscription(person, plan, request.env.company)
+        values = self._support_subscription_values(
+            summary_plan=plan,
+            summary_lines=lines,
+            summary_totals=totals,
+            summary_currency=lines[:1].currency_id or request.env.company.currency_id,
+            startup_contact=startup_contact,
+            subscription_summary=True,
+            terms=[
+                request.env._(
+                    "Unlimited tickets for your authorised users; %(users)s users "
+                    "included, extra users at the price of the plan.",
+                    users=plan.users_included,
+                ),
+                request.env._(
+                    "Cancel at any time, free: the subscription ends at the end of "
+                    "the current month. A new subscription is then possible after "
+                    "%(months)s months.",
+                    months=rules.RESUBSCRIBE_DELAY_MONTHS,
+                ),
+            ],
+        )
+        return request.render("support_billing.portal_my_subscription_summary", values)
 
     @http.route(
         "/my/subscription/<int:subscription_id>/users/add",
@@ -256,14 +296,31 @@ class SupportPortal(CustomerPortal):
         "/my/subscription/<int:subscription_id>/users/<int:partner_id>/remove",
         type="http",
         auth="user",
-        methods=["POST"],
+        methods=["GET", "POST"],
         website=True,
     )
-    def portal_subscription_remove_user(self, subscription_id, partner_id, **kw):
+    def portal_subscription_remove_user(
+        self, subscription_id, partner_id, confirm=None, **kw
+    ):
+        """GET asks for confirmation; POST with ``confirm`` removes."""
         subscription, refusal = self._support_subscription_for_users(subscription_id)
         if refusal:
             return refusal
         partner = request.env["res.partner"].sudo().browse(partner_id)
+        if partner not in subscription.authorized_user_ids:
+            return request.redirect("/my/subscription")
+        if request.httprequest.method != "POST" or not confirm:
+            values = self._support_subscription_values(
+                subscription=subscription.sudo(False), removed_user=partner
+            )
+            if partner == request.env.user.partner_id:
+                values["error"] = request.env._(
+                    "You cannot remove yourself from the subscription: ask "
+                    "another authorised user of your company, or contact us."
+                )
+            return request.render(
+                "support_billing.portal_my_subscription_remove_user", values
+            )
         try:
             with request.env.cr.savepoint():
                 subscription._remove_authorized_user(partner)
@@ -309,7 +366,7 @@ class SupportPortal(CustomerPortal):
         subscription.action_cancel()
         return request.redirect(f"/my/subscription?message={message}")
 
-    # -------------------------------------------------- prepaid tickets -----
+    # -------------------------------------------------- prepaid credits -----
     def _get_support_balance_values(self, page=1):
         """Values of the balance page: the totals (a few queries whatever
         the ledger's length) and one page of the ledger."""
@@ -338,7 +395,10 @@ class SupportPortal(CustomerPortal):
             "products": request.env["product.product"]
             .sudo()
             .search(self._get_support_pack_product_domain()),
+            "pending": self._support_pending_purchases(partner),
             "page_name": "support_balance",
+            "error": False,
+            "message": False,
         }
 
     def _get_support_pack_product_domain(self):
@@ -354,9 +414,13 @@ class SupportPortal(CustomerPortal):
         auth="user",
         website=True,
     )
-    def portal_my_support_balance(self, page=1, **kw):
+    def portal_my_support_balance(self, page=1, message=None, **kw):
         values = self._prepare_portal_layout_values()
         values.update(self._get_support_balance_values(page=page))
+        if message == "cancelled":
+            values["message"] = request.env._(
+                "Your purchase is cancelled and its unpaid invoice with it."
+            )
         return request.render("support_billing.portal_my_support_balance", values)
 
     @http.route("/my/support_balance/statement", type="http", auth="user", website=True)
@@ -369,7 +433,7 @@ class SupportPortal(CustomerPortal):
                 "support_billing.action_report_support_pack_statement", partner.ids
             )
         )
-        filename = request.env._("Prepaid tickets - %(name)s.pdf", name=partner.name)
+        filename = request.env._("Prepaid credits - %(name)s.pdf", name=partner.name)
         return request.make_response(
             pdf,
             headers=[
@@ -379,38 +443,133 @@ class SupportPortal(CustomerPortal):
             ],
         )
 
+    def _support_pack_product(self, product_id):
+        """The pack product on sale with this id, else an empty record."""
+        try:
+            product_id = int(product_id or 0)
+        except (TypeError, ValueError):
+            product_id = 0
+        return (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                self._get_support_pack_product_domain() + [("id", "=", product_id)],
+                limit=1,
+            )
+        )
+
+    @staticmethod
+    def _support_pack_quantity(quantity):
+        """The number of packs asked for: a whole number from 1 to
+        ``MAX_PACKS_PER_PURCHASE``, else None."""
+        try:
+            quantity = int(quantity or 1)
+        except (TypeError, ValueError):
+            return None
+        return quantity if 1 <= quantity <= MAX_PACKS_PER_PURCHASE else None
+
     @http.route(
         "/my/support_balance/buy",
         type="http",
         auth="user",
-        methods=["POST"],
+        methods=["GET", "POST"],
         website=True,
     )
-    def portal_buy_support_tickets(self, product_id=None, **kw):
-        """Create the invoice of a pack and send the customer to pay it."""
-        product = (
-            request.env["product.product"]
-            .sudo()
-            .search(
-                self._get_support_pack_product_domain()
-                + [("id", "=", int(product_id or 0))],
-                limit=1,
-            )
-        )
-        if not product:
+    def portal_buy_support_tickets(
+        self, product_id=None, quantity=None, confirm=None, **kw
+    ):
+        """Buying prepaid credits: a summary first (what, how many, the
+        amount with taxes, the terms); the invoice is issued only by the
+        summary's Confirm (a POST with ``confirm``), then the customer is
+        sent to pay it."""
+        product = self._support_pack_product(product_id)
+        count = self._support_pack_quantity(quantity)
+        if not product or count is None:
             return request.redirect("/my/support_balance")
         partner = request.env.user.partner_id
-        # one click after another (or at once): the open invoice is reused
+        if request.httprequest.method != "POST" or not confirm:
+            return self._support_buy_summary(partner, product, count)
+        # a second click on Confirm (or two at once): the open invoice of
+        # the same purchase is reused, never a second one
         partner.sudo().lock_for_update()
-        invoice = self._support_open_pack_invoice(partner, product) or (
+        invoice = self._support_open_pack_invoice(partner, product, count) or (
             request.env["account.move"]
             .sudo()
-            ._support_create_pack_invoice(partner, product)
+            ._support_create_pack_invoice(partner, product, count)
         )
         return request.redirect(invoice.get_portal_url())
 
-    def _support_open_pack_invoice(self, partner, product):
-        """The customer's posted, unpaid invoice of just this pack, if any."""
+    def _support_buy_summary(self, partner, product, quantity):
+        moves = request.env["account.move"]
+        lines, totals = moves._support_preview_invoice(
+            moves._support_prepare_pack_invoice_vals(partner, product, quantity)
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "product": product,
+                "quantity": quantity,
+                "credits": quantity * product.support_pack_ticket_count,
+                "line": lines[:1],
+                "totals": totals,
+                "currency": lines[:1].currency_id,
+                "terms": [
+                    request.env._(
+                        "Your credits are valid %(months)s months from the day the "
+                        "invoice is paid.",
+                        months=product.support_pack_validity_months,
+                    ),
+                    request.env._(
+                        "One credit covers one issue, up to %(minutes)s minutes of "
+                        "work; longer work on the same issue uses further credits.",
+                        minutes=rules.TICKET_MINUTES,
+                    ),
+                ],
+                "page_name": "support_balance_buy",
+            }
+        )
+        return request.render("support_billing.portal_support_buy_summary", values)
+
+    @http.route(
+        "/my/support_balance/purchase/<int:invoice_id>/cancel",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_cancel_support_purchase(self, invoice_id, confirm=None, **kw):
+        """The customer withdraws her unpaid purchase of prepaid credits:
+        GET asks for confirmation; POST with ``confirm`` cancels."""
+        # the purchases listed on the balance page: the customer's company's
+        customer = request.env.user.partner_id.commercial_partner_id
+        invoice = self._support_pending_purchases(customer).filtered(
+            lambda move: move.id == invoice_id
+        )
+        if not invoice:
+            return request.redirect("/my/support_balance")
+        if request.httprequest.method != "POST" or not confirm:
+            values = self._prepare_portal_layout_values()
+            values.update({"invoice": invoice, "page_name": "support_balance_cancel"})
+            return request.render(
+                "support_billing.portal_support_cancel_purchase", values
+            )
+        try:
+            with request.env.cr.savepoint():
+                invoice.lock_for_update()
+                invoice.invalidate_recordset()
+                # as the customer (chatter author), past the invoice's ACL
+                invoice.with_user(
+                    request.env.user
+                ).sudo()._support_cancel_pending_purchase()
+        except UserError as error:
+            values = self._prepare_portal_layout_values()
+            values.update(self._get_support_balance_values())
+            values["error"] = error.args[0]
+            return request.render("support_billing.portal_my_support_balance", values)
+        return request.redirect("/my/support_balance?message=cancelled")
+
+    def _support_open_pack_invoice(self, partner, product, quantity=1):
+        """The customer's posted, unpaid invoice of just this purchase, if any."""
         invoices = (
             request.env["account.move"]
             .sudo()
@@ -430,11 +589,31 @@ class SupportPortal(CustomerPortal):
             lambda move: (
                 move.invoice_line_ids.product_id == product
                 and len(move.invoice_line_ids) == 1
+                and move.invoice_line_ids.quantity == quantity
                 and not move.transaction_ids.filtered(
                     lambda tx: tx.state in ("pending", "authorized", "done")
                 )
             )
         )[:1]
+
+    def _support_pending_purchases(self, customer):
+        """The customer's purchases of prepaid credits not paid yet."""
+        return (
+            request.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("commercial_partner_id", "=", customer.id),
+                    ("company_id", "in", request.env.user.company_ids.ids),
+                    ("support_subscription_id", "=", False),
+                    ("invoice_line_ids.product_id.support_is_pack", "=", True),
+                ],
+                order="id desc",
+            )
+        )
 
 
 class SupportTicketPortal(CustomerPortalHelpdesk):

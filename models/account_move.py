@@ -1,7 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import rules
 from .support_invoicing_mixin import check_money_links
@@ -28,7 +28,7 @@ class AccountMove(models.Model):
     )
 
     def _invoice_paid_hook(self):
-        """A paid invoice delivers what it sold: prepaid ticket packs, and
+        """A paid invoice delivers what it sold: prepaid credit packs, and
         the activation of a subscription whose first invoice it is."""
         res = super()._invoice_paid_hook()
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
@@ -48,7 +48,7 @@ class AccountMove(models.Model):
             if rules.packs_in_quantity(line.quantity) is None:
                 raise ValidationError(
                     self.env._(
-                        "Invoice line %(product)s sells prepaid tickets: its "
+                        "Invoice line %(product)s sells prepaid credits: its "
                         "quantity must be a whole number of packs (1, 2, 3...), "
                         "not %(quantity)s.",
                         product=line.product_id.display_name,
@@ -164,20 +164,92 @@ class AccountMove(models.Model):
         return full, part
 
     @api.model
-    def _support_create_pack_invoice(self, partner, product):
-        """Posted invoice of one ticket pack for ``partner``, ready to pay."""
+    def _support_salesperson(self, partner):
+        """The salesperson of an invoice the customer's own click issues:
+        the customer's salesperson (an internal user), else none -- never
+        the portal user who clicked (Odoo's default is the current user)."""
+        user = partner.user_id or partner.commercial_partner_id.user_id
+        return user.filtered(lambda u: not u.share)
+
+    @api.model
+    def _support_prepare_pack_invoice_vals(self, partner, product, quantity=1):
+        """Vals of the invoice of ``quantity`` packs of ``product``."""
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "company_id": self.env.company.id,
+            "invoice_user_id": self._support_salesperson(partner).id,
+            "invoice_line_ids": [
+                fields.Command.create({"product_id": product.id, "quantity": quantity})
+            ],
+        }
+
+    @api.model
+    def _support_create_pack_invoice(self, partner, product, quantity=1):
+        """Posted invoice of ``quantity`` credit packs for ``partner``, ready
+        to pay."""
         invoice = self.create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "company_id": self.env.company.id,
-                "invoice_line_ids": [
-                    fields.Command.create({"product_id": product.id, "quantity": 1})
-                ],
-            }
+            self._support_prepare_pack_invoice_vals(partner, product, quantity)
         )
         invoice.action_post()
         return invoice
+
+    @api.model
+    def _support_preview_invoice(self, vals):
+        """What the invoice of ``vals`` will be, before anything is written:
+        an in-memory invoice computed by Odoo itself (prices, the customer's
+        fiscal position, taxes), as the invoice form shows it while typed.
+
+        Returns ``(lines, totals)``: the product lines (records in memory)
+        and Odoo's tax totals summary (``base_amount_currency``,
+        ``tax_amount_currency``, ``total_amount_currency``, the tax groups
+        in ``subtotals``)."""
+        move = self.sudo().new(vals)
+        return move.invoice_line_ids, move.tax_totals
+
+    def _support_is_pending_purchase(self):
+        """Whether this invoice is a prepaid-credit purchase the customer may
+        still withdraw: posted, nothing paid, no online payment under way,
+        and it sells prepaid credits only."""
+        self.ensure_one()
+        move = self.sudo()
+        return (
+            move.move_type == "out_invoice"
+            and move.state == "posted"
+            and move.payment_state == "not_paid"
+            and bool(move.invoice_line_ids)
+            and all(move.invoice_line_ids.mapped("product_id.support_is_pack"))
+            and not move.support_subscription_id
+            and not move.transaction_ids.filtered(
+                lambda tx: tx.state in ("pending", "authorized", "done")
+            )
+        )
+
+    def _support_cancel_pending_purchase(self):
+        """The customer withdraws her unpaid purchase of prepaid credits:
+        the invoice is cancelled (no credit was given: packs are created
+        when it is paid), and the chatter says who did it."""
+        self.ensure_one()
+        if not self._support_is_pending_purchase():
+            raise UserError(
+                self.env._(
+                    "Invoice %(name)s can no longer be cancelled: it is paid, "
+                    "being paid or already cancelled. Contact us if you need a "
+                    "refund.",
+                    name=self.sudo().name,
+                )
+            )
+        move = self.sudo()
+        move.button_draft()
+        move.button_cancel()
+        move.message_post(
+            body=self.env._(
+                "Purchase of prepaid credits cancelled in the portal by %(user)s "
+                "before payment.",
+                user=self.env.user.name,
+            )
+        )
+        return True
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

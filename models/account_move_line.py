@@ -42,7 +42,7 @@ class AccountMoveLine(models.Model):
     support_minutes_prepaid = fields.Integer(
         string="Prepaid Minutes",
         copy=False,
-        help="Billed minutes of the ticket paid with prepaid tickets, deducted "
+        help="Billed minutes of the ticket paid with prepaid credits, deducted "
         "on this line.",
     )
     support_minutes_charged = fields.Integer(

@@ -129,13 +129,13 @@ class HelpdeskTicket(models.Model):
     support_pack_move_ids = fields.One2many(
         comodel_name="support.ticket.pack.move",
         inverse_name="ticket_id",
-        string="Prepaid Tickets Ledger",
+        string="Prepaid Credits Ledger",
     )
     support_pack_tickets = fields.Integer(
-        string="Prepaid Tickets Used",
+        string="Prepaid Credits Used",
         compute="_compute_support_pack_tickets",
         compute_sudo=True,
-        help="Prepaid tickets this ticket consumed (one per started 30 minutes).",
+        help="Prepaid credits this ticket consumed (one per started 30 minutes).",
     )
     support_pack_names = fields.Char(
         string="Paid by Packs",
@@ -143,10 +143,10 @@ class HelpdeskTicket(models.Model):
         compute_sudo=True,
     )
     support_pack_shortfall = fields.Integer(
-        string="Tickets Missing",
+        string="Credits Missing",
         copy=False,
         readonly=True,
-        help="Tickets the customer's packs could not give: that time is billed "
+        help="Credits the customer's packs could not give: that time is billed "
         "by the minute.",
     )
     support_timer_start = fields.Datetime(string="Timer Started", copy=False)
@@ -488,7 +488,7 @@ class HelpdeskTicket(models.Model):
         Invoiced time takes its free minutes from its invoice lines; time not
         invoiced yet shows what the invoice will give: the free trial left to
         the customer (a ticket invoiced for the first time, not paid by
-        prepaid tickets), the prepaid tickets it took, the time a
+        prepaid credits), the prepaid credits it took, the time a
         subscription covers.
         """
         self.ensure_one()
@@ -564,7 +564,7 @@ class HelpdeskTicket(models.Model):
             )
         if figures.prepaid:
             parts.append(
-                self.env._("%(minutes)s min prepaid tickets", minutes=figures.prepaid)
+                self.env._("%(minutes)s min prepaid credits", minutes=figures.prepaid)
             )
         if figures.subscription:
             parts.append(
@@ -573,7 +573,7 @@ class HelpdeskTicket(models.Model):
         return ", ".join(parts)
 
     def _get_support_prepaid_minutes(self, terms=None):
-        """Billed minutes of this ticket paid with prepaid tickets.
+        """Billed minutes of this ticket paid with prepaid credits.
 
         Time billing deducts them: when the packs ran out, only the rest of
         the time is invoiced by the minute.  ``terms``: the ticket's (read
@@ -668,14 +668,25 @@ class HelpdeskTicket(models.Model):
             pack._add_move(const.PACK_MOVE_CONSUMPTION, tickets=-tickets, ticket=self)
         if allocation:
             self.message_post(
-                body=self.env._(
-                    "%(count)s prepaid tickets used (%(packs)s); %(total)s in all "
-                    "on this ticket.",
-                    count=count - shortfall,
-                    packs=", ".join(
-                        f"{pack.name}: {tickets}" for pack, tickets in allocation
-                    ),
-                    total=self.support_pack_tickets,
+                body=(
+                    self.env._(
+                        "1 prepaid credit used (%(packs)s); %(total)s in all on "
+                        "this ticket.",
+                        packs=", ".join(
+                            f"{pack.name}: {tickets}" for pack, tickets in allocation
+                        ),
+                        total=self.support_pack_tickets,
+                    )
+                    if count - shortfall == 1
+                    else self.env._(
+                        "%(count)s prepaid credits used (%(packs)s); %(total)s in "
+                        "all on this ticket.",
+                        count=count - shortfall,
+                        packs=", ".join(
+                            f"{pack.name}: {tickets}" for pack, tickets in allocation
+                        ),
+                        total=self.support_pack_tickets,
+                    )
                 ),
             )
         if shortfall and not (
@@ -701,11 +712,21 @@ class HelpdeskTicket(models.Model):
             **{const.AUTOMATIC_MESSAGE_CONTEXT: True},
         )
         ticket.message_post(
-            body=ticket.env._(
-                "Your prepaid tickets ran out on ticket %(ticket)s: %(count)s more "
-                "tickets were needed. The rest of the time is billed by the minute.",
-                ticket=self.number or self.name,
-                count=shortfall,
+            body=(
+                ticket.env._(
+                    "Your prepaid credits ran out on ticket %(ticket)s: 1 more "
+                    "credit was needed. The rest of the time is billed by the "
+                    "minute.",
+                    ticket=self.number or self.name,
+                )
+                if shortfall == 1
+                else ticket.env._(
+                    "Your prepaid credits ran out on ticket %(ticket)s: %(count)s "
+                    "more credits were needed. The rest of the time is billed by "
+                    "the minute.",
+                    ticket=self.number or self.name,
+                    count=shortfall,
+                )
             ),
             partner_ids=partner.ids,
             message_type="comment",
@@ -733,11 +754,24 @@ class HelpdeskTicket(models.Model):
         if self.support_pack_shortfall:
             self.support_pack_shortfall = 0
         self.message_post(
-            body=self.env._(
-                "Time corrected: %(count)s prepaid tickets given back (%(packs)s); "
-                "%(total)s left on this ticket.",
-                count=count,
-                packs=", ".join(f"{pack.name}: {tickets}" for pack, tickets in back),
-                total=self.support_pack_tickets,
+            body=(
+                self.env._(
+                    "Time corrected: 1 prepaid credit given back (%(packs)s); "
+                    "%(total)s left on this ticket.",
+                    packs=", ".join(
+                        f"{pack.name}: {tickets}" for pack, tickets in back
+                    ),
+                    total=self.support_pack_tickets,
+                )
+                if count == 1
+                else self.env._(
+                    "Time corrected: %(count)s prepaid credits given back "
+                    "(%(packs)s); %(total)s left on this ticket.",
+                    count=count,
+                    packs=", ".join(
+                        f"{pack.name}: {tickets}" for pack, tickets in back
+                    ),
+                    total=self.support_pack_tickets,
+                )
             ),
         )

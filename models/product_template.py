@@ -17,23 +17,23 @@ class ProductTemplate(models.Model):
         "Support Products.",
     )
     support_is_pack = fields.Boolean(
-        string="Prepaid Ticket Pack",
-        help="Selling this service gives the customer prepaid support tickets "
-        "once the invoice is paid (one ticket per started 30 minutes).",
+        string="Prepaid Credit Pack",
+        help="Selling this service gives the customer prepaid support credits "
+        "once the invoice is paid (one credit per started 30 minutes).",
     )
-    support_pack_ticket_count = fields.Integer(string="Tickets in Pack", default=10)
+    support_pack_ticket_count = fields.Integer(string="Credits in Pack", default=10)
     support_pack_validity_months = fields.Integer(
         string="Validity (months)",
         default=12,
-        help="The tickets can be used this many months after the purchase "
+        help="The credits can be used this many months after the purchase "
         "(at least 6).",
     )
     support_pack_scope = fields.Selection(
         selection=const.PACK_SCOPES,
         string="Pack Scope",
         default=const.PACK_SCOPE_SINGLE,
-        help="Single user: only the buyer may use the tickets. Multi-user: every "
-        "authorised contact of the customer shares them (20 tickets or more).",
+        help="Single user: only the buyer may use the credits. Multi-user: every "
+        "authorised contact of the customer shares them (20 credits or more).",
     )
 
     @api.constrains(
@@ -54,7 +54,7 @@ class ProductTemplate(models.Model):
             if error == "tickets":
                 raise ValidationError(
                     self.env._(
-                        "The pack %(product)s must hold at least one ticket.",
+                        "The pack %(product)s must hold at least one credit.",
                         product=product.display_name,
                     )
                 )
@@ -71,7 +71,7 @@ class ProductTemplate(models.Model):
             if error == "multi_user":
                 raise ValidationError(
                     self.env._(
-                        "A multi-user pack holds at least %(minimum)s tickets; "
+                        "A multi-user pack holds at least %(minimum)s credits; "
                         "%(product)s has %(tickets)s.",
                         minimum=rules.MINIMUM_MULTI_USER_TICKETS,
                         product=product.display_name,

@@ -78,9 +78,9 @@ class ResPartner(models.Model):
         compute="_compute_support_time_entry_count",
     )
     support_pack_remaining = fields.Integer(
-        string="Prepaid Tickets",
+        string="Prepaid Credits",
         compute="_compute_support_pack_remaining",
-        help="Prepaid support tickets the customer can still use.",
+        help="Prepaid support credits the customer can still use.",
     )
     support_subscription_ids = fields.One2many(
         comodel_name="support.subscription",
@@ -165,6 +165,24 @@ class ResPartner(models.Model):
                 "%(rate)s (rate that applies)",
                 rate=company.currency_id.format(rate),
             )
+
+    @api.model
+    def _demo_support_domestic_customers(self, xmlids):
+        """Demo data: the demo customers are the business's own customers,
+        invoiced in its currency with its domestic fiscal position (the
+        taxes of the products apply), not as exports without tax."""
+        company = self.env.company
+        domestic = (
+            self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(company.partner_id)
+        )
+        if not domestic:
+            return
+        for xmlid in xmlids:
+            partner = self.env.ref(xmlid, raise_if_not_found=False)
+            if partner:
+                partner.with_company(company).property_account_position_id = domestic
 
     def _compute_support_trial_minutes_left(self):
         for partner in self:

@@ -61,7 +61,7 @@ class SupportBillingReport(models.Model):
     minutes_free = fields.Integer(
         string="Minutes Free",
         readonly=True,
-        help="Billed minutes given free: trial and prepaid tickets.",
+        help="Billed minutes given free: trial and prepaid credits.",
     )
     minutes_charged = fields.Integer(string="Minutes Charged", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
@@ -118,7 +118,7 @@ class SupportBillingReport(models.Model):
                     0, 0, 0, 0, NULL,
                     -- the figures of the line (rules.minute_figures): billed
                     -- before the prepaid minutes are deducted, free = trial
-                    -- and prepaid tickets
+                    -- and prepaid credits
                     b.billing * (
                         l.support_minutes_billed
                         + COALESCE(l.support_minutes_prepaid, 0)

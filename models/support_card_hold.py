@@ -145,7 +145,7 @@ class SupportCardHold(models.Model):
     transaction_ids = fields.One2many(
         comodel_name="payment.transaction",
         inverse_name="support_card_hold_id",
-        string="Transactions",
+        string="Card Operations",
     )
     state = fields.Selection(
         selection=const.HOLD_STATES,
@@ -606,7 +606,7 @@ class SupportCardHold(models.Model):
         self._check_accountant()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Transactions"),
+            "name": self.env._("Card Operations"),
             "res_model": "payment.transaction",
             "view_mode": "list,form",
             "domain": [("support_card_hold_id", "=", self.id)],

@@ -446,6 +446,9 @@ class SupportSubscription(models.Model):
             "company_id": self.company_id.id,
             "invoice_date": start if not first else None,
             "invoice_origin": self.name,
+            "invoice_user_id": self.env["account.move"]
+            ._support_salesperson(self.partner_id)
+            .id,
             "support_subscription_id": self.id,
             "invoice_line_ids": [
                 fields.Command.create(vals)
@@ -509,6 +512,19 @@ class SupportSubscription(models.Model):
         issued.  Nothing is written when it is refused (UserError), also
         when another click subscribed the customer at the same moment."""
         customer = person.commercial_partner_id
+        # Confirm clicked twice: the subscription the first click made is
+        # the answer to the second one too, never a second subscription
+        pending = self.sudo().search(
+            [
+                ("partner_id", "=", customer.id),
+                ("company_id", "=", company.id),
+                ("plan_id", "=", plan.id),
+                ("state", "=", "waiting"),
+            ],
+            limit=1,
+        )
+        if pending:
+            return pending
         try:
             subscription = self._support_subscribe_in_savepoint(
                 person, plan, startup_contact, company
@@ -523,6 +539,25 @@ class SupportSubscription(models.Model):
                 )
             ) from error
         return subscription
+
+    @api.model
+    def _support_preview_subscription(self, person, plan, company):
+        """What subscribing ``person``'s company to ``plan`` today costs,
+        before anything is written: the first invoice as it will be issued
+        (prorated, taxes by the customer's fiscal position), in memory.
+        Returns ``(lines, totals)`` as ``account.move._support_preview_invoice``."""
+        subscription = self.sudo().new(
+            {
+                "partner_id": person.commercial_partner_id.id,
+                "plan_id": plan.id,
+                "company_id": company.id,
+                "authorized_user_ids": [fields.Command.set(person.ids)],
+                "date_start": fields.Date.context_today(self),
+            }
+        )
+        vals = subscription._prepare_invoice_vals(first=True)
+        vals.pop("support_subscription_id")
+        return self.env["account.move"]._support_preview_invoice(vals)
 
     def _support_subscribe_in_savepoint(self, person, plan, startup_contact, company):
         with self.env.cr.savepoint():
@@ -694,6 +729,13 @@ class SupportSubscription(models.Model):
         if len(self.authorized_user_ids) == 1:
             raise UserError(
                 self.env._("A subscription keeps at least one authorised user.")
+            )
+        if partner == self.env.user.partner_id:
+            raise UserError(
+                self.env._(
+                    "You cannot remove yourself from the subscription: ask "
+                    "another authorised user of your company, or contact us."
+                )
             )
         self.sudo().authorized_user_ids = [fields.Command.unlink(partner.id)]
         self.message_post(

@@ -30,20 +30,20 @@ MONEY_FIELDS = {
 
 
 class SupportTicketPack(models.Model):
-    """Prepaid support tickets a customer bought (README: Prepaid ticket packs).
+    """Prepaid support credits a customer bought (README: Prepaid credit packs).
 
     Every quantity is a sum of the ledger ``support.ticket.pack.move``.
     """
 
     _name = "support.ticket.pack"
-    _description = "Prepaid Ticket Pack"
+    _description = "Prepaid Credit Pack"
     _inherit = ["mail.thread", "portal.mixin"]
     _order = "expiry_date, id"
     _check_company_auto = True
 
     _remaining_positive = models.Constraint(
         "CHECK(remaining_tickets >= 0)",
-        "A pack cannot have a negative balance of tickets.",
+        "A pack cannot have a negative balance of credits.",
     )
     _invoice_line_uniq = models.Constraint(
         "UNIQUE(invoice_line_id)",
@@ -72,7 +72,7 @@ class SupportTicketPack(models.Model):
         required=True,
         index=True,
         tracking=True,
-        help="The customer (company) that owns the tickets.",
+        help="The customer (company) that owns the credits.",
     )
     buyer_id = fields.Many2one(
         comodel_name="res.partner",
@@ -127,7 +127,7 @@ class SupportTicketPack(models.Model):
         compute="_compute_tickets",
         store=True,
         string="Expired",
-        help="Expired tickets not carried over to a newer pack yet.",
+        help="Expired credits not carried over to a newer pack yet.",
     )
     remaining_tickets = fields.Integer(
         compute="_compute_tickets", store=True, string="Remaining", tracking=True
@@ -214,7 +214,7 @@ class SupportTicketPack(models.Model):
         pack over (``_get_replaced_pack``): one purchase, one pack.  A line sells
         its quantity (a positive whole number) times the product's tickets;
         the credit notes already posted for the invoice take their share
-        back at once.  The customer's expired, unused tickets are carried
+        back at once.  The customer's expired, unused credits are carried
         over to the new pack.
         """
         lines = lines.filtered(
@@ -277,12 +277,21 @@ class SupportTicketPack(models.Model):
             tickets = template.support_pack_ticket_count * quantity
             pack._add_move(const.PACK_MOVE_PURCHASE, tickets)
             pack.message_post(
-                body=self.env._(
-                    "%(tickets)s prepaid tickets bought with invoice %(invoice)s, "
-                    "valid until %(date)s.",
-                    tickets=tickets,
-                    invoice=invoice.name,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 prepaid credit bought with invoice %(invoice)s, "
+                        "valid until %(date)s.",
+                        invoice=invoice.name,
+                        date=pack.expiry_date,
+                    )
+                    if tickets == 1
+                    else self.env._(
+                        "%(tickets)s prepaid credits bought with invoice "
+                        "%(invoice)s, valid until %(date)s.",
+                        tickets=tickets,
+                        invoice=invoice.name,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=buyer.ids,
                 message_type="comment",
@@ -339,7 +348,7 @@ class SupportTicketPack(models.Model):
     @api.model
     def _demo_sell_pack(self, partner_xmlid, template_xmlid):
         """Demo data: a pack the customer bought (as a paid invoice would
-        create it), so the prepaid tickets show on the demo tickets."""
+        create it), so the prepaid credits show on the demo tickets."""
         partner = self.env.ref(partner_xmlid)
         template = self.env.ref(template_xmlid)
         today = fields.Date.context_today(self)
@@ -370,8 +379,8 @@ class SupportTicketPack(models.Model):
         the tickets bought (``rules.refunded_tickets``: proportional to the
         refunded amount of the pack's product, rounded up), once per credit
         note; a cancelled invoice takes back every ticket bought that no
-        credit note took yet.  Only unused tickets can go (the usable balance
-        first, then expired tickets not carried over yet): tickets already
+        credit note took yet.  Only unused credits can go (the usable balance
+        first, then expired credits not carried over yet): tickets already
         used stay used, and the chatter says so.
 
         What a credit note or a cancellation took comes back when it no
@@ -448,7 +457,7 @@ class SupportTicketPack(models.Model):
             self.message_post(
                 body=self.env._(
                     "%(document)s no longer refunds or cancels the invoice of "
-                    "this pack: %(count)s tickets given back.",
+                    "this pack: %(count)s credits given back.",
                     document=document.name,
                     count=tickets + expired,
                 ),
@@ -458,7 +467,7 @@ class SupportTicketPack(models.Model):
             )
 
     def _take_back(self, reason, count, document):
-        """Take up to ``count`` unused tickets back for ``document`` (a credit
+        """Take up to ``count`` unused credits back for ``document`` (a credit
         note or a cancelled invoice); return how many could be taken."""
         self.ensure_one()
         self._lock()
@@ -472,7 +481,7 @@ class SupportTicketPack(models.Model):
         if usable + expired < count:
             body = self.env._(
                 "%(document)s refunds or cancels the invoice of this pack: "
-                "%(count)s unused tickets taken back; %(used)s more were already "
+                "%(count)s unused credits taken back; %(used)s more were already "
                 "used and stay used.",
                 document=document.name,
                 count=usable + expired,
@@ -481,7 +490,7 @@ class SupportTicketPack(models.Model):
         else:
             body = self.env._(
                 "%(document)s refunds or cancels the invoice of this pack: "
-                "%(count)s unused tickets taken back.",
+                "%(count)s unused credits taken back.",
                 document=document.name,
                 count=usable + expired,
             )
@@ -511,7 +520,7 @@ class SupportTicketPack(models.Model):
         )
 
     def _rollover_expired_tickets(self):
-        """Carry the customer's expired, unused tickets over to this new pack."""
+        """Carry the customer's expired, unused credits over to this new pack."""
         self.ensure_one()
         old_packs = self.sudo().search(
             [
@@ -535,7 +544,7 @@ class SupportTicketPack(models.Model):
             )
             old.message_post(
                 body=self.env._(
-                    "%(count)s expired tickets carried over to pack %(pack)s.",
+                    "%(count)s expired credits carried over to pack %(pack)s.",
                     count=count,
                     pack=self.name,
                 )
@@ -543,7 +552,7 @@ class SupportTicketPack(models.Model):
         if total:
             self.message_post(
                 body=self.env._(
-                    "%(count)s expired unused tickets carried over from %(packs)s.",
+                    "%(count)s expired unused credits carried over from %(packs)s.",
                     count=total,
                     packs=", ".join(old_packs.mapped("name")),
                 ),
@@ -572,7 +581,7 @@ class SupportTicketPack(models.Model):
         except LockError as error:
             raise ConcurrencyError(
                 self.env._(
-                    "Prepaid tickets of %(packs)s are being changed by another "
+                    "Prepaid credits of %(packs)s are being changed by another "
                     "operation; try again.",
                     packs=", ".join(self.mapped("name")),
                 )
@@ -604,7 +613,7 @@ class SupportTicketPack(models.Model):
     @api.model
     def _get_paid_domain(self):
         """Packs whose tickets are paid (``_is_paid``): a payment that bounces
-        (unreconciled, cancelled) makes the unused tickets unusable until
+        (unreconciled, cancelled) makes the unused credits unusable until
         the invoice is paid again."""
         return Domain("invoice_line_id", "=", False) | Domain(
             "invoice_id.payment_state", "in", const.PACK_PAID_STATES
@@ -618,11 +627,19 @@ class SupportTicketPack(models.Model):
                 continue
             pack._add_move(const.PACK_MOVE_EXPIRY, tickets=-count, expired=count)
             pack.message_post(
-                body=self.env._(
-                    "%(count)s unused tickets expired on %(date)s. They will be "
-                    "carried over to your next pack.",
-                    count=count,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 unused credit expired on %(date)s. It will be carried "
+                        "over to your next pack.",
+                        date=pack.expiry_date,
+                    )
+                    if count == 1
+                    else self.env._(
+                        "%(count)s unused credits expired on %(date)s. They will "
+                        "be carried over to your next pack.",
+                        count=count,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=pack.buyer_id.ids,
                 message_type="comment",
@@ -632,11 +649,20 @@ class SupportTicketPack(models.Model):
     def _send_expiry_notice(self):
         for pack in self:
             pack.message_post(
-                body=self.env._(
-                    "%(count)s prepaid tickets of pack %(pack)s expire on %(date)s.",
-                    count=pack.remaining_tickets,
-                    pack=pack.name,
-                    date=pack.expiry_date,
+                body=(
+                    self.env._(
+                        "1 prepaid credit of pack %(pack)s expires on %(date)s.",
+                        pack=pack.name,
+                        date=pack.expiry_date,
+                    )
+                    if pack.remaining_tickets == 1
+                    else self.env._(
+                        "%(count)s prepaid credits of pack %(pack)s expire on "
+                        "%(date)s.",
+                        count=pack.remaining_tickets,
+                        pack=pack.name,
+                        date=pack.expiry_date,
+                    )
                 ),
                 partner_ids=pack.buyer_id.ids,
                 message_type="comment",

@@ -20,16 +20,16 @@ MONEY_FIELDS = {
 
 
 class SupportTicketPackMove(models.Model):
-    """One line of the prepaid tickets ledger: a balance is a sum of moves.
+    """One line of the prepaid credits ledger: a balance is a sum of moves.
 
     ``tickets`` is the signed change of the pack's usable balance;
-    ``expired_tickets`` the signed change of its expired, unused tickets (an
+    ``expired_tickets`` the signed change of its expired, unused credits (an
     expiry moves tickets from the first to the second, a rollover takes them
     from the second into a new pack).
     """
 
     _name = "support.ticket.pack.move"
-    _description = "Prepaid Ticket Ledger Line"
+    _description = "Prepaid Credit Ledger Line"
     _order = "date desc, id desc"
 
     pack_id = fields.Many2one(
@@ -69,15 +69,15 @@ class SupportTicketPackMove(models.Model):
         selection=const.PACK_MOVE_REASONS, required=True, index=True
     )
     tickets = fields.Integer(
-        help="Tickets added to (positive) or taken from (negative) the balance."
+        help="Credits added to (positive) or taken from (negative) the balance."
     )
     expired_tickets = fields.Integer(
-        help="Expired, unused tickets added (expiry) or carried over (rollover)."
+        help="Expired, unused credits added (expiry) or carried over (rollover)."
     )
     account_move_id = fields.Many2one(
         comodel_name="account.move",
         string="Credit Note or Invoice",
-        help="The credit note, or the cancelled invoice, that took tickets back.",
+        help="The credit note, or the cancelled invoice, that took credits back.",
         index="btree_not_null",
         ondelete="restrict",
     )

@@ -18,7 +18,7 @@ _logger = logging.getLogger(__name__)
 
 #: Fields that an invoiced entry may no longer change.
 LOCKED_FIELDS = {"minutes", "date", "user_id", "ticket_id", "billable", "work_type"}
-#: Fields that change the prepaid tickets a ticket consumes.
+#: Fields that change the prepaid credits a ticket consumes.
 PACK_FIELDS = {"minutes", "ticket_id", "billable"}
 #: Links of the time to money: written by the accounting code only.
 MONEY_FIELDS = {
@@ -698,7 +698,7 @@ class SupportTimeEntry(models.Model):
             worked_before, billed_before = billing["before"][ticket]
             terms = billing["terms"][ticket]
             worked_now = sum(new.mapped("minutes"))
-            # minutes paid with prepaid tickets are not billed again
+            # minutes paid with prepaid credits are not billed again
             prepaid = ticket._get_support_prepaid_minutes(terms)
             billed = rules.billed_increment(
                 worked_before, billed_before + prepaid, worked_now, terms
@@ -767,7 +767,7 @@ class SupportTimeEntry(models.Model):
         the line's description and support fields, and on the invoice PDF.
         ``rate`` is the customer's hourly rate (looked up when not given).
         ``billed`` is what is left to bill once the ``prepaid`` minutes
-        (paid with prepaid tickets) are deducted; ``free`` are the trial
+        (paid with prepaid credits) are deducted; ``free`` are the trial
         minutes given on it.  The text states the same figures as the ticket
         and the PDF (``rules.minute_figures``): worked, billed, free, charged.
         ``minutes_by_type`` (minutes worked per work type) prices the time by
@@ -835,10 +835,18 @@ class SupportTimeEntry(models.Model):
                 "Free trial: %(free)s min offered", free=figures.trial
             )
         if figures.prepaid:
-            description += "\n" + env._(
-                "%(minutes)s min paid with %(tickets)s prepaid tickets",
-                minutes=figures.prepaid,
-                tickets=ticket.sudo().support_pack_tickets,
+            credits = ticket.sudo().support_pack_tickets
+            description += "\n" + (
+                env._(
+                    "%(minutes)s min paid with 1 prepaid credit",
+                    minutes=figures.prepaid,
+                )
+                if credits == 1
+                else env._(
+                    "%(minutes)s min paid with %(tickets)s prepaid credits",
+                    minutes=figures.prepaid,
+                    tickets=credits,
+                )
             )
         quantity, price_unit, uom = 1.0, float(amount), product.uom_id
         hours = self._support_exact_hours(figures.charged, rate, amount, currency)

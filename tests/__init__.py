@@ -39,3 +39,4 @@ from . import test_subscription_users
 from . import test_money_links
 from . import test_terms
 from . import test_back_office
+from . import test_portal_purchase

@@ -297,7 +297,8 @@ URLS = {
     ("portal_a", "GET", "subscription page"): True,
     ("portal_a", "POST", "remote consent"): True,
     ("portal_a", "POST", "subscription add user"): True,
-    ("portal_a", "POST", "subscription remove user"): True,
+    # portal_a is the user removed: nobody removes herself (issue 27), her
+    # colleague may
     ("technician", "GET", "hold portal page"): True,
     ("technician", "GET", "hold portal page, wrong token"): True,
     ("technician", "GET", "intervention estimate report"): True,
@@ -313,6 +314,11 @@ URLS = {
     ("colleague", "GET", "ticket list"): True,
     ("technician", "GET", "ticket list"): True,
     ("technician", "POST", "remote decline"): True,
+    # the ticket page names the ticket by its number (HT00011) since issue 27,
+    # to the people who may read it
+    ("portal_a", "GET", "ticket page"): True,
+    ("colleague", "GET", "ticket page"): True,
+    ("technician", "GET", "ticket page"): True,
     # a company colleague may cancel the company's subscription in the portal
     ("colleague", "POST", "subscription cancel"): True,
     # a refused estimate answer (the estimate is not presented) still stamps
@@ -654,7 +660,7 @@ class TestAccessMatrix(CardHoldCommon, HttpCase):
             "subscription remove user": (
                 "POST",
                 f"/my/subscription/{sub.id}/users/{self.customer_contact.id}/remove",
-                {},
+                {"confirm": "1"},
                 sub,
             ),
             "subscription cancel": (

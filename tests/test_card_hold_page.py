@@ -51,7 +51,8 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
         text_only = re.sub(r"<[^>]+>", " ", response.text)
         page = " ".join(text_only.lower().split())
         for text in (
-            "Pay here",
+            "Card hold",
+            "A card hold is an authorisation: nothing is charged now",
             "nothing is charged now",
             "30 minutes per ticket",
             "cancelled after 7 days",
@@ -168,7 +169,8 @@ class TestCardHoldPage(CardHoldCommon, HttpCase):
             ["support_billing"], ["fr_FR"], overwrite=True
         )
         response = self.url_open("/support/pay?lang=fr_FR")
-        self.assertIn("Payer ici", response.text)
+        self.assertIn("Pré-autorisation", response.text)
+        self.assertNotIn("Payer ici", response.text)
 
     def _hold_request_mail(self, hold):
         """Send the 'please confirm your card' e-mail as the back office does

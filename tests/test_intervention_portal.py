@@ -137,6 +137,20 @@ class TestInterventionPortal(InterventionCommon, HttpCase):
         response = self.url_open(invoice.get_portal_url())
         self.assertEqual(response.status_code, 200)
 
+    def test_tour_list_status_on_phone(self):
+        """Issue 27, item 12: /my/interventions shows each status on a 390 px
+        phone without scrolling sideways, and on a 1440 px desktop; the tab
+        names the page."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/my/interventions",
+                    "support_interventions_list_tour",
+                    login="sb-portal",
+                )
+
     def test_tour_portal_signature(self):
         self.start_tour(
             f"/my/interventions/{self.intervention.id}",

@@ -101,6 +101,7 @@ class TestPortal(SupportBillingCommon, HttpCase):
                 "/my/support_balance/buy",
                 data={
                     "product_id": pack.id,
+                    "confirm": "1",
                     "csrf_token": http.Request.csrf_token(self),
                 },
                 allow_redirects=False,
@@ -117,7 +118,11 @@ class TestPortal(SupportBillingCommon, HttpCase):
         ).create({})._create_payments()
         self.url_open(
             "/my/support_balance/buy",
-            data={"product_id": pack.id, "csrf_token": http.Request.csrf_token(self)},
+            data={
+                "product_id": pack.id,
+                "confirm": "1",
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
         self.assertEqual(moves.search_count(domain), before + 2)
@@ -141,6 +146,6 @@ class TestPortal(SupportBillingCommon, HttpCase):
                 page, rf'class="breadcrumb-item active">\s*{crumb}\s*<', url
             )
         balance = self.url_open("/my/support_balance").text
-        self.assertIn("You have no prepaid tickets yet.", balance)
+        self.assertIn("You have no prepaid credits yet.", balance)
         self.assertNotIn("support_balance_history", balance)
         self.assertIn('id="support_buy_tickets"', balance)

@@ -520,7 +520,7 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
         self.assertIn("fay@x.test", page)
         self.assertIn(f"/users/{fay.id}/remove", page)
         self.assertRegex(page, r'id="support_subscription_user_count">\s*2 users<')
-        self._post(f"/my/subscription/{sub.id}/users/{fay.id}/remove")
+        self._post(f"/my/subscription/{sub.id}/users/{fay.id}/remove", confirm="1")
         self.assertEqual(sub.authorized_user_ids, self.customer_contact)
         page = self.url_open("/my/subscription").text
         self.assertRegex(page, r'id="support_subscription_user_count">\s*1 user<')
@@ -598,6 +598,7 @@ class TestSubscriptionPortal(SubscriptionCommon, HttpCase):
             "/my/subscription/subscribe",
             plan_id=str(self.plan.id),
             startup_contact="email",
+            confirm="1",
         )
         sub = self.env["support.subscription"].search(
             [("partner_id", "=", self.customer.id)]

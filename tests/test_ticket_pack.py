@@ -80,9 +80,9 @@ class TestTicketPack(TicketPackCommon):
         base = {"name": "Bad pack", "type": "service", "support_is_pack": True}
         with self.assertRaisesRegex(ValidationError, "at least 6 months"):
             product.create({**base, "support_pack_validity_months": 5})
-        with self.assertRaisesRegex(ValidationError, "at least 20 tickets"):
+        with self.assertRaisesRegex(ValidationError, "at least 20 credits"):
             product.create({**base, "support_pack_scope": "multi"})
-        with self.assertRaisesRegex(ValidationError, "at least 20 tickets"):
+        with self.assertRaisesRegex(ValidationError, "at least 20 credits"):
             product.create(
                 {**base, "support_pack_scope": "multi", "support_pack_ticket_count": 19}
             )
@@ -160,7 +160,7 @@ class TestTicketPack(TicketPackCommon):
         self.assertEqual(ticket.support_billing_mode, "pack")
         self.assertIn(early.name, ticket.support_pack_names)
         self.assertTrue(
-            ticket.message_ids.filtered(lambda m: "prepaid tickets used" in m.body)
+            ticket.message_ids.filtered(lambda m: "prepaid credits used" in m.body)
         )
         # a paid ticket is not invoiced by the time-billing run
         ticket.stage_id = self.stage_done
@@ -225,7 +225,7 @@ class TestTicketPack(TicketPackCommon):
         self.assertAlmostEqual(line.quantity, 0.75)
         self.assertAlmostEqual(line.price_unit, 90.0)
         self.assertAlmostEqual(line.price_subtotal, 67.5)
-        self.assertIn("prepaid tickets", line.name)
+        self.assertIn("prepaid credit", line.name)
         # issue 15: the line, its ticket and the PDF state the same figures
         self.assertIn("75 min worked, 75 min billed, 45 min charged", line.name)
         self.assertEqual(
@@ -308,7 +308,7 @@ class TestTicketPack(TicketPackCommon):
             self.customer_contact.ids,
         )
         assert_letterhead(self, text)
-        self.assertIn("Prepaid tickets statement", text)
+        self.assertIn("Prepaid credits statement", text)
         self.assertIn(pack.name, text)
 
     def test_statement_report(self):
@@ -317,7 +317,7 @@ class TestTicketPack(TicketPackCommon):
         html, _fmt = self.env["ir.actions.report"]._render_qweb_html(
             "support_billing.action_report_support_pack_statement", self.customer.ids
         )
-        self.assertIn(b"Prepaid tickets statement", html)
+        self.assertIn(b"Prepaid credits statement", html)
         self.assertIn(_pack.name.encode(), html)
 
 
@@ -439,7 +439,7 @@ class TestTicketPackFollowsInvoice(TicketPackCommon):
         cancel = pack.move_ids.filtered(lambda m: m.reason == "cancellation")
         self.assertEqual((cancel.tickets, cancel.account_move_id), (-8, invoice))
         self.assertTrue(
-            pack.message_ids.filtered(lambda m: "8 unused tickets" in (m.body or ""))
+            pack.message_ids.filtered(lambda m: "8 unused credits" in (m.body or ""))
         )
 
     def test_refund_after_expiry_takes_expired_tickets(self):
@@ -621,7 +621,7 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
         page = self.url_open("/my/support_balance")
         self.assertEqual(page.status_code, 200)
         self.assertNotIn(pack.name, page.text)
-        self.assertIn("You have no prepaid tickets yet.", page.text)
+        self.assertIn("You have no prepaid credits yet.", page.text)
 
     def test_portal_statement_download(self):
         self.env["ir.config_parameter"].sudo().set_param(
@@ -639,6 +639,7 @@ class TestTicketPackPortal(TicketPackCommon, HttpCase):
             "/my/support_balance/buy",
             data={
                 "product_id": self.pack10.id,
+                "confirm": "1",
                 "csrf_token": http.Request.csrf_token(self),
             },
             allow_redirects=False,

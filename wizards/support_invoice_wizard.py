@@ -85,10 +85,17 @@ class SupportInvoiceWizard(models.TransientModel):
             )
             wizard.excluded_summary = (
                 "\n".join(
-                    self.env._(
-                        "%(count)s entries: %(mode)s (not invoiced by this run)",
-                        count=count,
-                        mode=labels.get(mode, mode),
+                    (
+                        self.env._(
+                            "1 entry: %(mode)s (not invoiced by this run)",
+                            mode=labels.get(mode, mode),
+                        )
+                        if count == 1
+                        else self.env._(
+                            "%(count)s entries: %(mode)s (not invoiced by this run)",
+                            count=count,
+                            mode=labels.get(mode, mode),
+                        )
                     )
                     for mode, count in sorted(counts.items())
                 )

@@ -24,8 +24,17 @@ function checkFits() {
 registry.category("web_tour.tours").add("support_pay_page_tour", {
     steps: () => [
         {
-            content: "The support pages' navigation, 'Pay here' active",
+            content: "The support pages' navigation, 'Card hold' active",
             trigger: "#support_public_nav_pay a.active",
+        },
+        {
+            content: "The links between the support pages are compact",
+            trigger: "#support_public_nav_links",
+            run() {
+                // six links: at most three lines of pills, even on a phone
+                const height = this.anchor.getBoundingClientRect().height;
+                check(height <= 110, `the links take ${height} px`);
+            },
         },
         {
             content: "1 h is chosen, the minutes box says 60, the amount is shown",
@@ -84,6 +93,7 @@ registry.category("web_tour.tours").add("support_pay_page_tour", {
                     amount && amount !== thirty && amount !== hour,
                     `the amount of 45 minutes is not shown (${amount})`
                 );
+                sessionStorage.setItem("support_pay_tour_amount", amount);
             },
         },
         {
@@ -103,12 +113,29 @@ registry.category("web_tour.tours").add("support_pay_page_tour", {
             expectUnloadPage: true,
         },
         {
-            content: "The card step shows the same navigation and the amount",
+            content: "The card step: the same navigation, what a hold is, the same amount",
             trigger: "#support_public_nav_pay a.active",
             run() {
+                // one amount from the first step to the card step, written
+                // the same way (currency included)
+                const same = (value) => value.replace(/\s+/g, " ");
+                const chosen = sessionStorage.getItem("support_pay_tour_amount") || "";
+                const shown = text("#support_hold_summary .o_support_hold_amount");
+                check(shown, "no amount on the card step");
                 check(
-                    text("#support_hold_summary .o_support_hold_amount"),
-                    "no amount on the card step"
+                    document.querySelector("main").textContent.includes(
+                        "nothing is charged now"
+                    ),
+                    "the card step does not say that nothing is charged now"
+                );
+                check(
+                    same(shown) === same(chosen),
+                    `the card step shows ${shown}, the first step ${chosen}`
+                );
+                check(
+                    document.querySelectorAll("#support_hold_summary .oe_currency_value")
+                        .length === 1,
+                    "the card step shows more than one amount"
                 );
                 checkFits();
             },

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("support_subscription_users_tour", {
             trigger: ".o_portal_index_card:not(.d-none) a[href='/my/card_holds']",
         },
         {
-            content: "So is her support balance, to find 'Buy tickets'",
+            content: "So is her support balance, to find 'Buy prepaid credits'",
             trigger: ".o_portal_index_card:not(.d-none) a[href='/my/support_balance']",
         },
         {
@@ -57,7 +57,17 @@ registry.category("web_tour.tours").add("support_subscription_users_tour", {
         {
             content: "Remove her",
             trigger:
-                "#support_subscription_users tr:contains('olivia@elsewhere.test') button:contains('Remove')",
+                "#support_subscription_users tr:contains('olivia@elsewhere.test') a:contains('Remove')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The removal is asked for confirmation, naming her",
+            trigger: "#support_subscription_remove_user:contains('olivia@elsewhere.test')",
+        },
+        {
+            content: "Confirm the removal",
+            trigger: "#support_subscription_remove_user button[type=submit]",
             run: "click",
             expectUnloadPage: true,
         },
