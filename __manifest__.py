@@ -70,6 +70,7 @@
         "views/support_public_templates.xml",
         "views/portal_ticket_rating_templates.xml",
         "views/support_claim_views.xml",
+        "views/accessibility_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",
