@@ -311,7 +311,9 @@ class InterventionPortal(CustomerPortal):
     # The accessible alternative to drawing (issue 29): a plain form, the
     # name typed and the consent box ticked; the same signature for the model
     # (signer, date, signed PDF, chatter).
-    def _intervention_sign_typed(self, intervention_id, access_token, name, consent, sign):
+    def _intervention_sign_typed(
+        self, intervention_id, access_token, name, consent, sign
+    ):
         try:
             intervention = self._intervention_check(
                 intervention_id, access_token

@@ -927,8 +927,7 @@ class SupportIntervention(models.Model):
             body=self.env._("Policy confirmation signed by %(name)s.", name=name)
             if method == const.SIGNATURE_DRAWN
             else self.env._(
-                "Policy confirmation signed by %(name)s (typed name, consent "
-                "ticked).",
+                "Policy confirmation signed by %(name)s (typed name, consent ticked).",
                 name=name,
             ),
             attachment_ids=self.policy_attachment_id.ids,

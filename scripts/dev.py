@@ -157,7 +157,10 @@ def is_root():
 
 
 def ensure_python_packages(python, env):
-    for packages, options in ((PIP_PACKAGES, []), (PIP_PACKAGES_NO_DEPS, ["--no-deps"])):
+    for packages, options in (
+        (PIP_PACKAGES, []),
+        (PIP_PACKAGES_NO_DEPS, ["--no-deps"]),
+    ):
         missing = []
         for mod, req in packages.items():
             ok = subprocess.run(

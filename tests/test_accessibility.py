@@ -13,6 +13,7 @@ size, rule and element.
 """
 
 import json
+import re
 from importlib import resources
 
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -123,9 +124,7 @@ class TestAccessibility(HttpCase):
             self.env["ir.module.module"]._load_module_terms(
                 ["portal", "support_billing"], [code], overwrite=True
             )
-        pages = [
-            {**page, "url": f"{prefix}{page['url']}"} for page in PUBLIC_PAGES
-        ]
+        pages = [{**page, "url": f"{prefix}{page['url']}"} for page in PUBLIC_PAGES]
         self._axe(pages, lang)
 
     def test_public_pages_en(self):
@@ -244,7 +243,9 @@ class TestKeyboard(HttpCase):
             kb.tab_to("#support_contact_submit")
             with kb.new_page():
                 kb.press("Enter")
-            self.assertTrue(kb.js("!!document.querySelector('.o_support_contact_done')"))
+            self.assertTrue(
+                kb.js("!!document.querySelector('.o_support_contact_done')")
+            )
 
     def test_intervention_request_form(self):
         with keyboard_session(self) as kb:
@@ -262,4 +263,82 @@ class TestKeyboard(HttpCase):
             kb.tab_to("button[name=support_intervention_send]")
             with kb.new_page():
                 kb.press("Enter")
-            self.assertTrue(kb.js("!!document.getElementById('support_intervention_done')"))
+            self.assertTrue(
+                kb.js("!!document.getElementById('support_intervention_done')")
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestFormErrors(HttpCase):
+    """Issue 27 item 6 and issue 29: each refused field of a public form
+    shows its message beside it, and names it (aria-describedby,
+    aria-invalid), the list above the form being an alert."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "support_billing.public_posts_per_client_hour", "1000"
+        )
+
+    def _post(self, url, **data):
+        page = self.url_open(url).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = self.url_open(url, data={"csrf_token": csrf, **data})
+        self.assertEqual(response.status_code, 400, url)
+        self.assertIn('role="alert"', response.text)
+        return response.text
+
+    def assertBeside(self, html, field_id, message):
+        field = re.search(
+            rf'<(?:input|textarea|select)[^>]*\sid="{field_id}"[^>]*>', html
+        )
+        self.assertTrue(field, field_id)
+        self.assertIn(f'aria-describedby="{field_id}_error"', field.group(0))
+        self.assertIn('aria-invalid="true"', field.group(0))
+        # the message follows the field, in the same group
+        after = html[field.end() :]
+        feedback = re.search(
+            rf'<div class="invalid-feedback" id="{field_id}_error">([^<]*)</div>', after
+        )
+        self.assertTrue(feedback, f"no message beside {field_id}")
+        next_label = after.find("<label")
+        if next_label != -1:
+            self.assertLess(feedback.start(), next_label, field_id)
+        self.assertIn(message, feedback.group(1))
+
+    def test_intervention_request_errors_beside_fields(self):
+        html = self._post(
+            "/support/intervention/request",
+            name="Ada",
+            email="ada@example.com",
+            phone="+33 1 23 45 67 89",
+            address="",
+            description="",
+            desired_date="2000-01-01",
+        )
+        self.assertBeside(html, "address", "")
+        self.assertBeside(html, "description", "")
+        self.assertBeside(html, "desired_date", "past")
+
+    def test_contact_errors_beside_fields(self):
+        html = self._post(
+            "/support/contact",
+            name="Ada",
+            email="ada@example.com",
+            subject="Printer",
+            description="",
+        )
+        self.assertBeside(html, "support_contact_description", "")
+
+    def test_pay_minutes_error_beside_the_box(self):
+        html = self._post(
+            "/support/pay",
+            name="Ada",
+            email="ada@example.com",
+            duration="other",
+            other_minutes="",
+        )
+        self.assertBeside(html, "other_minutes", "")
+        # the box has a label of its own
+        self.assertIn('for="other_minutes"', html)

@@ -44,9 +44,7 @@ class TestAccessibleSignature(InterventionCommon, HttpCase):
         page = self.url_open(url).text
         # a plain form beside the drawing pad, labelled, consent required
         self.assertIn('id="support_typed_sign_policy"', page)
-        self.assertRegex(
-            page, r'<input[^>]*name="consent"[^>]*required="required"'
-        )
+        self.assertRegex(page, r'<input[^>]*name="consent"[^>]*required="required"')
         self.assertIn('for="support_typed_sign_policy_name"', page)
         # without the consent box ticked nothing is signed, the page says why
         response = self._post(f"{url}/sign_policy_typed", name="Anna Acme")
