@@ -91,9 +91,22 @@ class Keyboard:
         focused = self.js(FOCUSED % json.dumps(selector))
         return bool(focused and focused["matches"])
 
+    def settle(self, timeout=10):
+        """Wait until the page loads nothing more (its lazy bundles, the
+        portal's chatter): leaving it earlier aborts them, which the browser
+        reports as errors."""
+        deadline = time.time() + timeout
+        last, stable = -1, 0
+        while time.time() < deadline and stable < 3:
+            count = self.js("performance.getEntriesByType('resource').length")
+            stable = stable + 1 if count == last else 0
+            last = count
+            time.sleep(0.2)
+
     @contextmanager
     def new_page(self, timeout=20):
         """Wait for the page that an action (Enter on a form) loads."""
+        self.settle()
         self.js("window.__keyboardOldPage = true")
         yield
         deadline = time.time() + timeout
@@ -101,7 +114,7 @@ class Keyboard:
             if self.js(
                 "!window.__keyboardOldPage && document.readyState === 'complete'"
             ):
-                time.sleep(0.3)  # the page's interactions start
+                self.settle()
                 return
             time.sleep(0.1)
         self.case.fail("no new page after the key press")
@@ -110,7 +123,7 @@ class Keyboard:
         url = urljoin(self.case.base_url(), path)
         self.browser.navigate_to(url, wait_stop=True)
         self.case.assertTrue(self.browser._wait_ready(), f"{path} not ready")
-        time.sleep(0.3)
+        self.settle()
 
 
 @contextmanager
