@@ -72,6 +72,7 @@
         "views/portal_ticket_rating_templates.xml",
         "views/support_claim_views.xml",
         "views/helpdesk_ticket_list_views.xml",
+        "views/accessibility_templates.xml",
     ],
     "demo": [
         "demo/support_billing_demo.xml",

@@ -181,6 +181,15 @@ INTERVENTION_STATES = [
     ("invoiced", "Invoiced"),
     ("cancelled", "Cancelled"),
 ]
+#: How the customer signed a policy or an estimate (issue 29): both are the
+#: same electronic signature (name, date, signed PDF, chatter); the typed one
+#: is the accessible alternative to drawing.
+SIGNATURE_DRAWN = "drawn"
+SIGNATURE_TYPED = "typed"
+SIGNATURE_METHODS = [
+    (SIGNATURE_DRAWN, "Drawn signature"),
+    (SIGNATURE_TYPED, "Typed name and consent"),
+]
 INTERVENTION_REPAIR_PLACES = [
     ("on_site", "On site"),
     ("workshop", "In the workshop"),

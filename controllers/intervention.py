@@ -17,6 +17,7 @@ from .form_validation import (
     LIMITS,
     PublicForm,
     captcha_refused,
+    clean_text,
     display_value,
     throttled,
     too_many_requests,
@@ -305,6 +306,82 @@ class InterventionPortal(CustomerPortal):
             intervention_id,
             access_token,
             lambda intervention: intervention._accept_estimate(name, signature, place),
+        )
+
+    # The accessible alternative to drawing (issue 29): a plain form, the
+    # name typed and the consent box ticked; the same signature for the model
+    # (signer, date, signed PDF, chatter).
+    def _intervention_sign_typed(
+        self, intervention_id, access_token, name, consent, sign
+    ):
+        try:
+            intervention = self._intervention_check(
+                intervention_id, access_token
+            ).with_context(support_portal_user_id=request.env.uid)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        name = (clean_text(name) or "")[: LIMITS["name"]].strip()
+        if not name or consent != "1":
+            return request.redirect(
+                intervention.get_portal_url(query_string="&message=sign_missing")
+                + "#support_typed_sign_error"
+            )
+        try:
+            with request.env.cr.savepoint():
+                sign(intervention, name)
+        except UserError:
+            return request.redirect(
+                intervention.get_portal_url(query_string="&message=error")
+            )
+        return request.redirect(
+            intervention.get_portal_url(query_string="&message=signed")
+        )
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>/sign_policy_typed",
+        type="http",
+        methods=["POST"],
+        auth="public",
+        website=True,
+    )
+    def portal_intervention_sign_policy_typed(
+        self, intervention_id, access_token=None, name=None, consent=None, **kw
+    ):
+        return self._intervention_sign_typed(
+            intervention_id,
+            access_token,
+            name,
+            consent,
+            lambda intervention, name: intervention._sign_policy(
+                name, None, consent=True
+            ),
+        )
+
+    @http.route(
+        "/my/interventions/<int:intervention_id>/accept_typed",
+        type="http",
+        methods=["POST"],
+        auth="public",
+        website=True,
+    )
+    def portal_intervention_accept_typed(
+        self,
+        intervention_id,
+        access_token=None,
+        name=None,
+        consent=None,
+        repair_place=None,
+        **kw,
+    ):
+        place = repair_place if isinstance(repair_place, str) else ""
+        return self._intervention_sign_typed(
+            intervention_id,
+            access_token,
+            name,
+            consent,
+            lambda intervention, name: intervention._accept_estimate(
+                name, None, place, consent=True
+            ),
         )
 
     @http.route(

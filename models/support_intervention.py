@@ -23,6 +23,7 @@ PROTECTED_FIELDS = {
     "state",
     "outcome",
     "policy_signature",
+    "policy_signature_method",
     "policy_signed_by",
     "policy_signed_on",
     "policy_attachment_id",
@@ -31,6 +32,7 @@ PROTECTED_FIELDS = {
     "signed_late_cancel_fee",
     "repair_place",
     "estimate_signature",
+    "estimate_signature_method",
     "estimate_signed_by",
     "estimate_signed_on",
     "estimate_attachment_id",
@@ -186,6 +188,13 @@ class SupportIntervention(models.Model):
     policy_signature = fields.Binary(
         string="Policy Signature", copy=False, attachment=True
     )
+    policy_signature_method = fields.Selection(
+        selection=const.SIGNATURE_METHODS,
+        string="Policy Signed With",
+        copy=False,
+        help="Drawn, or the typed name with the consent box ticked (the "
+        "accessible alternative): the same signature.",
+    )
     policy_signed_by = fields.Char(string="Policy Signed By", copy=False)
     policy_signed_on = fields.Datetime(string="Policy Signed On", copy=False)
     policy_attachment_id = fields.Many2one(
@@ -236,6 +245,11 @@ class SupportIntervention(models.Model):
         tracking=True,
     )
     estimate_signature = fields.Binary(copy=False, attachment=True)
+    estimate_signature_method = fields.Selection(
+        selection=const.SIGNATURE_METHODS,
+        string="Estimate Signed With",
+        copy=False,
+    )
     estimate_signed_by = fields.Char(string="Estimate Signed By", copy=False)
     estimate_signed_on = fields.Datetime(string="Estimate Answered On", copy=False)
     estimate_attachment_id = fields.Many2one(
@@ -872,14 +886,16 @@ class SupportIntervention(models.Model):
             user_id=(self.dispatcher_id or self.env.user).id,
         )
 
-    def _sign_policy(self, name, signature):
+    def _sign_policy(self, name, signature, consent=False):
         """Store the customer's signature of the policy and attach the signed
-        PDF."""
+        PDF.  ``signature``: the drawn image; without one, the typed
+        ``name`` signs when the customer ticked the consent box
+        (``consent``)."""
         self.ensure_one()
         self._check_state(POLICY_SIGN_STATES)
         if self.policy_signed_on:
             raise UserError(self.env._("The policy is already signed."))
-        self._check_signature(name, signature)
+        method = self._check_signature(name, signature, consent)
         # the prices printed on the policy are the prices invoiced: copied
         # with the signature (the rate in the intervention's company), the
         # computes leave them alone afterwards
@@ -894,7 +910,8 @@ class SupportIntervention(models.Model):
                 "signed_late_cancel_fee": self.company_id.support_late_cancel_fee,
                 "policy_signed_by": name.strip(),
                 "policy_signed_on": fields.Datetime.now(),
-                "policy_signature": signature,
+                "policy_signature": signature or False,
+                "policy_signature_method": method,
             }
         )
         self._write_trusted(
@@ -907,21 +924,27 @@ class SupportIntervention(models.Model):
         )
         self.message_post(
             author_id=self._get_signer_author_id(),
-            body=self.env._("Policy confirmation signed by %(name)s.", name=name),
+            body=self.env._("Policy confirmation signed by %(name)s.", name=name)
+            if method == const.SIGNATURE_DRAWN
+            else self.env._(
+                "Policy confirmation signed by %(name)s (typed name, consent ticked).",
+                name=name,
+            ),
             attachment_ids=self.policy_attachment_id.ids,
         )
 
-    def _accept_estimate(self, name, signature, repair_place="on_site"):
+    def _accept_estimate(self, name, signature, repair_place="on_site", consent=False):
         self.ensure_one()
         self._check_state(("estimate",))
-        self._check_signature(name, signature)
+        method = self._check_signature(name, signature, consent)
         if repair_place not in dict(const.INTERVENTION_REPAIR_PLACES):
             raise UserError(self.env._("Choose where the repair is done."))
         self._write_trusted(
             {
                 "estimate_signed_by": name.strip(),
                 "estimate_signed_on": fields.Datetime.now(),
-                "estimate_signature": signature,
+                "estimate_signature": signature or False,
+                "estimate_signature_method": method,
                 "repair_place": repair_place,
                 "state": "accepted",
                 "outcome": const.OUTCOME_ACCEPTED,
@@ -935,14 +958,22 @@ class SupportIntervention(models.Model):
                 ).id
             }
         )
+        place = dict(self._fields["repair_place"]._description_selection(self.env))[
+            repair_place
+        ]
         self.message_post(
             author_id=self._get_signer_author_id(),
             body=self.env._(
                 "Estimate accepted by %(name)s (%(place)s).",
                 name=name,
-                place=dict(
-                    self._fields["repair_place"]._description_selection(self.env)
-                )[repair_place],
+                place=place,
+            )
+            if method == const.SIGNATURE_DRAWN
+            else self.env._(
+                "Estimate accepted by %(name)s (%(place)s; typed name, consent "
+                "ticked).",
+                name=name,
+                place=place,
             ),
             attachment_ids=self.estimate_attachment_id.ids,
         )
@@ -982,15 +1013,20 @@ class SupportIntervention(models.Model):
             return self.partner_id.id
         return user.partner_id.id
 
-    def _check_signature(self, name, signature):
+    def _check_signature(self, name, signature, consent=False):
+        """How the customer signs: drawn (``signature``, an image) or typed
+        (the ``name``, with the consent box ticked); else a UserError."""
         if not (name or "").strip():
             raise UserError(self.env._("Enter the name of the person signing."))
         if not signature:
+            if consent:
+                return const.SIGNATURE_TYPED
             raise UserError(self.env._("The signature is missing."))
         try:
             base64.b64decode(signature, validate=True)
         except (TypeError, ValueError) as error:
             raise UserError(self.env._("Invalid signature data.")) from error
+        return const.SIGNATURE_DRAWN
 
     def _attach_report(self, report_ref, title):
         """Render a report of this intervention and attach it."""

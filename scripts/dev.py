@@ -48,6 +48,12 @@ PIP_PACKAGES = {
     # the suite under pytest (README: Test)
     "pytest_odoo": "pytest-odoo",
 }
+#: Installed without their dependencies: only a file they ship is used.
+PIP_PACKAGES_NO_DEPS = {
+    # axe-core 4.12.1's own axe.min.js, run in Chromium by
+    # tests/test_accessibility.py (its Playwright binding is not used)
+    "axe_playwright_python": "axe-playwright-python==0.1.8",
+}
 DEBIAN_TOOLS = {
     # executable: Debian package
     "chromium": "chromium",
@@ -151,23 +157,27 @@ def is_root():
 
 
 def ensure_python_packages(python, env):
-    missing = []
-    for mod, req in PIP_PACKAGES.items():
-        ok = subprocess.run(
-            [python, "-c", f"import {mod}"],
-            capture_output=True,
-            env={**os.environ, **env},
-            check=False,
-        )
-        if ok.returncode:
-            missing.append(req)
-    if missing:
-        say(f"pip install {' '.join(missing)}")
-        subprocess.run(
-            [python, "-m", "pip", "install", "-q", *missing],
-            check=True,
-            env={**os.environ, **env},
-        )
+    for packages, options in (
+        (PIP_PACKAGES, []),
+        (PIP_PACKAGES_NO_DEPS, ["--no-deps"]),
+    ):
+        missing = []
+        for mod, req in packages.items():
+            ok = subprocess.run(
+                [python, "-c", f"import {mod}"],
+                capture_output=True,
+                env={**os.environ, **env},
+                check=False,
+            )
+            if ok.returncode:
+                missing.append(req)
+        if missing:
+            say(f"pip install {' '.join(options + missing)}")
+            subprocess.run(
+                [python, "-m", "pip", "install", "-q", *options, *missing],
+                check=True,
+                env={**os.environ, **env},
+            )
 
 
 def apt_install(packages):

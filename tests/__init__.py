@@ -40,3 +40,5 @@ from . import test_money_links
 from . import test_terms
 from . import test_back_office
 from . import test_portal_purchase
+from . import test_accessibility
+from . import test_accessible_signature
