@@ -4,7 +4,10 @@
 
 It serves, on 127.0.0.1 only, the calls Odoo's ``payment_stripe`` makes for
 PaymentIntents (customers, payment intents: create, retrieve, confirm,
-capture, cancel; payment methods: retrieve) and answers them the way Stripe
+capture, cancel; payment methods: retrieve; charges: update; refunds), the
+balance a statement import reads (``GET /v1/balance_transactions``: one
+balance transaction per charge captured, with Stripe's fee, per refund and
+per payout; ``POST /v1/payouts``), and answers them the way Stripe
 does for the API version Odoo pins (``2019-05-16``: PaymentIntents still carry
 their ``charges`` list), including Stripe's error format and HTTP statuses,
 idempotent replays, a test clock that expires uncaptured authorisations after
@@ -17,6 +20,13 @@ lost after Stripe did the work, or a 500 before it did anything)::
         ...
         stripe.advance(days=7)
         body, headers = stripe.webhook_request(stripe.events[-1])
+
+Metadata keeps Stripe's limits (50 keys, keys of 40 characters, values of
+500) and Stripe's copy rule: an intent's metadata is copied to its charge
+once, at the confirmation.  Fees are Stripe's European card price (1.5 % +
+0.25, :meth:`StripeStandIn.fee_for`); charges are available for a payout 2
+days after they are made (``advance(days=2)``), refunds and payouts at once;
+:meth:`StripeStandIn.balance` gives ``(available, pending)``.
 
 Test payment methods: ``pm_card_visa`` and ``pm_card_mastercard`` succeed,
 ``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
