@@ -17,6 +17,8 @@
         "resource",
         "payment_stripe",
         "portal",
+        "account_statement_import_online_stripe",
+        "account_reconcile_oca",
     ],
     "data": [
         "security/support_billing_security.xml",

@@ -715,3 +715,42 @@ def is_late_cancellation(start, cancelled_at, notice_hours=24):
 def reminder_date(start_date):
     """The reminder call is due the day before the appointment."""
     return start_date - timedelta(days=1)
+
+
+#: Stripe's limits on an object's metadata (https://docs.stripe.com/api/metadata;
+#: Stripe's OpenAPI description does not state them): 50 keys, keys of at most
+#: 40 characters without square brackets, values of at most 500 characters.
+STRIPE_METADATA_MAX_KEYS = 50
+STRIPE_METADATA_MAX_KEY_LENGTH = 40
+STRIPE_METADATA_MAX_VALUE_LENGTH = 500
+
+
+def stripe_metadata(pairs):
+    """Stripe metadata from ``(key, value)`` pairs, in their order.
+
+    Empty values are left out (Stripe would read an empty value as "unset
+    this key"); a value longer than Stripe allows is cut at a ", " boundary
+    when it is a list, and ends with "…" to say it was cut.  A key that
+    Stripe would refuse is a programming error (``ValueError``).
+    """
+    metadata = {}
+    for key, value in pairs:
+        if (
+            not key
+            or len(key) > STRIPE_METADATA_MAX_KEY_LENGTH
+            or "[" in key
+            or "]" in key
+        ):
+            raise ValueError(f"invalid Stripe metadata key: {key!r}")
+        value = "" if value in (None, False) else str(value).strip()
+        if not value:
+            continue
+        if len(value) > STRIPE_METADATA_MAX_VALUE_LENGTH:
+            head = value[: STRIPE_METADATA_MAX_VALUE_LENGTH - 1]
+            if ", " in head:
+                head = head.rsplit(", ", 1)[0] + ", "
+            value = head + "…"
+        metadata[key] = value
+    if len(metadata) > STRIPE_METADATA_MAX_KEYS:
+        raise ValueError(f"{len(metadata)} Stripe metadata keys, at most 50")
+    return metadata

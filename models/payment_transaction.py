@@ -8,6 +8,8 @@ from odoo.addons.payment.logging import get_payment_logger
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
+from .. import rules
+
 _logger = get_payment_logger(__name__, stripe_const.SENSITIVE_KEYS)
 
 
@@ -234,11 +236,51 @@ class PaymentTransaction(models.Model):
         return super()._search_by_reference(provider_code, payment_data)
 
     def _stripe_prepare_payment_intent_payload(self):
-        """Card holds are authorised only; other payments are unchanged."""
+        """Card holds are authorised only; every PaymentIntent names its
+        documents in its metadata (issue 24), which Stripe copies to the
+        charge it creates."""
         payload = super()._stripe_prepare_payment_intent_payload()
         if self.support_card_hold_id:
             payload["capture_method"] = "manual"
+        payload.update(self._support_stripe_metadata_form())
         return payload
+
+    def _support_stripe_metadata(self):
+        """What a Stripe payment says of its documents (issue 24): the
+        invoice number(s), the card hold, the ticket number(s), the
+        customer's reference and the Odoo transaction reference, so that
+        Stripe's dashboard, its exports and the statement lines imported
+        from its balance transactions (OCA's ``stripe_label`` reads
+        ``metadata.invoice_number``) name them.  A capture reads its source
+        transaction: the hold's invoice is made at charge time."""
+        self.ensure_one()
+        tx = self.sudo()
+        source = tx.source_transaction_id or tx
+        hold = source.support_card_hold_id
+        invoices = (source.invoice_ids | tx.invoice_ids).filtered(
+            lambda m: m.is_invoice(include_receipts=True) and m.name != "/"
+        )
+        tickets = hold.ticket_id | invoices.invoice_line_ids.support_ticket_id
+        partner = (hold.partner_id or source.partner_id).commercial_partner_id
+        return rules.stripe_metadata(
+            [
+                ("invoice_number", ", ".join(sorted(invoices.mapped("name")))),
+                ("hold_reference", hold.name),
+                (
+                    "ticket_numbers",
+                    ", ".join(sorted(filter(None, tickets.mapped("number")))),
+                ),
+                ("customer_reference", partner.ref),
+                ("odoo_reference", source.reference),
+            ]
+        )
+
+    def _support_stripe_metadata_form(self):
+        """The metadata as Stripe's form parameters (``metadata[key]``)."""
+        return {
+            f"metadata[{key}]": value
+            for key, value in self._support_stripe_metadata().items()
+        }
 
     def _send_capture_request(self):
         """Capture part of a Stripe authorisation with ``amount_to_capture``.
@@ -257,10 +299,11 @@ class PaymentTransaction(models.Model):
                 self.currency_id.name
             ),
         )
+        metadata = self._support_stripe_metadata_form()
         payment_intent = self._send_api_request(
             "POST",
             f"payment_intents/{source.provider_reference}/capture",
-            data={"amount_to_capture": minor},
+            data={"amount_to_capture": minor, **metadata},
             idempotency_key=payment_utils.generate_idempotency_key(
                 source, scope=f"payment_intents_capture_{minor}"
             ),
@@ -270,9 +313,31 @@ class PaymentTransaction(models.Model):
             payment_intent, payment_data
         )
         self._process("stripe", payment_data)
+        if self.state == "done":
+            self._support_stripe_update_charge_metadata(payment_intent, metadata)
         if self.state == "done" and source.state == "authorized":
             source._void()  # Stripe released the rest: record it locally
         return None
+
+    def _support_stripe_update_charge_metadata(self, payment_intent, metadata):
+        """Stripe copies a PaymentIntent's metadata to its charge once, when
+        the intent is confirmed: the invoice number a capture adds reaches the
+        charge (the balance transaction's source, which statement imports
+        read) only by updating the charge itself.  The money has moved: a
+        failed update is logged, never raised."""
+        charges = (payment_intent.get("charges") or {}).get("data") or []
+        charge_id = charges[0]["id"] if charges else payment_intent.get("latest_charge")
+        if not charge_id or not metadata:
+            return
+        try:
+            self._send_api_request("POST", f"charges/{charge_id}", data=metadata)
+        except ValidationError as error:
+            _logger.warning(
+                "The metadata of charge %s (%s) was not updated: %s",
+                charge_id,
+                self.reference,
+                error,
+            )
 
     def _send_void_request(self):
         """Cancel a hold's intent, safe to replay: the same idempotency key

@@ -39,6 +39,14 @@ PIP_PACKAGES = {
     # import name: requirement
     "odoo.addons.helpdesk_mgmt": "odoo-addon-helpdesk_mgmt==19.0.*",
     "odoo.addons.helpdesk_mgmt_rating": "odoo-addon-helpdesk_mgmt_rating==19.0.*",
+    # Stripe's balance transactions (fees, payouts) as statement lines, and
+    # the reconciliation screen and models of Community (issue 24); they pull
+    # in account_statement_import_online, account_statement_import_base and
+    # account_statement_base
+    "odoo.addons.account_statement_import_online_stripe": (
+        "odoo-addon-account_statement_import_online_stripe==19.0.*"
+    ),
+    "odoo.addons.account_reconcile_oca": "odoo-addon-account_reconcile_oca==19.0.*",
     "websocket": "websocket-client",
     "hypothesis": "hypothesis",
     "freezegun": "freezegun",
@@ -1034,6 +1042,31 @@ def _run_shards(cluster, port, common, tag_lists, workdir, full_env):
     return codes, bad, reports, skipped, logs
 
 
+def _deps_db_current(cluster, port, filestore, deps_db):
+    """Whether the kept database ``deps_db`` exists with every dependency of
+    the manifest installed; a kept database made before a dependency was
+    added is dropped, to be made again."""
+    exists = _psql(
+        cluster, port, f"SELECT 1 FROM pg_database WHERE datname='{deps_db}'"
+    ).stdout.strip()
+    if exists != "1":
+        return False
+    wanted = sorted(set(module_depends()))
+    names = ",".join(f"'{name}'" for name in wanted)
+    installed = _psql(
+        cluster,
+        port,
+        "SELECT count(*) FROM ir_module_module "
+        f"WHERE state = 'installed' AND name IN ({names})",
+        db=deps_db,
+    ).stdout.strip()
+    if installed == str(len(wanted)):
+        return True
+    say(f"the kept database {deps_db} lacks a dependency: made again")
+    _drop_db(cluster, port, filestore, deps_db)
+    return False
+
+
 def cmd_test(args):
     python, env = find_odoo()
     ensure_python_packages(python, env)
@@ -1072,12 +1105,7 @@ def cmd_test(args):
     try:
         if args.keep_deps:
             deps_db = "deps"
-            if (
-                _psql(
-                    cluster, port, "SELECT 1 FROM pg_database WHERE datname='deps'"
-                ).stdout.strip()
-                != "1"
-            ):
+            if not _deps_db_current(cluster, port, filestore, deps_db):
                 bad = _install(
                     (python, addons_path, port, deps_db, filestore),
                     module_depends(),
@@ -1144,7 +1172,19 @@ def cmd_test(args):
 
 # ------------------------------------------------------------- test-peers
 #: Odoo's and OCA's suites that must pass with the addon as they pass without.
-PEER_SUITES = ("payment", "payment_stripe", "account_payment", "helpdesk_mgmt")
+PEER_SUITES = (
+    "payment",
+    "payment_stripe",
+    "account_payment",
+    "helpdesk_mgmt",
+    # OCA's statement import from Stripe and reconciliation (issue 24), and
+    # the modules they pull in (account_statement_import_base has no tests)
+    "account_statement_base",
+    "account_statement_import_base",
+    "account_statement_import_online",
+    "account_statement_import_online_stripe",
+    "account_reconcile_oca",
+)
 #: A log line that names the addon or one of its classes.
 OURS = re.compile(r"support_billing|\bSupport[A-Z]\w+")
 

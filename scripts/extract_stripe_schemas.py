@@ -37,6 +37,10 @@ ROOT_SCHEMAS = (
     "event",
     "error",
     "api_errors",
+    "charge",
+    "refund",
+    "balance_transaction",
+    "payout",
 )
 OPERATIONS = (
     ("post", "/v1/customers"),
@@ -46,6 +50,10 @@ OPERATIONS = (
     ("post", "/v1/payment_intents/{intent}/capture"),
     ("post", "/v1/payment_intents/{intent}/cancel"),
     ("get", "/v1/payment_methods/{payment_method}"),
+    ("post", "/v1/charges/{charge}"),
+    ("post", "/v1/refunds"),
+    ("get", "/v1/balance_transactions"),
+    ("post", "/v1/payouts"),
 )
 OPERATION_KEYS = ("operationId", "parameters", "requestBody", "responses")
 DROPPED_KEYS = frozenset({"description", "x-expansionResources"})

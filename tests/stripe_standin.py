@@ -4,7 +4,10 @@
 
 It serves, on 127.0.0.1 only, the calls Odoo's ``payment_stripe`` makes for
 PaymentIntents (customers, payment intents: create, retrieve, confirm,
-capture, cancel; payment methods: retrieve) and answers them the way Stripe
+capture, cancel; payment methods: retrieve; charges: update; refunds), the
+balance a statement import reads (``GET /v1/balance_transactions``: one
+balance transaction per charge captured, with Stripe's fee, per refund and
+per payout; ``POST /v1/payouts``), and answers them the way Stripe
 does for the API version Odoo pins (``2019-05-16``: PaymentIntents still carry
 their ``charges`` list), including Stripe's error format and HTTP statuses,
 idempotent replays, a test clock that expires uncaptured authorisations after
@@ -17,6 +20,13 @@ lost after Stripe did the work, or a 500 before it did anything)::
         ...
         stripe.advance(days=7)
         body, headers = stripe.webhook_request(stripe.events[-1])
+
+Metadata keeps Stripe's limits (50 keys, keys of 40 characters, values of
+500) and Stripe's copy rule: an intent's metadata is copied to its charge
+once, at the confirmation.  Fees are Stripe's European card price (1.5 % +
+0.25, :meth:`StripeStandIn.fee_for`); charges are available for a payout 2
+days after they are made (``advance(days=2)``), refunds and payouts at once;
+:meth:`StripeStandIn.balance` gives ``(available, pending)``.
 
 Test payment methods: ``pm_card_visa`` and ``pm_card_mastercard`` succeed,
 ``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
@@ -164,6 +174,60 @@ PAYMENT_INTENT_CAPTURE_PARAMS = frozenset(
     }
 )
 PAYMENT_INTENT_CANCEL_PARAMS = frozenset({"cancellation_reason", "expand"})
+CHARGE_UPDATE_PARAMS = frozenset(
+    {
+        "customer",
+        "description",
+        "expand",
+        "fraud_details",
+        "metadata",
+        "receipt_email",
+        "shipping",
+        "transfer_group",
+    }
+)
+REFUND_CREATE_PARAMS = frozenset(
+    {
+        "amount",
+        "charge",
+        "currency",
+        "customer",
+        "expand",
+        "instructions_email",
+        "metadata",
+        "origin",
+        "payment_intent",
+        "reason",
+        "refund_application_fee",
+        "reverse_transfer",
+    }
+)
+BALANCE_TRANSACTION_LIST_PARAMS = frozenset(
+    {
+        "created",
+        "currency",
+        "ending_before",
+        "expand",
+        "limit",
+        "payout",
+        "source",
+        "starting_after",
+        "type",
+    }
+)
+PAYOUT_CREATE_PARAMS = frozenset(
+    {
+        "amount",
+        "currency",
+        "description",
+        "destination",
+        "expand",
+        "metadata",
+        "method",
+        "source_type",
+        "statement_descriptor",
+    }
+)
 PAYMENT_METHOD_RETRIEVE_PARAMS = frozenset({"expand"})
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -177,7 +241,26 @@ CANCELABLE = (
 )
 CANCELLATION_REASONS = ("abandoned", "duplicate", "fraudulent", "requested_by_customer")
 CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
+#: Stripe's limits on metadata (https://docs.stripe.com/api/metadata): the
+#: OpenAPI description states only the 500 characters of a value, on the
+#: refund's and payout's schemas.
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+#: The stand-in's processing fee on a card charge, Stripe's standard price for
+#: European cards: 1.5 % (rounded half up to the minor unit) + 25 minor units.
+#: Refunds give no fee back, as on Stripe.
+FEE_PERCENT_BASIS_POINTS = 150
+FEE_FIXED = 25
+#: Charges become available for payouts 2 days after they are made.
+AVAILABILITY_DELAY = 2 * 24 * 3600
+#: A payout reaches the bank the next day.
+PAYOUT_DELAY = 24 * 3600
 EXPANDABLE = {
+    "balance_transaction_list": ("data.source",),
+    "charge": (),
+    "payout": (),
+    "refund": (),
     "customer": (),
     "payment_intent": ("customer", "latest_charge", "payment_method"),
     "payment_method": ("customer",),
@@ -359,6 +442,12 @@ class StripeStandIn:
         self.payment_intents = {}
         self.payment_methods = {}
         self.charges = {}
+        self.refunds = {}
+        self.payouts = {}
+        self.balance_transactions = {}  # by id, oldest first
+        self.bank_account_id = new_id("ba")  # where payouts go
+        self._paid_out = {}  # payout id: balance transaction ids it paid out
+        self._swept = set()  # balance transaction ids some payout paid out
         self.events = []
         self.requests = []
         self._charge_ids = {}  # payment intent id: charge ids, oldest first
@@ -625,6 +714,10 @@ class StripeStandIn:
             ("POST", r"/v1/payment_intents/([^/]+)/capture", self._capture_endpoint),
             ("POST", r"/v1/payment_intents/([^/]+)/cancel", self._cancel_endpoint),
             ("GET", r"/v1/payment_methods/([^/]+)", self._retrieve_payment_method),
+            ("POST", r"/v1/charges/([^/]+)", self._update_charge),
+            ("POST", r"/v1/refunds", self._create_refund),
+            ("GET", r"/v1/balance_transactions", self._list_balance_transactions),
+            ("POST", r"/v1/payouts", self._create_payout),
         )
         for method, pattern, handler in routes:
             match = re.fullmatch(pattern, request.path)
@@ -736,7 +829,51 @@ class StripeStandIn:
             isinstance(v, str) for v in value.values()
         ):
             raise _invalid("Invalid hash", name)
+        for key, v in value.items():
+            if len(key) > METADATA_MAX_KEY_LENGTH:
+                raise _invalid(
+                    f"Metadata keys can have up to {METADATA_MAX_KEY_LENGTH} "
+                    f"characters. Key '{key}' has {len(key)} characters.",
+                    f"{name}[{key}]",
+                )
+            if len(v) > METADATA_MAX_VALUE_LENGTH:
+                raise _invalid(
+                    f"Metadata values can have up to {METADATA_MAX_VALUE_LENGTH} "
+                    f"characters, but you passed in a value that is {len(v)} "
+                    f"characters. Invalid value: {v[:20]}...",
+                    f"{name}[{key}]",
+                )
+        if len(value) > METADATA_MAX_KEYS:
+            raise _invalid(
+                f"Invalid {name}: {name} cannot have more than "
+                f"{METADATA_MAX_KEYS} keys",
+                name,
+            )
         return {key: v for key, v in value.items() if v != ""}
+
+    @classmethod
+    def _update_metadata(cls, current, params, name="metadata"):
+        """Stripe's update of an object's metadata: new keys merged, a key
+        posted empty removed, ``metadata=`` (empty) removes all."""
+        value = params.get(name)
+        if value is None:
+            return current
+        if value == "":
+            return {}
+        merged = {**current}
+        cls._metadata(params, name)  # the limits
+        for key, v in value.items():
+            if v == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = v
+        if len(merged) > METADATA_MAX_KEYS:
+            raise _invalid(
+                f"Invalid {name}: {name} cannot have more than "
+                f"{METADATA_MAX_KEYS} keys",
+                name,
+            )
+        return merged
 
     @staticmethod
     def _address(value, name):
@@ -929,9 +1066,7 @@ class StripeStandIn:
                 "application": None,
                 "application_fee": None,
                 "application_fee_amount": None,
-                "balance_transaction": new_id("txn")
-                if automatic and not decline
-                else None,
+                "balance_transaction": None,
                 "billing_details": copy.deepcopy(payment_method["billing_details"]),
                 "calculated_statement_descriptor": "STRIPE STAND-IN",
                 "captured": automatic and not decline,
@@ -946,7 +1081,9 @@ class StripeStandIn:
                 "fraud_details": {},
                 "invoice": None,
                 "livemode": False,
-                "metadata": {},
+                # copied once, when the intent is confirmed (Stripe does not
+                # copy later updates of the intent's metadata)
+                "metadata": copy.deepcopy(intent["metadata"]),
                 "on_behalf_of": None,
                 "outcome": outcome,
                 "paid": not decline,
@@ -994,7 +1131,96 @@ class StripeStandIn:
         )
         self.charges[charge_id] = charge
         self._charge_ids[intent["id"]].append(charge_id)
+        if automatic and not decline:
+            self._charge_balance_transaction(charge, intent["amount"])
         return charge
+
+    # --- balance ------------------------------------------------------------
+
+    @staticmethod
+    def fee_for(amount):
+        """The stand-in's processing fee on a charge of ``amount`` minor units."""
+        return (amount * FEE_PERCENT_BASIS_POINTS + 5000) // 10000 + FEE_FIXED
+
+    def _new_balance_transaction(
+        self, kind, amount, currency, source_id, description, fee=0, available_on=None
+    ):
+        created = self.now()
+        fee_details = (
+            [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": currency,
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else []
+        )
+        txn = _ordered(
+            {
+                "id": new_id("txn"),
+                "object": "balance_transaction",
+                "amount": amount,
+                "available_on": created if available_on is None else available_on,
+                "created": created,
+                "currency": currency,
+                "description": description,
+                "exchange_rate": None,
+                "fee": fee,
+                "fee_details": fee_details,
+                "net": amount - fee,
+                "reporting_category": kind,
+                "source": source_id,
+                "status": "pending",
+                "type": kind,
+            }
+        )
+        self.balance_transactions[txn["id"]] = txn
+        return txn
+
+    def _charge_balance_transaction(self, charge, amount):
+        txn = self._new_balance_transaction(
+            "charge",
+            amount,
+            charge["currency"],
+            charge["id"],
+            charge["description"],
+            fee=self.fee_for(amount),
+            available_on=self.now() + AVAILABILITY_DELAY,
+        )
+        charge["balance_transaction"] = txn["id"]
+        return txn
+
+    def _render_balance_transaction(self, txn, expand=()):
+        rendered = copy.deepcopy(txn)
+        rendered["status"] = (
+            "available" if rendered["available_on"] <= self.now() else "pending"
+        )
+        if "source" in expand:
+            source_id = rendered["source"]
+            for objects in (self.charges, self.refunds, self.payouts):
+                if source_id in objects:
+                    rendered["source"] = copy.deepcopy(objects[source_id])
+        return rendered
+
+    def balance(self, currency):
+        """``(available, pending)`` of ``currency`` in minor units, as
+        Stripe's ``/v1/balance`` adds them up: the net of every balance
+        transaction, available once its ``available_on`` has come."""
+        with self.lock:
+            now = self.now()
+            available = pending = 0
+            for txn in self.balance_transactions.values():
+                if txn["currency"] != currency.lower():
+                    continue
+                if txn["available_on"] <= now:
+                    available += txn["net"]
+                else:
+                    pending += txn["net"]
+            return available, pending
 
     def _unexpected_state(self, intent, message):
         return StripeError(
@@ -1358,9 +1584,10 @@ class StripeStandIn:
                 payment_intent=self._render_payment_intent(intent),
             )
         charge = self.charges[intent["latest_charge"]]
-        charge.update(
-            captured=True, amount_captured=amount, balance_transaction=new_id("txn")
-        )
+        charge.update(captured=True, amount_captured=amount)
+        self._charge_balance_transaction(charge, amount)
+        # the intent's metadata only: Stripe copied it to the charge once, at
+        # the confirmation (update the charge to change the charge's)
         intent["metadata"].update(metadata)
         intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
         self._authorized_at.pop(intent_id, None)
@@ -1400,3 +1627,261 @@ class StripeStandIn:
             )
         payment_method = self._resolve_payment_method(payment_method_id)
         return self._expand_fields(copy.deepcopy(payment_method), expand)
+
+    def _get_charge(self, charge_id, param="charge"):
+        charge = self.charges.get(charge_id)
+        if charge is None:
+            raise StripeError(
+                404 if param == "charge" and charge_id else 400,
+                "invalid_request_error",
+                f"No such charge: '{charge_id}'",
+                code="resource_missing",
+                param=param,
+            )
+        return charge
+
+    def _update_charge(self, request, params, charge_id):
+        """POST /v1/charges/{charge}: the stand-in updates the metadata and
+        the description (the other parameters are accepted and ignored)."""
+        self._check_params(params, CHARGE_UPDATE_PARAMS)
+        expand = self._expand(params, "charge")
+        charge = self._get_charge(charge_id)
+        description = self._string(params, "description", max_length=1000)
+        charge["metadata"] = self._update_metadata(charge["metadata"], params)
+        if description is not None:
+            charge["description"] = description
+        self._emit("charge.updated", copy.deepcopy(charge), request)
+        return self._expand_fields(copy.deepcopy(charge), expand)
+
+    def _create_refund(self, request, params):
+        """POST /v1/refunds on a captured charge (by ``charge`` or
+        ``payment_intent``): the refund is made at once; its balance
+        transaction takes the amount back, and no fee is returned."""
+        self._check_params(params, REFUND_CREATE_PARAMS)
+        expand = self._expand(params, "refund")
+        amount = self._integer(params, "amount", minimum=1)
+        metadata = self._metadata(params)
+        reason = self._choice(
+            params, "reason", ("duplicate", "fraudulent", "requested_by_customer")
+        )
+        charge_id = self._string(params, "charge")
+        intent_id = self._string(params, "payment_intent")
+        if bool(charge_id) == bool(intent_id):
+            raise _invalid(
+                "You must pass either `charge` or `payment_intent` (and not both)."
+            )
+        if intent_id:
+            intent = self.payment_intents.get(intent_id)
+            if intent is None:
+                raise _invalid(
+                    f"No such payment_intent: '{intent_id}'",
+                    "payment_intent",
+                    "resource_missing",
+                )
+            charge_id = intent["latest_charge"]
+        charge = self._get_charge(charge_id, param="charge" if charge_id else "")
+        refundable = charge["amount_captured"] - charge["amount_refunded"]
+        if not charge["captured"] or refundable <= 0:
+            raise _invalid(
+                f"Charge {charge['id']} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        amount = refundable if amount is None else amount
+        if amount > refundable:
+            raise _invalid(
+                f"Refund amount ({amount}) is greater than unrefunded amount on "
+                f"charge ({refundable})",
+                "amount",
+                "amount_too_large",
+            )
+        refund = _ordered(
+            {
+                "id": new_id("re"),
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": None,
+                "charge": charge["id"],
+                "created": self.now(),
+                "currency": charge["currency"],
+                "metadata": metadata,
+                "payment_intent": charge["payment_intent"],
+                "reason": reason,
+                "receipt_number": None,
+                "source_transfer_reversal": None,
+                "status": "succeeded",
+                "transfer_reversal": None,
+            }
+        )
+        txn = self._new_balance_transaction(
+            "refund",
+            -amount,
+            charge["currency"],
+            refund["id"],
+            f"REFUND FOR CHARGE ({charge['description'] or charge['id']})",
+        )
+        refund["balance_transaction"] = txn["id"]
+        self.refunds[refund["id"]] = refund
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        self._emit("charge.refunded", copy.deepcopy(charge), request)
+        return self._expand_fields(copy.deepcopy(refund), expand)
+
+    @classmethod
+    def _created_filter(cls, params):
+        """``created=<t>`` or ``created[gt|gte|lt|lte]=<t>`` as a predicate."""
+        value = params.get("created")
+        if value in (None, ""):
+            return lambda created: True
+        if isinstance(value, str):
+            exact = cls._integer(params, "created")
+            return lambda created: created == exact
+        if not isinstance(value, dict) or set(value) - {"gt", "gte", "lt", "lte"}:
+            raise _invalid("Invalid range query: created", "created")
+        bounds = {
+            op: cls._integer(value, op) for op in value if value[op] not in (None, "")
+        }
+        tests = {
+            "gt": lambda created, bound: created > bound,
+            "gte": lambda created, bound: created >= bound,
+            "lt": lambda created, bound: created < bound,
+            "lte": lambda created, bound: created <= bound,
+        }
+        return lambda created: all(
+            tests[op](created, bound) for op, bound in bounds.items()
+        )
+
+    def _list_balance_transactions(self, request, params):
+        """GET /v1/balance_transactions: newest first, filtered by
+        ``created``, ``currency``, ``type``, ``source`` and ``payout`` (the
+        transactions a payout paid out), paginated by ``limit`` (1 to 100,
+        default 10) and ``starting_after`` / ``ending_before``; ``expand[]=
+        data.source`` gives each transaction's charge, refund or payout."""
+        self._check_params(params, BALANCE_TRANSACTION_LIST_PARAMS)
+        expand = self._expand(params, "balance_transaction_list")
+        limit = self._integer(params, "limit", minimum=1, maximum=100) or 10
+        created = self._created_filter(params)
+        currency = (self._string(params, "currency") or "").lower()
+        kind = self._string(params, "type")
+        source = self._string(params, "source")
+        payout_id = self._string(params, "payout")
+        if payout_id and payout_id not in self.payouts:
+            raise _invalid(
+                f"No such payout: '{payout_id}'", "payout", "resource_missing"
+            )
+        paid_out = set(self._paid_out.get(payout_id, ())) if payout_id else None
+        selected = [
+            txn
+            for txn in reversed(list(self.balance_transactions.values()))
+            if created(txn["created"])
+            and currency in ("", txn["currency"])
+            and kind in (None, txn["type"])
+            and source in (None, txn["source"])
+            and (paid_out is None or txn["id"] in paid_out)
+        ]
+        ids = [txn["id"] for txn in selected]
+        after = self._string(params, "starting_after")
+        before = self._string(params, "ending_before")
+        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in self.balance_transactions:
+                raise _invalid(
+                    f"No such balance_transaction: '{cursor}'", name, "resource_missing"
+                )
+        if after:
+            start = ids.index(after) + 1 if after in ids else len(ids)
+            page = selected[start : start + limit]
+            has_more = start + limit < len(selected)
+        elif before:
+            end = ids.index(before) if before in ids else 0
+            page = selected[max(0, end - limit) : end]
+            has_more = end - limit > 0
+        else:
+            page = selected[:limit]
+            has_more = len(selected) > limit
+        expand_source = "data.source" in expand
+        return {
+            "object": "list",
+            "data": [
+                self._render_balance_transaction(
+                    txn, ("source",) if expand_source else ()
+                )
+                for txn in page
+            ],
+            "has_more": has_more,
+            "url": "/v1/balance_transactions",
+        }
+
+    def _create_payout(self, request, params):
+        """POST /v1/payouts: a manual payout of the available balance to the
+        account's bank; its balance transaction takes the amount out."""
+        self._check_params(
+            params, PAYOUT_CREATE_PARAMS, required=("amount", "currency")
+        )
+        expand = self._expand(params, "payout")
+        amount = self._integer(params, "amount", minimum=1)
+        currency = self._string(params, "currency")
+        if not re.fullmatch(r"[A-Za-z]{3}", currency):
+            raise _invalid(f"Invalid currency: {currency.lower()}.", "currency")
+        currency = currency.lower()
+        method = self._choice(params, "method", ("standard", "instant"), "standard")
+        source_type = self._choice(
+            params, "source_type", ("bank_account", "card", "fpx"), "card"
+        )
+        metadata = self._metadata(params)
+        description = self._string(params, "description")
+        descriptor = self._string(params, "statement_descriptor", 22)
+        available, _pending = self.balance(currency)
+        if amount > available:
+            raise _invalid(
+                "You have insufficient funds in your Stripe account for this "
+                "transfer. Your card balance is too low.  You can use the "
+                "/v1/balance endpoint to view your Stripe balance (for more "
+                "details, see stripe.com/docs/api#balance).",
+                "amount",
+                "balance_insufficient",
+            )
+        payout = _ordered(
+            {
+                "id": new_id("po"),
+                "object": "payout",
+                "amount": amount,
+                "arrival_date": self.now() + PAYOUT_DELAY,
+                "automatic": False,
+                "balance_transaction": None,
+                "created": self.now(),
+                "currency": currency,
+                "description": description or "STRIPE PAYOUT",
+                "destination": self.bank_account_id,
+                "failure_balance_transaction": None,
+                "failure_code": None,
+                "failure_message": None,
+                "livemode": False,
+                "metadata": metadata,
+                "method": method,
+                "original_payout": None,
+                "reconciliation_status": "not_applicable",
+                "reversed_by": None,
+                "source_type": source_type,
+                "statement_descriptor": descriptor,
+                "status": "pending",
+                "type": "bank_account",
+            }
+        )
+        # the available transactions it pays out, oldest first, for
+        # ``GET /v1/balance_transactions?payout=``
+        now = self.now()
+        self._paid_out[payout["id"]] = [
+            txn["id"]
+            for txn in self.balance_transactions.values()
+            if txn["currency"] == currency
+            and txn["available_on"] <= now
+            and txn["id"] not in self._swept
+        ]
+        self._swept.update(self._paid_out[payout["id"]])
+        txn = self._new_balance_transaction(
+            "payout", -amount, currency, payout["id"], payout["description"]
+        )
+        payout["balance_transaction"] = txn["id"]
+        self.payouts[payout["id"]] = payout
+        self._emit("payout.created", copy.deepcopy(payout), request)
+        return self._expand_fields(copy.deepcopy(payout), expand)

@@ -26,8 +26,9 @@ SECRET_KEY = "sk_test_standin"
 WEBHOOK_SECRET = "whsec_standin"
 
 
-@tagged("post_install", "-at_install")
-class TestCardHoldStripe(CardHoldCommon, HttpCase):
+class CardHoldStripeCommon(CardHoldCommon):
+    """Card holds whose Stripe calls go to the stand-in (127.0.0.1)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -105,6 +106,9 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
             if fragment in r["path"]
         ]
 
+
+@tagged("post_install", "-at_install")
+class TestCardHoldStripe(CardHoldStripeCommon, HttpCase):
     # -------------------------------------------------------------- tests
     def test_only_holds_are_authorise_only(self):
         hold = self._create_hold()
@@ -121,6 +125,80 @@ class TestCardHoldStripe(CardHoldCommon, HttpCase):
         self.assertEqual(payload["capture_method"], "automatic")
         # Stripe's capture wizard is Odoo's own (full only) for everybody else
         self.assertEqual(self.stripe.support_manual_capture, "full_only")
+
+    def test_metadata_names_the_documents(self):
+        """Issue 24, item 1: the intent created for a hold names the hold,
+        its ticket, the customer's reference and the Odoo reference; its
+        capture adds the invoice made at charge time, to the intent and to
+        the charge (Stripe copied the intent's metadata to the charge at the
+        confirmation only), which statement imports read."""
+        self.customer.ref = "CUST-0042"
+        hold = self._create_hold()
+        tx, intent_id, _response = self._stripe_authorize(hold)
+        created = self._requests_to("payment_intents")[0]
+        at_creation = {
+            "hold_reference": hold.name,
+            "ticket_numbers": self.ticket.number,
+            "customer_reference": "CUST-0042",
+            "odoo_reference": tx.reference,
+        }
+        self.assertEqual(created["form"]["metadata"], at_creation)
+        charge_id = self.standin.payment_intents[intent_id]["latest_charge"]
+        self.assertEqual(self.standin.charges[charge_id]["metadata"], at_creation)
+
+        self._log(self.ticket, 30)
+        self._charge(hold)
+        self.assertTrue(hold.invoice_id.name.startswith("INV/"))
+        named = {**at_creation, "invoice_number": hold.invoice_id.name}
+        capture = self._requests_to("/capture")
+        self.assertEqual(capture[0]["form"]["metadata"], named)
+        self.assertEqual(self.standin.payment_intents[intent_id]["metadata"], named)
+        update = self._requests_to(f"charges/{charge_id}")
+        self.assertEqual(len(update), 1)
+        self.assertEqual(update[0]["status"], 200)
+        self.assertEqual(self.standin.charges[charge_id]["metadata"], named)
+        # the charge's balance transaction: what the statement import reads
+        txn = self.standin.balance_transactions[
+            self.standin.charges[charge_id]["balance_transaction"]
+        ]
+        self.assertEqual((txn["amount"], txn["source"]), (6000, charge_id))
+
+    def test_metadata_of_an_invoice_payment(self):
+        """An online payment of support invoices names them and their
+        tickets (no hold)."""
+        self.customer.ref = "CUST-0042"
+        self._log(self.ticket, 45)
+        invoice = (
+            self.env["support.time.entry"]
+            .search([("ticket_id", "=", self.ticket.id)])
+            ._create_support_invoices(billing_modes=("hold", "time"))
+        )
+        self.assertEqual(len(invoice), 1)
+        invoice.action_post()
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": self.stripe.id,
+                "payment_method_id": self.card.id,
+                "reference": "INVPAY-1",
+                "amount": invoice.amount_total,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": self.customer_contact.id,
+                "operation": "online_direct",
+                "invoice_ids": [(6, 0, invoice.ids)],
+            }
+        )
+        tx._get_processing_values()
+        created = self._requests_to("payment_intents")[0]
+        self.assertEqual(created["form"]["capture_method"], "automatic")
+        self.assertEqual(
+            created["form"]["metadata"],
+            {
+                "invoice_number": invoice.name,
+                "ticket_numbers": self.ticket.number,
+                "customer_reference": "CUST-0042",
+                "odoo_reference": "INVPAY-1",
+            },
+        )
 
     def test_hold_240_charge_60_releases_180_at_stripe(self):
         hold = self._create_hold()  # 120 min at 100/h + 20 % = 240.00

@@ -26,6 +26,8 @@ from jsonschema.exceptions import best_match
 from odoo.tests import BaseCase, tagged
 
 from .stripe_standin import (
+    BALANCE_TRANSACTION_LIST_PARAMS,
+    CHARGE_UPDATE_PARAMS,
     CUSTOMER_CREATE_PARAMS,
     HOST,
     PAYMENT_INTENT_CANCEL_PARAMS,
@@ -34,6 +36,8 @@ from .stripe_standin import (
     PAYMENT_INTENT_CREATE_PARAMS,
     PAYMENT_INTENT_RETRIEVE_PARAMS,
     PAYMENT_METHOD_RETRIEVE_PARAMS,
+    PAYOUT_CREATE_PARAMS,
+    REFUND_CREATE_PARAMS,
     StripeStandIn,
     parse_form,
 )
@@ -154,12 +158,19 @@ class StripeSchemas:
                         "schema"
                     ]
                 ok = operation["responses"]["200"]["content"]["application/json"]
+                if "$ref" in ok["schema"]:
+                    schema_name = ok["schema"]["$ref"].rsplit("/", 1)[1]
+                else:  # a list: its schema is written in the operation
+                    schema_name = ok["schema"]["title"]
+                    self.components["schemas"][schema_name] = to_json_schema(
+                        ok["schema"]
+                    )
                 self.operations.append(
                     (
                         method.upper(),
                         regex,
                         jsonschema.Draft202012Validator(to_json_schema(request_schema)),
-                        ok["schema"]["$ref"].rsplit("/", 1)[1],
+                        schema_name,
                     )
                 )
 
@@ -458,6 +469,180 @@ class TestStripeStandIn(StripeStandInCase):
         self.assertEqual(
             [e["type"] for e in self.stripe.events_of(object_id=intent["id"])],
             ["payment_intent.created", "payment_intent.amount_capturable_updated"],
+        )
+
+    def test_metadata(self):
+        """Stripe's limits (50 keys, keys of 40 characters, values of 500); the
+        intent's metadata is copied to its charge once, at the confirmation;
+        a capture updates the intent's, an update of the charge the charge's."""
+        for extra, param in (
+            ({f"metadata[k{i}]": "v" for i in range(51)}, "metadata"),
+            ({"metadata[" + "k" * 41 + "]": "v"}, "metadata[" + "k" * 41 + "]"),
+            ({"metadata[invoice_number]": "x" * 501}, "metadata[invoice_number]"),
+        ):
+            response = self.create_intent(**extra)
+            self.assertStripeError(response, 400, "invalid_request_error", param=param)
+        self.assertEqual(self.stripe.payment_intents, {})
+        at_limits = {f"metadata[{'k' * 38}{i:02d}]": "v" * 500 for i in range(50)}
+        response = self.create_intent(**at_limits)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(len(response.json()["metadata"]), 50)
+
+        response = self.create_intent(
+            **{
+                "metadata[hold_reference]": "HOLD/0001",
+                "metadata[odoo_reference]": "R1",
+            }
+        )
+        intent_id = response.json()["id"]
+        response = self.post(
+            f"payment_intents/{intent_id}/confirm",
+            data={"payment_method": "pm_card_visa"},
+        )
+        charge = response.json()["charges"]["data"][0]
+        self.assertEqual(
+            charge["metadata"], {"hold_reference": "HOLD/0001", "odoo_reference": "R1"}
+        )
+        response = self.post(
+            f"payment_intents/{intent_id}/capture",
+            data={"amount_to_capture": 1000, "metadata[invoice_number]": "INV/1"},
+        )
+        intent = response.json()
+        self.assertEqual(intent["metadata"]["invoice_number"], "INV/1")
+        self.assertNotIn("invoice_number", intent["charges"]["data"][0]["metadata"])
+        response = self.post(
+            f"charges/{charge['id']}",
+            data={"metadata[invoice_number]": "INV/1", "metadata[odoo_reference]": ""},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(
+            response.json()["metadata"],
+            {"hold_reference": "HOLD/0001", "invoice_number": "INV/1"},
+        )
+        self.assertEqual(
+            self.stripe.charges[charge["id"]]["metadata"], response.json()["metadata"]
+        )
+        response = self.post("charges/ch_missing", data={"metadata[a]": "b"})
+        self.assertStripeError(
+            response, 404, "invalid_request_error", "resource_missing"
+        )
+
+    def test_balance_transactions_refund_and_payout(self):
+        """Each capture, automatic charge and refund has its balance
+        transaction (fees on charges only); the list is newest first,
+        filtered and paginated; a payout takes the available balance out."""
+        start = self.stripe.now()
+        held = self.authorize(amount=20000)
+        response = self.post(
+            f"payment_intents/{held['id']}/capture", data={"amount_to_capture": 12000}
+        )
+        held_charge = response.json()["charges"]["data"][0]
+        paid = self.authorize(amount=5000, capture_method="automatic")
+        response = self.post(
+            "refunds",
+            data={"payment_intent": held["id"], "amount": 3000, "metadata[a]": "b"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        refund = response.json()
+        self.assertEqual(
+            (refund["amount"], refund["charge"]), (3000, held_charge["id"])
+        )
+        response = self.post(
+            "refunds", data={"charge": held_charge["id"], "amount": 9001}
+        )
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "amount_too_large"
+        )
+        self.assertEqual(
+            self.stripe.charges[held_charge["id"]]["amount_refunded"], 3000
+        )
+
+        # 1.5 % + 25: 180 + 25 on 12000, 75 + 25 on 5000, nothing on a refund
+        self.assertEqual(
+            (self.stripe.fee_for(12000), self.stripe.fee_for(5000)), (205, 100)
+        )
+        pages, after = [], None
+        while True:
+            query = {"limit": 2, "expand[]": "data.source", "created[gte]": start}
+            if after:
+                query["starting_after"] = after
+            response = self.get("balance_transactions", data=query)
+            self.assertEqual(response.status_code, 200, response.text)
+            pages.append(response.json())
+            if not pages[-1]["has_more"]:
+                break
+            after = pages[-1]["data"][-1]["id"]
+        self.assertEqual([len(page["data"]) for page in pages], [2, 1])
+        listed = [txn for page in pages for txn in page["data"]]
+        self.assertEqual(
+            [(t["type"], t["amount"], t["fee"], t["net"], t["status"]) for t in listed],
+            [
+                ("refund", -3000, 0, -3000, "available"),
+                ("charge", 5000, 100, 4900, "pending"),
+                ("charge", 12000, 205, 11795, "pending"),
+            ],
+        )
+        self.assertEqual(listed[0]["source"]["id"], refund["id"])
+        self.assertEqual(listed[1]["source"]["payment_intent"], paid["id"])
+        self.assertEqual(listed[2]["source"]["id"], held_charge["id"])
+        self.assertEqual(listed[2]["fee_details"][0]["type"], "stripe_fee")
+        self.assertEqual(
+            self.stripe.charges[held_charge["id"]]["balance_transaction"],
+            listed[2]["id"],
+        )
+        response = self.get("balance_transactions", data={"limit": 100})
+        self.assertEqual(response.json()["data"][0]["source"], refund["id"])
+        response = self.get(
+            "balance_transactions",
+            data={"created[gt]": self.stripe.now(), "type": "charge"},
+        )
+        self.assertEqual(response.json()["data"], [])
+        response = self.get("balance_transactions", data={"created[lte]": start - 1})
+        self.assertEqual(response.json()["data"], [])
+        response = self.get("balance_transactions", data={"type": "charge"})
+        self.assertEqual(len(response.json()["data"]), 2)
+        response = self.get("balance_transactions", data={"limit": 101})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "parameter_invalid_integer"
+        )
+        response = self.get("balance_transactions", data={"starting_after": "txn_no"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "resource_missing"
+        )
+
+        # the charges are available after 2 days; the refund was taken at once
+        self.assertEqual(self.stripe.balance("eur"), (-3000, 16695))
+        response = self.post("payouts", data={"amount": 100, "currency": "eur"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "balance_insufficient"
+        )
+        self.stripe.advance(days=2)
+        self.assertEqual(self.stripe.balance("eur"), (13695, 0))
+        response = self.post("payouts", data={"amount": 13696, "currency": "eur"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "balance_insufficient"
+        )
+        response = self.post(
+            "payouts", data={"amount": 13695, "currency": "eur", "metadata[m]": "1"}
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        payout = response.json()
+        self.assertEqual((payout["amount"], payout["status"]), (13695, "pending"))
+        self.assertEqual(self.stripe.balance("eur"), (0, 0))
+        response = self.get("balance_transactions", data={"expand[]": "data.source"})
+        newest = response.json()["data"][0]
+        self.assertEqual(
+            (newest["type"], newest["amount"], newest["fee"], newest["id"]),
+            ("payout", -13695, 0, payout["balance_transaction"]),
+        )
+        self.assertEqual(newest["source"]["id"], payout["id"])
+        response = self.get("balance_transactions", data={"payout": payout["id"]})
+        self.assertEqual(
+            {t["id"] for t in response.json()["data"]}, {t["id"] for t in listed}
+        )
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=payout["id"])],
+            ["payout.created"],
         )
 
     def test_partial_capture(self):
@@ -967,6 +1152,13 @@ class TestStripeOpenAPISubset(BaseCase):
                 PAYMENT_METHOD_RETRIEVE_PARAMS,
                 query_params("/v1/payment_methods/{payment_method}"),
             ),
+            (CHARGE_UPDATE_PARAMS, body_params("/v1/charges/{charge}")),
+            (REFUND_CREATE_PARAMS, body_params("/v1/refunds")),
+            (
+                BALANCE_TRANSACTION_LIST_PARAMS,
+                query_params("/v1/balance_transactions"),
+            ),
+            (PAYOUT_CREATE_PARAMS, body_params("/v1/payouts")),
         ):
             self.assertEqual(set(allowed), expected)
 
