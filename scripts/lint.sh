@@ -15,4 +15,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ln -s "$PWD" "$tmp/support_billing"
 python3 -m pylint --rcfile=.pylintrc-mandatory "$tmp/support_billing"
+echo "[lint] static/description/index.html is current (readme/ fragments)"
+python3 scripts/readme_html.py --check
 echo "[lint] ok"
