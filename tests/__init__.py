@@ -37,3 +37,4 @@ from . import test_address_proof
 from . import test_multi_company
 from . import test_subscription_users
 from . import test_money_links
+from . import test_einvoice
