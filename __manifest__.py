@@ -45,7 +45,8 @@
         "wizards/support_invoice_wizard_views.xml",
         "wizards/support_card_hold_request_views.xml",
         "wizards/support_intervention_sign_wizard_views.xml",
-        # views: actions before the menus that open them, menus before the files that add to them
+        # views: actions before the menus that open them, the root menus
+        # before the files that add menus under them
         "views/support_time_entry_views.xml",
         "views/support_card_hold_views.xml",
         "views/support_ticket_pack_views.xml",
