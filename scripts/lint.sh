@@ -15,4 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ln -s "$PWD" "$tmp/support_billing"
 python3 -m pylint --rcfile=.pylintrc-mandatory "$tmp/support_billing"
+echo "[lint] static/description/index.html is current (readme/ fragments)"
+# docutils comes with Odoo: the Python that runs Odoo has it
+"${ODOO_PYTHON:-python3}" scripts/readme_html.py --check
 echo "[lint] ok"
