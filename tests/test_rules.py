@@ -181,3 +181,42 @@ class TestAmounts(BaseCase):
         self.assertTrue(rules.check_entry_minutes(1440))
         for bad in (0, -5, 1441, 10_000):
             self.assertFalse(rules.check_entry_minutes(bad))
+
+
+@tagged("at_install", "-post_install")
+class TestStripeMetadata(BaseCase):
+    """Issue 24: metadata within Stripe's limits (50 keys, 40-character keys
+    without brackets, 500-character values)."""
+
+    def test_empty_values_left_out_order_kept(self):
+        self.assertEqual(
+            rules.stripe_metadata(
+                [
+                    ("invoice_number", "INV/2026/00042"),
+                    ("hold_reference", False),
+                    ("ticket_numbers", ""),
+                    ("odoo_reference", " R1 "),
+                ]
+            ),
+            {"invoice_number": "INV/2026/00042", "odoo_reference": "R1"},
+        )
+
+    def test_long_list_cut_at_a_separator(self):
+        tickets = ", ".join(f"HT{n:05d}" for n in range(100))  # 898 characters
+        value = rules.stripe_metadata([("ticket_numbers", tickets)])["ticket_numbers"]
+        self.assertLessEqual(len(value), 500)
+        self.assertTrue(value.endswith(", …"), value[-12:])
+        self.assertTrue(tickets.startswith(value[:-1]))
+        self.assertEqual(len(rules.stripe_metadata([("k", "x" * 501)])["k"]), 500)
+        self.assertEqual(rules.stripe_metadata([("k", "x" * 500)])["k"], "x" * 500)
+
+    def test_keys_stripe_refuses(self):
+        for key in ("", "k" * 41, "a[b]"):
+            with self.assertRaises(ValueError):
+                rules.stripe_metadata([(key, "v")])
+        self.assertEqual(len(rules.stripe_metadata([("k" * 40, "v")])), 1)
+        with self.assertRaises(ValueError):
+            rules.stripe_metadata([(f"k{n}", "v") for n in range(51)])
+        self.assertEqual(
+            len(rules.stripe_metadata([(f"k{n}", "v") for n in range(50)])), 50
+        )
