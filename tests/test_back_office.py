@@ -16,6 +16,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from .. import const
 from .test_card_hold import CardHoldCommon
 
 
@@ -376,3 +377,61 @@ class TestBackOfficeTours(BackOfficeCommon, HttpCase):
                     "support_ticket_list_tour",
                     login="sb-tech",
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestInterventionScreens(BackOfficeCommon):
+    def _arch(self, model, view_type="form"):
+        views = self.env[model].get_views([(False, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
+
+    def test_status_bar_fee_actions_and_signature_dialog(self):
+        form = self._arch("support.intervention")
+        [bar] = form.xpath("//header/field[@name='state'][@widget='statusbar']")
+        states = [key for key, _label in const.INTERVENTION_STATES]
+        self.assertEqual(bar.get("statusbar_visible").split(","), states)
+        buttons = form.xpath("//header/button")
+        names = [b.get("name") for b in buttons]
+        for name in ("action_refuse_estimate", "action_stop"):
+            [button] = [b for b in buttons if b.get("name") == name]
+            # apart from the main button, after it, and confirmed
+            self.assertTrue(button.get("confirm"))
+            self.assertNotIn("btn-primary", button.get("class", ""))
+            self.assertGreater(names.index(name), names.index("action_done"))
+        wizard = self._arch("support.intervention.sign.wizard")
+        for fname in (
+            "estimate_line_ids",
+            "travel_fee",
+            "diagnostic_amount",
+            "compensation_amount",
+        ):
+            self.assertTrue(wizard.xpath(f"//field[@name='{fname}']"), fname)
+        intervention = self.env["support.intervention"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "description": "Laptop does not boot",
+                "estimate_line_ids": [
+                    (0, 0, {"name": "SSD 1 TB", "price_unit": 120.0}),
+                ],
+            }
+        )
+        sign = self.env["support.intervention.sign.wizard"].create(
+            {"intervention_id": intervention.id, "mode": "estimate"}
+        )
+        self.assertEqual(sign.estimate_line_ids.mapped("name"), ["SSD 1 TB"])
+        self.assertAlmostEqual(sign.estimate_amount, 120.0)
+
+    def test_ticket_list_columns(self):
+        listing = self._arch("helpdesk.ticket", "list")
+        shown = [
+            node.get("name")
+            for node in listing.xpath("//field")
+            if node.get("optional") != "hide"
+            and node.get("column_invisible") not in ("1", "True")
+        ]
+        for fname in ("name", "partner_id", "user_id", "support_next_deadline"):
+            self.assertIn(fname, shown)
+        self.assertNotIn("partner_name", shown)
+        self.assertIn("stage_id", shown)
+        # at most the columns native Helpdesk shows
+        self.assertLessEqual(len(shown), 9, shown)
