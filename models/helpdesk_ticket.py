@@ -135,7 +135,8 @@ class HelpdeskTicket(models.Model):
         string="Prepaid Credits Used",
         compute="_compute_support_pack_tickets",
         compute_sudo=True,
-        help="Prepaid credits this ticket consumed (one per started 30 minutes).",
+        help="Prepaid credits this ticket consumed (one per started block of the "
+        "minutes per credit of its commercial terms).",
     )
     support_pack_names = fields.Char(
         string="Paid by Packs",

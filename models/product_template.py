@@ -19,7 +19,8 @@ class ProductTemplate(models.Model):
     support_is_pack = fields.Boolean(
         string="Prepaid Credit Pack",
         help="Selling this service gives the customer prepaid support credits "
-        "once the invoice is paid (one credit per started 30 minutes).",
+        "once the invoice is paid (one credit per started block of the minutes "
+        "per credit of the commercial terms).",
     )
     support_pack_ticket_count = fields.Integer(string="Credits in Pack", default=10)
     support_pack_validity_months = fields.Integer(

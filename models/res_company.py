@@ -188,9 +188,9 @@ class ResCompany(models.Model):
                 else self.env._("none"),
             ),
             (
-                self.env._("Prepaid ticket"),
+                self.env._("Prepaid credit"),
                 self.env._(
-                    "%(minutes)s minutes of billed time per ticket; packs valid "
+                    "%(minutes)s minutes of billed time per credit; packs valid "
                     "at least %(months)s months",
                     minutes=terms.credit_minutes,
                     months=terms.pack_validity_months,

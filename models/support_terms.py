@@ -111,9 +111,9 @@ class SupportTerms(models.Model):
         default=DEFAULT.trial_audience,
     )
     credit_minutes = fields.Integer(
-        string="Minutes per Prepaid Ticket",
+        string="Minutes per Prepaid Credit",
         default=DEFAULT.credit_minutes,
-        help="Billed minutes one prepaid ticket pays.",
+        help="Billed minutes one prepaid credit pays.",
     )
     pack_validity_months = fields.Integer(
         string="Pack Validity Floor (months)",
@@ -174,7 +174,7 @@ class SupportTerms(models.Model):
             "increment_minutes": self.env._("The increment must be at least 1 minute."),
             "increment_rounding": self.env._("Choose how the increment is rounded."),
             "trial_minutes": self.env._("The free trial cannot be negative."),
-            "credit_minutes": self.env._("A prepaid ticket pays at least 1 minute."),
+            "credit_minutes": self.env._("A prepaid credit pays at least 1 minute."),
             "pack_validity_months": self.env._("A pack is valid at least 1 month."),
             "hold_min_minutes": self.env._(
                 "The shortest hold must be at least 1 minute, and no longer "

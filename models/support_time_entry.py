@@ -196,8 +196,8 @@ class SupportTimeEntry(models.Model):
         compute="_compute_support_amount",
         compute_sudo=True,
         help="What this time adds to its customer's next invoice, taxes "
-        "excluded: the first 30 minutes of a ticket, then each minute, at the "
-        "customer's rate, less the free trial and prepaid credits.",
+        "excluded: the ticket's minimum, then its increments (its commercial "
+        "terms), at the customer's rate, less the free trial and prepaid credits.",
     )
 
     # ------------------------------------------------------------ compute
