@@ -176,7 +176,8 @@ def ensure_python_packages(python, env):
         missing = []
         for mod, req in packages.items():
             probe = (
-                f"import importlib.util as u, sys; sys.exit(u.find_spec({mod!r}) is None)"
+                "import importlib.util as u, sys; "
+                f"sys.exit(u.find_spec({mod!r}) is None)"
                 if options
                 else f"import {mod}"
             )
