@@ -504,6 +504,9 @@ class SupportPortal(CustomerPortal):
         lines, totals = moves._support_preview_invoice(
             moves._support_prepare_pack_invoice_vals(partner, product, quantity)
         )
+        # the terms of the company that invoices the pack (issue 28)
+        company = lines[:1].company_id or product.company_id or request.env.company
+        terms = company._support_terms(partner=partner)
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -522,7 +525,7 @@ class SupportPortal(CustomerPortal):
                     request.env._(
                         "One credit covers one issue, up to %(minutes)s minutes of "
                         "work; longer work on the same issue uses further credits.",
-                        minutes=rules.TICKET_MINUTES,
+                        minutes=terms.credit_minutes,
                     ),
                 ],
                 "page_name": "support_balance_buy",

@@ -163,8 +163,8 @@ class TestTermsBilling(TermsCommon):
             invoice = self._invoice(partners=self.customer)
         line = self._line(invoice, longer)
         self.assertEqual(line.support_minutes_billed, 21)
-        self.assertEqual(line.price_unit, 31.5)  # 21 min at 90.00
-        self.assertEqual(self._line(invoice, short).price_unit, 22.5)
+        self.assertEqual(line.price_subtotal, 31.5)  # 21 min at 90.00
+        self.assertEqual(self._line(invoice, short).price_subtotal, 22.5)
 
     def test_trial_0_and_30(self):
         self.customer.support_trial_eligible = True
@@ -227,10 +227,10 @@ class TestTermsBilling(TermsCommon):
             invoice = self._invoice(partners=self.customer)
         line = self._line(invoice, ticket)
         # 20 min at 90.00 and 10 at 180.00: 30.00 + 30.00
-        self.assertEqual(line.price_unit, 60.0)
+        self.assertEqual(line.price_subtotal, 60.0)
         self.assertIn("Weekend / holiday: 10 min at", line.name)
         self.assertIn("Remote: 20 min at", line.name)
-        self.assertEqual(self._line(invoice, onsite).price_unit, 60.0)
+        self.assertEqual(self._line(invoice, onsite).price_subtotal, 60.0)
         self.assertIn("On site: 30 min at", self._line(invoice, onsite).name)
         # invoiced: the work type is locked
         with self.assertRaises(UserError):
@@ -381,7 +381,11 @@ class TestTermsBilling(TermsCommon):
             packed = self._create_ticket(self.customer_contact)
             self._log(packed, 40)
         line = self._line(invoice, ticket)
-        before = (line.support_minutes_billed, line.price_unit, invoice.amount_total)
+        before = (
+            line.support_minutes_billed,
+            line.price_subtotal,
+            invoice.amount_total,
+        )
         self.assertEqual(before[:2], (30, 45.0))
         self.assertEqual(packed.support_pack_tickets, 2)
         self._new_terms(
@@ -399,7 +403,11 @@ class TestTermsBilling(TermsCommon):
             for fname in ("support_minutes_billed", "support_terms_date"):
                 self.env.add_to_compute(tickets._fields[fname], tickets)
             self.assertEqual(
-                (line.support_minutes_billed, line.price_unit, invoice.amount_total),
+                (
+                    line.support_minutes_billed,
+                    line.price_subtotal,
+                    invoice.amount_total,
+                ),
                 before,
             )
             self.assertEqual(ticket.support_minutes_billed, 30)
@@ -449,6 +457,14 @@ class TestTermsCardHold(CardHoldCommon):
                 }
             )
         with freeze_time("2026-03-02 10:00:00"):
+            # one live hold per ticket (issue 27): each on its own ticket
             with self.assertRaisesRegex(ValidationError, "between 30 minutes and 90"):
-                self._create_hold(minutes=120)
-            self.assertEqual(self._create_hold(minutes=90).amount_untaxed, 150.0)
+                self._create_hold(
+                    minutes=120,
+                    ticket=self._create_ticket(self.customer_contact, closed=False),
+                )
+            hold = self._create_hold(
+                minutes=90,
+                ticket=self._create_ticket(self.customer_contact, closed=False),
+            )
+            self.assertEqual(hold.amount_untaxed, 150.0)
