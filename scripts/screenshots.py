@@ -65,6 +65,8 @@ class Shot:
     ready: str = BACKEND_READY
     #: CSS selector clicked once the page is ready (a tab, a group header)
     click: tuple = ()
+    #: CSS selector scrolled into view (to the top) before the shot
+    scroll: str = ""
     #: (model, domain, order) whose first record's id replaces {id} in path
     #: ("new": the empty form, when the demo has no such record)
     record: tuple | None = None
@@ -157,7 +159,8 @@ SHOTS = [
         "time_to_invoice",
         "accountant",
         "/odoo/action-support_billing.support_time_entry_action_to_invoice",
-        click=(".o_group_header",),
+        click=(".o_group_header", "tr.o_group_header ~ tr.o_group_header"),
+        extra_wait=1.0,
         about="Billing > Time to Invoice",
     ),
     Shot(
@@ -209,6 +212,15 @@ SHOTS = [
         "/odoo/action-support_billing.res_config_settings_action",
         ready=".o_action_manager .o_setting_container, .o_action_manager .settings",
         about="Settings, IT Support section",
+    ),
+    Shot(
+        "settings_terms",
+        "admin",
+        "/odoo/action-support_billing.res_config_settings_action",
+        ready=".o_action_manager .o_setting_container, .o_action_manager .settings",
+        scroll="#support_terms",
+        extra_wait=0.5,
+        about="Settings, the commercial terms in force (issue 28)",
     ),
     Shot(
         "reporting",
@@ -458,6 +470,11 @@ def take(browser, base, shots, out, sizes):
                                 " || {click() {}}).click(), true"
                             )
                             page.settle(shot.ready)
+                        if shot.scroll:
+                            page.eval(
+                                f"(document.querySelector({json.dumps(shot.scroll)})"
+                                " || {scrollIntoView() {}}).scrollIntoView(), true"
+                            )
                         time.sleep(shot.extra_wait)
                         page.screenshot(target)
                         made.append(target)
