@@ -228,3 +228,12 @@ ADDRESS_PROOF_STATES = [
     ("proven", "Address proven"),
     ("pending", "Not proven"),
 ]
+
+#: work types of the rate card (issue 28): the time entry's type, a channel's
+#: default
+WORK_TYPES = [
+    ("remote", "Remote"),
+    ("on_site", "On site"),
+    ("after_hours", "After hours"),
+    ("weekend", "Weekend / holiday"),
+]

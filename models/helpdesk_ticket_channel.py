@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from .. import const
+
 
 class HelpdeskTicketChannel(models.Model):
     """helpdesk_mgmt's channel is the only channel concept: the response-time
@@ -18,4 +20,12 @@ class HelpdeskTicketChannel(models.Model):
         string="Response-Time Targets",
         help="Targets that name this channel. Targets naming no channel apply "
         "to every channel too.",
+    )
+    support_work_type = fields.Selection(
+        selection=const.WORK_TYPES,
+        string="Default Work Type",
+        help="Work type of the time logged on this channel's tickets, priced by "
+        "the rate card of the commercial terms (e.g. On site for a walk-in "
+        "desk). Time worked on a weekend, a holiday or after hours keeps that "
+        "type. Empty: remote.",
     )

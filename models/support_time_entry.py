@@ -87,12 +87,7 @@ class SupportTimeEntry(models.Model):
     description = fields.Char()
     billable = fields.Boolean(default=True)
     work_type = fields.Selection(
-        selection=[
-            ("remote", "Remote"),
-            ("on_site", "On site"),
-            ("after_hours", "After hours"),
-            ("weekend", "Weekend / holiday"),
-        ],
+        selection=const.WORK_TYPES,
         string="Work Type",
         compute="_compute_work_type",
         store=True,
@@ -348,7 +343,7 @@ class SupportTimeEntry(models.Model):
                 )
             entry.support_subscription_id = found[key]
 
-    @api.depends("ticket_id", "date")
+    @api.depends("ticket_id", "date", "ticket_id.channel_id.support_work_type")
     def _compute_work_type(self):
         now = fields.Datetime.now()
         found = {}
@@ -361,11 +356,13 @@ class SupportTimeEntry(models.Model):
             if key not in found:
                 found[key] = entry._support_work_type_on(company, entry.date, now)
             work_type = found[key]
-            if (
-                work_type == "remote"
-                and entry.ticket_id.sudo().support_intervention_ids
-            ):
+            ticket = entry.ticket_id.sudo()
+            if work_type == "remote" and ticket.support_intervention_ids:
                 work_type = "on_site"
+            elif work_type == "remote" and ticket.channel_id.support_work_type:
+                # the channel's default (e.g. a walk-in desk: on site);
+                # weekend and after-hours time keep their own type
+                work_type = ticket.channel_id.support_work_type
             entry.work_type = work_type
 
     @api.model

@@ -236,6 +236,40 @@ class TestTermsBilling(TermsCommon):
         with self.assertRaises(UserError):
             entry.work_type = "remote"
 
+    def test_channel_gives_the_default_work_type(self):
+        """A channel's default work type (issue 28, item 3): its tickets' time
+        is priced at that rate; weekend time keeps its own type; invoiced
+        time keeps the type it was billed at when the channel changes."""
+        self._new_terms(
+            date(2026, 3, 10),
+            on_site_rate_mode="fixed",
+            on_site_rate_value=120.0,
+            weekend_rate_mode="multiplier",
+            weekend_rate_value=2.0,
+        )
+        walk_in = self.env["helpdesk.ticket.channel"].create(
+            {"name": "Walk-in desk", "support_work_type": "on_site"}
+        )
+        with freeze_time("2026-03-13 12:00:00"):
+            ticket = self._create_ticket(self.customer_contact)
+            ticket.channel_id = walk_in
+            thursday = self._log(ticket, 30, date=date(2026, 3, 12))
+            sunday = self._log(ticket, 10, date=date(2026, 3, 15))
+            self.assertEqual(thursday.work_type, "on_site")
+            self.assertEqual(sunday.work_type, "weekend")
+            other = self._create_ticket(self.customer_contact)
+            plain = self._log(other, 30, date=date(2026, 3, 12))
+            self.assertEqual(plain.work_type, "remote")
+            invoice = self._invoice(partners=self.customer)
+        line = self._line(invoice, ticket)
+        # 30 min on site at 120.00 and 10 on Sunday at 180.00: 60.00 + 30.00
+        self.assertEqual(line.price_subtotal, 90.0)
+        self.assertIn("On site: 30 min at", line.name)
+        self.assertEqual(self._line(invoice, other).price_subtotal, 45.0)
+        walk_in.support_work_type = "remote"
+        self.assertEqual(thursday.work_type, "on_site")
+        self.assertEqual(line.price_subtotal, 90.0)
+
     def test_contract_wins_over_plan_over_company(self):
         self._new_terms(date(2026, 3, 10), minimum_minutes=15)
         plan = self.env.ref("support_billing.support_plan_basic", False) or self.env[
