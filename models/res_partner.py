@@ -6,12 +6,12 @@ from datetime import timedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError
+from odoo.exceptions import LockError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date, hash_sign, verify_hash_signed
 
 from .. import const, rules
-from .support_invoicing_mixin import check_money_links
+from .support_invoicing_mixin import check_money_links, check_pricing_vals
 from .support_terms_override_mixin import OVERRIDE_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -117,31 +117,19 @@ class ResPartner(models.Model):
     def _support_check_price_vals(self, vals, create=False):
         """Only accountants and support managers set a customer's hourly
         rate and free trial (technicians who edit contacts cannot)."""
-        if not PRICE_FIELDS.intersection(vals) and not (
-            create and any(f"default_{f}" in self.env.context for f in PRICE_FIELDS)
-        ):
-            return
-        user = self.env.user
-        if (
-            self.env.su
-            or user.has_group("account.group_account_invoice")
-            or user.has_group("support_billing.group_support_manager")
-        ):
-            return
-        try:
-            check_money_links(self, vals, PRICE_FIELDS, create=create)
-        except AccessError:
+
+        def message():
             fields_ = [
                 f'"{self._fields[fname]._description_string(self.env)}"'
                 for fname in sorted(PRICE_FIELDS)
             ]
-            raise AccessError(
-                self.env._(
-                    "Only accountants and support managers can change a "
-                    "customer's %(fields)s.",
-                    fields=" / ".join(fields_),
-                )
-            ) from None
+            return self.env._(
+                "Only accountants and support managers can change a "
+                "customer's %(fields)s.",
+                fields=" / ".join(fields_),
+            )
+
+        check_pricing_vals(self, vals, PRICE_FIELDS, message, create=create)
 
     # ------------------------------------------------------------ compute
     def _compute_support_currency_id(self):

@@ -81,3 +81,27 @@ def check_money_links(records, vals, fnames, create=False):
                 model=records._description,
             )
         )
+
+
+def check_pricing_vals(records, vals, fnames, message, create=False):
+    """Let only accountants and support managers set the prices and terms
+    ``fnames`` (a customer's rate, a contract's or plan's terms): anybody
+    else's write (or create) that would change one of them gets an
+    ``AccessError`` with ``message()``, and nothing is written.  Values that
+    change nothing pass, as in ``check_money_links``."""
+    env = records.env
+    if not set(fnames).intersection(vals) and not (
+        create and any(f"default_{f}" in env.context for f in fnames)
+    ):
+        return
+    user = env.user
+    if (
+        env.su
+        or user.has_group("account.group_account_invoice")
+        or user.has_group("support_billing.group_support_manager")
+    ):
+        return
+    try:
+        check_money_links(records, vals, fnames, create=create)
+    except AccessError:
+        raise AccessError(message()) from None

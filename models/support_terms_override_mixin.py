@@ -1,10 +1,10 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
 from .. import rules
-from .support_invoicing_mixin import check_money_links
+from .support_invoicing_mixin import check_pricing_vals
 
 #: The terms a contract (customer) or a plan may set for itself.
 OVERRIDE_FIELDS = {
@@ -74,25 +74,14 @@ class SupportTermsOverrideMixin(models.AbstractModel):
     def _support_check_terms_vals(self, vals, fnames, create=False):
         """Only accountants and support managers set a contract's terms and
         rate (like a customer's hourly rate)."""
-        if not set(fnames).intersection(vals) and not (
-            create and any(f"default_{f}" in self.env.context for f in fnames)
-        ):
-            return
-        user = self.env.user
-        if (
-            self.env.su
-            or user.has_group("account.group_account_invoice")
-            or user.has_group("support_billing.group_support_manager")
-        ):
-            return
-        try:
-            # values that change nothing (defaults, current values) pass
-            check_money_links(self, vals, fnames, create=create)
-        except AccessError:
-            raise AccessError(
-                self.env._(
-                    "Only accountants and support managers can change the "
-                    "billing terms or the rate of %(record)s.",
-                    record=self._description,
-                )
-            ) from None
+        check_pricing_vals(
+            self,
+            vals,
+            fnames,
+            lambda: self.env._(
+                "Only accountants and support managers can change the "
+                "billing terms or the rate of %(record)s.",
+                record=self._description,
+            ),
+            create=create,
+        )
