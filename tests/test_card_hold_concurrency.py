@@ -384,3 +384,57 @@ class TestCardHoldConcurrency(TransactionCase):
             )
             self.assertFalse([b for b in bodies if "could not be cancelled" in b])
             env["ir.cron.progress"].search([("cron_id", "=", cron_id)]).unlink()
+
+    def test_two_hold_requests_for_one_ticket(self):
+        """Two technicians request a card hold for the same ticket at once
+        (issue 27, item 8): one hold is made, the other request is refused;
+        never two live holds for one ticket."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            fixture = env["helpdesk.ticket"].browse(self.ids["ticket"])
+            ticket = fixture.copy({"name": "Race two requests"})
+            ticket_id, contact_id = ticket.id, fixture.partner_id.id
+            company_id = fixture.company_id.id
+
+        def cleanup():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"force_delete": True})
+                env["support.card.hold"].search(
+                    [("ticket_id", "=", ticket_id)]
+                ).unlink()
+                env["helpdesk.ticket"].browse(ticket_id).unlink()
+
+        self.addCleanup(cleanup)
+
+        def request(env):
+            return (
+                env["support.card.hold"]
+                .create(
+                    {
+                        "partner_id": contact_id,
+                        "ticket_id": ticket_id,
+                        "duration_minutes": 60,
+                        "hourly_rate": 100,
+                        "company_id": company_id,
+                    }
+                )
+                .id
+            )
+
+        results = self._run_together(retrying_request(request))
+        made = [r for r in results if isinstance(r, int)]
+        self.assertEqual(len(made), 1, results)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            holds = env["support.card.hold"].search([("ticket_id", "=", ticket_id)])
+            self.assertEqual(holds.ids, made)
+
+
+def retrying_request(work):
+    """``work(env)`` retried as Odoo's RPC layer retries a request whose
+    transaction met a concurrent update (``retrying``)."""
+
+    def run(env):
+        return retrying(lambda: work(env), env)
+
+    return run
