@@ -491,11 +491,10 @@ class SupportPortal(CustomerPortal):
             return self._support_buy_summary(partner, product, count)
         # a second click on Confirm (or two at once): the open invoice of
         # the same purchase is reused, never a second one
-        partner.sudo().lock_for_update()
-        invoice = self._support_open_pack_invoice(partner, product, count) or (
+        invoice = (
             request.env["account.move"]
             .sudo()
-            ._support_create_pack_invoice(partner, product, count)
+            ._support_confirm_pack_purchase(partner, product, count)
         )
         return request.redirect(invoice.get_portal_url())
 
@@ -570,34 +569,6 @@ class SupportPortal(CustomerPortal):
             values["error"] = error.args[0]
             return request.render("support_billing.portal_my_support_balance", values)
         return request.redirect("/my/support_balance?message=cancelled")
-
-    def _support_open_pack_invoice(self, partner, product, quantity=1):
-        """The customer's posted, unpaid invoice of just this purchase, if any."""
-        invoices = (
-            request.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "=", "not_paid"),
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", request.env.company.id),
-                    ("invoice_line_ids.product_id", "=", product.id),
-                ],
-                order="id desc",
-            )
-        )
-        return invoices.filtered(
-            lambda move: (
-                move.invoice_line_ids.product_id == product
-                and len(move.invoice_line_ids) == 1
-                and move.invoice_line_ids.quantity == quantity
-                and not move.transaction_ids.filtered(
-                    lambda tx: tx.state in ("pending", "authorized", "done")
-                )
-            )
-        )[:1]
 
     def _support_pending_purchases(self, customer):
         """The customer's purchases of prepaid credits not paid yet."""

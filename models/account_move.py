@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .. import rules
 from .support_invoicing_mixin import check_money_links
@@ -193,6 +194,54 @@ class AccountMove(models.Model):
         )
         invoice.action_post()
         return invoice
+
+    @api.model
+    def _support_confirm_pack_purchase(self, partner, product, quantity=1):
+        """The invoice of a purchase the customer confirmed: her open invoice
+        of the same purchase when she confirmed it before (a second click,
+        or two at once), else a new one -- never two.
+
+        The customer's row is updated (to itself) first: a concurrent
+        confirmation waits for this transaction, then fails to serialize and
+        is retried by Odoo's request layer, and its new snapshot finds this
+        invoice. (A ``SKIP LOCKED`` lock would show the second click an
+        error, and a lock taken after a stale snapshot would not see the
+        invoice.)"""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET write_date = write_date WHERE id = %s",
+                partner.id,
+            ),
+            log_exceptions=False,  # the expected conflict is retried, not logged
+        )
+        return self._support_open_pack_invoice(
+            partner, product, quantity
+        ) or self._support_create_pack_invoice(partner, product, quantity)
+
+    @api.model
+    def _support_open_pack_invoice(self, partner, product, quantity=1):
+        """The customer's posted, unpaid invoice of just this purchase, if any."""
+        invoices = self.sudo().search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "=", "not_paid"),
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", self.env.company.id),
+                ("invoice_line_ids.product_id", "=", product.id),
+            ],
+            order="id desc",
+        )
+        return invoices.filtered(
+            lambda move: (
+                move.invoice_line_ids.product_id == product
+                and len(move.invoice_line_ids) == 1
+                and move.invoice_line_ids.quantity == quantity
+                and not move.transaction_ids.filtered(
+                    lambda tx: tx.state in ("pending", "authorized", "done")
+                )
+            )
+        )[:1]
 
     @api.model
     def _support_preview_invoice(self, vals):

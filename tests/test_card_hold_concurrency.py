@@ -429,6 +429,80 @@ class TestCardHoldConcurrency(TransactionCase):
             holds = env["support.card.hold"].search([("ticket_id", "=", ticket_id)])
             self.assertEqual(holds.ids, made)
 
+    def test_two_confirmations_of_one_purchase(self):
+        """A customer's two clicks on *Confirm* of the same purchase of
+        prepaid credits, in two transactions at once: one invoice, which
+        both clicks open; the second click sees no error (with Odoo's
+        ``lock_for_update``, which skips a locked row, it was shown "Cannot
+        grab a lock on records"). Each click searches for an open invoice
+        before the other creates one, when nothing orders them."""
+        contact_id = self.ids["partners"][1]
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            product_id = (
+                env["product.product"]
+                .create(
+                    {
+                        "name": "Race pack",
+                        "type": "service",
+                        "support_is_pack": True,
+                        "support_pack_ticket_count": 5,
+                        "list_price": 100,
+                    }
+                )
+                .id
+            )
+        Move = type(self.env["account.move"])
+
+        def invoices(env):
+            return env["account.move"].search(
+                [
+                    ("partner_id", "=", contact_id),
+                    ("invoice_line_ids.product_id", "=", product_id),
+                ]
+            )
+
+        def cleanup():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"force_delete": True})
+                moves = invoices(env)
+                moves.filtered(lambda m: m.state == "posted").button_draft()
+                moves.unlink()
+                env["product.product"].browse(product_id).unlink()
+
+        self.addCleanup(cleanup)
+        searched = threading.Barrier(2, timeout=3)
+        search_open = Move._support_open_pack_invoice
+
+        def search_then_wait(records, *args, **kwargs):
+            found = search_open(records, *args, **kwargs)
+            try:
+                searched.wait()  # the other click searches too, if it can
+            except threading.BrokenBarrierError:
+                pass
+            return found
+
+        def confirm(env):
+            partner = env["res.partner"].browse(contact_id)
+            partner.fetch(["name"])  # a request reads first: its snapshot starts
+            product = env["product.product"].browse(product_id)
+            return (
+                env["account.move"]
+                ._support_confirm_pack_purchase(partner, product, 1)
+                .id
+            )
+
+        with patch.object(Move, "_support_open_pack_invoice", search_then_wait):
+            results = self._run_together(retrying_request(confirm))
+        self.assertTrue(all(isinstance(r, int) for r in results), results)
+        self.assertEqual(results[0], results[1])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            made = invoices(env)
+            self.assertEqual(made.ids, results[:1])
+            self.assertEqual(made.state, "posted")
+            self.assertEqual(made.amount_untaxed, 100)
+
 
 def retrying_request(work):
     """``work(env)`` retried as Odoo's RPC layer retries a request whose
