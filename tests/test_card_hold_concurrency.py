@@ -4,7 +4,7 @@
 
 import faulthandler
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -476,10 +476,9 @@ class TestCardHoldConcurrency(TransactionCase):
 
         def search_then_wait(records, *args, **kwargs):
             found = search_open(records, *args, **kwargs)
-            try:
-                searched.wait()  # the other click searches too, if it can
-            except threading.BrokenBarrierError:
-                pass
+            # the other click searches too, if it can
+            with suppress(threading.BrokenBarrierError):
+                searched.wait()
             return found
 
         def confirm(env):
