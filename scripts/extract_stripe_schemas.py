@@ -41,6 +41,7 @@ ROOT_SCHEMAS = (
     "refund",
     "balance_transaction",
     "payout",
+    "dispute",
 )
 OPERATIONS = (
     ("post", "/v1/customers"),
@@ -54,6 +55,9 @@ OPERATIONS = (
     ("post", "/v1/refunds"),
     ("get", "/v1/balance_transactions"),
     ("post", "/v1/payouts"),
+    ("get", "/v1/disputes"),
+    ("get", "/v1/disputes/{dispute}"),
+    ("post", "/v1/disputes/{dispute}"),
 )
 OPERATION_KEYS = ("operationId", "parameters", "requestBody", "responses")
 DROPPED_KEYS = frozenset({"description", "x-expansionResources"})
