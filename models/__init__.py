@@ -47,3 +47,4 @@ from . import support_public_request
 from . import helpdesk_ticket_claim
 from . import ir_http
 from . import ir_ui_menu
+from . import support_stripe_dispute
