@@ -60,6 +60,7 @@
         "views/res_config_settings_stripe_views.xml",
         "views/account_stripe_reconciliation_views.xml",
         "views/support_billing_menus.xml",
+        "views/support_stripe_dispute_views.xml",
         "views/support_billing_report_views.xml",
         "views/support_subscription_views.xml",
         "views/support_remote_session_views.xml",

@@ -61,6 +61,7 @@ MODELS = {
     "support.card.hold": _row(
         portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
     ),
+    "support.stripe.dispute": _row(accountant="r"),
     "support.faq": _row(
         portal_a="r",
         colleague="r",
@@ -138,7 +139,10 @@ MODELS = {
 }
 
 ACTIONS = {
-    ("account.payment", "action_post"): {"ok": ("portal_a", "accountant")},
+    ("account.move", "action_view_support_disputes"): {"ok": ("accountant",)},
+    # a portal user cannot read payments: the "ok" this cell had was the
+    # warm cache of the setup (it was the first action checked)
+    ("account.payment", "action_post"): {"ok": ("accountant",)},
     ("discuss.channel", "action_support_create_ticket"): {
         "ok": ("technician", "manager")
     },
