@@ -237,3 +237,22 @@ WORK_TYPES = [
     ("after_hours", "After hours"),
     ("weekend", "Weekend / holiday"),
 ]
+
+# Stripe reconciliation (issue 24, item 5): the balance transaction types the
+# accountant's screen tells apart on the lines OCA imports from Stripe
+STRIPE_LINE_TYPES = [
+    ("charge", "Charge"),
+    ("payment", "Payment"),
+    ("fee", "Fee"),
+    ("refund", "Refund"),
+    ("payout", "Payout"),
+    ("adjustment", "Adjustment"),
+    ("other", "Other"),
+]
+STRIPE_BALANCE_STATES = [
+    ("ok", "Read from Stripe"),
+    ("not_configured", "Not configured"),
+    ("unreachable", "Not reachable"),
+]
+# at most this many balance transactions are listed to find those not imported
+STRIPE_NOT_IMPORTED_MAX_PAGES = 10

@@ -47,3 +47,5 @@ from . import support_public_request
 from . import helpdesk_ticket_claim
 from . import ir_http
 from . import ir_ui_menu
+from . import account_bank_statement_line
+from . import support_stripe_reconciliation
