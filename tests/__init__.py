@@ -45,4 +45,4 @@ from . import test_accessible_signature
 from . import test_stripe_statement_import
 from . import test_einvoice
 from . import test_rules_stripe
-from . import test_stripe_reconciliation
+from . import test_stripe_reconciliation_screen

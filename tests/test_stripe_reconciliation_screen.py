@@ -18,7 +18,7 @@ from .test_card_hold_stripe import SECRET_KEY, WEBHOOK_SECRET, CardHoldStripeCom
 
 
 @tagged("post_install", "-at_install")
-class TestStripeReconciliation(CardHoldStripeCommon):
+class TestStripeReconciliationScreen(CardHoldStripeCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
