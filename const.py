@@ -256,3 +256,29 @@ STRIPE_BALANCE_STATES = [
 ]
 # at most this many balance transactions are listed to find those not imported
 STRIPE_NOT_IMPORTED_MAX_PAGES = 10
+
+# Issue 24: the reconciliation models the accountant's one-click set-up makes
+# for a company's Stripe account, by role (one model per role and company).
+# ``charge``, ``refund`` and ``payout_arrival`` find their counterpart (a
+# payment, an invoice, a payout in transit); the others post the line.
+STRIPE_RECONCILE_ROLES = [
+    ("fee", "Stripe fees"),
+    ("charge", "Stripe charges"),
+    ("refund", "Stripe refunds"),
+    ("payout", "Stripe payouts"),
+    ("dispute", "Stripe disputes"),
+    ("payout_arrival", "Stripe payouts at the bank"),
+]
+STRIPE_MATCHING_ROLES = ("charge", "refund", "payout_arrival")
+#: labels of OCA's Stripe import (``stripe_label``: "stripe <invoice number>
+#: <object> <id> <method>", ``stripe_fee_label``: "stripe fee ..."), as
+#: regular expressions (PostgreSQL's ``~*`` and Python's ``re`` both read
+#: them), with the model's sequence: fees first (their label names the charge)
+STRIPE_RECONCILE_LABELS = {
+    "fee": (10, r"^stripe fee "),
+    "charge": (20, r"(^| )charge ch_"),
+    "refund": (30, r"(^| )refund (re|pyr)_"),
+    "payout": (40, r"(^| )payout po_"),
+    "dispute": (50, r"(^| )dispute (du|dp)_"),
+    "payout_arrival": (60, r"stripe"),
+}

@@ -789,3 +789,66 @@ def stripe_difference(stripe_balance, odoo_balance, not_imported, outside_statem
         outside_statements=outside,
         unexplained=difference - not_imported + outside,
     )
+
+
+#: member states of the European Union (VAT directive 2006/112/EC)
+EU_COUNTRY_CODES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+
+
+def stripe_fee_reverse_charge(country_code):
+    """Whether Stripe's fees are reverse-charged to a business of this
+    country: Stripe Payments Europe (Ireland) invoices its fees to EU
+    businesses outside Ireland without VAT, the buyer accounting for it
+    (article 196 of the VAT directive); an Irish business is invoiced Irish
+    VAT and a business outside the EU no EU VAT."""
+    code = (country_code or "").upper()
+    return code in EU_COUNTRY_CODES and code != "IE"
+
+
+def stripe_counterparts(amount, payments=(), open_items=()):
+    """The open items a Stripe statement line of ``amount`` settles, or none.
+
+    ``payments`` are the recorded payments' open lines and ``open_items`` the
+    documents' open receivable or payable lines, as ``(key, residual)`` pairs
+    in minor units, oldest first.  The line settles one payment of its exact
+    amount, else one open item of its exact amount, else all the payments
+    together, else everything together; otherwise it settles nothing (the
+    accountant decides): never part of an item, never a guess."""
+    for items in (payments, open_items):
+        for key, residual in items:
+            if residual == amount:
+                return [key]
+    for items in (payments, [*payments, *open_items]):
+        if items and sum(residual for _key, residual in items) == amount:
+            return [key for key, _residual in items]
+    return []

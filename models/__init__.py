@@ -49,3 +49,7 @@ from . import ir_http
 from . import ir_ui_menu
 from . import account_bank_statement_line
 from . import support_stripe_reconciliation
+from . import res_company_stripe
+from . import res_config_settings_stripe
+from . import online_bank_statement_provider
+from . import account_reconcile_model

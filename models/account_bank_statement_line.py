@@ -116,3 +116,24 @@ class AccountBankStatementLine(models.Model):
             {"account_id": target.account_id.id, "partner_id": target.partner_id.id}
         )
         (suspense + target).reconcile()
+
+    def _reconcile_data_by_model(self, data, reconcile_model, reconcile_auxiliary_id):
+        """A Stripe matching model (issue 24) puts the counterpart it found
+        (a payment, an invoice, a payout in transit) against the line before
+        its write-off lines, which then post only what is left (nothing when
+        the counterpart settles the whole line)."""
+        counterparts = reconcile_model._support_stripe_counterparts(self)
+        if counterparts:
+            data = [line for line in data if line["kind"] != "suspense"]
+            for move_line in counterparts:
+                reconcile_auxiliary_id, lines = self._get_reconcile_line(
+                    move_line,
+                    "other",
+                    is_counterpart=True,
+                    reconcile_auxiliary_id=reconcile_auxiliary_id,
+                    move=True,
+                )
+                data += lines
+        return super()._reconcile_data_by_model(
+            data, reconcile_model, reconcile_auxiliary_id
+        )

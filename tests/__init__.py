@@ -46,3 +46,4 @@ from . import test_stripe_statement_import
 from . import test_einvoice
 from . import test_rules_stripe
 from . import test_stripe_reconciliation_screen
+from . import test_stripe_reconciliation

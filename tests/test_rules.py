@@ -220,3 +220,36 @@ class TestStripeMetadata(BaseCase):
         self.assertEqual(
             len(rules.stripe_metadata([(f"k{n}", "v") for n in range(50)])), 50
         )
+
+
+@tagged("at_install", "-post_install")
+class TestStripeReconciliationRules(BaseCase):
+    """Issue 24: the tax of Stripe's fees and what a Stripe line settles."""
+
+    def test_fee_reverse_charge_in_the_eu_outside_ireland(self):
+        for code in ("FR", "be", "DE", "ES"):
+            self.assertTrue(rules.stripe_fee_reverse_charge(code), code)
+        for code in ("IE", "US", "GB", "CH", "", None):
+            self.assertFalse(rules.stripe_fee_reverse_charge(code), code)
+
+    def test_counterparts_exact_amounts_only(self):
+        payments = [("p1", 6000), ("p2", 4000)]
+        invoices = [("i1", 2500)]
+        # one payment of the line's amount, the oldest first
+        self.assertEqual(rules.stripe_counterparts(4000, payments, invoices), ["p2"])
+        self.assertEqual(
+            rules.stripe_counterparts(6000, [*payments, ("p3", 6000)]), ["p1"]
+        )
+        # else an open invoice of that amount, else the payments together
+        self.assertEqual(rules.stripe_counterparts(2500, payments, invoices), ["i1"])
+        self.assertEqual(
+            rules.stripe_counterparts(10000, payments, invoices), ["p1", "p2"]
+        )
+        self.assertEqual(
+            rules.stripe_counterparts(12500, payments, invoices), ["p1", "p2", "i1"]
+        )
+        # never a part, never a guess; refunds are negative
+        self.assertEqual(rules.stripe_counterparts(3000, payments, invoices), [])
+        self.assertEqual(rules.stripe_counterparts(1000, [], []), [])
+        self.assertEqual(rules.stripe_counterparts(-2000, [("r1", -2000)]), ["r1"])
+        self.assertEqual(rules.stripe_counterparts(2000, [("r1", -2000)]), [])

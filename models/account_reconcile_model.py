@@ -1,0 +1,174 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+
+from odoo import fields, models
+
+from .. import const, rules
+
+
+class AccountReconcileModel(models.Model):
+    """The Stripe reconciliation models of the accountant's set-up (issue 24).
+
+    Odoo 19's models post write-off lines; those of the matching roles
+    (``const.STRIPE_MATCHING_ROLES``) first find the statement line's
+    counterpart: the payment (or open invoice) named by the invoice number of
+    a charge, the refund payment of a refund, the payout in transit of a
+    bank's payout line.  OCA's automatic reconciliation applies a model only
+    to the lines whose counterpart it finds (``_get_rules``)."""
+
+    _name = "account.reconcile.model"
+    _inherit = "account.reconcile.model"
+
+    support_stripe_role = fields.Selection(
+        selection=const.STRIPE_RECONCILE_ROLES,
+        string="Stripe Role",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Set by the Stripe reconciliation set-up: what this model does "
+        "with the lines of the Stripe account.",
+    )
+
+    _support_stripe_role_uniq = models.UniqueIndex(
+        "(company_id, support_stripe_role) WHERE support_stripe_role IS NOT NULL",
+        "One Stripe reconciliation model per role and company.",
+    )
+
+    def _get_rules(self, bank_statement_lines, trigger="auto_reconcile"):
+        """A matching model applies to a line only when it finds the line's
+        counterpart; the line goes on to the next model, or to OCA's
+        matching of invoices, otherwise."""
+        found = super()._get_rules(bank_statement_lines, trigger=trigger)
+        models_by_id = {}
+        for line_id, model_ids in list(found.items()):
+            line = bank_statement_lines.browse(line_id)
+            for index, model_id in enumerate(model_ids):
+                model = models_by_id.setdefault(model_id, self.browse(model_id))
+                if (
+                    model.support_stripe_role not in const.STRIPE_MATCHING_ROLES
+                    or model._support_stripe_counterparts(line)
+                ):
+                    found[line_id] = model_ids[index:]
+                    break
+            else:
+                del found[line_id]
+        return found
+
+    # ------------------------------------------------------------ matching
+    def _support_stripe_counterparts(self, st_line):
+        """The open journal items the statement line settles, all of them
+        (their residuals add up to the line's amount), or none."""
+        self.ensure_one()
+        role = self.support_stripe_role
+        if role not in const.STRIPE_MATCHING_ROLES:
+            return self.env["account.move.line"]
+        payments, open_items = getattr(self, f"_support_stripe_candidates_{role}")(
+            st_line
+        )
+        currency = st_line.company_id.currency_id
+        if (st_line.foreign_currency_id or st_line.currency_id) != currency:
+            return self.env["account.move.line"]  # Stripe pays in the same currency
+
+        def minor(lines):
+            return [
+                (line.id, round(line.amount_residual * 10**currency.decimal_places))
+                for line in lines
+            ]
+
+        keys = rules.stripe_counterparts(
+            round(st_line.amount * 10**currency.decimal_places),
+            minor(payments),
+            minor(open_items),
+        )
+        return self.env["account.move.line"].browse(keys)
+
+    def _support_open_payment_lines(self, payments, journal):
+        """The payments' outstanding lines not reconciled yet, in the
+        statement's journal, oldest first."""
+        lines = self.env["account.move.line"]
+        for payment in payments.filtered(
+            lambda p: p.state != "canceled" and p.journal_id == journal
+        ):
+            lines |= payment.move_id.line_ids.filtered(
+                lambda line, payment=payment: (
+                    line.parent_state == "posted"
+                    and not line.reconciled
+                    and line.account_id.reconcile
+                    and line.account_id == payment.outstanding_account_id
+                )
+            )
+        return lines.sorted(lambda line: (line.date, line.id))
+
+    def _support_stripe_candidates_charge(self, st_line):
+        """A charge names its invoice(s) in its reference (OCA's
+        ``stripe_reference``: the metadata's ``invoice_number``): their
+        payments recorded in the Stripe journal, else their open
+        receivables."""
+        numbers = [n.strip() for n in (st_line.ref or "").split(",") if n.strip()]
+        if not numbers:
+            return self.env["account.move.line"], self.env["account.move.line"]
+        invoices = self.env["account.move"].search(
+            [
+                ("company_id", "=", st_line.company_id.id),
+                ("name", "in", numbers),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+            ]
+        )
+        payments = self._support_open_payment_lines(
+            invoices._get_reconciled_payments(), st_line.journal_id
+        )
+        open_items = invoices.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        )
+        return payments, open_items
+
+    def _support_stripe_candidates_refund(self, st_line):
+        """A refund is named by its Stripe id (``re_…``), which Odoo keeps as
+        the refund transaction's provider reference: the refund's payment."""
+        refund_ids = re.findall(r"\b(?:re|pyr)_\w+", st_line.payment_ref or "")
+        if not refund_ids:
+            return self.env["account.move.line"], self.env["account.move.line"]
+        transactions = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("provider_reference", "in", refund_ids),
+                    ("operation", "=", "refund"),
+                    ("company_id", "=", st_line.company_id.id),
+                ]
+            )
+        )
+        payments = transactions.payment_id.sudo(False)
+        return (
+            self._support_open_payment_lines(payments, st_line.journal_id),
+            self.env["account.move.line"],
+        )
+
+    def _support_stripe_candidates_payout_arrival(self, st_line):
+        """A payout reaching the bank: the Stripe journal's payout lines
+        still in transit (on the transfer account); the one whose payout id
+        the bank's label gives, else those of the line's amount."""
+        payout_models = self.search(
+            [
+                ("company_id", "=", st_line.company_id.id),
+                ("support_stripe_role", "=", "payout"),
+            ]
+        )
+        in_transit = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", st_line.company_id.id),
+                ("reconcile_model_id", "in", payout_models.ids),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("account_id.reconcile", "=", True),
+            ],
+            order="date, id",
+        )
+        payout_ids = re.findall(r"\bpo_\w+", st_line.payment_ref or "")
+        named = in_transit.filtered(
+            lambda line: any(p in (line.name or "") for p in payout_ids)
+        )
+        return named or in_transit, self.env["account.move.line"]
