@@ -42,6 +42,7 @@ ROOT_SCHEMAS = (
     "balance_transaction",
     "payout",
     "balance",
+    "dispute",
 )
 OPERATIONS = (
     ("post", "/v1/customers"),
@@ -56,6 +57,9 @@ OPERATIONS = (
     ("get", "/v1/balance"),
     ("get", "/v1/balance_transactions"),
     ("post", "/v1/payouts"),
+    ("get", "/v1/disputes"),
+    ("get", "/v1/disputes/{dispute}"),
+    ("post", "/v1/disputes/{dispute}"),
 )
 OPERATION_KEYS = ("operationId", "parameters", "requestBody", "responses")
 DROPPED_KEYS = frozenset({"description", "x-expansionResources"})

@@ -6,14 +6,18 @@ It serves, on 127.0.0.1 only, the calls Odoo's ``payment_stripe`` makes for
 PaymentIntents (customers, payment intents: create, retrieve, confirm,
 capture, cancel; payment methods: retrieve; charges: update; refunds), the
 balance a statement import reads (``GET /v1/balance_transactions``: one
-balance transaction per charge captured, with Stripe's fee, per refund and per
-payout; ``POST /v1/payouts``), the balance itself (``GET /v1/balance``), and
-answers them the way Stripe does for the API version Odoo pins
-(``2019-05-16``: PaymentIntents still carry their ``charges`` list), including
-Stripe's error format and HTTP statuses, idempotent replays, a test clock that
-expires uncaptured authorisations after 7 days, events with signed webhook
-payloads, and one-shot faults (an answer lost after Stripe did the work, or a
-500 before it did anything)::
+balance transaction per charge captured, with Stripe's fee, per refund, per
+payout and per dispute's withdrawal or reinstatement; ``POST /v1/payouts``),
+the balance itself (``GET /v1/balance``), disputes (``GET /v1/disputes``,
+``GET`` and ``POST /v1/disputes/{id}`` for the evidence; a test opens,
+escalates and closes them with :meth:`StripeStandIn.open_dispute`,
+:meth:`StripeStandIn.escalate_dispute` and
+:meth:`StripeStandIn.close_dispute`), and answers them the way Stripe does for
+the API version Odoo pins (``2019-05-16``: PaymentIntents still carry their
+``charges`` list), including Stripe's error format and HTTP statuses,
+idempotent replays, a test clock that expires uncaptured authorisations after
+7 days, events with signed webhook payloads, and one-shot faults (an answer
+lost after Stripe did the work, or a 500 before it did anything)::
 
     with StripeStandIn() as stripe:
         provider.stripe_secret_key = "sk_test_standin"
@@ -231,6 +235,89 @@ PAYOUT_CREATE_PARAMS = frozenset(
 )
 PAYMENT_METHOD_RETRIEVE_PARAMS = frozenset({"expand"})
 BALANCE_RETRIEVE_PARAMS = frozenset({"expand"})
+DISPUTE_RETRIEVE_PARAMS = frozenset({"expand"})
+DISPUTE_LIST_PARAMS = frozenset(
+    {
+        "charge",
+        "created",
+        "ending_before",
+        "expand",
+        "limit",
+        "payment_intent",
+        "starting_after",
+    }
+)
+DISPUTE_UPDATE_PARAMS = frozenset({"evidence", "expand", "metadata", "submit"})
+#: The fields of a dispute's evidence (``dispute_evidence``); the files
+#: (``receipt``, ``uncategorized_file``...) are File ids.
+DISPUTE_EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
+#: Evidence texts of 20,000 characters at most, the others of 5,000
+#: (files ids have no stated limit); 150,000 characters in all.
+DISPUTE_EVIDENCE_LONG_FIELDS = frozenset(
+    {
+        "access_activity_log",
+        "cancellation_policy_disclosure",
+        "cancellation_rebuttal",
+        "duplicate_charge_explanation",
+        "product_description",
+        "refund_policy_disclosure",
+        "refund_refusal_explanation",
+        "uncategorized_text",
+    }
+)
+DISPUTE_EVIDENCE_MAX_TOTAL = 150000
+#: The reasons a card holder's bank gives (the dispute's ``reason``).
+DISPUTE_REASONS = (
+    "bank_cannot_process",
+    "check_returned",
+    "credit_not_processed",
+    "customer_initiated",
+    "debit_not_authorized",
+    "duplicate",
+    "fraudulent",
+    "general",
+    "incorrect_account_details",
+    "insufficient_funds",
+    "product_not_received",
+    "product_unacceptable",
+    "subscription_canceled",
+    "unrecognized",
+)
+DISPUTE_OPEN_STATUSES = (
+    "warning_needs_response",
+    "warning_under_review",
+    "needs_response",
+    "under_review",
+)
+DISPUTE_CLOSED_STATUSES = ("warning_closed", "won", "lost")
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -258,6 +345,14 @@ FEE_FIXED = 25
 AVAILABILITY_DELAY = 2 * 24 * 3600
 #: A payout reaches the bank the next day.
 PAYOUT_DELAY = 24 * 3600
+#: Stripe's dispute fee in Europe (15.00 EUR), taken from the balance with
+#: the disputed amount in one balance transaction when the funds are
+#: withdrawn.  Stripe does not give it back when the dispute is won (only the
+#: disputed amount is reinstated; the "dispute countered" fee some accounts
+#: pay when they submit evidence is not modelled).
+DISPUTE_FEE = 1500
+#: The card holder's bank leaves this long to answer with evidence.
+DISPUTE_EVIDENCE_DAYS = 7
 EXPANDABLE = {
     "balance": (),
     "balance_transaction_list": ("data.source",),
@@ -267,6 +362,8 @@ EXPANDABLE = {
     "customer": (),
     "payment_intent": ("customer", "latest_charge", "payment_method"),
     "payment_method": ("customer",),
+    "dispute": ("charge", "payment_intent"),
+    "dispute_list": ("data.charge", "data.payment_intent"),
 }
 FAULT_MODES = ("drop", "error500")
 
@@ -447,6 +544,7 @@ class StripeStandIn:
         self.charges = {}
         self.refunds = {}
         self.payouts = {}
+        self.disputes = {}  # by id, as stored (see :meth:`render_dispute`)
         self.balance_transactions = {}  # by id, oldest first
         self.bank_account_id = new_id("ba")  # where payouts go
         self.default_currency = "eur"  # the account's, listed by /v1/balance
@@ -570,6 +668,183 @@ class StripeStandIn:
         """The PaymentIntent as the API returns it (a copy)."""
         with self.lock:
             return self._render_payment_intent(self.payment_intents[intent_id], expand)
+
+    # --- disputes (opened and decided by the card holder's bank) -------------
+
+    def open_dispute(
+        self,
+        charge_id,
+        reason="fraudulent",
+        amount=None,
+        inquiry=False,
+        evidence_days=DISPUTE_EVIDENCE_DAYS,
+    ):
+        """The card holder's bank disputes a captured charge; returns the
+        dispute as the API renders it.
+
+        A chargeback (the default) takes the funds at once: status
+        ``needs_response``, one balance transaction (type ``adjustment``,
+        reporting category ``dispute``) of ``-amount`` with the dispute fee
+        (:data:`DISPUTE_FEE`), events ``charge.dispute.created`` and
+        ``charge.dispute.funds_withdrawn``.  An ``inquiry`` (a retrieval
+        request) takes nothing yet: status ``warning_needs_response``, event
+        ``charge.dispute.created`` only (see :meth:`escalate_dispute`).
+        ``amount`` defaults to the captured amount less refunds.
+        """
+        if reason not in DISPUTE_REASONS:
+            raise ValueError(f"unknown dispute reason {reason!r}")
+        with self.lock:
+            charge = self.charges[charge_id]
+            disputable = charge["amount_captured"] - charge["amount_refunded"]
+            if not charge["captured"] or disputable <= 0:
+                raise ValueError(f"charge {charge_id} has nothing to dispute")
+            if any(d["charge"] == charge_id for d in self.disputes.values()):
+                raise ValueError(f"charge {charge_id} is already disputed")
+            amount = disputable if amount is None else amount
+            if not 0 < amount <= disputable:
+                raise ValueError(f"cannot dispute {amount} of {disputable}")
+            due_by = self.now() + evidence_days * 24 * 3600
+            brand = charge["payment_method_details"]["card"]["brand"]
+            dispute = _ordered(
+                {
+                    "id": new_id("dp"),
+                    "object": "dispute",
+                    "amount": amount,
+                    "balance_transactions": [],  # ids; rendered as objects
+                    "charge": charge_id,
+                    "created": self.now(),
+                    "currency": charge["currency"],
+                    "evidence": dict.fromkeys(DISPUTE_EVIDENCE_FIELDS),
+                    "evidence_details": {
+                        "due_by": due_by,
+                        "has_evidence": False,
+                        "past_due": False,
+                        "submission_count": 0,
+                    },
+                    "is_charge_refundable": inquiry,
+                    "livemode": False,
+                    "metadata": {},
+                    "payment_intent": charge["payment_intent"],
+                    "payment_method_details": {
+                        "card": {
+                            "brand": brand,
+                            "network_reason_code": "10.4"
+                            if reason == "fraudulent"
+                            else "13.1",
+                        },
+                        "type": "card",
+                    },
+                    "reason": reason,
+                    "status": "warning_needs_response" if inquiry else "needs_response",
+                }
+            )
+            self.disputes[dispute["id"]] = dispute
+            charge["disputed"] = True
+            if not inquiry:
+                self._withdraw_dispute_funds(dispute)
+            self._emit("charge.dispute.created", self._render_dispute(dispute), None)
+            if not inquiry:
+                self._emit(
+                    "charge.dispute.funds_withdrawn",
+                    self._render_dispute(dispute),
+                    None,
+                )
+            return self._render_dispute(dispute)
+
+    def escalate_dispute(self, dispute_id):
+        """An inquiry becomes a chargeback: the funds and the fee are taken
+        (status ``needs_response``; events ``charge.dispute.updated`` and
+        ``charge.dispute.funds_withdrawn``)."""
+        with self.lock:
+            dispute = self.disputes[dispute_id]
+            if not dispute["status"].startswith("warning_") or (
+                dispute["status"] == "warning_closed"
+            ):
+                raise ValueError(f"dispute {dispute_id} is not an open inquiry")
+            dispute.update(status="needs_response", is_charge_refundable=False)
+            self._withdraw_dispute_funds(dispute)
+            self._emit("charge.dispute.updated", self._render_dispute(dispute), None)
+            self._emit(
+                "charge.dispute.funds_withdrawn", self._render_dispute(dispute), None
+            )
+            return self._render_dispute(dispute)
+
+    def close_dispute(self, dispute_id, status):
+        """The bank decides: ``"won"`` gives the disputed amount back (a
+        balance transaction of ``+amount``, type ``adjustment``, reporting
+        category ``dispute_reversal``, no fee: the dispute fee stays taken;
+        events ``charge.dispute.closed`` then
+        ``charge.dispute.funds_reinstated``); ``"lost"`` keeps them taken
+        (event ``charge.dispute.closed``).  An inquiry closes as
+        ``warning_closed`` (nothing was taken): escalate it to lose it."""
+        if status not in ("won", "lost", "warning_closed"):
+            raise ValueError(f"a dispute closes won or lost, not {status!r}")
+        with self.lock:
+            dispute = self.disputes[dispute_id]
+            if dispute["status"] in DISPUTE_CLOSED_STATUSES:
+                raise ValueError(f"dispute {dispute_id} is already closed")
+            inquiry = dispute["status"].startswith("warning_")
+            if inquiry != (status == "warning_closed"):
+                raise ValueError(
+                    f"dispute {dispute_id} ({dispute['status']}) cannot close as "
+                    f"{status}"
+                )
+            dispute.update(status=status, is_charge_refundable=False)
+            reinstated = status == "won"
+            if reinstated:
+                charge = self.charges[dispute["charge"]]
+                txn = self._new_balance_transaction(
+                    "adjustment",
+                    dispute["amount"],
+                    dispute["currency"],
+                    dispute["id"],
+                    f"Chargeback reversal for {charge['id']}",
+                    reporting_category="dispute_reversal",
+                )
+                dispute["balance_transactions"].append(txn["id"])
+                charge["disputed"] = False
+            self._emit("charge.dispute.closed", self._render_dispute(dispute), None)
+            if reinstated:
+                self._emit(
+                    "charge.dispute.funds_reinstated",
+                    self._render_dispute(dispute),
+                    None,
+                )
+            return self._render_dispute(dispute)
+
+    def render_dispute(self, dispute_id, expand=()):
+        """The dispute as the API returns it (a copy)."""
+        with self.lock:
+            return self._render_dispute(self.disputes[dispute_id], expand)
+
+    def _withdraw_dispute_funds(self, dispute):
+        charge = self.charges[dispute["charge"]]
+        txn = self._new_balance_transaction(
+            "adjustment",
+            -dispute["amount"],
+            dispute["currency"],
+            dispute["id"],
+            f"Chargeback withdrawal for {charge['id']}",
+            fee=DISPUTE_FEE,
+            reporting_category="dispute",
+            fee_description="Dispute fee",
+        )
+        dispute["balance_transactions"].append(txn["id"])
+        return txn
+
+    def _render_dispute(self, dispute, expand=()):
+        rendered = copy.deepcopy(dispute)
+        rendered["balance_transactions"] = [
+            self._render_balance_transaction(self.balance_transactions[txn_id])
+            for txn_id in dispute["balance_transactions"]
+        ]
+        if "charge" in expand:
+            rendered["charge"] = copy.deepcopy(self.charges[dispute["charge"]])
+        if "payment_intent" in expand and dispute["payment_intent"]:
+            rendered["payment_intent"] = self._render_payment_intent(
+                self.payment_intents[dispute["payment_intent"]]
+            )
+        return rendered
 
     # --- request processing -----------------------------------------------
 
@@ -723,6 +998,9 @@ class StripeStandIn:
             ("GET", r"/v1/balance", self._retrieve_balance),
             ("GET", r"/v1/balance_transactions", self._list_balance_transactions),
             ("POST", r"/v1/payouts", self._create_payout),
+            ("GET", r"/v1/disputes", self._list_disputes),
+            ("GET", r"/v1/disputes/([^/]+)", self._retrieve_dispute),
+            ("POST", r"/v1/disputes/([^/]+)", self._update_dispute),
         )
         for method, pattern, handler in routes:
             match = re.fullmatch(pattern, request.path)
@@ -1148,7 +1426,16 @@ class StripeStandIn:
         return (amount * FEE_PERCENT_BASIS_POINTS + 5000) // 10000 + FEE_FIXED
 
     def _new_balance_transaction(
-        self, kind, amount, currency, source_id, description, fee=0, available_on=None
+        self,
+        kind,
+        amount,
+        currency,
+        source_id,
+        description,
+        fee=0,
+        available_on=None,
+        reporting_category=None,
+        fee_description="Stripe processing fees",
     ):
         created = self.now()
         fee_details = (
@@ -1157,7 +1444,7 @@ class StripeStandIn:
                     "amount": fee,
                     "application": None,
                     "currency": currency,
-                    "description": "Stripe processing fees",
+                    "description": fee_description,
                     "type": "stripe_fee",
                 }
             ]
@@ -1177,7 +1464,7 @@ class StripeStandIn:
                 "fee": fee,
                 "fee_details": fee_details,
                 "net": amount - fee,
-                "reporting_category": kind,
+                "reporting_category": reporting_category or kind,
                 "source": source_id,
                 "status": "pending",
                 "type": kind,
@@ -1209,6 +1496,8 @@ class StripeStandIn:
             for objects in (self.charges, self.refunds, self.payouts):
                 if source_id in objects:
                     rendered["source"] = copy.deepcopy(objects[source_id])
+            if source_id in self.disputes:
+                rendered["source"] = self._render_dispute(self.disputes[source_id])
         return rendered
 
     def balance(self, currency):
@@ -1715,6 +2004,14 @@ class StripeStandIn:
             charge_id = intent["latest_charge"]
         charge = self._get_charge(charge_id, param="charge" if charge_id else "")
         refundable = charge["amount_captured"] - charge["amount_refunded"]
+        if any(
+            dispute["charge"] == charge["id"] and not dispute["is_charge_refundable"]
+            for dispute in self.disputes.values()
+        ):
+            raise _invalid(
+                f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                code="charge_disputed",
+            )
         if not charge["captured"] or refundable <= 0:
             raise _invalid(
                 f"Charge {charge['id']} has already been refunded.",
@@ -1919,3 +2216,129 @@ class StripeStandIn:
         self.payouts[payout["id"]] = payout
         self._emit("payout.created", copy.deepcopy(payout), request)
         return self._expand_fields(copy.deepcopy(payout), expand)
+
+    # --- disputes -------------------------------------------------------------
+
+    def _get_dispute(self, dispute_id):
+        dispute = self.disputes.get(dispute_id)
+        if dispute is None:
+            raise StripeError(
+                404,
+                "invalid_request_error",
+                f"No such dispute: '{dispute_id}'",
+                code="resource_missing",
+                param="dispute",
+            )
+        return dispute
+
+    def _retrieve_dispute(self, request, params, dispute_id):
+        """GET /v1/disputes/{dispute}."""
+        self._check_params(params, DISPUTE_RETRIEVE_PARAMS)
+        expand = self._expand(params, "dispute")
+        return self._render_dispute(self._get_dispute(dispute_id), expand)
+
+    def _list_disputes(self, request, params):
+        """GET /v1/disputes: newest first, filtered by ``charge``,
+        ``payment_intent`` and ``created``, paginated like the balance
+        transactions (``limit``, ``starting_after``, ``ending_before``)."""
+        self._check_params(params, DISPUTE_LIST_PARAMS)
+        expand = self._expand(params, "dispute_list")
+        limit = self._integer(params, "limit", minimum=1, maximum=100) or 10
+        created = self._created_filter(params)
+        charge_id = self._string(params, "charge")
+        intent_id = self._string(params, "payment_intent")
+        selected = [
+            dispute
+            for dispute in reversed(list(self.disputes.values()))
+            if created(dispute["created"])
+            and charge_id in (None, dispute["charge"])
+            and intent_id in (None, dispute["payment_intent"])
+        ]
+        ids = [dispute["id"] for dispute in selected]
+        after = self._string(params, "starting_after")
+        before = self._string(params, "ending_before")
+        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in self.disputes:
+                raise _invalid(f"No such dispute: '{cursor}'", name, "resource_missing")
+        if after:
+            start = ids.index(after) + 1 if after in ids else len(ids)
+            page = selected[start : start + limit]
+            has_more = start + limit < len(selected)
+        elif before:
+            end = ids.index(before) if before in ids else 0
+            page = selected[max(0, end - limit) : end]
+            has_more = end - limit > 0
+        else:
+            page = selected[:limit]
+            has_more = len(selected) > limit
+        fields = tuple(field.split(".", 1)[1] for field in expand)
+        return {
+            "object": "list",
+            "data": [self._render_dispute(dispute, fields) for dispute in page],
+            "has_more": has_more,
+            "url": "/v1/disputes",
+        }
+
+    def _update_dispute(self, request, params, dispute_id):
+        """POST /v1/disputes/{dispute}: the evidence (merged into what is
+        staged) and the metadata.  ``submit`` (default true, as on Stripe)
+        sends the evidence to the bank: the dispute goes ``under_review``
+        (``warning_under_review`` for an inquiry).  Evidence cannot change
+        once submitted or once the dispute is closed.  Emits
+        ``charge.dispute.updated``."""
+        self._check_params(params, DISPUTE_UPDATE_PARAMS)
+        expand = self._expand(params, "dispute")
+        submit = self._boolean(params, "submit", default=True)
+        evidence = params.get("evidence")
+        if evidence in (None, ""):
+            evidence = {}
+        if not isinstance(evidence, dict):
+            raise _invalid("Invalid hash", "evidence")
+        total = 0
+        for field in sorted(evidence):
+            if field not in DISPUTE_EVIDENCE_FIELDS:
+                raise _invalid(
+                    f"Received unknown parameter: evidence[{field}]",
+                    f"evidence[{field}]",
+                    "parameter_unknown",
+                )
+            limit = 20000 if field in DISPUTE_EVIDENCE_LONG_FIELDS else 5000
+            value = self._string(evidence, field, max_length=limit)
+            total += len(value or "")
+        if total > DISPUTE_EVIDENCE_MAX_TOTAL:
+            raise _invalid(
+                "The combined character count of all evidence fields is limited "
+                f"to {DISPUTE_EVIDENCE_MAX_TOTAL}.",
+                "evidence",
+            )
+        dispute = self._get_dispute(dispute_id)
+        metadata = self._update_metadata(dispute["metadata"], params)
+        # once submitted or closed, only the metadata can change: ``submit``
+        # left to its default then submits nothing
+        asked = bool(evidence) or (submit and params.get("submit") not in (None, ""))
+        if asked and dispute["status"] in DISPUTE_CLOSED_STATUSES:
+            raise _invalid(
+                f"This dispute is already closed ({dispute['status']}): its "
+                "evidence cannot be updated.",
+            )
+        if asked and dispute["status"] in ("under_review", "warning_under_review"):
+            raise _invalid(
+                "The evidence of this dispute has already been submitted and "
+                "can no longer be updated.",
+            )
+        dispute["metadata"] = metadata
+        details = dispute["evidence_details"]
+        if evidence:
+            dispute["evidence"].update(
+                {field: value or None for field, value in evidence.items()}
+            )
+            details["has_evidence"] = True
+        if submit and dispute["status"] in ("needs_response", "warning_needs_response"):
+            details["submission_count"] += 1
+            details["past_due"] = bool(
+                details["due_by"] and self.now() > details["due_by"]
+            )
+            inquiry = dispute["status"].startswith("warning_")
+            dispute["status"] = "warning_under_review" if inquiry else "under_review"
+        self._emit("charge.dispute.updated", self._render_dispute(dispute), request)
+        return self._render_dispute(dispute, expand)

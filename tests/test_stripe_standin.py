@@ -30,6 +30,10 @@ from .stripe_standin import (
     BALANCE_TRANSACTION_LIST_PARAMS,
     CHARGE_UPDATE_PARAMS,
     CUSTOMER_CREATE_PARAMS,
+    DISPUTE_FEE,
+    DISPUTE_LIST_PARAMS,
+    DISPUTE_RETRIEVE_PARAMS,
+    DISPUTE_UPDATE_PARAMS,
     HOST,
     PAYMENT_INTENT_CANCEL_PARAMS,
     PAYMENT_INTENT_CAPTURE_PARAMS,
@@ -684,6 +688,222 @@ class TestStripeStandIn(StripeStandInCase):
             response, 400, "invalid_request_error", "parameter_unknown"
         )
 
+    def captured_charge(self, amount=20000):
+        intent = self.authorize(amount=amount)
+        response = self.post(f"payment_intents/{intent['id']}/capture")
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()["charges"]["data"][0]
+
+    def test_dispute_lost(self):
+        """A chargeback takes the amount and the dispute fee in one balance
+        transaction (type ``adjustment``, category ``dispute``); the evidence
+        is posted; a lost dispute keeps them taken."""
+        charge = self.captured_charge(20000)
+        opened = self.stripe.open_dispute(charge["id"], reason="fraudulent")
+        self.assertTrue(opened["id"].startswith("dp_"))
+        self.assertEqual(
+            (opened["status"], opened["reason"], opened["amount"], opened["charge"]),
+            ("needs_response", "fraudulent", 20000, charge["id"]),
+        )
+        self.assertEqual(opened["payment_intent"], charge["payment_intent"])
+        self.assertFalse(opened["is_charge_refundable"])
+        self.assertEqual(
+            opened["evidence_details"]["due_by"], self.stripe.now() + 7 * 24 * 3600
+        )
+        [withdrawal] = opened["balance_transactions"]
+        self.assertEqual(
+            (
+                withdrawal["type"],
+                withdrawal["reporting_category"],
+                withdrawal["amount"],
+                withdrawal["fee"],
+                withdrawal["net"],
+                withdrawal["source"],
+            ),
+            ("adjustment", "dispute", -20000, DISPUTE_FEE, -21500, opened["id"]),
+        )
+        self.assertEqual(withdrawal["fee_details"][0]["description"], "Dispute fee")
+        self.assertTrue(self.stripe.charges[charge["id"]]["disputed"])
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=opened["id"])],
+            ["charge.dispute.created", "charge.dispute.funds_withdrawn"],
+        )
+        with self.assertRaises(ValueError):  # one dispute per charge
+            self.stripe.open_dispute(charge["id"])
+        # a charged back payment cannot be refunded
+        response = self.post("refunds", data={"charge": charge["id"]})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "charge_disputed"
+        )
+
+        # the statement import lists it, its source expanded to the dispute
+        response = self.get("balance_transactions", data={"expand[]": "data.source"})
+        newest = response.json()["data"][0]
+        self.assertEqual(newest["id"], withdrawal["id"])
+        self.assertEqual(newest["source"]["object"], "dispute")
+        self.assertEqual(newest["source"]["id"], opened["id"])
+
+        endpoint = f"disputes/{opened['id']}"
+        response = self.post(
+            endpoint,
+            data={
+                "evidence[uncategorized_text]": "Signed intervention report",
+                "evidence[customer_name]": "Ada Lovelace",
+                "submit": "false",
+                "metadata[odoo]": "INV/2026/00042",
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        staged = response.json()
+        self.assertEqual(staged["status"], "needs_response")
+        self.assertTrue(staged["evidence_details"]["has_evidence"])
+        self.assertEqual(staged["evidence_details"]["submission_count"], 0)
+        self.assertEqual(staged["metadata"], {"odoo": "INV/2026/00042"})
+        response = self.post(endpoint, data={"evidence[bogus]": "x"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "parameter_unknown"
+        )
+        response = self.post(
+            endpoint, data={"evidence[customer_name]": "x" * 5001, "submit": "true"}
+        )
+        self.assertStripeError(response, 400, "invalid_request_error")
+        response = self.post(endpoint, data={"submit": "true"})
+        self.assertEqual(response.status_code, 200, response.text)
+        submitted = response.json()
+        self.assertEqual(submitted["status"], "under_review")
+        self.assertEqual(submitted["evidence_details"]["submission_count"], 1)
+        self.assertEqual(
+            submitted["evidence"]["uncategorized_text"], "Signed intervention report"
+        )
+        response = self.post(endpoint, data={"evidence[receipt]": "file_1"})
+        self.assertStripeError(response, 400, "invalid_request_error")
+        response = self.post(endpoint, data={"metadata[note]": "sent"})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["status"], "under_review")
+
+        closed = self.stripe.close_dispute(opened["id"], "lost")
+        self.assertEqual(closed["status"], "lost")
+        self.assertEqual(len(closed["balance_transactions"]), 1)
+        self.assertEqual(self.stripe.balance("eur"), (-21500, 20000 - 325))
+        response = self.post(endpoint, data={"evidence[receipt]": "file_1"})
+        self.assertStripeError(response, 400, "invalid_request_error")
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=opened["id"])],
+            [
+                "charge.dispute.created",
+                "charge.dispute.funds_withdrawn",
+                "charge.dispute.updated",
+                "charge.dispute.updated",
+                "charge.dispute.updated",
+                "charge.dispute.closed",
+            ],
+        )
+        with self.assertRaises(ValueError):
+            self.stripe.close_dispute(opened["id"], "won")
+
+        response = self.get(endpoint, data={"expand[]": "charge"})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["charge"]["id"], charge["id"])
+        self.assertEqual(response.json()["status"], "lost")
+        response = self.get("disputes/dp_missing")
+        self.assertStripeError(
+            response, 404, "invalid_request_error", "resource_missing"
+        )
+        response = self.get(endpoint, data={"expand[]": "evidence"})
+        self.assertStripeError(response, 400, "invalid_request_error")
+
+        # dispute events are signed like the others
+        event = self.stripe.events_of("charge.dispute.closed", opened["id"])[0]
+        self.assertIsNone(event["request"]["id"])  # Stripe's own doing
+        body, headers = self.stripe.webhook_request(event)
+        self.assertTrue(odoo_verifies(body, headers, "whsec_standin"))
+        self.assertEqual(json.loads(body)["data"]["object"]["status"], "lost")
+
+    def test_dispute_won_and_inquiry(self):
+        """A won dispute gives the amount back (category
+        ``dispute_reversal``) but not the fee; an inquiry takes nothing until
+        it is escalated; the list is newest first, filtered and paginated."""
+        first = self.captured_charge(10000)
+        second = self.captured_charge(5000)
+        won = self.stripe.open_dispute(first["id"], reason="product_not_received")
+        inquiry = self.stripe.open_dispute(
+            second["id"], reason="unrecognized", inquiry=True
+        )
+        self.assertEqual(inquiry["status"], "warning_needs_response")
+        self.assertEqual(inquiry["balance_transactions"], [])
+        self.assertTrue(inquiry["is_charge_refundable"])
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=inquiry["id"])],
+            ["charge.dispute.created"],
+        )
+        response = self.post(f"disputes/{won['id']}", data={"submit": "true"})
+        self.assertEqual(response.json()["status"], "under_review")
+        closed = self.stripe.close_dispute(won["id"], "won")
+        self.assertEqual(closed["status"], "won")
+        withdrawal, reinstatement = closed["balance_transactions"]
+        self.assertEqual(
+            (
+                reinstatement["type"],
+                reinstatement["reporting_category"],
+                reinstatement["amount"],
+                reinstatement["fee"],
+                reinstatement["net"],
+            ),
+            ("adjustment", "dispute_reversal", 10000, 0, 10000),
+        )
+        self.assertEqual(withdrawal["net"] + reinstatement["net"], -DISPUTE_FEE)
+        self.assertFalse(self.stripe.charges[first["id"]]["disputed"])
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=won["id"])][-2:],
+            ["charge.dispute.closed", "charge.dispute.funds_reinstated"],
+        )
+
+        escalated = self.stripe.escalate_dispute(inquiry["id"])
+        self.assertEqual(escalated["status"], "needs_response")
+        self.assertEqual(escalated["balance_transactions"][0]["amount"], -5000)
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=inquiry["id"])],
+            [
+                "charge.dispute.created",
+                "charge.dispute.updated",
+                "charge.dispute.funds_withdrawn",
+            ],
+        )
+        with self.assertRaises(ValueError):
+            self.stripe.close_dispute(inquiry["id"], "warning_closed")
+        with self.assertRaises(ValueError):
+            self.stripe.open_dispute(first["id"], reason="because")
+
+        response = self.get("disputes", data={"limit": 1})
+        self.assertEqual(response.status_code, 200, response.text)
+        page = response.json()
+        self.assertEqual([d["id"] for d in page["data"]], [inquiry["id"]])
+        self.assertTrue(page["has_more"])
+        response = self.get(
+            "disputes", data={"limit": 1, "starting_after": inquiry["id"]}
+        )
+        self.assertEqual([d["id"] for d in response.json()["data"]], [won["id"]])
+        self.assertFalse(response.json()["has_more"])
+        response = self.get(
+            "disputes",
+            data={"payment_intent": first["payment_intent"], "expand[]": "data.charge"},
+        )
+        [listed] = response.json()["data"]
+        self.assertEqual(listed["charge"]["id"], first["id"])
+        response = self.get("disputes", data={"charge": second["id"]})
+        self.assertEqual([d["id"] for d in response.json()["data"]], [inquiry["id"]])
+        response = self.get("disputes", data={"created[gt]": self.stripe.now()})
+        self.assertEqual(response.json()["data"], [])
+        response = self.get("disputes", data={"starting_after": "dp_missing"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "resource_missing"
+        )
+        response = self.get("balance_transactions", data={"type": "adjustment"})
+        self.assertEqual(
+            [(t["reporting_category"], t["amount"]) for t in response.json()["data"]],
+            [("dispute", -5000), ("dispute_reversal", 10000), ("dispute", -10000)],
+        )
+
     def test_partial_capture(self):
         intent = self.authorize(amount=20000)
         endpoint = f"payment_intents/{intent['id']}/capture"
@@ -1199,6 +1419,9 @@ class TestStripeOpenAPISubset(BaseCase):
             ),
             (PAYOUT_CREATE_PARAMS, body_params("/v1/payouts")),
             (BALANCE_RETRIEVE_PARAMS, query_params("/v1/balance")),
+            (DISPUTE_LIST_PARAMS, query_params("/v1/disputes")),
+            (DISPUTE_RETRIEVE_PARAMS, query_params("/v1/disputes/{dispute}")),
+            (DISPUTE_UPDATE_PARAMS, body_params("/v1/disputes/{dispute}")),
         ):
             self.assertEqual(set(allowed), expected)
 
