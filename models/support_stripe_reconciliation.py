@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from odoo.addons.payment import utils as payment_utils
 
@@ -98,6 +99,12 @@ class SupportStripeReconciliation(models.TransientModel):
     )
     fee_count = fields.Integer(compute="_compute_figures")
     fee_amount = fields.Monetary(string="Stripe Fees", compute="_compute_figures")
+    fee_booked_amount = fields.Monetary(
+        string="On the Fees Account",
+        compute="_compute_figures",
+        help="The period's balance of the company's Stripe fees account "
+        "(Stripe's set-up): the fee lines once reconciled, and dispute fees.",
+    )
     payout_line_ids = fields.Many2many(
         comodel_name="account.bank.statement.line",
         string="Payouts",
@@ -121,6 +128,16 @@ class SupportStripeReconciliation(models.TransientModel):
         return first - relativedelta(months=1), first - relativedelta(days=1)
 
     # ------------------------------------------------------------ compute
+    @api.depends("company_id", "date_from", "date_to")
+    def _compute_display_name(self):
+        for report in self:
+            report.display_name = self.env._(
+                "Stripe Reconciliation %(company)s, %(start)s to %(end)s",
+                company=report.company_id.name or "",
+                start=format_date(self.env, report.date_from),
+                end=format_date(self.env, report.date_to),
+            )
+
     @api.depends("company_id", "date_from", "date_to")
     def _compute_figures(self):
         for report in self:
@@ -146,6 +163,7 @@ class SupportStripeReconciliation(models.TransientModel):
             report.payout_unmatched_count = len(
                 payouts.filtered(lambda line: not line.support_payout_matched)
             )
+            report.fee_booked_amount = report._fee_account_balance()
             accounts = journals.default_account_id
             balance = 0.0
             if accounts and company:
@@ -299,6 +317,29 @@ class SupportStripeReconciliation(models.TransientModel):
             order="sequence, id",
         )
 
+    def _fee_account_balance(self):
+        """The period's balance of the company's Stripe fees account, when
+        Stripe's set-up made one (0 otherwise)."""
+        company = self.company_id
+        account = (
+            company.support_stripe_fee_account_id
+            if "support_stripe_fee_account_id" in company._fields
+            else False
+        )
+        if not account:
+            return 0.0
+        [(balance,)] = self.env["account.move.line"]._read_group(
+            [
+                ("account_id", "=", account.id),
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+            ],
+            aggregates=["balance:sum"],
+        )
+        return balance or 0.0
+
     def _get_report_currency(self, journals):
         company_currency = self.company_id.currency_id
         currencies = journals.mapped(lambda j: j.currency_id or company_currency)
@@ -364,10 +405,14 @@ class SupportStripeReconciliation(models.TransientModel):
             company=self.company_id.name,
         )
 
-    def _get_stripe_providers(self):
-        """The company's Stripe payment providers with a secret key, and
-        their journal (sudo: the key is for administrators only)."""
-        return (
+    def _get_stripe_accounts(self):
+        """``[(payment provider, journal)]``: the company's Stripe journals
+        and the Stripe payment provider whose key reads each one's Stripe
+        account (the one OCA's import reads, else the one posting to the
+        journal), enabled and with a secret key (sudo: the key is for
+        administrators only)."""
+        journals = self._get_stripe_journals()
+        providers = (
             self.env["payment.provider"]
             .sudo()
             .search(
@@ -379,6 +424,20 @@ class SupportStripeReconciliation(models.TransientModel):
                 ]
             )
         )
+        pairs = []
+        for journal in journals:
+            statement_provider = journal.sudo().online_bank_statement_provider_id
+            linked = (
+                statement_provider.support_payment_provider_id
+                if "support_payment_provider_id" in statement_provider._fields
+                else providers.browse()
+            )
+            provider = (linked & providers) or providers.filtered(
+                lambda p, j=journal: p.journal_id == j
+            )
+            if provider:
+                pairs.append((provider[:1], journal))
+        return pairs
 
     def _read_stripe(self):
         """``(state, message, available, pending, not imported net, count)``
@@ -390,10 +449,8 @@ class SupportStripeReconciliation(models.TransientModel):
         """
         self.ensure_one()
         currency = self.currency_id or self.company_id.currency_id
-        providers = self._get_stripe_providers().filtered(
-            lambda p: p.journal_id in self._get_stripe_journals()
-        )
-        if not providers:
+        accounts = self._get_stripe_accounts()
+        if not accounts:
             return (
                 "not_configured",
                 self.env._(
@@ -410,8 +467,7 @@ class SupportStripeReconciliation(models.TransientModel):
         available = pending = missing = 0.0
         missing_count = 0
         try:
-            for provider in providers:
-                journal = provider.journal_id
+            for provider, journal in accounts:
                 journal_currency = journal.currency_id or self.company_id.currency_id
                 balance = provider._send_api_request("GET", "balance")
                 figures = [0.0, 0.0, 0.0]
@@ -540,14 +596,17 @@ class SupportStripeReconciliation(models.TransientModel):
             order="invoice_date, id",
             limit=3,
         )
-        fee_account = self.env["account.account"].search(
-            [
-                *self.env["account.account"]._check_company_domain(company),
-                ("account_type", "=", "expense"),
-            ],
-            order="code",
-            limit=1,
-        )
+        if hasattr(company, "_support_stripe_accounts"):  # Stripe's set-up
+            fee_account = company._support_stripe_accounts([])["fee"]
+        else:
+            fee_account = self.env["account.account"].search(
+                [
+                    *self.env["account.account"]._check_company_domain(company),
+                    ("account_type", "=", "expense"),
+                ],
+                order="code",
+                limit=1,
+            )
         transfer_account = company.transfer_account_id
         if not (bank and invoices and fee_account and transfer_account):
             return

@@ -45,6 +45,7 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
             {"name": "Stripe fees", "code": "627100", "account_type": "expense"}
         )
         cls.transfer_account = cls.company.transfer_account_id
+        cls.company.support_stripe_fee_account_id = cls.fee_account
         cls.bookkeeper = new_test_user(
             cls.env,
             login="sb-bookkeeper",
@@ -146,6 +147,7 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         self.assertEqual(report.payout_unmatched_count, 1)
         self.assertEqual(report.payout_line_ids.support_payout_state, "unmatched")
         self.assertFalse(report.dispute_tracked)
+        self.assertCents(report.fee_booked_amount, 0)  # not reconciled yet
 
         # the fees go to expenses; the payout meets the bank's line through
         # the transfer account
@@ -178,8 +180,15 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         self.assertEqual(report.payout_line_ids.support_payout_bank_line_id, bank_line)
         self.assertEqual(report.payout_line_ids.support_payout_state, "matched")
         self.assertCents(report.fee_amount, 275)
+        self.assertCents(report.fee_booked_amount, 275)
         self.assertCents(report.difference, 0)
         self.assertTrue(report.is_balanced)
+        self.assertIn(self.company.name, report.display_name)
+        payouts = report.action_open_payouts()
+        self.assertEqual(
+            self.env["account.bank.statement.line"].search(payouts["domain"]),
+            payout_line,
+        )
         # the button opens the three lines in the reconciliation screen
         action = report.action_open_unreconciled()
         self.assertEqual(action["res_model"], "account.bank.statement.line")
