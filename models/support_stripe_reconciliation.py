@@ -232,9 +232,10 @@ class SupportStripeReconciliation(models.TransientModel):
 
     # ------------------------------------------------------------ actions
     @api.model
-    def action_open_screen(self):
-        """Menu entry: the screen of the user's current company, last month."""
-        report = self.create({})
+    def action_open_screen(self, company=None):
+        """Menu entry: the screen of the user's current company (or of
+        ``company``), last month."""
+        report = self.create({"company_id": (company or self.env.company).id})
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Stripe Reconciliation"),
@@ -562,11 +563,29 @@ class SupportStripeReconciliation(models.TransientModel):
         return net, count
 
     def _get_open_disputes(self):
-        """``(count, amount)`` of the company's open Stripe disputes, or None
-        while disputes are not tracked.
-
-        Hook: the disputes model (issue 24, disputes) overrides this."""
+        """``(count, amount)`` of the company's open Stripe disputes, in the
+        report's currency, or None while Odoo does not track disputes (the
+        disputes model, ``support.stripe.dispute``, is part of issue 24's
+        disputes; a model of another name overrides this hook)."""
         self.ensure_one()
+        if "support.stripe.dispute" not in self.env:
+            return None
+        Dispute = self.env["support.stripe.dispute"].sudo()
+        if not {"company_id", "amount", "currency_id", "is_closed"} <= set(
+            Dispute._fields
+        ):
+            return None
+        disputes = Dispute.search(
+            [("company_id", "=", self.company_id.id), ("is_closed", "=", False)]
+        )
+        currency = self.currency_id or self.company_id.currency_id
+        amount = sum(
+            dispute.currency_id._convert(
+                dispute.amount, currency, self.company_id, self.date_to
+            )
+            for dispute in disputes
+        )
+        return len(disputes), currency.round(amount)
 
     # ------------------------------------------------------------ demo
     @api.model

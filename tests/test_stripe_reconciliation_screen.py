@@ -323,6 +323,25 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
                 {"company_id": other.id}
             )
 
+    def test_journal_card_opens_the_screen(self):
+        """The Stripe journal's dashboard card opens the screen of the
+        journal's company, whatever the user's current company."""
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.bookkeeper.write({"company_ids": [Command.link(other.id)]})
+        action = (
+            self.journal.with_user(self.bookkeeper)
+            .with_context(allowed_company_ids=[other.id, self.company.id])
+            .action_support_stripe_reconciliation()
+        )
+        report = self.env["support.stripe.reconciliation"].browse(action["res_id"])
+        self.assertEqual(action["res_model"], "support.stripe.reconciliation")
+        self.assertEqual(report.company_id, self.company)
+        self.assertEqual(report.journal_ids, self.journal)
+        with self.assertRaises(AccessError):
+            self.journal.with_user(
+                self.accountant
+            ).action_support_stripe_reconciliation()
+
     def test_default_period_is_last_month(self):
         report = self.env["support.stripe.reconciliation"].with_user(self.bookkeeper)
         start, end = report._default_period()
