@@ -72,6 +72,7 @@
         "views/support_faq_views.xml",
         "views/support_claim_views.xml",
         "views/helpdesk_ticket_list_views.xml",
+        "views/support_stripe_reconciliation_views.xml",
         # portal and public pages (QWeb)
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",
@@ -94,6 +95,7 @@
         "demo/intervention_demo.xml",
         "demo/transparency_demo.xml",
         "demo/support_invoice_demo.xml",
+        "demo/stripe_reconciliation_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

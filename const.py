@@ -238,6 +238,25 @@ WORK_TYPES = [
     ("weekend", "Weekend / holiday"),
 ]
 
+# Stripe reconciliation (issue 24, item 5): the balance transaction types the
+# accountant's screen tells apart on the lines OCA imports from Stripe
+STRIPE_LINE_TYPES = [
+    ("charge", "Charge"),
+    ("payment", "Payment"),
+    ("fee", "Fee"),
+    ("refund", "Refund"),
+    ("payout", "Payout"),
+    ("adjustment", "Adjustment"),
+    ("other", "Other"),
+]
+STRIPE_BALANCE_STATES = [
+    ("ok", "Read from Stripe"),
+    ("not_configured", "Not configured"),
+    ("unreachable", "Not reachable"),
+]
+# at most this many balance transactions are listed to find those not imported
+STRIPE_NOT_IMPORTED_MAX_PAGES = 10
+
 # Issue 24: the reconciliation models the accountant's one-click set-up makes
 # for a company's Stripe account, by role (one model per role and company).
 # ``charge``, ``refund`` and ``payout_arrival`` find their counterpart (a

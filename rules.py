@@ -756,6 +756,41 @@ def stripe_metadata(pairs):
     return metadata
 
 
+@dataclass(frozen=True)
+class StripeDifference:
+    """Stripe's balance against the Stripe journal's, and what the gap is
+    made of (README: The monthly routine, accountant.md)."""
+
+    difference: Decimal  # Stripe's balance minus Odoo's
+    not_imported: Decimal  # Stripe's transactions not in the journal yet
+    outside_statements: Decimal  # Odoo entries on the account, no statement line
+    unexplained: Decimal  # the rest: to investigate
+
+    @property
+    def balanced(self):
+        return not self.difference
+
+
+def stripe_difference(stripe_balance, odoo_balance, not_imported, outside_statements):
+    """Split ``stripe_balance - odoo_balance`` (to the cent) into the
+    transactions Stripe has that the journal has not imported yet (their net,
+    as Stripe counts them), the entries on the journal's account that no
+    statement line made (they count in Odoo's balance, not in Stripe's), and
+    what neither explains."""
+    cent = Decimal("0.01")
+    stripe_balance, odoo_balance, not_imported, outside = (
+        to_decimal(value).quantize(cent, ROUND_HALF_UP)
+        for value in (stripe_balance, odoo_balance, not_imported, outside_statements)
+    )
+    difference = stripe_balance - odoo_balance
+    return StripeDifference(
+        difference=difference,
+        not_imported=not_imported,
+        outside_statements=outside,
+        unexplained=difference - not_imported + outside,
+    )
+
+
 #: member states of the European Union (VAT directive 2006/112/EC)
 EU_COUNTRY_CODES = frozenset(
     [

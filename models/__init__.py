@@ -47,6 +47,8 @@ from . import support_public_request
 from . import helpdesk_ticket_claim
 from . import ir_http
 from . import ir_ui_menu
+from . import account_bank_statement_line
+from . import support_stripe_reconciliation
 from . import res_company_stripe
 from . import res_config_settings_stripe
 from . import online_bank_statement_provider

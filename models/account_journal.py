@@ -24,3 +24,13 @@ class AccountJournal(models.Model):
             if self._is_payment_method_available(method.code):
                 res |= method
         return res
+
+    def action_support_stripe_reconciliation(self):
+        """The Stripe journal's dashboard card: the accountant's Stripe
+        screen for the journal's company, last month."""
+        self.ensure_one()
+        return (
+            self.env["support.stripe.reconciliation"]
+            .with_company(self.company_id)
+            .action_open_screen(company=self.company_id)
+        )

@@ -41,6 +41,7 @@ ROOT_SCHEMAS = (
     "refund",
     "balance_transaction",
     "payout",
+    "balance",
     "dispute",
 )
 OPERATIONS = (
@@ -53,6 +54,7 @@ OPERATIONS = (
     ("get", "/v1/payment_methods/{payment_method}"),
     ("post", "/v1/charges/{charge}"),
     ("post", "/v1/refunds"),
+    ("get", "/v1/balance"),
     ("get", "/v1/balance_transactions"),
     ("post", "/v1/payouts"),
     ("get", "/v1/disputes"),

@@ -228,6 +228,23 @@ SHOTS = [
         "/odoo/action-support_billing.support_billing_report_action",
         about="Reporting > Support Time Analysis",
     ),
+    # issue 24: the accountant's Stripe reconciliation (demo month)
+    Shot(
+        "stripe_reconciliation",
+        "admin",
+        "/odoo/stripe-reconciliation",
+        ready=FORM_READY,
+        about="Accounting > Reporting > Stripe Reconciliation, last month",
+    ),
+    Shot(
+        "stripe_lines_to_reconcile",
+        "admin",
+        "/odoo/account.journal/{id}/"
+        "action-account_reconcile_oca.action_bank_statement_line_reconcile",
+        record=("account.journal", [["code", "=", "STRP"]], "id"),
+        extra_wait=1.0,
+        about="the Stripe journal's lines to reconcile (account_reconcile_oca)",
+    ),
     *_portal_shots(),
 ]
 

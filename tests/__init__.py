@@ -44,5 +44,7 @@ from . import test_accessibility
 from . import test_accessible_signature
 from . import test_stripe_statement_import
 from . import test_einvoice
+from . import test_rules_stripe
+from . import test_stripe_reconciliation_screen
 from . import test_stripe_reconciliation
 from . import test_stripe_dispute

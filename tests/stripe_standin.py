@@ -6,14 +6,15 @@ It serves, on 127.0.0.1 only, the calls Odoo's ``payment_stripe`` makes for
 PaymentIntents (customers, payment intents: create, retrieve, confirm,
 capture, cancel; payment methods: retrieve; charges: update; refunds), the
 balance a statement import reads (``GET /v1/balance_transactions``: one
-balance transaction per charge captured, with Stripe's fee, per refund,
-per payout and per dispute's withdrawal or reinstatement; ``POST
-/v1/payouts``), disputes (``GET /v1/disputes``, ``GET`` and ``POST
-/v1/disputes/{id}`` for the evidence; a test opens, escalates and closes them
-with :meth:`StripeStandIn.open_dispute`, :meth:`StripeStandIn.escalate_dispute`
-and :meth:`StripeStandIn.close_dispute`), and answers them the way Stripe
-does for the API version Odoo pins (``2019-05-16``: PaymentIntents still carry
-their ``charges`` list), including Stripe's error format and HTTP statuses,
+balance transaction per charge captured, with Stripe's fee, per refund, per
+payout and per dispute's withdrawal or reinstatement; ``POST /v1/payouts``),
+the balance itself (``GET /v1/balance``), disputes (``GET /v1/disputes``,
+``GET`` and ``POST /v1/disputes/{id}`` for the evidence; a test opens,
+escalates and closes them with :meth:`StripeStandIn.open_dispute`,
+:meth:`StripeStandIn.escalate_dispute` and
+:meth:`StripeStandIn.close_dispute`), and answers them the way Stripe does for
+the API version Odoo pins (``2019-05-16``: PaymentIntents still carry their
+``charges`` list), including Stripe's error format and HTTP statuses,
 idempotent replays, a test clock that expires uncaptured authorisations after
 7 days, events with signed webhook payloads, and one-shot faults (an answer
 lost after Stripe did the work, or a 500 before it did anything)::
@@ -233,6 +234,7 @@ PAYOUT_CREATE_PARAMS = frozenset(
     }
 )
 PAYMENT_METHOD_RETRIEVE_PARAMS = frozenset({"expand"})
+BALANCE_RETRIEVE_PARAMS = frozenset({"expand"})
 DISPUTE_RETRIEVE_PARAMS = frozenset({"expand"})
 DISPUTE_LIST_PARAMS = frozenset(
     {
@@ -352,6 +354,7 @@ DISPUTE_FEE = 1500
 #: The card holder's bank leaves this long to answer with evidence.
 DISPUTE_EVIDENCE_DAYS = 7
 EXPANDABLE = {
+    "balance": (),
     "balance_transaction_list": ("data.source",),
     "charge": (),
     "payout": (),
@@ -544,6 +547,7 @@ class StripeStandIn:
         self.disputes = {}  # by id, as stored (see :meth:`render_dispute`)
         self.balance_transactions = {}  # by id, oldest first
         self.bank_account_id = new_id("ba")  # where payouts go
+        self.default_currency = "eur"  # the account's, listed by /v1/balance
         self._paid_out = {}  # payout id: balance transaction ids it paid out
         self._swept = set()  # balance transaction ids some payout paid out
         self.events = []
@@ -991,6 +995,7 @@ class StripeStandIn:
             ("GET", r"/v1/payment_methods/([^/]+)", self._retrieve_payment_method),
             ("POST", r"/v1/charges/([^/]+)", self._update_charge),
             ("POST", r"/v1/refunds", self._create_refund),
+            ("GET", r"/v1/balance", self._retrieve_balance),
             ("GET", r"/v1/balance_transactions", self._list_balance_transactions),
             ("POST", r"/v1/payouts", self._create_payout),
             ("GET", r"/v1/disputes", self._list_disputes),
@@ -1510,6 +1515,35 @@ class StripeStandIn:
                 else:
                     pending += txn["net"]
             return available, pending
+
+    def _retrieve_balance(self, request, params):
+        """GET /v1/balance: the account's available and pending funds per
+        currency (card funds only: the stand-in takes cards only); the
+        account's default currency is listed even when nothing moved."""
+        self._check_params(params, BALANCE_RETRIEVE_PARAMS)
+        self._expand(params, "balance")
+        currencies = sorted(
+            {txn["currency"] for txn in self.balance_transactions.values()}
+            | {self.default_currency}
+        )
+        funds = {currency: self.balance(currency) for currency in currencies}
+
+        def amounts(index):
+            return [
+                {
+                    "amount": funds[currency][index],
+                    "currency": currency,
+                    "source_types": {"card": funds[currency][index]},
+                }
+                for currency in currencies
+            ]
+
+        return {
+            "object": "balance",
+            "available": amounts(0),
+            "livemode": False,
+            "pending": amounts(1),
+        }
 
     def _unexpected_state(self, intent, message):
         return StripeError(

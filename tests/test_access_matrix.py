@@ -120,6 +120,8 @@ MODELS = {
         public="r",
     ),
     "support.sla.target": _row(technician="r", manager="rwcu"),
+    # issue 24: the Stripe screen is for full accounting users only
+    "support.stripe.reconciliation": _row(),
     "support.subscription": _row(
         portal_a="r", colleague="r", technician="r", accountant="rw", manager="rwcu"
     ),

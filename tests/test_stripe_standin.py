@@ -26,6 +26,7 @@ from jsonschema.exceptions import best_match
 from odoo.tests import BaseCase, tagged
 
 from .stripe_standin import (
+    BALANCE_RETRIEVE_PARAMS,
     BALANCE_TRANSACTION_LIST_PARAMS,
     CHARGE_UPDATE_PARAMS,
     CUSTOMER_CREATE_PARAMS,
@@ -647,6 +648,44 @@ class TestStripeStandIn(StripeStandInCase):
         self.assertEqual(
             [e["type"] for e in self.stripe.events_of(object_id=payout["id"])],
             ["payout.created"],
+        )
+
+    def test_balance(self):
+        """GET /v1/balance: available and pending funds per currency, the
+        account's currency listed with nothing moved; the net of every
+        balance transaction, available once its ``available_on`` came."""
+        response = self.get("balance")
+        self.assertEqual(response.status_code, 200, response.text)
+        balance = response.json()
+        self.assertEqual(balance["object"], "balance")
+        self.assertEqual(
+            (balance["available"], balance["pending"]),
+            (
+                [{"amount": 0, "currency": "eur", "source_types": {"card": 0}}],
+                [{"amount": 0, "currency": "eur", "source_types": {"card": 0}}],
+            ),
+        )
+        self.authorize(amount=5000, capture_method="automatic")  # fee 100
+        paid = self.authorize(amount=2000, capture_method="automatic")  # fee 55
+        self.post("refunds", data={"payment_intent": paid["id"], "amount": 500})
+        balance = self.get("balance").json()
+        self.assertEqual(
+            ([a["amount"] for a in balance["available"]], balance["pending"][0]),
+            (
+                [-500],
+                {"amount": 6845, "currency": "eur", "source_types": {"card": 6845}},
+            ),
+        )
+        self.stripe.advance(days=2)
+        balance = self.get("balance").json()
+        self.assertEqual(
+            (balance["available"][0]["amount"], balance["pending"][0]["amount"]),
+            (6345, 0),
+        )
+        self.assertEqual(self.stripe.balance("eur"), (6345, 0))
+        response = self.get("balance", data={"currency": "eur"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "parameter_unknown"
         )
 
     def captured_charge(self, amount=20000):
@@ -1379,6 +1418,7 @@ class TestStripeOpenAPISubset(BaseCase):
                 query_params("/v1/balance_transactions"),
             ),
             (PAYOUT_CREATE_PARAMS, body_params("/v1/payouts")),
+            (BALANCE_RETRIEVE_PARAMS, query_params("/v1/balance")),
             (DISPUTE_LIST_PARAMS, query_params("/v1/disputes")),
             (DISPUTE_RETRIEVE_PARAMS, query_params("/v1/disputes/{dispute}")),
             (DISPUTE_UPDATE_PARAMS, body_params("/v1/disputes/{dispute}")),
