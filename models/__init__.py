@@ -53,5 +53,4 @@ from . import res_company_stripe
 from . import res_config_settings_stripe
 from . import online_bank_statement_provider
 from . import account_reconcile_model
-from . import account_bank_statement_line
 from . import support_stripe_dispute
