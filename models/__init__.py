@@ -12,6 +12,7 @@ from . import account_move
 from . import account_move_line
 from . import payment_provider
 from . import payment_transaction
+from . import payment_token
 from . import support_card_hold
 from . import product_template
 from . import support_ticket_pack
@@ -19,6 +20,7 @@ from . import support_ticket_pack_move
 from . import account_payment
 from . import support_plan
 from . import support_subscription
+from . import support_autopay_attempt
 from . import helpdesk_ticket_subscription
 from . import support_remote_session
 from . import helpdesk_ticket_remote_session
