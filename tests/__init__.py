@@ -13,7 +13,9 @@ from . import test_stripe_standin
 from . import test_rules_packs
 from . import test_ticket_pack
 from . import test_rules_subscription
+from . import test_rules_dunning
 from . import test_subscription
+from . import test_subscription_autopay
 from . import test_remote_session
 from . import test_remote_session_portal
 from . import test_payment_methods
