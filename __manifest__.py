@@ -95,6 +95,7 @@
         "demo/intervention_demo.xml",
         "demo/transparency_demo.xml",
         "demo/support_invoice_demo.xml",
+        "demo/subscription_autopay_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -381,3 +381,58 @@ class SupportSubscription(models.Model):
         """Where the customer replaces the card (portal)."""
         self.ensure_one()
         return f"{self.get_base_url()}/my/subscription/{self.id}/card"
+
+    # --------------------------------------------------------------- demo
+    @api.model
+    def _demo_autopay_subscription(self, partner_xmlid):
+        """Demo data: ``partner_xmlid``'s company subscribes, pays its first
+        invoice and saves a demo card (expiring next year) with its
+        consent.  Only with Odoo's demo provider (``payment_demo``)."""
+        provider = self.env.ref(
+            "payment.payment_provider_demo", raise_if_not_found=False
+        )
+        method = self.env.ref(
+            "payment_demo.payment_method_demo", raise_if_not_found=False
+        )
+        partner = self.env.ref(partner_xmlid, raise_if_not_found=False)
+        if not (provider and method and partner) or (
+            provider.module_state != "installed"
+        ):
+            return self.browse()
+        provider.write({"allow_tokenization": True})
+        sub = self.create(
+            {
+                "partner_id": partner.commercial_partner_id.id,
+                "company_id": provider.company_id.id or self.env.company.id,
+                "authorized_user_ids": [fields.Command.set(partner.ids)],
+                "startup_contact": "email",
+            }
+        )
+        sub.action_confirm()
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", sub.company_id.id)], limit=1
+        )
+        if journal:
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=sub.first_invoice_id.ids
+            ).create({"journal_id": journal.id})._create_payments()
+        today = fields.Date.context_today(self)
+        token = self.env["payment.token"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "partner_id": partner.id,
+                "payment_details": "4242",
+                "provider_ref": "demo",
+                "demo_simulated_state": "done",
+                "support_card_brand": "visa",
+                "support_card_exp_month": today.month,
+                "support_card_exp_year": today.year + 1,
+            }
+        )
+        sub._support_save_card(
+            token,
+            sub._support_autopay_consent_text(lang=partner.lang),
+            partner,
+        )
+        return sub

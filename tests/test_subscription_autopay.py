@@ -381,3 +381,37 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
                 f"/my/subscription/{sub.id}/card/transaction",
                 {"access_token": "x", "provider_id": self.provider.id},
             )
+
+    def test_card_tour_desktop_and_phone(self):
+        """Save the card on the first payment, replace it, stop it: in the
+        browser, on a 1440 px desktop and a 390 px phone."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                sub = self._subscribe(self.customer_contact)
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/my/subscription",
+                    "support_subscription_card_tour",
+                    login="sb-portal",
+                )
+                self.assertEqual(sub.state, "active")
+                self.assertFalse(sub.payment_token_id)
+                tokens = sub.message_ids.filtered(
+                    lambda m: (
+                        "Card saved by" in (m.body or "")
+                        or "Card replaced by" in (m.body or "")
+                    )
+                )
+                self.assertEqual(len(tokens), 2)
+                self.assertTrue(
+                    sub.message_ids.filtered(
+                        lambda m: "Automatic payment stopped" in (m.body or "")
+                    )
+                )
+                # the next size subscribes again with a new card: this
+                # subscription closed, the cards it saved removed
+                sub.sudo().write({"state": "closed"})
+                self.env["payment.token"].search(
+                    [("partner_id", "=", self.customer_contact.id)]
+                ).active = False
