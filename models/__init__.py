@@ -52,5 +52,4 @@ from . import payment_transaction_autopay
 from . import account_move_collection
 from . import res_company_collection
 from . import support_subscription_collection
-from . import support_subscription_autopay_interface
 from . import res_config_settings_collection
