@@ -59,6 +59,7 @@
         "views/support_terms_views.xml",
         "views/res_config_settings_views.xml",
         "views/support_billing_menus.xml",
+        "views/support_autopay_attempt_views.xml",
         "views/support_billing_report_views.xml",
         "views/support_subscription_views.xml",
         "views/support_subscription_collection_views.xml",

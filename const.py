@@ -205,6 +205,8 @@ ESTIMATE_LINE_TYPES = [
 DEFAULT_SERVICE_RADIUS_KM = 15.0
 DEFAULT_COMPENSATION_RATE = 20.0  # percent of the diagnostic price
 DEFAULT_CANCEL_NOTICE_HOURS = 24
+#: Issue 25: retries of a declined automatic charge, days after the first.
+DEFAULT_AUTOPAY_RETRY_DAYS = "1,3,7"
 
 # Transparency figures: windows of the published figures, in days, and rated
 # tickets per page.
@@ -237,3 +239,31 @@ WORK_TYPES = [
     ("after_hours", "After hours"),
     ("weekend", "Weekend / holiday"),
 ]
+
+# Issue 25: automatic collection of a subscription's invoices by its saved card.
+#: Outcome of one automatic charge attempt.
+AUTOPAY_SUCCEEDED = "succeeded"
+AUTOPAY_DECLINED = "declined"
+AUTOPAY_AUTHENTICATION = "authentication_required"
+AUTOPAY_ERROR = "error"
+AUTOPAY_OUTCOMES = [
+    (AUTOPAY_SUCCEEDED, "Succeeded"),
+    (AUTOPAY_DECLINED, "Declined"),
+    (AUTOPAY_AUTHENTICATION, "Authentication required"),
+    (AUTOPAY_ERROR, "Error"),
+]
+#: Where an invoice's automatic collection stands (``account.move``
+#: ``support_autopay_state``): read by the dunning of issue 25's other half.
+AUTOPAY_STATES = [
+    ("to_charge", "To charge"),
+    ("retrying", "Retry scheduled"),
+    ("authentication", "Waiting for the customer's authentication"),
+    ("exhausted", "Retries exhausted"),
+    ("paid", "Paid by card"),
+    ("stopped", "Stopped"),
+]
+#: Stripe's decline codes that mean the bank wants the customer to
+#: authenticate (3-D Secure): no retry, the customer pays on-session.
+AUTOPAY_AUTHENTICATION_CODES = ("authentication_required",)
+#: Transaction states that mean a payment of the invoice is under way or made.
+AUTOPAY_BLOCKING_TX_STATES = ("pending", "authorized", "done")

@@ -9,6 +9,7 @@ currency's smallest unit.
 """
 
 import calendar
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -839,3 +840,45 @@ def card_expired(exp_month, exp_year, today):
 def month_key(day):
     """``2030-03``: the month a reminder was sent in (once per month)."""
     return f"{day.year:04d}-{day.month:02d}"
+
+
+#: Automatic collection of a subscription's invoices (issue 25): the retries
+#: after a declined charge, in days after the first attempt.
+DEFAULT_AUTOPAY_RETRY_DAYS = (1, 3, 7)
+MAX_AUTOPAY_RETRIES = 10
+MAX_AUTOPAY_RETRY_DAY = 60
+
+
+def parse_retry_days(text):
+    """The retry schedule typed in the settings ("1,3,7") as a tuple of days
+    after the first attempt, strictly increasing, each from 1 to 60, at most
+    10 retries; an empty text means no retry.  Anything else is a
+    ``ValueError``."""
+    text = (text or "").strip()
+    if not text:
+        return ()
+    days = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise ValueError(f"not a whole number of days: {part!r}")
+        days.append(int(part))
+    if len(days) > MAX_AUTOPAY_RETRIES:
+        raise ValueError(f"{len(days)} retries, at most {MAX_AUTOPAY_RETRIES}")
+    if any(day < 1 or day > MAX_AUTOPAY_RETRY_DAY for day in days):
+        raise ValueError(f"each retry from 1 to {MAX_AUTOPAY_RETRY_DAY} days")
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
+        raise ValueError("the days must increase")
+    return tuple(days)
+
+
+def next_retry_date(first_attempt_date, attempt_number, retry_days):
+    """The date of the attempt after attempt ``attempt_number`` (1 for the
+    first charge) of an invoice first charged on ``first_attempt_date``, or
+    ``None`` when it was the last one: the retries are ``retry_days`` days
+    after the first attempt."""
+    if attempt_number < 1:
+        raise ValueError("attempts are numbered from 1")
+    if attempt_number > len(retry_days):
+        return None
+    return first_attempt_date + timedelta(days=retry_days[attempt_number - 1])

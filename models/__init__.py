@@ -19,6 +19,7 @@ from . import support_ticket_pack_move
 from . import account_payment
 from . import support_plan
 from . import support_subscription
+from . import support_autopay_attempt
 from . import helpdesk_ticket_subscription
 from . import support_remote_session
 from . import helpdesk_ticket_remote_session

@@ -1,13 +1,19 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .. import rules
+from .. import const, rules
 from .support_invoicing_mixin import check_money_links
 
 #: Set by the subscription's invoicing only.
-MONEY_FIELDS = {"support_subscription_id", "support_time_entry_ids"}
+MONEY_FIELDS = {
+    "support_subscription_id",
+    "support_time_entry_ids",
+    "support_autopay_state",
+    "support_autopay_next_date",
+    "support_autopay_attempt_ids",
+}
 
 
 class AccountMove(models.Model):
@@ -26,6 +32,71 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+
+    # Issue 25: automatic payment of a subscription's invoice by its saved card
+    support_autopay_state = fields.Selection(
+        selection=const.AUTOPAY_STATES,
+        string="Automatic Card Payment",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        index="btree_not_null",
+        help="Where the automatic payment of this subscription invoice by the "
+        "customer's saved card stands. Empty: not paid automatically.",
+    )
+    support_autopay_next_date = fields.Date(
+        string="Next Card Attempt",
+        copy=False,
+        readonly=True,
+        help="When the saved card is charged again after a decline.",
+    )
+    support_autopay_attempt_ids = fields.One2many(
+        comodel_name="support.autopay.attempt",
+        inverse_name="invoice_id",
+        string="Card Payment Attempts",
+        readonly=True,
+    )
+    support_autopay_attempt_count = fields.Integer(
+        string="Card Attempts",
+        compute="_compute_support_autopay_attempt_count",
+        compute_sudo=True,
+    )
+
+    @api.depends("support_autopay_attempt_ids")
+    def _compute_support_autopay_attempt_count(self):
+        counts = dict(
+            self.env["support.autopay.attempt"]
+            .sudo()
+            ._read_group([("invoice_id", "in", self.ids)], ["invoice_id"], ["__count"])
+        )
+        for move in self:
+            move.support_autopay_attempt_count = counts.get(move._origin, 0)
+
+    def action_support_view_autopay_attempts(self):
+        self.ensure_one()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only accountants see the card payment attempts.")
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_autopay_attempt_action"
+        )
+        action["domain"] = [("invoice_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def _support_autopay_charge(self):
+        """Charge this invoice off-session with its subscription's saved card
+        (one attempt); returns the ``support.autopay.attempt`` recorded, or an
+        empty recordset when there is nothing to charge (paid, a payment under
+        way, no saved card)."""
+        raise NotImplementedError
+
+    def _support_autopay_exhausted(self):
+        """Hook: the last automatic retry of these invoices was declined; no
+        more automatic attempts.  The dunning (issue 25, other half) extends
+        it; ``support_autopay_state`` is ``exhausted`` when it is called."""
+        return True
 
     def _invoice_paid_hook(self):
         """A paid invoice delivers what it sold: prepaid credit packs, and

@@ -4,7 +4,7 @@ import bisect
 import dataclasses
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import ormcache
 
 from .. import const, rules
@@ -63,6 +63,40 @@ class ResCompany(models.Model):
         help="Invoiced when an intervention is cancelled later than the notice; "
         "0 flags the cancellation only.",
     )
+
+    # Automatic collection of subscriptions by their saved card (issue 25)
+    support_autopay_retry_days = fields.Char(
+        string="Card Payment Retries (days)",
+        default=const.DEFAULT_AUTOPAY_RETRY_DAYS,
+        help="When the saved card of a subscription is declined, the charge is "
+        "tried again this many days after the first attempt (comma-separated, "
+        "increasing, e.g. 1,3,7). Empty: no retry.",
+    )
+
+    @api.constrains("support_autopay_retry_days")
+    def _check_support_autopay_retry_days(self):
+        for company in self:
+            try:
+                rules.parse_retry_days(company.support_autopay_retry_days)
+            except ValueError:
+                raise ValidationError(
+                    self.env._(
+                        "Card payment retries of %(company)s: give increasing "
+                        "whole numbers of days after the first attempt, separated "
+                        "by commas, each from 1 to %(max_day)s, at most "
+                        "%(max_count)s of them (e.g. 1,3,7); not "
+                        '"%(value)s".',
+                        company=company.name,
+                        max_day=rules.MAX_AUTOPAY_RETRY_DAY,
+                        max_count=rules.MAX_AUTOPAY_RETRIES,
+                        value=company.support_autopay_retry_days,
+                    )
+                ) from None
+
+    def _support_autopay_retry_days(self):
+        """The company's retry schedule, as days after the first attempt."""
+        self.ensure_one()
+        return rules.parse_retry_days(self.support_autopay_retry_days)
 
     @api.model
     def _support_set_default_time_product(self):

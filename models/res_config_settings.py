@@ -39,3 +39,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.support_late_cancel_fee",
         readonly=False,
     )
+    support_autopay_retry_days = fields.Char(
+        related="company_id.support_autopay_retry_days",
+        readonly=False,
+    )

@@ -23,6 +23,7 @@ MONEY_FIELDS = {
     "date_end",
     "first_invoice_id",
     "invoice_ids",
+    "payment_token_id",
 }
 
 
@@ -163,6 +164,23 @@ class SupportSubscription(models.Model):
         string="Invoices",
     )
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    # Issue 25: automatic payment of the monthly invoices by a saved card.
+    # Set and cleared by ``_support_set_autopay_token`` / ``action_stop_autopay``
+    # only (MONEY_FIELDS: a user's write is refused).
+    payment_token_id = fields.Many2one(
+        comodel_name="payment.token",
+        string="Card for Automatic Payment",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('partner_id', 'child_of', partner_id), "
+        "('provider_id.state', 'in', ('enabled', 'test')), "
+        "('company_id', '=', company_id)]",
+        help="The customer's saved card that pays each monthly invoice when it "
+        "is issued. Set by the customer's consent; removing the card stops "
+        "the automatic payments at once.",
+    )
     invoice_error = fields.Text(string="Invoicing Error", copy=False, readonly=True)
 
     # ------------------------------------------------------------ compute
@@ -383,6 +401,20 @@ class SupportSubscription(models.Model):
         """Staff: activate by hand (e.g. a payment agreed outside Odoo)."""
         self.check_access("write")
         self.filtered(lambda s: s.state == "waiting")._activate()
+        return True
+
+    def action_stop_autopay(self):
+        """Stop paying the monthly invoices by the saved card, at once: no
+        charge is attempted after this (invoices already paid stay paid)."""
+        self.check_access("write")  # the token is then cleared as superuser
+        for sub in self.filtered("payment_token_id"):
+            sub._support_clear_autopay_token(
+                self.env._(
+                    "Automatic payment by card stopped by %(user)s: the next "
+                    "invoices are paid by the customer.",
+                    user=self.env.user.name,
+                )
+            )
         return True
 
     def action_view_invoices(self):
@@ -779,6 +811,66 @@ class SupportSubscription(models.Model):
         for sub in self:
             sub.next_invoice_date = rules.next_month_start(sub.next_invoice_date)
         return invoices
+
+    # ------------------------------------------------------ automatic payment
+    def _support_check_autopay_token(self, token):
+        """Refuse (UserError) a ``token`` that cannot pay this subscription:
+        a card of another customer, of a disabled provider, of another
+        company, or archived."""
+        self.ensure_one()
+        token = token.sudo()
+        if not (
+            token.exists()
+            and token.active
+            and token.partner_id.commercial_partner_id
+            == self.partner_id.commercial_partner_id
+            and token.provider_id.state in ("enabled", "test")
+            and token.company_id == self.company_id
+        ):
+            raise UserError(
+                self.env._(
+                    "This saved card cannot pay subscription %(name)s: it must be "
+                    "an active card of %(customer)s, saved with a payment "
+                    "provider of %(company)s that is enabled.",
+                    name=self.name,
+                    customer=self.partner_id.display_name,
+                    company=self.company_id.name,
+                )
+            )
+
+    def _support_set_autopay_token(self, token):
+        """The monthly invoices of this subscription are paid by ``token``
+        from now on (the customer's consent was given: the portal's card
+        block checks it before calling).  Replaces the previous card."""
+        self.ensure_one()
+        self._support_check_autopay_token(token)
+        if self.payment_token_id == token:
+            return True
+        previous = self.payment_token_id
+        self.sudo().payment_token_id = token
+        self.message_post(
+            body=self.env._(
+                "Automatic payment by card %(card)s set up by %(user)s: each "
+                "monthly invoice is charged to it when issued.",
+                card=token.sudo().display_name,
+                user=self.env.user.name,
+            )
+            if not previous
+            else self.env._(
+                "Card for automatic payment changed by %(user)s: %(old)s "
+                "replaced by %(card)s.",
+                user=self.env.user.name,
+                old=previous.sudo().display_name,
+                card=token.sudo().display_name,
+            )
+        )
+        return True
+
+    def _support_clear_autopay_token(self, message):
+        """Clear the saved card (as superuser) and post ``message``."""
+        for sub in self:
+            sub.sudo().payment_token_id = False
+            sub.message_post(body=message)
 
     # -------------------------------------------------------------- crons
     @api.model

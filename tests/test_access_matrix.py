@@ -58,6 +58,8 @@ MODELS = {
         portal_a="r", colleague="r", technician="rwc", accountant="r", manager="rwcu"
     ),
     "support.billing.report": _row(accountant="r", manager="r"),
+    # issue 25: the attempts are written by the automatic payment only
+    "support.autopay.attempt": _row(accountant="r", manager="r"),
     "support.card.hold": _row(
         portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
     ),
@@ -172,6 +174,7 @@ ACTIONS = {
             "public",
         )
     },
+    ("account.move", "action_support_view_autopay_attempts"): {"ok": ("accountant",)},
     ("res.partner", "action_support_invoice_time"): {"ok": ("accountant",)},
     ("res.partner", "action_view_support_packs"): {
         "ok": ("portal_a", "colleague", "technician", "accountant", "manager")
@@ -260,6 +263,7 @@ ACTIONS = {
     },
     ("support.subscription", "action_activate"): {"ok": ("accountant", "manager")},
     ("support.subscription", "action_cancel"): {"ok": ("accountant",)},
+    ("support.subscription", "action_stop_autopay"): {"ok": ("accountant", "manager")},
     ("support.subscription", "action_confirm"): {
         "refused": ("portal_a", "colleague", "technician", "accountant", "manager")
     },
