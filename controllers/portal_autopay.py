@@ -217,5 +217,5 @@ class SupportAutopayPortal(SupportPortal, account_payment.PaymentPortal):
             return request.render(
                 "support_billing.portal_my_subscription_card_stop", values
             )
-        sub._support_stop_card(request.env.user.partner_id)
+        sub._support_stop_card()
         return request.redirect("/my/subscription?message=card_stopped")

@@ -112,7 +112,6 @@ class SupportSubscription(models.Model):
             raise UserError(
                 self.env._("The card is saved only with the customer's consent.")
             )
-        replaced = self.sudo().payment_token_id
         sub = self.sudo()
         sub.write(
             {
@@ -121,29 +120,22 @@ class SupportSubscription(models.Model):
                 "autopay_consent_partner_id": partner.id,
             }
         )
+        # the engine checks the card (active, the customer's, enabled
+        # provider of the company) and posts that it pays the invoices
         sub._support_set_autopay_token(token)
-        message = (
-            self.env._(
-                "Card replaced by %(person)s: %(card)s pays the subscription from "
-                "now on. Consent: %(consent)s",
+        sub.message_post(
+            body=self.env._(
+                "Consent to the monthly charge given by %(person)s: %(consent)s",
                 person=partner.name,
-                card=token.display_name,
                 consent=consent_text,
-            )
-            if replaced and replaced != token
-            else self.env._(
-                "Card saved by %(person)s: %(card)s pays the subscription every "
-                "month. Consent: %(consent)s",
-                person=partner.name,
-                card=token.display_name,
-                consent=consent_text,
-            )
+            ),
+            author_id=partner.id,
         )
-        sub.message_post(body=message, author_id=partner.id)
         return True
 
-    def _support_stop_card(self, partner):
-        """The customer stops the automatic payment (portal)."""
+    def _support_stop_card(self):
+        """The customer stops the automatic payment (portal): the card is
+        no longer charged and her consent is withdrawn."""
         self.ensure_one()
         if not self.sudo().payment_token_id:
             return False
@@ -154,14 +146,6 @@ class SupportSubscription(models.Model):
                 "autopay_consent_text": False,
                 "autopay_consent_partner_id": False,
             }
-        )
-        self.sudo().message_post(
-            body=self.env._(
-                "Automatic payment stopped by %(person)s: the next invoices are "
-                "paid by hand.",
-                person=partner.name,
-            ),
-            author_id=partner.id,
         )
         return True
 
@@ -279,16 +263,14 @@ class SupportSubscription(models.Model):
             )
         )
 
-    def _support_retry_days(self):
-        """The engine's retry offsets (days after the due date) when a card
-        pays the subscription, else none."""
-        self.ensure_one()
-        if not self.sudo().payment_token_id:
+    def _support_retry_days(self, invoice):
+        """The engine's retry offsets (days after the first attempt, made
+        when the invoice is issued) when the saved card was charged for
+        ``invoice``, else none: the reminders count from the last retry."""
+        if not invoice.support_autopay_state:
             return ()
         try:
-            return rules.parse_day_list(
-                str(self.company_id.support_autopay_retry_days or "")
-            )
+            return self.company_id._support_autopay_retry_days()
         except ValueError:
             return ()
 
@@ -298,14 +280,17 @@ class SupportSubscription(models.Model):
         self.ensure_one()
         company = self.company_id
         reminder_days = company._support_dunning_reminder_days()
-        retry_days = self._support_retry_days()
         template = self.env.ref("support_billing.mail_template_subscription_dunning")
         for invoice in self._support_unpaid_invoices().sorted("invoice_date"):
             if invoice == self.first_invoice_id and self.state == "waiting":
                 continue  # not active yet: nothing to remind or suspend
             due = invoice.invoice_date_due or invoice.invoice_date
             owed, send = rules.reminders_due(
-                today, due, retry_days, reminder_days, invoice.support_dunning_sent
+                today,
+                due,
+                self._support_retry_days(invoice),
+                reminder_days,
+                invoice.support_dunning_sent,
             )
             if send:
                 invoice.sudo().support_dunning_sent = owed

@@ -83,12 +83,18 @@ class TestSubscriptionAutopay(AutopayCommon):
         self.assertIn(self.company.name, sub.autopay_consent_text)
         self.assertIn("100.00", sub.autopay_consent_text)
         self.assertTrue(sub.autopay_consent_date)
-        saved = sub.message_ids.filtered(lambda m: "Card saved by" in (m.body or ""))
+        saved = sub.message_ids.filtered(
+            lambda m: "Consent to the monthly charge given by" in (m.body or "")
+        )
         self.assertEqual(len(saved), 1)
         # the post-processing runs it again: still one message
         tx._support_save_autopay_card()
         self.assertEqual(
-            len(sub.message_ids.filtered(lambda m: "Card saved by" in (m.body or ""))),
+            len(
+                sub.message_ids.filtered(
+                    lambda m: "Consent to the monthly charge given by" in (m.body or "")
+                )
+            ),
             1,
         )
 
@@ -143,14 +149,16 @@ class TestSubscriptionAutopay(AutopayCommon):
         self.assertNotEqual(first, second)
         self.assertEqual(sub.payment_token_id, second)
         self.assertTrue(
-            sub.message_ids.filtered(lambda m: "Card replaced by" in (m.body or ""))
+            sub.message_ids.filtered(
+                lambda m: "Card for automatic payment changed" in (m.body or "")
+            )
         )
-        sub._support_stop_card(self.customer_contact)
+        sub._support_stop_card()
         self.assertFalse(sub.payment_token_id)
         self.assertFalse(sub.autopay_consent_text)
         self.assertTrue(
             sub.message_ids.filtered(
-                lambda m: "Automatic payment stopped" in (m.body or "")
+                lambda m: "Automatic payment by card stopped" in (m.body or "")
             )
         )
 
@@ -269,12 +277,31 @@ class TestSubscriptionDunning(AutopayCommon):
             }
         )
         sub._support_save_card(token, "I agree", self.customer_contact)
+        # the engine charged the card when the invoice was issued, then
+        # retried 1, 3 and 7 days later
+        april.sudo().support_autopay_state = "exhausted"
         with freeze_time("2030-04-17"):
             sub._cron_support_collect()
         self.assertFalse(self._reminders(april))
         with freeze_time("2030-04-18"):  # 1 April + 7 + 10
             sub._cron_support_collect()
         self.assertEqual(len(self._reminders(april)), 1)
+
+    def test_exhausted_card_announces_the_dates(self):
+        self.company.write(
+            {
+                "support_autopay_retry_days": "1,3,7",
+                "support_dunning_reminder_days": "10,20",
+            }
+        )
+        sub, april = self._april_unpaid()
+        april.sudo().support_autopay_state = "exhausted"
+        april._support_autopay_exhausted()
+        note = sub.message_ids.filtered(lambda m: "at every retry" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        # 1 April + 7 + 10 and + 20; suspended 30 days after 1 April
+        self.assertIn("04/18/2030, 04/28/2030", note.body)
+        self.assertIn("05/01/2030", note.body)
 
     def test_settings_checked(self):
         with self.assertRaises(Exception):  # noqa: B017 -- ValidationError
@@ -397,16 +424,13 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
                 )
                 self.assertEqual(sub.state, "active")
                 self.assertFalse(sub.payment_token_id)
-                tokens = sub.message_ids.filtered(
-                    lambda m: (
-                        "Card saved by" in (m.body or "")
-                        or "Card replaced by" in (m.body or "")
-                    )
+                consents = sub.message_ids.filtered(
+                    lambda m: "Consent to the monthly charge given by" in (m.body or "")
                 )
-                self.assertEqual(len(tokens), 2)
+                self.assertEqual(len(consents), 2)  # saved, then replaced
                 self.assertTrue(
                     sub.message_ids.filtered(
-                        lambda m: "Automatic payment stopped" in (m.body or "")
+                        lambda m: "Automatic payment by card stopped" in (m.body or "")
                     )
                 )
                 # the next size subscribes again with a new card: this
