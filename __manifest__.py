@@ -29,6 +29,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/card_hold_data.xml",
+        "data/autopay_data.xml",
         "data/support_plan_data.xml",
         "data/ticket_pack_data.xml",
         "data/remote_session_data.xml",

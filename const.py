@@ -242,11 +242,13 @@ WORK_TYPES = [
 
 # Issue 25: automatic collection of a subscription's invoices by its saved card.
 #: Outcome of one automatic charge attempt.
+AUTOPAY_PENDING = "pending"
 AUTOPAY_SUCCEEDED = "succeeded"
 AUTOPAY_DECLINED = "declined"
 AUTOPAY_AUTHENTICATION = "authentication_required"
 AUTOPAY_ERROR = "error"
 AUTOPAY_OUTCOMES = [
+    (AUTOPAY_PENDING, "In progress"),
     (AUTOPAY_SUCCEEDED, "Succeeded"),
     (AUTOPAY_DECLINED, "Declined"),
     (AUTOPAY_AUTHENTICATION, "Authentication required"),
@@ -267,3 +269,6 @@ AUTOPAY_STATES = [
 AUTOPAY_AUTHENTICATION_CODES = ("authentication_required",)
 #: Transaction states that mean a payment of the invoice is under way or made.
 AUTOPAY_BLOCKING_TX_STATES = ("pending", "authorized", "done")
+#: A customer's online payment started this recently (hours) stops the
+#: automatic charge: she may be confirming it on the provider's page.
+AUTOPAY_ONLINE_PAYMENT_HOURS = 1

@@ -205,6 +205,24 @@ class SupportInvoicePaymentPortal(InvoicePaymentPortal):
             return super().invoice_transaction(invoice_id, access_token, **kwargs)
         if invoice.transaction_ids._support_hold_may_pay():
             raise ValidationError(self._support_held_message())
+        if invoice.sudo().support_autopay_state:
+            # an automatic charge of the saved card under way holds the row:
+            # wait for it, then read what it did (issue 25)
+            invoice.sudo().lock_for_update()
+            invoice.invalidate_recordset()
+            invoice.sudo().transaction_ids.invalidate_recordset(["state"])
+            if invoice.sudo().transaction_ids.filtered(
+                lambda t: (
+                    t.operation == "offline"
+                    and t.state in ("pending", "authorized", "done")
+                )
+            ):
+                raise ValidationError(
+                    request.env._(
+                        "This invoice was just paid by your saved card: no "
+                        "further payment is needed."
+                    )
+                )
         return super().invoice_transaction(invoice_id, access_token, **kwargs)
 
     @http.route()

@@ -12,6 +12,7 @@ from . import account_move
 from . import account_move_line
 from . import payment_provider
 from . import payment_transaction
+from . import payment_token
 from . import support_card_hold
 from . import product_template
 from . import support_ticket_pack

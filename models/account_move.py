@@ -1,10 +1,16 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_date
 
 from .. import const, rules
 from .support_invoicing_mixin import check_money_links
+
+_logger = logging.getLogger(__name__)
 
 #: Set by the subscription's invoicing only.
 MONEY_FIELDS = {
@@ -85,18 +91,347 @@ class AccountMove(models.Model):
         action["context"] = {"create": False}
         return action
 
-    def _support_autopay_charge(self):
+    def action_support_autopay_now(self):
+        """Accountant: charge the saved card now ("Pay now"), also after the
+        last retry or while the customer's authentication is awaited.  A
+        second click, the cron or a webhook at the same moment never make a
+        second payment (``_support_autopay_charge``)."""
+        self.ensure_one()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only accountants charge a customer's saved card.")
+            )
+        attempt = self._support_autopay_charge(manual=True)
+        if not attempt:
+            raise UserError(
+                self.env._(
+                    "Invoice %(name)s cannot be charged to the saved card: it is "
+                    "paid, a payment is under way, or its subscription has no "
+                    "saved card any more.",
+                    name=self.name,
+                )
+            )
+        return True
+
+    def _support_autopay_charge(self, manual=False):
         """Charge this invoice off-session with its subscription's saved card
         (one attempt); returns the ``support.autopay.attempt`` recorded, or an
         empty recordset when there is nothing to charge (paid, a payment under
-        way, no saved card)."""
-        raise NotImplementedError
+        way, no saved card, not due for an automatic attempt).
+
+        The invoice's row is locked first and read again: a second worker, a
+        webhook's payment or a "Pay now" at the same moment wait, then see
+        this charge's transaction and charge nothing.  Each attempt has its
+        own number (unique per invoice) and Stripe idempotency key."""
+        self.ensure_one()
+        attempts = self.env["support.autopay.attempt"].sudo()
+        invoice = self.sudo()
+        invoice.lock_for_update()
+        invoice.invalidate_recordset()
+        invoice.transaction_ids.invalidate_recordset(["state"])
+        if not invoice._support_autopay_can_charge(manual=manual):
+            return attempts
+        token = invoice.support_subscription_id.payment_token_id
+        number = (
+            max(invoice.support_autopay_attempt_ids.mapped("attempt_number"), default=0)
+            + 1
+        )
+        tx = invoice._support_autopay_create_transaction(token, number)
+        attempt = attempts.create(invoice._prepare_autopay_attempt_vals(tx, number))
+        tx._charge_with_token()
+        invoice._support_autopay_record(attempt, *tx._support_autopay_outcome())
+        return attempt
+
+    def _support_autopay_can_charge(self, manual=False):
+        """Whether this invoice may be charged to its subscription's saved
+        card now (read after its row is locked)."""
+        self.ensure_one()
+        states = ("to_charge", "retrying")
+        if manual:
+            states += ("authentication", "exhausted")
+        subscription = self.support_subscription_id
+        token = subscription.payment_token_id
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.support_autopay_state in states
+            and self.payment_state in ("not_paid", "partial")
+            and self.currency_id.compare_amounts(self.amount_residual, 0) > 0
+            and subscription.state in ("waiting", "active")
+            and bool(token.active)
+            and token.provider_id.state in ("enabled", "test")
+            and not self._support_autopay_blocking_transactions()
+        )
+
+    def _support_autopay_blocking_transactions(self):
+        """The transactions that forbid an automatic charge of this invoice:
+        a payment made or under way, or the customer paying it online right
+        now (a draft online payment of the last hour: Stripe's page open)."""
+        self.ensure_one()
+        recent = fields.Datetime.subtract(
+            fields.Datetime.now(), hours=const.AUTOPAY_ONLINE_PAYMENT_HOURS
+        )
+        return self.sudo().transaction_ids.filtered(
+            lambda t: (
+                t.operation != "refund"
+                and (
+                    t.state in const.AUTOPAY_BLOCKING_TX_STATES
+                    or (
+                        t.state == "draft"
+                        and t.operation != "offline"
+                        and t.create_date >= recent
+                    )
+                )
+            )
+        )
+
+    def _support_autopay_create_transaction(self, token, number):
+        """The off-session transaction of attempt ``number``: Odoo's token
+        payment of the amount due (operation ``offline``)."""
+        self.ensure_one()
+        transactions = self.env["payment.transaction"].sudo()
+        provider = token.provider_id
+        return transactions.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": token.payment_method_id.id,
+                "reference": transactions._compute_reference(
+                    provider.code, invoice_ids=[Command.set(self.ids)]
+                ),
+                "amount": self.amount_residual,
+                "currency_id": self.currency_id.id,
+                "partner_id": self.partner_id.id,
+                "token_id": token.id,
+                "operation": "offline",
+                "invoice_ids": [Command.set(self.ids)],
+                "support_autopay_attempt_number": number,
+            }
+        )
+
+    def _prepare_autopay_attempt_vals(self, tx, number):
+        self.ensure_one()
+        return {
+            "invoice_id": self.id,
+            "subscription_id": self.support_subscription_id.id,
+            "company_id": self.company_id.id,
+            "attempt_number": number,
+            "transaction_id": tx.id,
+            "token_id": tx.token_id.id,
+            "currency_id": tx.currency_id.id,
+            "amount": tx.amount,
+            "outcome": const.AUTOPAY_PENDING,
+        }
+
+    def _support_autopay_record(self, attempt, outcome, code, message):
+        """Record what the bank answered to ``attempt``: the invoice paid,
+        a retry on the company's schedule, the last retry spent, or the
+        customer's authentication awaited; the customer is told by e-mail
+        after a decline or an authentication request."""
+        self.ensure_one()
+        vals = {"outcome": outcome, "decline_code": code, "message": message}
+        invoice_vals = {}
+        if outcome == const.AUTOPAY_SUCCEEDED:
+            invoice_vals = {"support_autopay_state": "paid"}
+            attempt.transaction_id._support_post_process_soon()
+        elif outcome == const.AUTOPAY_AUTHENTICATION:
+            invoice_vals = {"support_autopay_state": "authentication"}
+        elif outcome != const.AUTOPAY_PENDING:
+            first = min(self.support_autopay_attempt_ids.mapped("date"))
+            next_date = rules.next_retry_date(
+                first.date(),
+                attempt.attempt_number,
+                self.company_id._support_autopay_retry_days(),
+            )
+            vals["next_attempt_date"] = next_date
+            invoice_vals = {
+                "support_autopay_state": "retrying" if next_date else "exhausted"
+            }
+        invoice_vals["support_autopay_next_date"] = vals.get("next_attempt_date")
+        attempt.write(vals)
+        self.write(invoice_vals)
+        self._support_autopay_log(attempt)
+        if outcome == const.AUTOPAY_AUTHENTICATION:
+            self._support_autopay_notify("mail_template_autopay_authentication")
+        elif outcome in (const.AUTOPAY_DECLINED, const.AUTOPAY_ERROR):
+            self._support_autopay_notify("mail_template_autopay_declined")
+        if self.support_autopay_state == "exhausted":
+            self._support_autopay_exhausted()
+
+    def _support_autopay_log(self, attempt):
+        """A note for the accountants on the invoice."""
+        amount = self.currency_id.format(attempt.amount)
+        if attempt.outcome == const.AUTOPAY_SUCCEEDED:
+            body = self.env._(
+                "Saved card charged automatically (attempt %(number)s): %(amount)s.",
+                number=attempt.attempt_number,
+                amount=amount,
+            )
+        elif attempt.next_attempt_date:
+            body = self.env._(
+                "Automatic card payment of %(amount)s refused (attempt "
+                "%(number)s): %(reason)s Next attempt on %(date)s.",
+                amount=amount,
+                number=attempt.attempt_number,
+                reason=attempt.decline_reason,
+                date=format_date(self.env, attempt.next_attempt_date),
+            )
+        elif attempt.outcome == const.AUTOPAY_PENDING:
+            body = self.env._(
+                "Automatic card payment of %(amount)s under way (attempt %(number)s).",
+                amount=amount,
+                number=attempt.attempt_number,
+            )
+        elif attempt.outcome == const.AUTOPAY_AUTHENTICATION:
+            body = self.env._(
+                "Automatic card payment of %(amount)s not made (attempt "
+                "%(number)s): %(reason)s The customer was sent the link to pay "
+                "online.",
+                amount=amount,
+                number=attempt.attempt_number,
+                reason=attempt.decline_reason,
+            )
+        else:
+            body = self.env._(
+                "Automatic card payment of %(amount)s refused (attempt "
+                "%(number)s): %(reason)s No more automatic attempts.",
+                amount=amount,
+                number=attempt.attempt_number,
+                reason=attempt.decline_reason,
+            )
+        self._message_log(body=body)
+
+    def _support_autopay_notify(self, template_xmlid):
+        """E-mail the customer (in her language) what happened and the link
+        to pay the invoice online."""
+        self.ensure_one()
+        template = self.env.ref(
+            f"support_billing.{template_xmlid}", raise_if_not_found=False
+        )
+        if template:
+            template.sudo().send_mail(
+                self.id, email_layout_xmlid="mail.mail_notification_light"
+            )
+
+    def _support_autopay_last_attempt(self):
+        """The latest attempt (the e-mails read it)."""
+        self.ensure_one()
+        return self.sudo().support_autopay_attempt_ids.sorted(
+            lambda a: (a.attempt_number, a.id)
+        )[-1:]
+
+    def _support_autopay_portal_url(self):
+        """The link where the customer pays this invoice online."""
+        self.ensure_one()
+        return self.get_base_url() + self.sudo().get_portal_url()
 
     def _support_autopay_exhausted(self):
         """Hook: the last automatic retry of these invoices was declined; no
         more automatic attempts.  The dunning (issue 25, other half) extends
         it; ``support_autopay_state`` is ``exhausted`` when it is called."""
         return True
+
+    def _support_autopay_stop(self, message):
+        """The saved card was removed or the subscription cancelled: these
+        invoices are charged no more (their payments stay)."""
+        waiting = self.sudo().filtered(
+            lambda m: (
+                m.support_autopay_state in ("to_charge", "retrying", "authentication")
+            )
+        )
+        if waiting:
+            waiting.write(
+                {"support_autopay_state": "stopped", "support_autopay_next_date": False}
+            )
+            for invoice in waiting:
+                invoice._message_log(body=message)
+
+    def _support_autopay_mark_to_charge(self):
+        """Posted invoices of a subscription that has a saved card: to charge
+        by the charging cron, triggered at once (the charge runs in its own
+        transaction, committed invoice by invoice, never inside the
+        invoicing's)."""
+        invoices = self.sudo().filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.state == "posted"
+                and m.support_subscription_id.payment_token_id
+                and m.payment_state in ("not_paid", "partial")
+                and m.support_autopay_state in (False, "stopped")
+            )
+        )
+        if invoices:
+            invoices.write({"support_autopay_state": "to_charge"})
+            cron = self.env.ref(
+                "support_billing.ir_cron_support_autopay", raise_if_not_found=False
+            )
+            if cron:
+                cron.sudo()._trigger()
+        return invoices
+
+    @api.model
+    def _support_autopay_due_domain(self, today):
+        return (
+            Domain("move_type", "=", "out_invoice")
+            & Domain("state", "=", "posted")
+            & Domain("support_autopay_state", "in", ("to_charge", "retrying"))
+            & Domain("payment_state", "in", ("not_paid", "partial"))
+            & (
+                Domain("support_autopay_next_date", "=", False)
+                | Domain("support_autopay_next_date", "<=", today)
+            )
+        )
+
+    def _support_try_lock(self):
+        """Lock this invoice's row unless another transaction holds it (a
+        twin cron run charging it): False then, without an error log."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED",
+                self.id,
+            ),
+            log_exceptions=False,
+        )
+        return bool(self.env.cr.fetchall())
+
+    @api.model
+    def _cron_support_autopay(self):
+        """Charge the subscription invoices due to their saved card: the new
+        ones and the retries of the day.  Each invoice is committed once
+        charged (the card was charged: no later failure may forget it); one
+        another run is charging (row locked) is left to it and counted as
+        remaining."""
+        today = fields.Date.context_today(self)
+        invoices = self.sudo().search(
+            self._support_autopay_due_domain(today), order="id"
+        )
+        ir_cron = self.env["ir.cron"]
+        busy = 0
+        for count, invoice in enumerate(invoices, start=1):
+            done = invoice._support_try_lock()
+            if done:
+                try:
+                    with self.env.cr.savepoint():
+                        invoice.with_company(
+                            invoice.company_id
+                        )._support_autopay_charge()
+                except Exception as error:  # noqa: BLE001 -- isolate each invoice
+                    _logger.warning(
+                        "Invoice %s could not be charged to its saved card: %s",
+                        invoice.name,
+                        error,
+                    )
+                    invoice._message_log(
+                        body=self.env._(
+                            "The automatic card payment could not be made: %(error)s",
+                            error=str(error),
+                        )
+                    )
+            busy += not done
+            if not ir_cron._commit_progress(
+                int(done), remaining=len(invoices) - count + busy
+            ):
+                break
 
     def _invoice_paid_hook(self):
         """A paid invoice delivers what it sold: prepaid credit packs, and
@@ -324,6 +659,7 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        posted.filtered("support_subscription_id")._support_autopay_mark_to_charge()
         credit_notes = posted.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id
         )

@@ -36,3 +36,16 @@ class PaymentProvider(models.Model):
                 or (p.capture_manually and p.support_manual_capture == "partial")
             )
         )
+
+    def _parse_response_error(self, response):
+        """Stripe's error object (its decline code) for the caller that asked
+        for it: the automatic payment of a subscription invoice passes a list
+        in the context (``support_stripe_errors``) to read what Odoo's
+        ``ValidationError`` keeps only as a sentence."""
+        sink = self.env.context.get("support_stripe_errors")
+        if self.code == "stripe" and isinstance(sink, list):
+            try:
+                sink.append(response.json().get("error") or {})
+            except ValueError:
+                sink.append({})
+        return super()._parse_response_error(response)

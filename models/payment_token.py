@@ -37,6 +37,26 @@ class PaymentToken(models.Model):
             )
             token.support_card_expired = rules.card_expired(month, year, today)
 
+    def write(self, vals):
+        """A saved card removed (archived, in the portal's payment methods
+        or by Odoo) stops the automatic payments it made at once."""
+        res = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            subscriptions = (
+                self.env["support.subscription"]
+                .sudo()
+                .search([("payment_token_id", "in", self.ids)])
+            )
+            for sub in subscriptions:
+                sub._support_clear_autopay_token(
+                    sub.env._(
+                        "The saved card %(card)s was removed: the invoices are "
+                        "no longer charged automatically.",
+                        card=sub.payment_token_id.display_name,
+                    )
+                )
+        return res
+
     def _support_card_brand_label(self):
         """The brand shown to the customer: the provider's, else the
         payment method's name."""

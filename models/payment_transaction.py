@@ -1,5 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import hashlib
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -8,7 +10,7 @@ from odoo.addons.payment.logging import get_payment_logger
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
-from .. import rules
+from .. import const, rules
 
 _logger = get_payment_logger(__name__, stripe_const.SENSITIVE_KEYS)
 
@@ -24,9 +26,28 @@ class PaymentTransaction(models.Model):
         readonly=True,
         copy=False,
     )
+    # issue 25: an automatic (off-session) charge of a subscription invoice
+    support_autopay_attempt_number = fields.Integer(
+        string="Automatic Payment Attempt",
+        readonly=True,
+        copy=False,
+        help="Set on the off-session charge of a subscription invoice by the "
+        "customer's saved card: the attempt's number for this invoice.",
+    )
+    support_decline_code = fields.Char(
+        string="Decline Code",
+        readonly=True,
+        copy=False,
+        help="The provider's decline code of a refused card payment.",
+    )
 
     # ------------------------------------------------------- state hooks
     def _update_state(self, allowed_states, target_state, state_message):
+        if target_state in const.AUTOPAY_BLOCKING_TX_STATES:
+            # a payment of an invoice collected automatically (the customer's
+            # own, a webhook's) waits for a charge of it under way, and the
+            # charging cron waits for it: one of them sees the other's money
+            self.sudo().invoice_ids.filtered("support_autopay_state").lock_for_update()
         processed = super()._update_state(allowed_states, target_state, state_message)
         holds = processed.support_card_hold_id
         if holds:
@@ -281,6 +302,64 @@ class PaymentTransaction(models.Model):
             f"metadata[{key}]": value
             for key, value in self._support_stripe_metadata().items()
         }
+
+    def _stripe_create_intent(self):
+        """The off-session charge of a subscription invoice (issue 25): the
+        same request as Odoo's (``_stripe_prepare_payment_intent_payload``:
+        ``confirm``, ``off_session``, the saved card), with an idempotency key
+        per invoice and attempt number (a second worker charging the same
+        attempt gets Stripe's first answer, never a second charge), and
+        Stripe's decline code kept on the transaction."""
+        if self.provider_code != "stripe" or not self.support_autopay_attempt_number:
+            return super()._stripe_create_intent()
+        errors = []
+        try:
+            return self.with_context(support_stripe_errors=errors)._send_api_request(
+                "POST",
+                "payment_intents",
+                data=self._stripe_prepare_payment_intent_payload(),
+                offline=True,
+                idempotency_key=self._support_autopay_idempotency_key(),
+            )
+        except ValidationError as error:
+            stripe_error = errors[-1] if errors else {}
+            intent = stripe_error.get("payment_intent") or {}
+            self.write(
+                {
+                    "support_decline_code": stripe_error.get("decline_code")
+                    or stripe_error.get("code")
+                    or False,
+                    "provider_reference": intent.get("id") or self.provider_reference,
+                }
+            )
+            self._set_error(stripe_error.get("message") or str(error))
+            return None
+
+    def _support_autopay_idempotency_key(self):
+        """One key per invoice and attempt number (and database)."""
+        self.ensure_one()
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        invoice = self.invoice_ids[:1]
+        scope = f"support_autopay/{invoice.id}/{self.support_autopay_attempt_number}"
+        return hashlib.sha1(f"{uuid}{scope}".encode()).hexdigest()
+
+    def _support_autopay_outcome(self):
+        """``(outcome, decline code, message)`` of this off-session charge
+        once Odoo processed Stripe's answer."""
+        self.ensure_one()
+        code = self.support_decline_code or False
+        if self.state == "done":
+            return const.AUTOPAY_SUCCEEDED, False, False
+        if self.state in ("pending", "authorized"):
+            return const.AUTOPAY_PENDING, False, False
+        if self.state == "draft" and self.provider_reference:
+            # Stripe's ``requires_action``: the bank asks for 3-D Secure
+            return const.AUTOPAY_AUTHENTICATION, "authentication_required", False
+        if code in const.AUTOPAY_AUTHENTICATION_CODES:
+            return const.AUTOPAY_AUTHENTICATION, code, self.state_message
+        if self.state == "error" and code:
+            return const.AUTOPAY_DECLINED, code, self.state_message
+        return const.AUTOPAY_ERROR, code, self.state_message
 
     def _send_capture_request(self):
         """Capture part of a Stripe authorisation with ``amount_to_capture``.

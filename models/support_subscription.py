@@ -319,6 +319,13 @@ class SupportSubscription(models.Model):
         """
         self.check_access("write")  # the states are then written as superuser
         today = fields.Date.context_today(self)
+        self.filtered("payment_token_id")._support_clear_autopay_token(
+            self.env._(
+                "Subscription cancelled by %(user)s: its invoices are no longer "
+                "charged to the saved card.",
+                user=self.env.user.name,
+            )
+        )
         for sub in self:
             if sub.state == "active":
                 sub.sudo().write(
@@ -867,10 +874,13 @@ class SupportSubscription(models.Model):
         return True
 
     def _support_clear_autopay_token(self, message):
-        """Clear the saved card (as superuser) and post ``message``."""
+        """Clear the saved card (as superuser) and post ``message``: no
+        charge after this, also of the invoices issued and not paid yet
+        (their retries stop; what was paid stays paid)."""
         for sub in self:
             sub.sudo().payment_token_id = False
             sub.message_post(body=message)
+            sub.sudo().invoice_ids._support_autopay_stop(message)
 
     # -------------------------------------------------------------- crons
     @api.model

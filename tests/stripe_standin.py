@@ -29,8 +29,16 @@ days after they are made (``advance(days=2)``), refunds and payouts at once;
 :meth:`StripeStandIn.balance` gives ``(available, pending)``.
 
 Test payment methods: ``pm_card_visa`` and ``pm_card_mastercard`` succeed,
-``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
-are declined (402 ``card_error``).  As on Stripe, using one of these ids
+``pm_card_chargeDeclined``, ``pm_card_chargeDeclinedInsufficientFunds``,
+``...ExpiredCard``, ``...IncorrectCvc``, ``...LostCard``, ``...StolenCard``
+and ``...ProcessingError`` are declined (402 ``card_error`` with Stripe's
+error and decline codes).  ``pm_card_authenticationRequired`` (3-D Secure
+required) is declined with ``authentication_required`` off-session (the
+``off_session=true`` of a saved card's charge) and answers ``requires_action``
+on-session, as on Stripe; ``pm_card_threeDSecure2Required`` answers
+``requires_action`` (``next_action`` ``use_stripe_sdk``) in both cases, which
+drives the answer a charge gets when the bank wants the customer to
+authenticate without an error.  As on Stripe, using one of these ids
 creates a new PaymentMethod (``pm_...``) which the PaymentIntent then holds;
 that id keeps the card's behaviour when used again.
 
@@ -65,7 +73,18 @@ TEST_CARDS = {
     "pm_card_mastercard": ("mastercard", "4444", None),
     "pm_card_chargeDeclined": ("visa", "0002", "generic_decline"),
     "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "insufficient_funds"),
+    "pm_card_chargeDeclinedExpiredCard": ("visa", "0069", "expired_card"),
+    "pm_card_chargeDeclinedIncorrectCvc": ("visa", "0127", "incorrect_cvc"),
+    "pm_card_chargeDeclinedLostCard": ("visa", "9987", "lost_card"),
+    "pm_card_chargeDeclinedStolenCard": ("visa", "9979", "stolen_card"),
+    "pm_card_chargeDeclinedProcessingError": ("visa", "0119", "processing_error"),
+    "pm_card_authenticationRequired": ("visa", "3184", "authentication_required"),
+    "pm_card_threeDSecure2Required": ("visa", "3220", "requires_action"),
 }
+#: test cards that ask the customer to authenticate (3-D Secure): always, or
+#: only on-session (off-session, Stripe declines with authentication_required)
+REQUIRES_ACTION_ALWAYS = "requires_action"
+REQUIRES_ACTION_ON_SESSION = "authentication_required"
 DECLINES = {
     # decline code: (error message, charge outcome's seller message)
     "generic_decline": (
@@ -76,6 +95,37 @@ DECLINES = {
         "Your card has insufficient funds.",
         "The bank returned the decline code `insufficient_funds`.",
     ),
+    "expired_card": (
+        "Your card has expired.",
+        "The bank returned the decline code `expired_card`.",
+    ),
+    "incorrect_cvc": (
+        "Your card's security code is incorrect.",
+        "The bank returned the decline code `incorrect_cvc`.",
+    ),
+    "lost_card": (
+        "Your card was declined.",
+        "The bank returned the decline code `lost_card`.",
+    ),
+    "stolen_card": (
+        "Your card was declined.",
+        "The bank returned the decline code `stolen_card`.",
+    ),
+    "processing_error": (
+        "An error occurred while processing your card. Try again in a little bit.",
+        "The bank returned the decline code `processing_error`.",
+    ),
+    "authentication_required": (
+        "Your card was declined. This transaction requires authentication.",
+        "The bank returned the decline code `authentication_required`.",
+    ),
+}
+#: Stripe's error ``code`` of a decline (``card_declined`` unless listed)
+DECLINE_ERROR_CODES = {
+    "expired_card": "expired_card",
+    "incorrect_cvc": "incorrect_cvc",
+    "processing_error": "processing_error",
+    "authentication_required": "authentication_required",
 }
 
 # Top-level parameters each endpoint accepts (Stripe answers others with a 400
@@ -1232,8 +1282,9 @@ class StripeStandIn:
             payment_intent=self._render_payment_intent(intent),
         )
 
-    def _confirm(self, request, intent, payment_method):
-        """Try to pay ``intent`` with ``payment_method`` (Stripe's confirm)."""
+    def _confirm(self, request, intent, payment_method, off_session=False):
+        """Try to pay ``intent`` with ``payment_method`` (Stripe's confirm);
+        ``off_session``: the customer is not there to authenticate."""
         if intent["status"] not in CONFIRMABLE:
             raise self._unexpected_state(
                 intent,
@@ -1263,17 +1314,24 @@ class StripeStandIn:
                 param="payment_method",
             )
         decline = self._declines[payment_method["id"]]
+        if decline == REQUIRES_ACTION_ALWAYS or (
+            decline == REQUIRES_ACTION_ON_SESSION and not off_session
+        ):
+            self._require_action(request, intent, payment_method)
+            return
         charge = self._new_charge(intent, payment_method, decline)
         intent["latest_charge"] = charge["id"]
         if decline:
             message = DECLINES[decline][0]
+            error_code = DECLINE_ERROR_CODES.get(decline, "card_declined")
             intent.update(
                 status="requires_payment_method",
                 payment_method=None,
+                next_action=None,
                 last_payment_error=_ordered(
                     {
                         "charge": charge["id"],
-                        "code": "card_declined",
+                        "code": error_code,
                         "decline_code": decline,
                         "doc_url": ERROR_DOCS + "card-declined",
                         "message": message,
@@ -1292,14 +1350,18 @@ class StripeStandIn:
                 "card_error",
                 message,
                 executed=True,
-                code="card_declined",
+                code=error_code,
                 decline_code=decline,
                 doc_url=ERROR_DOCS + "card-declined",
                 charge=charge["id"],
                 payment_intent=self._render_payment_intent(intent),
                 payment_method=copy.deepcopy(payment_method),
             )
-        intent.update(payment_method=payment_method["id"], last_payment_error=None)
+        intent.update(
+            payment_method=payment_method["id"],
+            last_payment_error=None,
+            next_action=None,
+        )
         if intent["setup_future_usage"] and intent["customer"]:
             payment_method["customer"] = intent["customer"]
         if intent["capture_method"] == "manual":
@@ -1310,6 +1372,30 @@ class StripeStandIn:
             intent.update(status="succeeded", amount_received=intent["amount"])
             event_type = "payment_intent.succeeded"
         self._emit(event_type, self._render_payment_intent(intent), request)
+
+    def _require_action(self, request, intent, payment_method):
+        """The bank asks the customer to authenticate (3-D Secure): the
+        intent waits in ``requires_action``, nothing is charged."""
+        intent.update(
+            status="requires_action",
+            payment_method=payment_method["id"],
+            last_payment_error=None,
+            next_action=_ordered(
+                {
+                    "type": "use_stripe_sdk",
+                    "use_stripe_sdk": {
+                        "type": "three_d_secure_redirect",
+                        "stripe_js": f"{self.url}3ds/{intent['id']}",
+                        "source": new_id("src"),
+                    },
+                }
+            ),
+        )
+        self._emit(
+            "payment_intent.requires_action",
+            self._render_payment_intent(intent),
+            request,
+        )
 
     def _cancel(self, request, intent, reason, at=None):
         at = self.now() if at is None else at
@@ -1520,7 +1606,12 @@ class StripeStandIn:
             "payment_intent.created", self._render_payment_intent(intent), request
         )
         if confirm:
-            self._confirm(request, intent, payment_method)
+            self._confirm(
+                request,
+                intent,
+                payment_method,
+                off_session=off_session is not None and off_session.lower() != "false",
+            )
         return self._render_payment_intent(intent, expand)
 
     def _retrieve_payment_intent(self, request, params, intent_id):

@@ -174,6 +174,7 @@ ACTIONS = {
             "public",
         )
     },
+    ("account.move", "action_support_autopay_now"): {"refused": ("accountant",)},
     ("account.move", "action_support_view_autopay_attempts"): {"ok": ("accountant",)},
     ("res.partner", "action_support_invoice_time"): {"ok": ("accountant",)},
     ("res.partner", "action_view_support_packs"): {

@@ -845,6 +845,84 @@ class TestStripeStandIn(StripeStandInCase):
                 self.assertIsNone(response.json()["last_payment_error"])
                 self.assertEqual(len(response.json()["charges"]["data"]), 2)
 
+    def test_off_session_outcomes(self):
+        """Issue 25: a saved card charged off-session (``confirm``,
+        ``off_session``) succeeds, is declined with Stripe's error and
+        decline codes, or asks the customer to authenticate."""
+        customer = self.create_customer()
+
+        def charge(card):
+            return self.create_intent(
+                amount=11880,
+                capture_method="automatic",
+                confirm=True,
+                customer=customer["id"],
+                off_session=True,
+                payment_method=card,
+            )
+
+        response = charge("pm_card_visa")
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["status"], "succeeded")
+        self.assertEqual(response.json()["amount_received"], 11880)
+        for card, code, decline_code in (
+            ("pm_card_chargeDeclined", "card_declined", "generic_decline"),
+            (
+                "pm_card_chargeDeclinedInsufficientFunds",
+                "card_declined",
+                "insufficient_funds",
+            ),
+            ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"),
+            ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc"),
+            ("pm_card_chargeDeclinedLostCard", "card_declined", "lost_card"),
+            ("pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card"),
+            (
+                "pm_card_chargeDeclinedProcessingError",
+                "processing_error",
+                "processing_error",
+            ),
+            (
+                "pm_card_authenticationRequired",
+                "authentication_required",
+                "authentication_required",
+            ),
+        ):
+            with self.subTest(card=card):
+                error = self.assertStripeError(
+                    charge(card), 402, "card_error", code, decline_code=decline_code
+                )
+                failed = error["payment_intent"]
+                self.assertEqual(failed["status"], "requires_payment_method")
+                self.assertEqual(failed["amount_received"], 0)
+                self.assertEqual(failed["last_payment_error"]["code"], code)
+        # a bank that wants 3-D Secure without declining: requires_action,
+        # nothing charged
+        response = charge("pm_card_threeDSecure2Required")
+        self.assertEqual(response.status_code, 200, response.text)
+        intent = response.json()
+        self.assertEqual(intent["status"], "requires_action")
+        self.assertEqual(intent["next_action"]["type"], "use_stripe_sdk")
+        self.assertEqual(intent["amount_received"], 0)
+        self.assertFalse(intent["charges"]["data"])
+        self.assertEqual(
+            len(self.stripe.events_of("payment_intent.requires_action", intent["id"])),
+            1,
+        )
+        # on-session, the 3-D Secure card asks for the authentication too
+        on_session = self.create_intent(customer=customer["id"]).json()
+        response = self.post(
+            f"payment_intents/{on_session['id']}/confirm",
+            data={"payment_method": "pm_card_authenticationRequired"},
+        )
+        self.assertEqual(response.json()["status"], "requires_action")
+        # ... and another card pays it
+        response = self.post(
+            f"payment_intents/{on_session['id']}/confirm",
+            data={"payment_method": "pm_card_visa"},
+        )
+        self.assertEqual(response.json()["status"], "requires_capture")
+        self.assertIsNone(response.json()["next_action"])
+
     def test_idempotency(self):
         customer = self.create_customer()
         key = "8a1f6b7c3e0d4f5a9b2c1d0e7f6a5b4c3d2e1f0a"
