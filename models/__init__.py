@@ -49,7 +49,6 @@ from . import support_public_request
 from . import helpdesk_ticket_claim
 from . import ir_http
 from . import ir_ui_menu
-from . import payment_token
 from . import payment_transaction_autopay
 from . import account_move_collection
 from . import res_company_collection
