@@ -888,6 +888,91 @@ def dispute_credit_ratio(disputed, invoiced):
     if disputed <= 0 or invoiced <= 0:
         return Decimal(0)
     return min(Decimal(1), disputed / invoiced)
+# ------------------------------------------- subscription collection (dunning)
+#: Days after the last automatic retry on which an unpaid subscription
+#: invoice is reminded by e-mail (company setting, default).
+DUNNING_REMINDER_DAYS = (10, 20)
+#: Days an invoice may stay unpaid after its due date before the
+#: subscription is suspended (company setting, default).
+SUSPEND_AFTER_DAYS = 30
+
+
+def parse_day_list(text):
+    """``"10, 20"`` -> ``(10, 20)``: positive whole days, sorted, no
+    duplicates.  Raises ``ValueError`` on anything else (a negative day, a
+    word)."""
+    days = set()
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        day = int(part)
+        if day <= 0:
+            raise ValueError(part)
+        days.add(day)
+    return tuple(sorted(days))
+
+
+def last_retry_date(due_date, retry_days=()):
+    """The day of the last automatic charge of an invoice due on
+    ``due_date``: the due date itself when there is no retry, else the
+    due date plus the largest retry offset (days after the due date)."""
+    return due_date + timedelta(days=max(retry_days, default=0))
+
+
+def dunning_reminder_dates(
+    due_date, retry_days=(), reminder_days=DUNNING_REMINDER_DAYS
+):
+    """The days the customer is reminded of an unpaid invoice: each
+    ``reminder_days`` after the last retry (``last_retry_date``)."""
+    last = last_retry_date(due_date, retry_days)
+    return tuple(last + timedelta(days=day) for day in sorted(set(reminder_days)))
+
+
+def reminders_due(today, due_date, retry_days, reminder_days, sent):
+    """How many reminders should have been sent by ``today`` (reminders
+    whose day has come), and whether one is to send now: ``sent`` is how
+    many were sent.  Only one reminder goes per run, however late the run:
+    a missed day sends the latest one, never two at once."""
+    dates = dunning_reminder_dates(due_date, retry_days, reminder_days)
+    owed = sum(1 for day in dates if day <= today)
+    return owed, owed > sent
+
+
+def suspension_date(due_date, suspend_after=SUSPEND_AFTER_DAYS):
+    """The day a subscription whose invoice, due on ``due_date``, is still
+    unpaid is suspended: ``suspend_after`` days after the due date."""
+    return due_date + timedelta(days=suspend_after)
+
+
+def is_suspended_on(day, suspended_from):
+    """Coverage during a suspension: time worked on ``day`` is covered
+    unless the subscription is suspended since that day or earlier."""
+    return not (suspended_from and day >= suspended_from)
+
+
+def card_expires_in_month(exp_month, exp_year, today):
+    """A card (``exp_month``/``exp_year``, unknown when 0 or empty) expires
+    at the end of ``today``'s month."""
+    return bool(exp_month and exp_year) and (exp_year, exp_month) == (
+        today.year,
+        today.month,
+    )
+
+
+def card_expired(exp_month, exp_year, today):
+    """A card is expired once its expiry month is over."""
+    return bool(exp_month and exp_year) and (exp_year, exp_month) < (
+        today.year,
+        today.month,
+    )
+
+
+def month_key(day):
+    """``2030-03``: the month a reminder was sent in (once per month)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 #: Automatic collection of a subscription's invoices (issue 25): the retries
 #: after a declined charge, in days after the first attempt.
 DEFAULT_AUTOPAY_RETRY_DAYS = (1, 3, 7)

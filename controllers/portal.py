@@ -191,8 +191,19 @@ class SupportPortal(CustomerPortal):
         return subscription, None
 
     @http.route("/my/subscription", type="http", auth="user", website=True)
-    def portal_my_subscription(self, message=None, **kw):
+    def portal_my_subscription(self, message=None, tx_id=None, **kw):
+        if tx_id and not message:
+            message = self._support_card_message(tx_id)
         messages = {
+            "card_saved": request.env._(
+                "Your card is saved: it pays your subscription every month."
+            ),
+            "card_pending": request.env._(
+                "Your card is being checked: it will appear here once accepted."
+            ),
+            "card_stopped": request.env._(
+                "Automatic payment stopped: your next invoices are paid by hand."
+            ),
             "added": request.env._("The user was added: the next invoice counts them."),
             "removed": request.env._(
                 "The user was removed: the next invoice no longer counts them."
@@ -208,6 +219,23 @@ class SupportPortal(CustomerPortal):
             ),
         }
         return self._support_subscription_render(message=messages.get(message))
+
+    def _support_card_message(self, tx_id):
+        """After "Save this card": whether the card check saved the card."""
+        try:
+            tx_id = int(tx_id)
+        except (TypeError, ValueError):
+            return None
+        tx = request.env["payment.transaction"].sudo().browse(tx_id).exists()
+        partner = request.env.user.partner_id
+        if not tx or tx.partner_id.commercial_partner_id != (
+            partner.commercial_partner_id
+        ):
+            return None
+        sub = tx.support_autopay_subscription_id
+        if sub and tx.token_id and sub.payment_token_id == tx.token_id:
+            return "card_saved"
+        return "card_pending" if tx.state in ("draft", "pending") else None
 
     @http.route(
         "/my/subscription/subscribe",

@@ -56,3 +56,8 @@ from . import res_config_settings_stripe
 from . import online_bank_statement_provider
 from . import account_reconcile_model
 from . import support_stripe_dispute
+from . import payment_transaction_autopay
+from . import account_move_collection
+from . import res_company_collection
+from . import support_subscription_collection
+from . import res_config_settings_collection

@@ -13,8 +13,10 @@ from . import test_stripe_standin
 from . import test_rules_packs
 from . import test_ticket_pack
 from . import test_rules_subscription
+from . import test_rules_dunning
 from . import test_rules_autopay
 from . import test_subscription
+from . import test_subscription_autopay
 from . import test_autopay
 from . import test_autopay_concurrency
 from . import test_remote_session

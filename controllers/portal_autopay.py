@@ -1,0 +1,221 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The card that pays a subscription (issue 25), on the customer's side:
+saved with her consent when she pays an invoice of the subscription,
+replaced or stopped on "My subscription"."""
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+
+from odoo.addons.account_payment.controllers import payment as account_payment
+from odoo.addons.account_payment.controllers import portal as account_portal
+from odoo.addons.payment import utils as payment_utils
+
+from .portal import SupportPortal
+
+
+def _autopay_subscription_of(invoice_sudo, partner):
+    """The subscription an online payment of ``invoice_sudo`` by
+    ``partner`` may save a card for: an invoice of the customer's open
+    subscription, paid by one of the customer's people."""
+    sub = invoice_sudo.support_subscription_id
+    if (
+        sub
+        and sub.state in ("waiting", "active")
+        and invoice_sudo.move_type == "out_invoice"
+        and partner.commercial_partner_id == sub.partner_id
+    ):
+        return sub
+    return sub.browse()
+
+
+class SupportAutopayInvoicePortal(account_portal.PortalAccount):
+    def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        """The checkbox "Save my payment details" of a subscription's
+        invoice states the monthly charge the customer agrees to."""
+        values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
+        user = request.env.user
+        if not user._is_public() and values.get("providers_sudo"):
+            sub = _autopay_subscription_of(invoice.sudo(), user.partner_id)
+            if sub:
+                values["support_autopay_consent"] = sub._support_autopay_consent_text(
+                    lang=request.env.lang
+                )
+        return values
+
+
+class SupportAutopayPortal(SupportPortal, account_payment.PaymentPortal):
+    # -------------------------------------------- first payment saves card
+    @http.route()
+    def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        request.update_context(support_autopay_invoice_id=invoice_id)
+        return super().invoice_transaction(invoice_id, access_token, **kwargs)
+
+    def _create_transaction(self, *args, **kwargs):
+        """A subscription invoice paid with "Save my payment details"
+        ticked: the transaction records the consent shown beside the box;
+        the card is the subscription's once the payment succeeds."""
+        tx_sudo = super()._create_transaction(*args, **kwargs)
+        invoice_id = request.env.context.get("support_autopay_invoice_id")
+        user = request.env.user
+        if invoice_id and tx_sudo.tokenize and not user._is_public():
+            invoice = request.env["account.move"].sudo().browse(invoice_id)
+            sub = _autopay_subscription_of(invoice, user.partner_id)
+            if sub and tx_sudo.invoice_ids == invoice:
+                tx_sudo.write(
+                    {
+                        "support_autopay_subscription_id": sub.id,
+                        "support_autopay_consent": sub._support_autopay_consent_text(
+                            lang=request.env.lang
+                        ),
+                    }
+                )
+        return tx_sudo
+
+    # ------------------------------------------------------- replace card
+    def _support_card_subscription(self, subscription_id):
+        """The customer's open subscription (404 for anybody else)."""
+        try:
+            sub = self._support_subscription_check(subscription_id)
+        except (AccessError, MissingError) as error:
+            raise NotFound() from error
+        if sub.state not in ("waiting", "active"):
+            raise NotFound()
+        return sub
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/card",
+        type="http",
+        methods=["GET"],
+        auth="user",
+        website=True,
+    )
+    def portal_subscription_card(self, subscription_id, **kw):
+        """Save (or replace) the card that pays the subscription: a card
+        check with the provider (no charge), the consent stated above it."""
+        sub = self._support_card_subscription(subscription_id)
+        partner_sudo = request.env.user.partner_id
+        company = sub.company_id
+        report = {}
+        providers_sudo = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id,
+                partner_sudo.id,
+                0.0,
+                force_tokenization=True,
+                is_validation=True,
+                report=report,
+            )
+        )
+        methods_sudo = (
+            request.env["payment.method"]
+            .sudo()
+            ._get_compatible_payment_methods(
+                providers_sudo.ids,
+                partner_sudo.id,
+                force_tokenization=True,
+                report=report,
+            )
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "subscription": sub.sudo(False),
+                "page_name": "support_subscription",
+                "card": sub.payment_token_id,
+                "consent": sub._support_autopay_consent_text(lang=request.env.lang),
+                # the payment form, as Odoo's "Payment methods" page
+                "mode": "validation",
+                "allow_token_selection": False,
+                "allow_token_deletion": False,
+                "submit_button_label": request.env._("Save this card"),
+                "reference_prefix": payment_utils.singularize_reference_prefix(
+                    prefix="SUBCARD"
+                ),
+                "partner_id": partner_sudo.id,
+                "providers_sudo": providers_sudo,
+                "payment_methods_sudo": methods_sudo,
+                "tokens_sudo": request.env["payment.token"].sudo().browse(),
+                "availability_report": report,
+                "transaction_route": f"/my/subscription/{sub.id}/card/transaction",
+                "landing_route": "/my/subscription",
+                "access_token": payment_utils.generate_access_token(
+                    partner_sudo.id, None, None
+                ),
+            }
+        )
+        values.update(self._get_extra_payment_form_values(**kw))
+        return request.render("support_billing.portal_my_subscription_card", values)
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/card/transaction",
+        type="jsonrpc",
+        auth="user",
+    )
+    def portal_subscription_card_transaction(
+        self, subscription_id, access_token, **kwargs
+    ):
+        """The card check of "Save this card": a validation transaction
+        that, once done, makes its card the subscription's."""
+        sub = self._support_card_subscription(subscription_id)
+        partner = request.env.user.partner_id
+        if not payment_utils.check_access_token(access_token, partner.id, None, None):
+            raise Forbidden()
+        self._validate_transaction_kwargs(
+            kwargs, additional_allowed_keys=("reference_prefix",)
+        )
+        if kwargs.get("flow") == "token":
+            raise Forbidden()  # a new card only: the form offers no saved one
+        kwargs.pop("amount", None)
+        kwargs.update(
+            {
+                "is_validation": True,
+                "tokenization_requested": True,
+                "landing_route": "/my/subscription",
+                "reference_prefix": payment_utils.singularize_reference_prefix(
+                    prefix="SUBCARD"
+                ),
+            }
+        )
+        tx_sudo = self._create_transaction(
+            amount=None,
+            currency_id=None,
+            partner_id=partner.id,
+            custom_create_values={
+                "support_autopay_subscription_id": sub.id,
+                "support_autopay_consent": sub._support_autopay_consent_text(
+                    lang=request.env.lang
+                ),
+            },
+            **kwargs,
+        )
+        self._update_landing_route(tx_sudo, access_token)
+        return tx_sudo._get_processing_values()
+
+    @http.route(
+        "/my/subscription/<int:subscription_id>/card/stop",
+        type="http",
+        methods=["GET", "POST"],
+        auth="user",
+        website=True,
+    )
+    def portal_subscription_card_stop(self, subscription_id, confirm=None, **kw):
+        """GET asks for confirmation; POST with ``confirm`` stops the
+        automatic payment."""
+        sub = self._support_card_subscription(subscription_id)
+        if not sub.payment_token_id:
+            return request.redirect("/my/subscription")
+        if request.httprequest.method != "POST" or not confirm:
+            values = self._support_subscription_values(
+                subscription=sub.sudo(False), card=sub.payment_token_id
+            )
+            return request.render(
+                "support_billing.portal_my_subscription_card_stop", values
+            )
+        sub._support_stop_card()
+        return request.redirect("/my/subscription?message=card_stopped")

@@ -1,0 +1,57 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+from odoo.tools import format_date
+
+from .. import rules
+
+
+class AccountMove(models.Model):
+    _name = "account.move"
+    _inherit = "account.move"
+
+    support_dunning_sent = fields.Integer(
+        string="Payment Reminders Sent",
+        copy=False,
+        readonly=True,
+        help="How many payment reminders of this subscription invoice the "
+        "customer received.",
+    )
+
+    def _invoice_paid_hook(self):
+        """A paid subscription invoice resumes its suspended subscription."""
+        res = super()._invoice_paid_hook()
+        self._support_resume_subscriptions()
+        return res
+
+    def _support_resume_subscriptions(self):
+        subs = self.sudo().support_subscription_id.filtered("suspension_date")
+        subs._support_resume_if_paid()
+
+    def _support_autopay_exhausted(self):
+        """The engine's last retry was declined: the subscription says when
+        the payment reminders go and when it would be suspended."""
+        res = super()._support_autopay_exhausted()
+        for invoice in self.sudo().filtered("support_subscription_id"):
+            sub = invoice.support_subscription_id
+            company = sub.company_id
+            due = invoice.invoice_date_due or invoice.invoice_date
+            reminders = rules.dunning_reminder_dates(
+                due,
+                sub._support_retry_days(invoice),
+                company._support_dunning_reminder_days(),
+            )
+            sub.message_post(
+                body=self.env._(
+                    "The saved card was declined for invoice %(invoice)s at every "
+                    "retry. Payment reminders on %(dates)s; the subscription is "
+                    "suspended on %(suspension)s if it is still unpaid.",
+                    invoice=invoice.name,
+                    dates=", ".join(format_date(self.env, day) for day in reminders),
+                    suspension=format_date(
+                        self.env,
+                        rules.suspension_date(due, company.support_suspend_after_days),
+                    ),
+                )
+            )
+        return res

@@ -1,0 +1,441 @@
+# Copyright 2026 IT Support Billing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Issue 25, the customer's side: the card saved with consent, replaced and
+stopped in the portal, the expiry reminder, payment reminders and the
+suspension of an unpaid subscription."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.http import Request
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .test_subscription import SubscriptionCommon
+
+
+class AutopayCommon(SubscriptionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.write({"allow_tokenization": True, "is_published": True})
+
+    def _tokenizing_tx(self, invoice=None, sub=None, consent=True, partner=None):
+        """A card payment of ``invoice`` (or a card check for ``sub``) with
+        "Save my payment details" ticked, as the portal creates it."""
+        partner = partner or self.customer_contact
+        sub = sub or invoice.support_subscription_id
+        vals = {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.payment_method.id,
+            "reference": self.env["payment.transaction"]._compute_reference(
+                self.provider.code, prefix="SUBTEST"
+            ),
+            "partner_id": partner.id,
+            "tokenize": True,
+            "support_autopay_subscription_id": sub.id,
+            "support_autopay_consent": consent
+            and sub._support_autopay_consent_text(lang="en_US"),
+        }
+        if invoice:
+            vals.update(
+                {
+                    "amount": invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "operation": "online_direct",
+                    "invoice_ids": [(6, 0, invoice.ids)],
+                }
+            )
+        else:
+            vals.update(
+                {
+                    "amount": 0.0,
+                    "currency_id": sub.currency_id.id,
+                    "operation": "validation",
+                }
+            )
+        tx = self.env["payment.transaction"].create(vals)
+        tx._process(
+            "demo",
+            {
+                "reference": tx.reference,
+                "simulated_state": "done",
+                "payment_details": "4242",
+            },
+        )
+        return tx
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionAutopay(AutopayCommon):
+    def test_first_payment_saves_the_card_with_consent(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            tx = self._tokenizing_tx(sub.first_invoice_id)
+        self.assertEqual(sub.state, "active")
+        self.assertTrue(tx.token_id)
+        self.assertEqual(sub.payment_token_id, tx.token_id)
+        self.assertEqual(sub.autopay_consent_partner_id, self.customer_contact)
+        self.assertIn("to charge this card", sub.autopay_consent_text)
+        self.assertIn("every month", sub.autopay_consent_text)
+        self.assertIn(self.company.name, sub.autopay_consent_text)
+        self.assertIn("100.00", sub.autopay_consent_text)
+        self.assertTrue(sub.autopay_consent_date)
+        saved = sub.message_ids.filtered(
+            lambda m: "Consent to the monthly charge given by" in (m.body or "")
+        )
+        self.assertEqual(len(saved), 1)
+        # the post-processing runs it again: still one message
+        tx._support_save_autopay_card()
+        self.assertEqual(
+            len(
+                sub.message_ids.filtered(
+                    lambda m: "Consent to the monthly charge given by" in (m.body or "")
+                )
+            ),
+            1,
+        )
+
+    def test_no_consent_no_card(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            tx = self._tokenizing_tx(sub.first_invoice_id, consent=False)
+        self.assertEqual(sub.state, "active")
+        self.assertTrue(tx.token_id)  # the customer's own saved card...
+        self.assertFalse(sub.payment_token_id)  # ...does not pay the plan
+        self.assertFalse(sub.autopay_consent_text)
+
+    def test_card_of_another_customer_refused(self):
+        sub = self._active_subscription()
+        token = self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": self.other_customer.id,
+                "payment_details": "1111",
+                "provider_ref": "x",
+            }
+        )
+        with self.assertRaises(AccessError):
+            sub._support_save_card(token, "I agree", self.other_customer)
+        with self.assertRaises(UserError):
+            sub._support_save_card(
+                token.copy({"partner_id": self.customer_contact.id}),
+                "",
+                self.customer_contact,
+            )
+        self.assertFalse(sub.payment_token_id)
+
+    def test_consent_and_suspension_protected(self):
+        sub = self._active_subscription()
+        for vals in (
+            {"autopay_consent_text": "forged"},
+            {"autopay_consent_date": "2030-01-01 00:00:00"},
+            {"suspension_date": "2030-01-01"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                sub.with_user(self.support_manager).write(vals)
+        self.assertFalse(sub.autopay_consent_text)
+        self.assertFalse(sub.suspension_date)
+
+    def test_replace_and_stop(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            first = self._tokenizing_tx(sub.first_invoice_id).token_id
+        with freeze_time("2030-03-05"):
+            second = self._tokenizing_tx(sub=sub).token_id
+        self.assertNotEqual(first, second)
+        self.assertEqual(sub.payment_token_id, second)
+        self.assertTrue(
+            sub.message_ids.filtered(
+                lambda m: "Card for automatic payment changed" in (m.body or "")
+            )
+        )
+        sub._support_stop_card()
+        self.assertFalse(sub.payment_token_id)
+        self.assertFalse(sub.autopay_consent_text)
+        self.assertTrue(
+            sub.message_ids.filtered(
+                lambda m: "Automatic payment by card stopped" in (m.body or "")
+            )
+        )
+
+    def test_expiry_reminder_once_per_card_and_month(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            token = self._tokenizing_tx(sub.first_invoice_id).token_id
+        token.write({"support_card_exp_month": 4, "support_card_exp_year": 2030})
+        template = self.env.ref("support_billing.mail_template_card_expiry")
+        Mail = self.env["mail.mail"]
+
+        def sent():
+            return Mail.search(
+                [("model", "=", sub._name), ("res_id", "=", sub.id)]
+            ).filtered(lambda m: "expires at the end of this month" in m.body_html)
+
+        with freeze_time("2030-03-20"):
+            sub._cron_support_collect()
+        self.assertFalse(sent())  # expires next month
+        with freeze_time("2030-04-02"):
+            sub._cron_support_collect()
+            sub._cron_support_collect()
+        self.assertEqual(len(sent()), 1)
+        self.assertIn(f"/my/subscription/{sub.id}/card", sent().body_html)
+        self.assertEqual(token.support_expiry_reminded, "2030-04")
+        self.assertTrue(template)
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionDunning(AutopayCommon):
+    def _april_unpaid(self):
+        sub = self._active_subscription(start="2030-03-01")
+        with freeze_time("2030-04-01"):
+            self._run_cron()
+        april = sub.invoice_ids - sub.first_invoice_id
+        self.assertEqual(april.payment_state, "not_paid")
+        return sub, april
+
+    def _reminders(self, invoice):
+        return (
+            self.env["mail.mail"]
+            .search([("model", "=", "account.move"), ("res_id", "=", invoice.id)])
+            .filtered(lambda m: "is unpaid" in (m.subject or ""))
+        )
+
+    def test_reminders_then_suspension_then_resume(self):
+        self.company.write(
+            {"support_dunning_reminder_days": "10,20", "support_suspend_after_days": 30}
+        )
+        sub, april = self._april_unpaid()
+        due = april.invoice_date_due
+        self.assertEqual(due, date(2030, 4, 1))
+        ticket = self._create_ticket(self.customer_contact, closed=False)
+        with freeze_time("2030-04-10"):
+            sub._cron_support_collect()
+        self.assertFalse(self._reminders(april))  # no card: due + 10 = 11 April
+        with freeze_time("2030-04-11"):
+            sub._cron_support_collect()
+            sub._cron_support_collect()
+        self.assertEqual(len(self._reminders(april)), 1)
+        self.assertIn("2030", self._reminders(april).body_html)
+        with freeze_time("2030-04-21"):
+            sub._cron_support_collect()
+        self.assertEqual(len(self._reminders(april)), 2)
+        self.assertEqual(april.support_dunning_sent, 2)
+        with freeze_time("2030-04-30"):
+            sub._cron_support_collect()
+            covered = self._log(ticket, 30, date=date(2030, 4, 30))
+        self.assertFalse(sub.suspension_date)
+        self.assertEqual(covered.support_subscription_id, sub)
+        with freeze_time("2030-05-01"):
+            sub._cron_support_collect()
+            self.assertEqual(sub.suspension_date, date(2030, 5, 1))
+            self.assertEqual(sub.state, "active")
+            self.assertTrue(
+                ticket.message_ids.filtered(
+                    lambda m: "billed as ordinary time" in (m.body or "")
+                )
+            )
+            suspended_time = self._log(ticket, 20, date=date(2030, 5, 1))
+            other_ticket = self._create_ticket(self.customer_contact, name="Mail")
+            invoiced_time = self._log(other_ticket, 15, date=date(2030, 5, 1))
+            self.assertFalse(suspended_time.support_subscription_id)
+            self.assertEqual(suspended_time.state, "to_invoice")
+            self.assertEqual(ticket.support_billing_mode, "time")
+            # the time of a closed ticket is invoiced while suspended
+            billed = self._invoice(tickets=other_ticket)
+            self.assertEqual(invoiced_time.invoice_id, billed)
+        with freeze_time("2030-05-03"):
+            self._register_bank_payment(april)
+        self.assertFalse(sub.suspension_date)
+        self.assertEqual(suspended_time.support_subscription_id, sub)
+        self.assertEqual(suspended_time.state, "covered")
+        # invoiced time stays invoiced: nothing lost, nothing billed twice
+        self.assertEqual(invoiced_time.invoice_id, billed)
+        self.assertFalse(invoiced_time.support_subscription_id)
+        self.assertTrue(
+            sub.message_ids.filtered(lambda m: "Subscription resumed" in (m.body or ""))
+        )
+
+    def test_reminders_counted_after_the_last_retry(self):
+        self.company.write(
+            {
+                "support_autopay_retry_days": "1,3,7",
+                "support_dunning_reminder_days": "10",
+            }
+        )
+        sub, april = self._april_unpaid()
+        token = self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": self.customer_contact.id,
+                "payment_details": "4242",
+                "provider_ref": "x",
+            }
+        )
+        sub._support_save_card(token, "I agree", self.customer_contact)
+        # the engine charged the card when the invoice was issued, then
+        # retried 1, 3 and 7 days later
+        april.sudo().support_autopay_state = "exhausted"
+        with freeze_time("2030-04-17"):
+            sub._cron_support_collect()
+        self.assertFalse(self._reminders(april))
+        with freeze_time("2030-04-18"):  # 1 April + 7 + 10
+            sub._cron_support_collect()
+        self.assertEqual(len(self._reminders(april)), 1)
+
+    def test_exhausted_card_announces_the_dates(self):
+        self.company.write(
+            {
+                "support_autopay_retry_days": "1,3,7",
+                "support_dunning_reminder_days": "10,20",
+            }
+        )
+        sub, april = self._april_unpaid()
+        april.sudo().support_autopay_state = "exhausted"
+        april._support_autopay_exhausted()
+        note = sub.message_ids.filtered(lambda m: "at every retry" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        # 1 April + 7 + 10 and + 20; suspended 30 days after 1 April
+        self.assertIn("04/18/2030, 04/28/2030", note.body)
+        self.assertIn("05/01/2030", note.body)
+
+    def test_settings_checked(self):
+        with self.assertRaises(Exception):  # noqa: B017 -- ValidationError
+            self.company.support_dunning_reminder_days = "ten"
+        with self.assertRaises(Exception):  # noqa: B017
+            self.company.support_suspend_after_days = 0
+
+    def test_policy_states_the_delay(self):
+        self.company.support_suspend_after_days = 45
+        lines = dict(self.company._support_terms_lines(self.company._support_terms()))
+        self.assertIn("45 days", lines["Unpaid subscription"])
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
+    def _post(self, url, **data):
+        return self.url_open(url, data={"csrf_token": Request.csrf_token(self), **data})
+
+    def test_invoice_page_states_the_consent(self):
+        sub = self._subscribe(self.customer_contact)
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open(sub.first_invoice_id.get_portal_url()).text
+        self.assertIn("o_support_autopay_consent", page)
+        self.assertIn("to charge this card", page)
+        self.assertIn("until I stop it on my subscription page", page)
+
+    def test_invoice_transaction_records_the_consent(self):
+        sub = self._subscribe(self.customer_contact)
+        invoice = sub.first_invoice_id
+        self.authenticate("sb-portal", "sb-portal")
+        result = self.make_jsonrpc_request(
+            f"/invoice/transaction/{invoice.id}",
+            {
+                "access_token": invoice._portal_ensure_token(),
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "token_id": None,
+                "amount": invoice.amount_residual,
+                "flow": "direct",
+                "tokenization_requested": True,
+                "landing_route": invoice.get_portal_url(),
+                "is_validation": False,
+            },
+        )
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        self.assertEqual(tx.support_autopay_subscription_id, sub)
+        self.assertIn("to charge this card", tx.support_autopay_consent)
+        tx._process(
+            "demo",
+            {
+                "reference": tx.reference,
+                "simulated_state": "done",
+                "payment_details": "4242",
+            },
+        )
+        self.assertEqual(sub.payment_token_id, tx.token_id)
+
+    def test_subscription_page_card_and_stop(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            token = self._tokenizing_tx(sub.first_invoice_id).token_id
+        token.write({"support_card_exp_month": 12, "support_card_exp_year": 2031})
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open("/my/subscription").text
+        self.assertIn("4242", page)
+        self.assertIn("12/2031", page)
+        self.assertIn("Replace card", page)
+        self.assertIn("Stop automatic payment", page)
+        page = self.url_open(f"/my/subscription/{sub.id}/card").text
+        self.assertIn("o_payment_form", page)
+        self.assertIn("By saving this card", page)
+        # GET asks for confirmation, a POST without CSRF is refused
+        page = self.url_open(f"/my/subscription/{sub.id}/card/stop").text
+        self.assertIn("Confirm: stop automatic payment", page)
+        self.assertEqual(sub.payment_token_id, token)
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/my/subscription/{sub.id}/card/stop", data={"confirm": "1"}
+            )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(sub.payment_token_id, token)
+        response = self._post(f"/my/subscription/{sub.id}/card/stop", confirm="1")
+        self.assertFalse(sub.payment_token_id)
+        self.assertIn("Automatic payment stopped", response.text)
+
+    def test_others_get_404(self):
+        with freeze_time("2030-03-01"):
+            sub = self._subscribe(self.customer_contact)
+            token = self._tokenizing_tx(sub.first_invoice_id).token_id
+        self.authenticate("sb-portal-other", "sb-portal-other")
+        for url in (
+            f"/my/subscription/{sub.id}/card",
+            f"/my/subscription/{sub.id}/card/stop",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.url_open(url).status_code, 404)
+        response = self._post(f"/my/subscription/{sub.id}/card/stop", confirm="1")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(sub.payment_token_id, token)
+        with self.assertRaises(Exception):  # noqa: B017 -- 404 as an RPC error
+            self.make_jsonrpc_request(
+                f"/my/subscription/{sub.id}/card/transaction",
+                {"access_token": "x", "provider_id": self.provider.id},
+            )
+
+    def test_card_tour_desktop_and_phone(self):
+        """Save the card on the first payment, replace it, stop it: in the
+        browser, on a 1440 px desktop and a 390 px phone."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                sub = self._subscribe(self.customer_contact)
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/my/subscription",
+                    "support_subscription_card_tour",
+                    login="sb-portal",
+                )
+                self.assertEqual(sub.state, "active")
+                self.assertFalse(sub.payment_token_id)
+                consents = sub.message_ids.filtered(
+                    lambda m: "Consent to the monthly charge given by" in (m.body or "")
+                )
+                self.assertEqual(len(consents), 2)  # saved, then replaced
+                self.assertTrue(
+                    sub.message_ids.filtered(
+                        lambda m: "Automatic payment by card stopped" in (m.body or "")
+                    )
+                )
+                # the next size subscribes again with a new card: this
+                # subscription closed, the cards it saved removed
+                sub.sudo().write({"state": "closed"})
+                self.env["payment.token"].search(
+                    [("partner_id", "=", self.customer_contact.id)]
+                ).active = False
