@@ -27,3 +27,13 @@ class AccountBankStatementLine(models.Model):
         return super()._reconcile_data_by_model(
             data, reconcile_model, reconcile_auxiliary_id
         )
+
+    def reconcile_bank_line(self):
+        """OCA's automatic reconciliation reconciles each line of an import
+        prefetched with all the others: reading the line's non-stored
+        ``reconcile_data_info`` then computes it for every unreconciled line
+        of the import, at each line (an import of N lines took N² of these
+        computations).  The line alone is computed."""
+        return super(
+            AccountBankStatementLine, self.with_prefetch(self._ids)
+        ).reconcile_bank_line()

@@ -221,6 +221,9 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         self.assertTrue(refund_tx.payment_id)
         return credit_note, refund_tx
 
+    def _charge_id(self, tx):
+        return self.standin.payment_intents[tx.provider_reference]["latest_charge"]
+
     def _payout(self):
         """Two days later Stripe pays out the available balance."""
         self.standin.advance(days=2)
@@ -356,6 +359,12 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             ),
             strict=True,
         )
+        # two customers' banks dispute a charge: one dispute lost, one won
+        lost, won = (
+            self.standin.open_dispute(self._charge_id(payments[n])) for n in (2, 8)
+        )
+        self.standin.close_dispute(lost["id"], "lost")
+        self.standin.close_dispute(won["id"], "won")
         second_payout = self._payout()
         self.assertEqual(
             sorted(h.state for h in holds), ["captured"] * 30, "every hold charged"
@@ -378,8 +387,12 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         )
 
         lines = self._pull()
-        # 40 charges + 40 fees + 3 refunds + 2 payouts
-        self.assertEqual(len(lines), 85)
+        # 40 charges + 40 fees + 3 refunds + 2 payouts + 2 dispute
+        # withdrawals and their 2 fees + 1 reinstatement
+        self.assertEqual(len(lines), 90)
+        self.assertEqual(
+            len(lines.filtered(lambda line: " dispute dp_" in line.payment_ref)), 5
+        )
         self.assertEqual(
             lines.filtered(lambda line: not line.is_reconciled).mapped("payment_ref"),
             [],
@@ -400,6 +413,21 @@ class TestStripeReconciliation(CardHoldStripeCommon):
                 round(t["fee"] * 0.2)
                 for t in self.standin.balance_transactions.values()
             ),
+        )
+        # the lost dispute's money waits on the disputes account (to write
+        # off), the won one's came back
+        self.assertEqual(
+            self._balance(self.company.support_stripe_dispute_account_id),
+            lost["amount"],
+        )
+        self.assertEqual(
+            fees
+            - sum(
+                t["fee"]
+                for t in self.standin.balance_transactions.values()
+                if t["type"] == "charge"
+            ),
+            2 * 1500,
         )
         # every charge settled its invoice's payment: invoices and credit
         # notes paid
