@@ -386,6 +386,11 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             + self._cents(sum(i.amount_total for i in invoices)),
         )
 
+        # the bank's statement shows the first payout before Stripe's import
+        first_arrival = self._bank_line(
+            first_payout["amount"] / 100, "STRIPE PAYMENTS EUROPE"
+        )
+        self.assertFalse(first_arrival.is_reconciled)
         lines = self._pull()
         # 40 charges + 40 fees + 3 refunds + 2 payouts + 2 dispute
         # withdrawals and their 2 fees + 1 reinstatement
@@ -442,10 +447,9 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             self.assertTrue(outstanding.reconciled, tx.reference)
 
         # the payouts reach the bank: the bank's statement lines, one
-        # naming the payout and one not, settle them
-        bank_lines = self._bank_line(
-            first_payout["amount"] / 100, "STRIPE PAYMENTS EUROPE"
-        ) | self._bank_line(
+        # imported before Stripe's and not naming the payout, one after and
+        # naming it, settle them
+        bank_lines = first_arrival | self._bank_line(
             second_payout["amount"] / 100, f"STRIPE {second_payout['id']}"
         )
         transfer = self.company.transfer_account_id
