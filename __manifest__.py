@@ -73,6 +73,7 @@
         # portal and public pages (QWeb)
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",
+        "views/portal_contest_templates.xml",
         "views/portal_subscription_templates.xml",
         "views/portal_pack_templates.xml",
         "views/card_hold_templates.xml",

@@ -48,3 +48,4 @@ from . import helpdesk_ticket_claim
 from . import ir_http
 from . import ir_ui_menu
 from . import support_stripe_dispute
+from . import helpdesk_ticket_contest

@@ -45,3 +45,4 @@ from . import test_accessible_signature
 from . import test_stripe_statement_import
 from . import test_einvoice
 from . import test_stripe_dispute
+from . import test_portal_contest
