@@ -81,6 +81,7 @@
         # portal and public pages (QWeb)
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",
+        "views/portal_contest_templates.xml",
         "views/portal_subscription_templates.xml",
         "views/portal_autopay_templates.xml",
         "views/portal_pack_templates.xml",

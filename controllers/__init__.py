@@ -7,3 +7,4 @@ from . import support_pages
 from . import rating
 from . import address_proof
 from . import portal_autopay
+from . import portal_contest

@@ -99,6 +99,53 @@ class AccountMove(models.Model):
                 dispute.status not in const.DISPUTE_CLEARED_STATUSES
             )
 
+    support_contest_ticket_ids = fields.One2many(
+        comodel_name="helpdesk.ticket",
+        inverse_name="support_invoice_id",
+        string="Contests",
+        readonly=True,
+    )
+    support_contest_count = fields.Integer(
+        string="Contest Count", compute="_compute_support_contest_count"
+    )
+
+    @api.depends("support_contest_ticket_ids")
+    def _compute_support_contest_count(self):
+        counts = dict(
+            self.env["helpdesk.ticket"]._read_group(
+                [("support_invoice_id", "in", self.ids)],
+                ["support_invoice_id"],
+                ["__count"],
+            )
+        )
+        for move in self:
+            move.support_contest_count = counts.get(move, 0)
+
+    def action_view_support_contests(self):
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.helpdesk_ticket_action"
+        )
+        action.update(
+            domain=[("support_invoice_id", "=", self.id)],
+            context={"create": False},
+        )
+        return action
+
+    def _support_contest_allowed_for(self, user):
+        """Whether ``user`` may contest this invoice's charge: a posted
+        customer invoice of her commercial entity that she can read."""
+        self.ensure_one()
+        invoice = self.sudo()
+        return (
+            not user._is_public()
+            and invoice.move_type == "out_invoice"
+            and invoice.state == "posted"
+            and invoice.commercial_partner_id == user.partner_id.commercial_partner_id
+            and self.with_user(user).has_access("read")
+        )
+
     def action_view_support_disputes(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

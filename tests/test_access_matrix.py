@@ -143,6 +143,9 @@ MODELS = {
 }
 
 ACTIONS = {
+    ("account.move", "action_view_support_contests"): {
+        "ok": ("portal_a", "colleague", "accountant")
+    },
     ("account.move", "action_view_support_disputes"): {"ok": ("accountant",)},
     # a portal user cannot read payments: the "ok" this cell had was the
     # warm cache of the setup (it was the first action checked)
