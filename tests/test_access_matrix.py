@@ -140,6 +140,9 @@ MODELS = {
 }
 
 ACTIONS = {
+    # issue 24: the Stripe journal's card opens the Stripe screen, for full
+    # accounting users only (none of the roles here)
+    ("account.journal", "action_support_stripe_reconciliation"): {},
     ("account.payment", "action_post"): {"ok": ("portal_a", "accountant")},
     ("discuss.channel", "action_support_create_ticket"): {
         "ok": ("technician", "manager")
