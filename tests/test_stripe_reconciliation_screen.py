@@ -210,6 +210,10 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         )
         self.assertEqual((earlier.fee_count, earlier.unreconciled_count), (0, 0))
         self.assertFalse(earlier.payout_line_ids)
+        # ... the balances are today's on both sides: still balanced
+        self.assertCents(earlier.odoo_balance, 2725)
+        self.assertCents(earlier.outside_statements_amount, 0)
+        self.assertTrue(earlier.is_balanced)
 
     def test_difference_is_explained(self):
         """A charge Stripe has that the journal has not imported yet, and an
