@@ -60,6 +60,7 @@
         "views/res_config_settings_stripe_views.xml",
         "views/account_stripe_reconciliation_views.xml",
         "views/support_billing_menus.xml",
+        "views/support_stripe_dispute_views.xml",
         "views/support_billing_report_views.xml",
         "views/support_subscription_views.xml",
         "views/support_remote_session_views.xml",
@@ -75,6 +76,7 @@
         # portal and public pages (QWeb)
         "views/portal_templates.xml",
         "views/portal_hold_templates.xml",
+        "views/portal_contest_templates.xml",
         "views/portal_subscription_templates.xml",
         "views/portal_pack_templates.xml",
         "views/card_hold_templates.xml",

@@ -282,3 +282,45 @@ STRIPE_RECONCILE_LABELS = {
     "dispute": (50, r"(^| )dispute (du|dp)_"),
     "payout_arrival": (60, r"stripe"),
 }
+
+# Issue 24: Stripe disputes (chargebacks), synchronised from the webhook.
+STRIPE_DISPUTE_EVENTS = (
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+)
+#: Stripe's dispute statuses, in the order a dispute moves through them: a
+#: status is replaced only by a later one (an event delivered late or twice
+#: changes nothing); the three closed ones end it.
+DISPUTE_STATUSES = [
+    ("warning_needs_response", "Inquiry: needs response"),
+    ("warning_under_review", "Inquiry: under review"),
+    ("needs_response", "Needs response"),
+    ("under_review", "Under review"),
+    ("warning_closed", "Inquiry closed"),
+    ("won", "Won"),
+    ("lost", "Lost"),
+]
+DISPUTE_CLOSED_STATUSES = ("warning_closed", "won", "lost")
+#: Closed in the merchant's favour: the invoice is no longer disputed.
+DISPUTE_CLEARED_STATUSES = ("warning_closed", "won")
+#: The reasons the card holder's bank gives (Stripe's ``reason``); an
+#: unknown one is kept as "General".
+DISPUTE_REASONS = [
+    ("fraudulent", "Fraudulent: the card holder did not authorise it"),
+    ("product_not_received", "Service not received"),
+    ("product_unacceptable", "Service unacceptable"),
+    ("duplicate", "Charged twice"),
+    ("subscription_canceled", "Subscription cancelled"),
+    ("credit_not_processed", "Refund not processed"),
+    ("unrecognized", "Charge not recognised"),
+    ("general", "General"),
+    ("bank_cannot_process", "Bank cannot process"),
+    ("check_returned", "Cheque returned"),
+    ("customer_initiated", "Customer initiated"),
+    ("debit_not_authorized", "Debit not authorised"),
+    ("incorrect_account_details", "Incorrect account details"),
+    ("insufficient_funds", "Insufficient funds"),
+]

@@ -852,3 +852,40 @@ def stripe_counterparts(amount, payments=(), open_items=()):
         if items and sum(residual for _key, residual in items) == amount:
             return [key for key, _residual in items]
     return []
+
+
+def dispute_status_advances(current, new, statuses=None):
+    """Whether a Stripe dispute's status ``new`` replaces ``current``.
+
+    Stripe's events may arrive late, twice or out of order: a status is
+    replaced only by a later one in the life of a dispute (inquiry, then
+    chargeback, then review, then closed), never once closed.  ``current``
+    empty (no dispute yet) takes any status.
+    """
+    order = statuses or (
+        "warning_needs_response",
+        "warning_under_review",
+        "needs_response",
+        "under_review",
+        ("warning_closed", "won", "lost"),
+    )
+    rank = {}
+    for position, step in enumerate(order):
+        for status in step if isinstance(step, tuple) else (step,):
+            rank[status] = position
+    if new not in rank:
+        raise ValueError(f"unknown dispute status {new!r}")
+    if not current:
+        return True
+    return rank[new] > rank[current]
+
+
+def dispute_credit_ratio(disputed, invoiced):
+    """The share of the invoices a lost dispute takes back: the disputed
+    amount over the invoices' total, at most the whole (a charge may pay
+    more than its invoices when a dispute covers part of it only)."""
+    disputed = Decimal(str(disputed))
+    invoiced = Decimal(str(invoiced))
+    if disputed <= 0 or invoiced <= 0:
+        return Decimal(0)
+    return min(Decimal(1), disputed / invoiced)

@@ -6,3 +6,4 @@ from . import intervention
 from . import support_pages
 from . import rating
 from . import address_proof
+from . import portal_contest

@@ -27,6 +27,7 @@ LIMITS = {
     "ticket_ref": 32,
     "minutes": 8,
     "date": 10,
+    "contest_reason": 2000,
 }
 
 #: Characters removed from free text: C0 controls but tab and new lines, DEL,

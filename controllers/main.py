@@ -24,7 +24,7 @@ from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe import utils as stripe_utils
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
-from .. import rules
+from .. import const, rules
 from .form_validation import (
     LIMITS,
     PublicForm,
@@ -100,6 +100,23 @@ class SupportStripeController(StripeController):
             stripe_object = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
             event, event_type, stripe_object = {}, None, None
+        if (
+            event_type in const.STRIPE_DISPUTE_EVENTS
+            and isinstance(stripe_object, dict)
+            and isinstance(stripe_object.get("id"), str)
+            and stripe_object.get("status") in dict(const.DISPUTE_STATUSES)
+        ):
+            disputes = request.env["support.stripe.dispute"].sudo()
+            tx_sudo = disputes._support_find_transaction(stripe_object)
+            if tx_sudo:
+                secret = stripe_utils.get_webhook_secret(tx_sudo.provider_id)
+                if not secret or not self._support_signature_matches([secret]):
+                    _logger.info("refused a Stripe dispute event: invalid signature")
+                    raise Forbidden()
+                disputes.with_company(tx_sudo.company_id)._support_sync_from_stripe(
+                    stripe_object, tx_sudo, event_id=event.get("id")
+                )
+                return request.make_json_response("")
         tx_sudo = self._support_find_transaction(event_type, stripe_object)
         if tx_sudo:
             # Odoo checks the signature with the transaction's provider's

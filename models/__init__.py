@@ -53,3 +53,5 @@ from . import res_company_stripe
 from . import res_config_settings_stripe
 from . import online_bank_statement_provider
 from . import account_reconcile_model
+from . import support_stripe_dispute
+from . import helpdesk_ticket_contest

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .. import rules
+from .. import const, rules
 from .support_invoicing_mixin import check_money_links
 
 #: Set by the subscription's invoicing only.
@@ -26,6 +26,121 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+
+    # Issue 24: a Stripe dispute (chargeback) of the card payment of the
+    # invoice; read by the invoice's banner, filter and portal page.
+    support_dispute_ids = fields.Many2many(
+        comodel_name="support.stripe.dispute",
+        relation="support_stripe_dispute_invoice_rel",
+        column1="move_id",
+        column2="dispute_id",
+        string="Stripe Disputes",
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice",
+    )
+    support_dispute_status = fields.Selection(
+        selection=const.DISPUTE_STATUSES,
+        string="Dispute Status",
+        compute="_compute_support_dispute",
+        compute_sudo=True,
+        store=True,
+        copy=False,
+    )
+    support_dispute_reason = fields.Selection(
+        selection=const.DISPUTE_REASONS,
+        string="Dispute Reason",
+        compute="_compute_support_dispute",
+        compute_sudo=True,
+        store=True,
+        copy=False,
+    )
+    support_dispute_due_date = fields.Datetime(
+        string="Dispute Evidence Due By",
+        compute="_compute_support_dispute",
+        compute_sudo=True,
+        store=True,
+        copy=False,
+    )
+    support_disputed = fields.Boolean(
+        string="Disputed",
+        compute="_compute_support_dispute",
+        compute_sudo=True,
+        store=True,
+        copy=False,
+        help="The card payment of this invoice is disputed by the customer's "
+        "bank (open, or lost).",
+    )
+
+    @api.depends(
+        "support_dispute_ids.status",
+        "support_dispute_ids.reason",
+        "support_dispute_ids.evidence_due_date",
+    )
+    def _compute_support_dispute(self):
+        for move in self:
+            dispute = move.support_dispute_ids.sorted("id")[-1:]
+            move.support_dispute_status = dispute.status
+            move.support_dispute_reason = dispute.reason
+            move.support_dispute_due_date = dispute.evidence_due_date
+            move.support_disputed = bool(dispute) and (
+                dispute.status not in const.DISPUTE_CLEARED_STATUSES
+            )
+
+    support_contest_ticket_ids = fields.One2many(
+        comodel_name="helpdesk.ticket",
+        inverse_name="support_invoice_id",
+        string="Contests",
+        readonly=True,
+    )
+    support_contest_count = fields.Integer(
+        string="Contest Count", compute="_compute_support_contest_count"
+    )
+
+    @api.depends("support_contest_ticket_ids")
+    def _compute_support_contest_count(self):
+        counts = dict(
+            self.env["helpdesk.ticket"]._read_group(
+                [("support_invoice_id", "in", self.ids)],
+                ["support_invoice_id"],
+                ["__count"],
+            )
+        )
+        for move in self:
+            move.support_contest_count = counts.get(move, 0)
+
+    def action_view_support_contests(self):
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.helpdesk_ticket_action"
+        )
+        action.update(
+            domain=[("support_invoice_id", "=", self.id)],
+            context={"create": False},
+        )
+        return action
+
+    def _support_contest_allowed_for(self, user):
+        """Whether ``user`` may contest this invoice's charge: a posted
+        customer invoice of her commercial entity that she can read."""
+        self.ensure_one()
+        invoice = self.sudo()
+        return (
+            not user._is_public()
+            and invoice.move_type == "out_invoice"
+            and invoice.state == "posted"
+            and invoice.commercial_partner_id == user.partner_id.commercial_partner_id
+            and self.with_user(user).has_access("read")
+        )
+
+    def action_view_support_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_stripe_dispute_action"
+        )
+        action["domain"] = [("id", "in", self.support_dispute_ids.ids)]
+        return action
 
     def _invoice_paid_hook(self):
         """A paid invoice delivers what it sold: prepaid credit packs, and

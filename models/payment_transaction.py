@@ -8,7 +8,7 @@ from odoo.addons.payment.logging import get_payment_logger
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
-from .. import rules
+from .. import const, rules
 
 _logger = get_payment_logger(__name__, stripe_const.SENSITIVE_KEYS)
 
@@ -24,6 +24,22 @@ class PaymentTransaction(models.Model):
         readonly=True,
         copy=False,
     )
+
+    support_dispute_ids = fields.One2many(
+        comodel_name="support.stripe.dispute",
+        inverse_name="transaction_id",
+        string="Stripe Disputes",
+    )
+    support_dispute_status = fields.Selection(
+        selection=const.DISPUTE_STATUSES,
+        string="Dispute Status",
+        compute="_compute_support_dispute_status",
+    )
+
+    @api.depends("support_dispute_ids.status")
+    def _compute_support_dispute_status(self):
+        for tx in self:
+            tx.support_dispute_status = tx.support_dispute_ids.sorted("id")[-1:].status
 
     # ------------------------------------------------------- state hooks
     def _update_state(self, allowed_states, target_state, state_message):

@@ -223,8 +223,45 @@ class SupportCardHold(models.Model):
     )
     provider_code = fields.Selection(related="transaction_id.provider_code")
     state_message = fields.Text(related="transaction_id.state_message")
+    # Issue 24: a Stripe dispute of the hold's capture (read by technicians
+    # too: the dispute model itself is the accountants')
+    dispute_ids = fields.One2many(
+        comodel_name="support.stripe.dispute",
+        inverse_name="hold_id",
+        string="Stripe Disputes",
+        groups="account.group_account_invoice",
+    )
+    dispute_status = fields.Selection(
+        selection=const.DISPUTE_STATUSES,
+        compute="_compute_dispute",
+        compute_sudo=True,
+    )
+    dispute_reason = fields.Selection(
+        selection=const.DISPUTE_REASONS,
+        compute="_compute_dispute",
+        compute_sudo=True,
+    )
+    dispute_due_date = fields.Datetime(
+        string="Dispute Evidence Due By",
+        compute="_compute_dispute",
+        compute_sudo=True,
+    )
+    disputed = fields.Boolean(compute="_compute_dispute", compute_sudo=True)
 
     # ------------------------------------------------------------ compute
+    @api.depends(
+        "dispute_ids.status", "dispute_ids.reason", "dispute_ids.evidence_due_date"
+    )
+    def _compute_dispute(self):
+        for hold in self:
+            dispute = hold.dispute_ids.sorted("id")[-1:]
+            hold.dispute_status = dispute.status
+            hold.dispute_reason = dispute.reason
+            hold.dispute_due_date = dispute.evidence_due_date
+            hold.disputed = bool(dispute) and (
+                dispute.status not in const.DISPUTE_CLEARED_STATUSES
+            )
+
     @api.depends("company_id")
     def _compute_currency_id(self):
         for hold in self:

@@ -47,3 +47,5 @@ from . import test_einvoice
 from . import test_rules_stripe
 from . import test_stripe_reconciliation_screen
 from . import test_stripe_reconciliation
+from . import test_stripe_dispute
+from . import test_portal_contest

@@ -61,6 +61,7 @@ MODELS = {
     "support.card.hold": _row(
         portal_a="r", colleague="r", technician="r", accountant="rwc", manager="r"
     ),
+    "support.stripe.dispute": _row(accountant="r"),
     "support.faq": _row(
         portal_a="r",
         colleague="r",
@@ -143,7 +144,13 @@ ACTIONS = {
     # issue 24: the Stripe journal's card opens the Stripe screen, for full
     # accounting users only (none of the roles here)
     ("account.journal", "action_support_stripe_reconciliation"): {},
-    ("account.payment", "action_post"): {"ok": ("portal_a", "accountant")},
+    ("account.move", "action_view_support_contests"): {
+        "ok": ("portal_a", "colleague", "accountant")
+    },
+    ("account.move", "action_view_support_disputes"): {"ok": ("accountant",)},
+    # a portal user cannot read payments: the "ok" this cell had was the
+    # warm cache of the setup (it was the first action checked)
+    ("account.payment", "action_post"): {"ok": ("accountant",)},
     ("discuss.channel", "action_support_create_ticket"): {
         "ok": ("technician", "manager")
     },

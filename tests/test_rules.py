@@ -253,3 +253,39 @@ class TestStripeReconciliationRules(BaseCase):
         self.assertEqual(rules.stripe_counterparts(1000, [], []), [])
         self.assertEqual(rules.stripe_counterparts(-2000, [("r1", -2000)]), ["r1"])
         self.assertEqual(rules.stripe_counterparts(2000, [("r1", -2000)]), [])
+
+
+class TestDisputeRules(BaseCase):
+    """Issue 24: a Stripe dispute's status only moves forward; a lost
+    dispute credits the disputed share of its invoices."""
+
+    LIFE = (
+        "warning_needs_response",
+        "warning_under_review",
+        "needs_response",
+        "under_review",
+    )
+
+    def test_status_moves_forward_only(self):
+        for status in (*self.LIFE, "won", "lost", "warning_closed"):
+            self.assertTrue(rules.dispute_status_advances(False, status))
+            self.assertFalse(rules.dispute_status_advances(status, status))
+        for position, current in enumerate(self.LIFE):
+            for later in self.LIFE[position + 1 :]:
+                self.assertTrue(rules.dispute_status_advances(current, later))
+                self.assertFalse(rules.dispute_status_advances(later, current))
+            for closed in ("won", "lost", "warning_closed"):
+                self.assertTrue(rules.dispute_status_advances(current, closed))
+                self.assertFalse(rules.dispute_status_advances(closed, current))
+        # closed is final: won never becomes lost, nor the reverse
+        self.assertFalse(rules.dispute_status_advances("won", "lost"))
+        self.assertFalse(rules.dispute_status_advances("lost", "won"))
+        with self.assertRaises(ValueError):
+            rules.dispute_status_advances("needs_response", "charge_refunded")
+
+    def test_credit_ratio(self):
+        self.assertEqual(rules.dispute_credit_ratio(60, 60), Decimal(1))
+        self.assertEqual(rules.dispute_credit_ratio(30, 120), Decimal("0.25"))
+        self.assertEqual(rules.dispute_credit_ratio(150, 120), Decimal(1))
+        self.assertEqual(rules.dispute_credit_ratio(0, 120), Decimal(0))
+        self.assertEqual(rules.dispute_credit_ratio(60, 0), Decimal(0))
