@@ -287,6 +287,20 @@ class SupportStripeReconciliation(models.TransientModel):
             lambda line: line.support_stripe_type == "payout",
         )
 
+    def action_open_disputes(self):
+        """The company's open Stripe disputes (issue 24's disputes)."""
+        self.ensure_one()
+        if "support.stripe.dispute" not in self.env:
+            raise UserError(self.env._("Stripe disputes are not tracked in Odoo."))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_stripe_dispute_action"
+        )
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("is_closed", "=", False),
+        ]
+        return action
+
     # ------------------------------------------------------------ business
     def _get_stripe_journals(self):
         """The company's Stripe journals: those whose statements OCA imports

@@ -290,6 +290,11 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
         report = self._report()
         self.assertEqual(report.dispute_count, 1)
         self.assertCents(report.dispute_amount, 6000)
+        action = report.action_open_disputes()
+        self.assertEqual(
+            self.env["support.stripe.dispute"].search(action["domain"]).name,
+            opened["id"],
+        )
         self.assertCents(report.difference, -6000 - 1500)  # not pulled yet
         self.assertCents(report.not_imported_amount, -6000 - 1500)
         self.assertCents(report.unexplained_amount, 0)
