@@ -137,3 +137,48 @@ class AccountBankStatementLine(models.Model):
         return super()._reconcile_data_by_model(
             data, reconcile_model, reconcile_auxiliary_id
         )
+
+    def _auto_reconcile(self):
+        """Then a payout the import just sent in transit (issue 24) settles
+        the bank's line for it, when the bank's statement came first."""
+        super()._auto_reconcile()
+        payouts = self.env["account.reconcile.model"].search(
+            [
+                ("company_id", "in", self.company_id.ids),
+                ("support_stripe_role", "=", "payout"),
+            ]
+        )
+        sent = self.filtered(
+            lambda line: (
+                line.is_reconciled
+                and line.move_id.line_ids.reconcile_model_id & payouts
+            )
+        )
+        arrivals = self.env["account.reconcile.model"].search(
+            [
+                ("company_id", "in", sent.company_id.ids),
+                ("support_stripe_role", "=", "payout_arrival"),
+            ]
+        )
+        if not arrivals:
+            return
+        waiting = self.search(
+            [
+                ("journal_id", "in", arrivals.match_journal_ids.ids),
+                ("is_reconciled", "=", False),
+                ("amount", ">", 0),
+                ("id", "not in", self.ids),
+            ]
+        )
+        if waiting:
+            waiting._do_auto_reconcile(True)
+
+    def reconcile_bank_line(self):
+        """OCA's automatic reconciliation reconciles each line of an import
+        prefetched with all the others: reading the line's non-stored
+        ``reconcile_data_info`` then computes it for every unreconciled line
+        of the import, at each line (an import of N lines took N² of these
+        computations).  The line alone is computed."""
+        return super(
+            AccountBankStatementLine, self.with_prefetch(self._ids)
+        ).reconcile_bank_line()

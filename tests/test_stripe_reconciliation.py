@@ -221,6 +221,9 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         self.assertTrue(refund_tx.payment_id)
         return credit_note, refund_tx
 
+    def _charge_id(self, tx):
+        return self.standin.payment_intents[tx.provider_reference]["latest_charge"]
+
     def _payout(self):
         """Two days later Stripe pays out the available balance."""
         self.standin.advance(days=2)
@@ -356,6 +359,12 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             ),
             strict=True,
         )
+        # two customers' banks dispute a charge: one dispute lost, one won
+        lost, won = (
+            self.standin.open_dispute(self._charge_id(payments[n])) for n in (2, 8)
+        )
+        self.standin.close_dispute(lost["id"], "lost")
+        self.standin.close_dispute(won["id"], "won")
         second_payout = self._payout()
         self.assertEqual(
             sorted(h.state for h in holds), ["captured"] * 30, "every hold charged"
@@ -377,9 +386,18 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             + self._cents(sum(i.amount_total for i in invoices)),
         )
 
+        # the bank's statement shows the first payout before Stripe's import
+        first_arrival = self._bank_line(
+            first_payout["amount"] / 100, "STRIPE PAYMENTS EUROPE"
+        )
+        self.assertFalse(first_arrival.is_reconciled)
         lines = self._pull()
-        # 40 charges + 40 fees + 3 refunds + 2 payouts
-        self.assertEqual(len(lines), 85)
+        # 40 charges + 40 fees + 3 refunds + 2 payouts + 2 dispute
+        # withdrawals and their 2 fees + 1 reinstatement
+        self.assertEqual(len(lines), 90)
+        self.assertEqual(
+            len(lines.filtered(lambda line: " dispute dp_" in line.payment_ref)), 5
+        )
         self.assertEqual(
             lines.filtered(lambda line: not line.is_reconciled).mapped("payment_ref"),
             [],
@@ -401,6 +419,21 @@ class TestStripeReconciliation(CardHoldStripeCommon):
                 for t in self.standin.balance_transactions.values()
             ),
         )
+        # the lost dispute's money waits on the disputes account (to write
+        # off), the won one's came back
+        self.assertEqual(
+            self._balance(self.company.support_stripe_dispute_account_id),
+            lost["amount"],
+        )
+        self.assertEqual(
+            fees
+            - sum(
+                t["fee"]
+                for t in self.standin.balance_transactions.values()
+                if t["type"] == "charge"
+            ),
+            2 * 1500,
+        )
         # every charge settled its invoice's payment: invoices and credit
         # notes paid
         for move in [*(h.invoice_id for h in holds), *invoices, *credit_notes]:
@@ -414,10 +447,9 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             self.assertTrue(outstanding.reconciled, tx.reference)
 
         # the payouts reach the bank: the bank's statement lines, one
-        # naming the payout and one not, settle them
-        bank_lines = self._bank_line(
-            first_payout["amount"] / 100, "STRIPE PAYMENTS EUROPE"
-        ) | self._bank_line(
+        # imported before Stripe's and not naming the payout, one after and
+        # naming it, settle them
+        bank_lines = first_arrival | self._bank_line(
             second_payout["amount"] / 100, f"STRIPE {second_payout['id']}"
         )
         transfer = self.company.transfer_account_id
