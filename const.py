@@ -284,6 +284,7 @@ STRIPE_RECONCILE_LABELS = {
     "dispute": (50, r"(^| )dispute (du|dp)_"),
     "payout_arrival": (60, r"stripe"),
 }
+
 # Issue 24: Stripe disputes (chargebacks), synchronised from the webhook.
 STRIPE_DISPUTE_EVENTS = (
     "charge.dispute.created",

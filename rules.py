@@ -853,6 +853,8 @@ def stripe_counterparts(amount, payments=(), open_items=()):
         if items and sum(residual for _key, residual in items) == amount:
             return [key for key, _residual in items]
     return []
+
+
 def dispute_status_advances(current, new, statuses=None):
     """Whether a Stripe dispute's status ``new`` replaces ``current``.
 
@@ -888,6 +890,8 @@ def dispute_credit_ratio(disputed, invoiced):
     if disputed <= 0 or invoiced <= 0:
         return Decimal(0)
     return min(Decimal(1), disputed / invoiced)
+
+
 # ------------------------------------------- subscription collection (dunning)
 #: Days after the last automatic retry on which an unpaid subscription
 #: invoice is reminded by e-mail (company setting, default).

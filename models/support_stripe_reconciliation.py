@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import UTC, datetime, time
 
+import requests
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -145,12 +146,11 @@ class SupportStripeReconciliation(models.TransientModel):
             journals = report._get_stripe_journals()
             report.journal_ids = journals
             report.currency_id = report._get_report_currency(journals)
-            lines = report._get_statement_lines(journals)
-            period = lines.filtered(
-                lambda line, r=report: r.date_from <= line.date <= r.date_to
+            period = report._get_statement_lines(
+                journals, [("date", ">=", report.date_from)]
             )
-            unreconciled = lines.filtered(
-                lambda line, r=report: not line.is_reconciled and line.date <= r.date_to
+            unreconciled = report._get_statement_lines(
+                journals, [("is_reconciled", "=", False)]
             )
             report.unreconciled_count = len(unreconciled)
             report.unreconciled_amount = report._sum(unreconciled)
@@ -181,8 +181,8 @@ class SupportStripeReconciliation(models.TransientModel):
                     aml_domain, aggregates=[f"{field}:sum"]
                 )
             report.odoo_balance = balance or 0.0
-            report.outside_statements_amount = report.odoo_balance - report._sum(
-                lines.filtered(lambda line: line.move_id.state == "posted")
+            report.outside_statements_amount = (
+                report.odoo_balance - report._statements_total(journals)
             )
 
     @api.depends("company_id", "date_from", "date_to")
@@ -287,6 +287,20 @@ class SupportStripeReconciliation(models.TransientModel):
             lambda line: line.support_stripe_type == "payout",
         )
 
+    def action_open_disputes(self):
+        """The company's open Stripe disputes (issue 24's disputes)."""
+        self.ensure_one()
+        if "support.stripe.dispute" not in self.env:
+            raise UserError(self.env._("Stripe disputes are not tracked in Odoo."))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_billing.support_stripe_dispute_action"
+        )
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("is_closed", "=", False),
+        ]
+        return action
+
     # ------------------------------------------------------------ business
     def _get_stripe_journals(self):
         """The company's Stripe journals: those whose statements OCA imports
@@ -346,7 +360,9 @@ class SupportStripeReconciliation(models.TransientModel):
         currencies = journals.mapped(lambda j: j.currency_id or company_currency)
         return currencies[:1] if len(currencies) == 1 else company_currency
 
-    def _get_statement_lines(self, journals):
+    def _get_statement_lines(self, journals, domain=()):
+        """The journals' statement lines up to the end of the period (and
+        matching ``domain``)."""
         if not journals:
             return self.env["account.bank.statement.line"]
         return self.env["account.bank.statement.line"].search(
@@ -355,9 +371,35 @@ class SupportStripeReconciliation(models.TransientModel):
                 ("company_id", "=", self.company_id.id),
                 ("date", "<=", self.date_to),
                 ("state", "!=", "cancel"),
+                *domain,
             ],
             order="date, id",
         )
+
+    def _statements_total(self, journals):
+        """Every posted statement line of the journals, whatever its date
+        (Stripe's balance is today's), in the report's currency."""
+        if not journals:
+            return 0.0
+        currency = self.currency_id or self.company_id.currency_id
+        groups = self.env["account.bank.statement.line"]._read_group(
+            [
+                ("journal_id", "in", journals.ids),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "posted"),
+            ],
+            ["journal_id"],
+            ["amount:sum"],
+        )
+        total = 0.0
+        for journal, amount in groups:
+            journal_currency = journal.currency_id or self.company_id.currency_id
+            if journal_currency != currency:
+                amount = journal_currency._convert(
+                    amount, currency, self.company_id, fields.Date.today()
+                )
+            total += amount
+        return currency.round(total)
 
     def _sum(self, lines):
         """Lines' amounts in the report's currency (a journal in another
@@ -377,11 +419,9 @@ class SupportStripeReconciliation(models.TransientModel):
     def _open_lines(self, name, predicate):
         self.ensure_one()
         journals = self._get_stripe_journals()
-        lines = (
-            self._get_statement_lines(journals)
-            .filtered(lambda line: self.date_from <= line.date)
-            .filtered(predicate)
-        )
+        lines = self._get_statement_lines(
+            journals, [("date", ">=", self.date_from)]
+        ).filtered(predicate)
         return {
             "type": "ir.actions.act_window",
             "name": name,
@@ -497,7 +537,14 @@ class SupportStripeReconciliation(models.TransientModel):
                 available += converted[0]
                 pending += converted[1]
                 missing += converted[2]
-        except (ValidationError, UserError, KeyError, TypeError, ValueError) as error:
+        except (
+            ValidationError,
+            UserError,
+            requests.exceptions.RequestException,
+            KeyError,
+            TypeError,
+            ValueError,
+        ) as error:
             _logger.info("Stripe reconciliation: Stripe not reachable: %s", error)
             message = error.args[0] if isinstance(error, UserError) else str(error)
             return (

@@ -143,6 +143,9 @@ MODELS = {
 }
 
 ACTIONS = {
+    # issue 24: the Stripe journal's card opens the Stripe screen, for full
+    # accounting users only (none of the roles here)
+    ("account.journal", "action_support_stripe_reconciliation"): {},
     ("account.move", "action_view_support_contests"): {
         "ok": ("portal_a", "colleague", "accountant")
     },

@@ -253,6 +253,8 @@ class TestStripeReconciliationRules(BaseCase):
         self.assertEqual(rules.stripe_counterparts(1000, [], []), [])
         self.assertEqual(rules.stripe_counterparts(-2000, [("r1", -2000)]), ["r1"])
         self.assertEqual(rules.stripe_counterparts(2000, [("r1", -2000)]), [])
+
+
 class TestDisputeRules(BaseCase):
     """Issue 24: a Stripe dispute's status only moves forward; a lost
     dispute credits the disputed share of its invoices."""

@@ -10,7 +10,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .stripe_standin import StripeStandIn
@@ -18,7 +18,7 @@ from .test_card_hold_stripe import SECRET_KEY, WEBHOOK_SECRET, CardHoldStripeCom
 
 
 @tagged("post_install", "-at_install")
-class TestStripeReconciliationScreen(CardHoldStripeCommon):
+class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -146,7 +146,7 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         self.assertCents(report.payout_amount, 10000)
         self.assertEqual(report.payout_unmatched_count, 1)
         self.assertEqual(report.payout_line_ids.support_payout_state, "unmatched")
-        self.assertFalse(report.dispute_tracked)
+        self.assertEqual((report.dispute_tracked, report.dispute_count), (True, 0))
         self.assertCents(report.fee_booked_amount, 0)  # not reconciled yet
 
         # the fees go to expenses; the payout meets the bank's line through
@@ -210,6 +210,10 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         )
         self.assertEqual((earlier.fee_count, earlier.unreconciled_count), (0, 0))
         self.assertFalse(earlier.payout_line_ids)
+        # ... the balances are today's on both sides: still balanced
+        self.assertCents(earlier.odoo_balance, 2725)
+        self.assertCents(earlier.outside_statements_amount, 0)
+        self.assertTrue(earlier.is_balanced)
 
     def test_difference_is_explained(self):
         """A charge Stripe has that the journal has not imported yet, and an
@@ -267,6 +271,40 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon):
         self.assertCents(report.difference, 0)
         self.assertTrue(report.is_balanced)
         self.assertEqual(report.not_imported_count, 0)
+
+    def test_open_disputes(self):
+        """Open disputes come from the disputes the webhook records; the
+        money a dispute took (60.00 and Stripe's 15.00 fee) is in both
+        balances once pulled; a won dispute is no longer open."""
+        lines, _payout = self._month()
+        charge = lines.filtered(
+            lambda line: line.support_stripe_type == "charge" and line.amount == 60
+        )
+        report = self._report()
+        self.assertTrue(report.dispute_tracked)
+        self.assertEqual(report.dispute_count, 0)
+        opened = self.standin.open_dispute(charge.support_stripe_source)
+        for event in self.standin.events_of(object_id=opened["id"]):
+            response = self._post_webhook(event)
+            self.assertEqual(response.status_code, 200, response.text)
+        report = self._report()
+        self.assertEqual(report.dispute_count, 1)
+        self.assertCents(report.dispute_amount, 6000)
+        action = report.action_open_disputes()
+        self.assertEqual(
+            self.env["support.stripe.dispute"].search(action["domain"]).name,
+            opened["id"],
+        )
+        self.assertCents(report.difference, -6000 - 1500)  # not pulled yet
+        self.assertCents(report.not_imported_amount, -6000 - 1500)
+        self.assertCents(report.unexplained_amount, 0)
+        self._pull()
+        self.assertTrue(self._report().is_balanced)
+        self.standin.close_dispute(opened["id"], "won")
+        for event in self.standin.events_of(object_id=opened["id"])[-2:]:
+            self._post_webhook(event)
+        report = self._report()
+        self.assertEqual((report.dispute_count, report.dispute_amount), (0, 0))
 
     def test_stripe_error_and_not_configured(self):
         self._month()
