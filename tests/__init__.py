@@ -18,6 +18,7 @@ from . import test_rules_autopay
 from . import test_subscription
 from . import test_subscription_autopay
 from . import test_autopay
+from . import test_autopay_concurrency
 from . import test_remote_session
 from . import test_remote_session_portal
 from . import test_payment_methods
