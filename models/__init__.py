@@ -54,3 +54,5 @@ from . import account_move_collection
 from . import res_company_collection
 from . import support_subscription_collection
 from . import res_config_settings_collection
+from . import res_partner_topup
+from . import helpdesk_ticket_topup

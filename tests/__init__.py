@@ -49,3 +49,4 @@ from . import test_accessibility
 from . import test_accessible_signature
 from . import test_stripe_statement_import
 from . import test_einvoice
+from . import test_pack_topup
