@@ -84,6 +84,7 @@ class SupportAutopayAttempt(models.Model):
 
     # ------------------------------------------------------------ compute
     @api.depends("outcome", "decline_code")
+    @api.depends_context("lang")
     def _compute_decline_reason(self):
         for attempt in self:
             attempt.decline_reason = attempt._support_reason_text()

@@ -140,7 +140,9 @@ MODELS = {
 }
 
 ACTIONS = {
-    ("account.payment", "action_post"): {"ok": ("portal_a", "accountant")},
+    # (portal_a's "ok" was the fixture's cache, warm while this action came
+    # first in the sorted list; issue 25's account.move actions come before)
+    ("account.payment", "action_post"): {"ok": ("accountant",)},
     ("discuss.channel", "action_support_create_ticket"): {
         "ok": ("technician", "manager")
     },

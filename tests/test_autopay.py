@@ -92,7 +92,7 @@ class AutopayCommon(SubscriptionCommon):
                 "partner_id": partner.id,
                 "provider_ref": customer["id"],
                 "stripe_payment_method": card,
-                "payment_details": card[-4:],
+                "payment_details": "4242",
             }
         )
 
@@ -273,6 +273,42 @@ class TestAutopay(AutopayCommon, HttpCase):
         self._post_process()
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(len(invoice.transaction_ids.payment_id), 1)
+
+    def test_emails_in_the_customer_language(self):
+        """The e-mail after a decline is in the customer's language (fr,
+        es): the explanation of the decline code too."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env["ir.module.module"]._load_module_terms(
+            ["support_billing"], ["fr_FR", "es_ES"], overwrite=True
+        )
+        sub = self._subscription_with_card("pm_card_chargeDeclinedExpiredCard")
+        invoice = self._next_invoice(sub)
+        expected = {
+            "fr_FR": (
+                "La carte a expiré.",
+                "Nous réessaierons le",
+                "carte a été refusée",
+            ),
+            "es_ES": (
+                "La tarjeta ha caducado.",
+                "Volveremos a intentarlo",
+                "rechazada",
+            ),
+        }
+        for number, (lang, (reason, retry, subject)) in enumerate(
+            expected.items(), start=1
+        ):
+            with self.subTest(lang=lang):
+                self.customer.lang = lang
+                with mute_logger(PROVIDER_LOGGER):
+                    invoice._support_autopay_charge(manual=True)
+                mail = self._mails(invoice)[-1]
+                self.assertEqual(len(self._mails(invoice)), number)
+                self.assertIn(reason, mail.body_html)
+                self.assertIn(retry, mail.body_html)
+                self.assertIn(subject, mail.subject)
+                self.assertNotIn("We tried", mail.body_html)
 
     def test_company_schedule(self):
         self.company.support_autopay_retry_days = "2,5"
