@@ -7,7 +7,7 @@ replaced or stopped on "My subscription"."""
 from werkzeug.exceptions import Forbidden, NotFound
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers import payment as account_payment
@@ -219,3 +219,66 @@ class SupportAutopayPortal(SupportPortal, account_payment.PaymentPortal):
             )
         sub._support_stop_card()
         return request.redirect("/my/subscription?message=card_stopped")
+
+    # ------------------------------------------------ top-up of credits
+    def _get_support_balance_values(self, page=1):
+        values = super()._get_support_balance_values(page=page)
+        partner = request.env.user.partner_id.commercial_partner_id.sudo()
+        values.update(
+            {
+                "topup_partner": partner,
+                "topup_subscription": partner._support_topup_subscription(
+                    request.env.company
+                ),
+            }
+        )
+        return values
+
+    @http.route(
+        "/my/support_balance/topup",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_support_topup(self, threshold=None, product_id=None, **kw):
+        """The customer's choice: top up automatically at ``threshold``
+        credits with one ``product_id`` pack (0: no automatic top-up)."""
+        try:
+            threshold = max(int(threshold or 0), 0)
+            product_id = int(product_id or 0)
+        except (TypeError, ValueError):
+            threshold, product_id = -1, 0
+        product = (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                self._get_support_pack_product_domain() + [("id", "=", product_id)],
+                limit=1,
+            )
+        )
+        partner = request.env.user.partner_id
+        if threshold < 0:
+            error = request.env._("Give the number of credits, 0 or more.")
+        else:
+            error = None
+            try:
+                with request.env.cr.savepoint():
+                    partner._support_set_topup(threshold, product, request.env.company)
+            except (UserError, ValidationError) as exc:
+                error = exc.args[0]
+        values = self._prepare_portal_layout_values()
+        values.update(self._get_support_balance_values())
+        if error:
+            values["error"] = error
+        else:
+            values["message"] = (
+                request.env._(
+                    "Automatic top-up on: one pack is bought when %(count)s "
+                    "credits or fewer are left.",
+                    count=threshold,
+                )
+                if threshold
+                else request.env._("Automatic top-up off.")
+            )
+        return request.render("support_billing.portal_my_support_balance", values)

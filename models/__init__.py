@@ -62,3 +62,5 @@ from . import res_company_collection
 from . import support_subscription_collection
 from . import res_config_settings_collection
 from . import helpdesk_ticket_contest
+from . import res_partner_topup
+from . import helpdesk_ticket_topup

@@ -1,9 +1,10 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import format_date
 
 from .. import rules
+from .support_invoicing_mixin import check_money_links
 
 
 class AccountMove(models.Model):
@@ -17,6 +18,24 @@ class AccountMove(models.Model):
         help="How many payment reminders of this subscription invoice the "
         "customer received.",
     )
+
+    support_topup = fields.Boolean(
+        string="Automatic Top-up",
+        copy=False,
+        readonly=True,
+        help="A pack invoiced because the customer's prepaid credits fell to "
+        "her threshold, charged to the card of her subscription.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, {"support_topup"}, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_money_links(self, vals, {"support_topup"})
+        return super().write(vals)
 
     def _invoice_paid_hook(self):
         """A paid subscription invoice resumes its suspended subscription."""
@@ -32,7 +51,9 @@ class AccountMove(models.Model):
         """The engine's last retry was declined: the subscription says when
         the payment reminders go and when it would be suspended."""
         res = super()._support_autopay_exhausted()
-        for invoice in self.sudo().filtered("support_subscription_id"):
+        for invoice in self.sudo().filtered(
+            lambda m: m.support_subscription_id and not m.support_topup
+        ):
             sub = invoice.support_subscription_id
             company = sub.company_id
             due = invoice.invoice_date_due or invoice.invoice_date

@@ -246,6 +246,7 @@ class SupportSubscription(models.Model):
         return self.sudo().invoice_ids.filtered(
             lambda m: (
                 m.move_type == "out_invoice"
+                and not m.support_topup
                 and m.state == "posted"
                 and m.payment_state in ("not_paid", "partial")
                 and not m._support_is_fully_paid()

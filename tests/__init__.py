@@ -54,3 +54,4 @@ from . import test_stripe_reconciliation_screen
 from . import test_stripe_reconciliation
 from . import test_stripe_dispute
 from . import test_portal_contest
+from . import test_pack_topup

@@ -162,6 +162,42 @@ class TestSubscriptionAutopay(AutopayCommon):
             )
         )
 
+    def test_stripe_card_keeps_brand_and_expiry(self):
+        """Stripe's PaymentMethod (card.brand, exp_month, exp_year) is kept
+        on the token Odoo creates, for the page and the expiry reminder."""
+        stripe = self.env.ref("payment.payment_provider_stripe")
+        tx = self.env["payment.transaction"].new(
+            {
+                "provider_id": stripe.id,
+                "payment_method_id": self.env.ref("payment.payment_method_card").id,
+                "operation": "validation",
+                "partner_id": self.customer_contact.id,
+                "reference": "SUBCARD-1",
+            }
+        )
+        values = tx._extract_token_values(
+            {
+                "setup_intent": {"customer": "cus_1"},
+                "payment_method": {
+                    "id": "pm_1",
+                    "object": "payment_method",
+                    "type": "card",
+                    "card": {
+                        "brand": "visa",
+                        "last4": "4242",
+                        "exp_month": 4,
+                        "exp_year": 2030,
+                    },
+                },
+            }
+        )
+        self.assertEqual(values["payment_details"], "4242")
+        self.assertEqual(values["support_card_brand"], "visa")
+        self.assertEqual(
+            (values["support_card_exp_month"], values["support_card_exp_year"]),
+            (4, 2030),
+        )
+
     def test_expiry_reminder_once_per_card_and_month(self):
         with freeze_time("2030-03-01"):
             sub = self._subscribe(self.customer_contact)
@@ -319,6 +355,16 @@ class TestSubscriptionDunning(AutopayCommon):
 class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
     def _post(self, url, **data):
         return self.url_open(url, data={"csrf_token": Request.csrf_token(self), **data})
+
+    def test_policy_page_states_the_suspension_delay(self):
+        self.env["support.policy"]._get_published_policy() or self.skipTest(
+            "no published policy"
+        )
+        # the public page's company: the main one
+        self.env.ref("base.main_company").support_suspend_after_days = 45
+        page = self.url_open("/support/policy").text
+        self.assertIn("Unpaid subscription", page)
+        self.assertIn("suspended 45 days after", page)
 
     def test_invoice_page_states_the_consent(self):
         sub = self._subscribe(self.customer_contact)
