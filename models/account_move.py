@@ -45,7 +45,6 @@ class AccountMove(models.Model):
         string="Automatic Card Payment",
         copy=False,
         readonly=True,
-        tracking=True,
         index="btree_not_null",
         help="Where the automatic payment of this subscription invoice by the "
         "customer's saved card stands. Empty: not paid automatically.",
@@ -127,7 +126,18 @@ class AccountMove(models.Model):
         attempts = self.env["support.autopay.attempt"].sudo()
         invoice = self.sudo()
         invoice.lock_for_update()
-        invoice.invalidate_recordset()
+        # what another transaction did before this one got the row
+        invoice.invalidate_recordset(
+            [
+                "state",
+                "payment_state",
+                "amount_residual",
+                "support_autopay_state",
+                "support_autopay_next_date",
+                "transaction_ids",
+                "support_autopay_attempt_ids",
+            ]
+        )
         invoice.transaction_ids.invalidate_recordset(["state"])
         if not invoice._support_autopay_can_charge(manual=manual):
             return attempts
@@ -232,7 +242,8 @@ class AccountMove(models.Model):
         invoice_vals = {}
         if outcome == const.AUTOPAY_SUCCEEDED:
             invoice_vals = {"support_autopay_state": "paid"}
-            attempt.transaction_id._support_post_process_soon()
+            if not self.env.context.get("support_autopay_defer_post_process"):
+                attempt.transaction_id._support_post_process_soon()
         elif outcome == const.AUTOPAY_AUTHENTICATION:
             invoice_vals = {"support_autopay_state": "authentication"}
         elif outcome != const.AUTOPAY_PENDING:
@@ -248,7 +259,11 @@ class AccountMove(models.Model):
             }
         invoice_vals["support_autopay_next_date"] = vals.get("next_attempt_date")
         attempt.write(vals)
-        self.write(invoice_vals)
+        # the invoice's own collection fields only: written low-level, without
+        # account.move.write()'s synchronisation of the lines and lock-date
+        # checks (half the queries of a charge), which these fields never need
+        self._write(invoice_vals)
+        self.invalidate_recordset(list(invoice_vals))
         self._support_autopay_log(attempt)
         if outcome == const.AUTOPAY_AUTHENTICATION:
             self._support_autopay_notify("mail_template_autopay_authentication")
@@ -258,15 +273,12 @@ class AccountMove(models.Model):
             self._support_autopay_exhausted()
 
     def _support_autopay_log(self, attempt):
-        """A note for the accountants on the invoice."""
+        """A note for the accountants on the invoice (a success: Odoo's own
+        transaction messages and the state's tracking say it)."""
         amount = self.currency_id.format(attempt.amount)
         if attempt.outcome == const.AUTOPAY_SUCCEEDED:
-            body = self.env._(
-                "Saved card charged automatically (attempt %(number)s): %(amount)s.",
-                number=attempt.attempt_number,
-                amount=amount,
-            )
-        elif attempt.next_attempt_date:
+            return
+        if attempt.next_attempt_date:
             body = self.env._(
                 "Automatic card payment of %(amount)s refused (attempt "
                 "%(number)s): %(reason)s Next attempt on %(date)s.",
@@ -407,12 +419,16 @@ class AccountMove(models.Model):
         )
         ir_cron = self.env["ir.cron"]
         busy = 0
+        # the payments of the charges are recorded by Odoo's post-processing
+        # cron, triggered once for the run (not once per invoice)
+        invoices = invoices.with_context(support_autopay_defer_post_process=True)
+        paid = self.env["payment.transaction"].sudo()
         for count, invoice in enumerate(invoices, start=1):
             done = invoice._support_try_lock()
             if done:
                 try:
                     with self.env.cr.savepoint():
-                        invoice.with_company(
+                        attempt = invoice.with_company(
                             invoice.company_id
                         )._support_autopay_charge()
                 except Exception as error:  # noqa: BLE001 -- isolate each invoice
@@ -427,11 +443,16 @@ class AccountMove(models.Model):
                             error=str(error),
                         )
                     )
+                else:
+                    if attempt.outcome == const.AUTOPAY_SUCCEEDED:
+                        paid |= attempt.transaction_id
             busy += not done
             if not ir_cron._commit_progress(
                 int(done), remaining=len(invoices) - count + busy
             ):
                 break
+        if paid:
+            paid._support_post_process_soon()
 
     def _invoice_paid_hook(self):
         """A paid invoice delivers what it sold: prepaid credit packs, and
