@@ -165,6 +165,28 @@ class TestAccessibility(HttpCase):
         self.assertGreater(len(pages), 9, "the demo customer has records")
         self._axe(pages, "en-US", login="marie")
 
+    def test_portal_card_pages(self):
+        """Issue 25: the demo subscription paid by a saved card: its page,
+        the card form and the confirmation to stop."""
+        sub = self.env["support.subscription"].search(
+            [("payment_token_id", "!=", False), ("state", "=", "active")], limit=1
+        )
+        user = self.env["res.users"].search(
+            [("partner_id", "in", sub.authorized_user_ids.ids)], limit=1
+        )
+        if not user:
+            self.skipTest("no demo subscription paid by a saved card")
+        user.password = user.login  # HttpCase logs in with the login as password
+        pages = [
+            {"url": url}
+            for url in (
+                "/my/subscription",
+                f"/my/subscription/{sub.id}/card",
+                f"/my/subscription/{sub.id}/card/stop",
+            )
+        ]
+        self._axe(pages, "en-US", login=user.login)
+
     def test_portal_pages_empty(self):
         pages = self._portal_pages(self.newcomer)
         self._axe(pages, "en-US", login="a11y-newcomer")
