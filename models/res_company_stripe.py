@@ -46,7 +46,15 @@ class ResCompany(models.Model):
         provider = (
             self.env["payment.provider"]
             .sudo()
-            .search([("code", "=", "stripe"), ("company_id", "=", company.id)], limit=1)
+            .search(
+                [
+                    ("code", "=", "stripe"),
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("enabled", "test")),
+                ],
+                order="state, sequence, id",  # a live account before a test one
+                limit=1,
+            )
         )
         if not provider:
             raise UserError(

@@ -836,6 +836,7 @@ def _install(common, modules, logfile, full_env, what):
 #: as DEFAULT_WEIGHT).
 TEST_WEIGHTS = {
     "test_ticket_pack.py": 75,
+    "test_stripe_reconciliation.py": 60,
     "test_query_counts.py": 57,
     "test_accounting_paths.py": 51,
     "test_fuzz_public.py": 50,

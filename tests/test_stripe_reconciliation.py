@@ -470,3 +470,47 @@ class TestStripeReconciliation(CardHoldStripeCommon):
             )
             self.assertEqual(self._cents(bank_line.amount), payout["amount"])
         self.assertEqual(self._balance(transfer), 0)
+
+    def test_setup_of_another_company_is_its_own(self):
+        """The set-up configures the settings' company only: another
+        company's Stripe account gets its own journal, accounts and models,
+        and the first company's stay as they were."""
+        other = self.setup_other_company(name="Stripe company B")
+        company_b = other["company"]
+        self.admin_accountant.write({"company_ids": [Command.link(company_b.id)]})
+        provider_b = self.stripe.copy(
+            {
+                "company_id": company_b.id,
+                "stripe_secret_key": "sk_test_company_b",
+                "stripe_publishable_key": "pk_test_company_b",
+                "state": "test",
+            }
+        )
+        models_a = self._models()
+        settings = (
+            self.env["res.config.settings"]
+            .with_user(self.admin_accountant)
+            .with_company(company_b)
+            .create({})
+        )
+        self.assertEqual(settings.company_id, company_b)
+        settings.action_support_stripe_reconciliation_setup()
+        models_b = self.env["account.reconcile.model"].search(
+            [("company_id", "=", company_b.id), ("support_stripe_role", "!=", False)]
+        )
+        self.assertEqual(len(models_b), 6)
+        self.assertEqual(self._models(), models_a)
+        self.assertEqual(models_b.match_journal_ids.company_id, company_b)
+        fee_b = company_b.support_stripe_fee_account_id
+        self.assertTrue(fee_b)
+        self.assertNotEqual(fee_b, self.company.support_stripe_fee_account_id)
+        self.assertIn(company_b, fee_b.company_ids)
+        self.assertEqual(
+            models_b.filtered(
+                lambda m: m.support_stripe_role == "fee"
+            ).line_ids.account_id,
+            fee_b,
+        )
+        statement_provider = provider_b.journal_id.online_bank_statement_provider_id
+        self.assertEqual(statement_provider.support_payment_provider_id, provider_b)
+        self.assertEqual(statement_provider.company_id, company_b)
