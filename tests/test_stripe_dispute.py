@@ -232,6 +232,26 @@ class TestStripeDispute(CardHoldStripeCommon, HttpCase):
         self.assertEqual(self._post_webhook(event).status_code, 200)
         self.assertTrue(self._dispute(opened["id"]))
 
+    def test_dispute_of_another_system_acknowledged(self):
+        """A signed dispute event of a payment this database does not know
+        (another system on the same Stripe account) gets 200 and records
+        nothing."""
+        standin = self.standin
+        charge = self._charged_hold()[2]
+        opened = standin.open_dispute(charge)
+        [event] = standin.events_of("charge.dispute.created", opened["id"])
+        other = dict(
+            event,
+            id="evt_other_system",
+            data={
+                "object": dict(
+                    event["data"]["object"], id="dp_other", payment_intent="pi_other"
+                )
+            },
+        )
+        self.assertEqual(self._post_webhook(other).status_code, 200)
+        self.assertFalse(self._dispute("dp_other"))
+
     def test_states_change_only_through_stripe(self):
         """Nobody writes a dispute's status, amounts or links by hand, nor
         creates or deletes one; accountants read them."""
