@@ -1,6 +1,7 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
+import re
 
 from odoo import api, fields, models
 
@@ -169,6 +170,15 @@ class AccountBankStatementLine(models.Model):
                 ("amount", ">", 0),
                 ("id", "not in", self.ids),
             ]
+        ).filtered(
+            # the bank's lines the payouts' arrival model reads, no other
+            lambda line: any(
+                re.search(
+                    model.match_label_param or "", line.payment_ref or "", re.IGNORECASE
+                )
+                for model in arrivals
+                if line.journal_id in model.match_journal_ids
+            )
         )
         if waiting:
             waiting._do_auto_reconcile(True)
