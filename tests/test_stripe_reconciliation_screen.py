@@ -215,6 +215,50 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
         self.assertCents(earlier.outside_statements_amount, 0)
         self.assertTrue(earlier.is_balanced)
 
+    def test_after_the_setup_nothing_is_left(self):
+        """With Stripe's one-click set-up, the import reconciles by itself:
+        the screen shows nothing left to reconcile, the fees on the fees
+        account, the payout matched with the bank's line, to the cent."""
+        self.company.support_stripe_payout_journal_id = self.bank
+        self.company._support_stripe_setup_reconciliation()
+        second_ticket = self._create_ticket(self.customer_contact, name="Printer")
+        self._charged_hold(self.ticket, 30)
+        self._charged_hold(second_ticket, 45)
+        self.standin.advance(days=2)
+        available, _pending = self.standin.balance(self.currency_code)
+        self.assertEqual(available, 6000 - 115 + 9000 - 160)
+        payout = self._stripe_call(
+            "POST", "payouts", amount=available, currency=self.currency_code
+        ).json()
+        auto = {"_test_account_reconcile_oca": True}  # OCA's switch in tests
+        now = datetime.fromtimestamp(self.standin.now(), UTC).replace(tzinfo=None)
+        self.provider.with_context(**auto)._pull(
+            now - timedelta(days=4), now + timedelta(days=1)
+        )
+        bank_line = (
+            self.env["account.bank.statement.line"]
+            .with_context(**auto)
+            .create(
+                {
+                    "journal_id": self.bank.id,
+                    "date": now.date(),
+                    "amount": available / 100,
+                    "payment_ref": f"STRIPE {payout['id']}",
+                }
+            )
+        )
+        report = self._report()
+        self.assertEqual(report.stripe_state, "ok", report.stripe_message)
+        self.assertEqual(report.unreconciled_count, 0)
+        self.assertCents(report.fee_amount, 275)
+        self.assertCents(report.fee_booked_amount, 275)
+        self.assertCents(report.payout_amount, available)
+        self.assertEqual(report.payout_line_ids.support_payout_bank_line_id, bank_line)
+        self.assertEqual(report.payout_unmatched_count, 0)
+        self.assertCents(report.stripe_balance, 0)
+        self.assertCents(report.odoo_balance, 0)
+        self.assertTrue(report.is_balanced)
+
     def test_difference_is_explained(self):
         """A charge Stripe has that the journal has not imported yet, and an
         entry on the Stripe account that no statement line made: the
