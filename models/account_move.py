@@ -382,7 +382,9 @@ class AccountMove(models.Model):
         self._support_autopay_log(attempt)
         if outcome == const.AUTOPAY_AUTHENTICATION:
             self._support_autopay_notify("mail_template_autopay_authentication")
-        elif outcome in (const.AUTOPAY_DECLINED, const.AUTOPAY_ERROR):
+        elif outcome == const.AUTOPAY_DECLINED:
+            # a technical error (no answer from the bank) is ours: retried on
+            # the same schedule, the customer is not told her card failed
             self._support_autopay_notify("mail_template_autopay_declined")
         if self.support_autopay_state == "exhausted":
             self._support_autopay_exhausted()
@@ -578,6 +580,21 @@ class AccountMove(models.Model):
         if lines:
             self.env["support.ticket.pack"].sudo()._create_from_invoice_lines(lines)
         self._support_activate_subscriptions()
+        # paid another way (online by the customer, by hand): nothing more to
+        # collect by the saved card, no badge awaiting the customer
+        collected = self.sudo().filtered(
+            lambda m: (
+                m.support_autopay_state
+                in ("to_charge", "retrying", "authentication", "exhausted")
+            )
+        )
+        if collected:
+            collected._write(
+                {"support_autopay_state": "paid", "support_autopay_next_date": None}
+            )
+            collected.invalidate_recordset(
+                ["support_autopay_state", "support_autopay_next_date"]
+            )
         return res
 
     @api.constrains("state")

@@ -63,7 +63,10 @@ class PaymentTransaction(models.Model):
             # a payment of an invoice collected automatically (the customer's
             # own, a webhook's) waits for a charge of it under way, and the
             # charging cron waits for it: one of them sees the other's money
-            self.sudo().invoice_ids.filtered("support_autopay_state").lock_for_update()
+            # (a card hold's transactions never pay such an invoice: no query)
+            self.sudo().filtered(
+                lambda t: not (t.source_transaction_id or t).support_card_hold_id
+            ).invoice_ids.filtered("support_autopay_state").lock_for_update()
         processed = super()._update_state(allowed_states, target_state, state_message)
         holds = processed.support_card_hold_id
         if holds:

@@ -310,6 +310,35 @@ class TestAutopay(AutopayCommon, HttpCase):
                 self.assertIn(subject, mail.subject)
                 self.assertNotIn("We tried", mail.body_html)
 
+    def test_technical_error_retried_without_telling_the_customer(self):
+        """Stripe answers a 500 (nothing charged): the attempt is an error,
+        retried on the schedule; the customer gets no e-mail about her
+        card.  The retry charges the card once."""
+        sub = self._subscription_with_card()
+        invoice = self._next_invoice(sub)
+        self.standin.fail_next("payment_intents", "error500")
+        self._run_autopay(invoice.invoice_date)
+        attempt = invoice.support_autopay_attempt_ids
+        self.assertEqual(attempt.outcome, "error")
+        self.assertEqual(invoice.support_autopay_state, "retrying")
+        self.assertEqual(
+            invoice.support_autopay_next_date, invoice.invoice_date + timedelta(days=1)
+        )
+        self.assertFalse(self._mails(invoice))
+        self.assertFalse(
+            self.standin.payment_intents.get(attempt.transaction_id.provider_reference)
+        )
+        self._run_autopay(invoice.invoice_date + timedelta(days=1))
+        self.assertEqual(invoice.support_autopay_state, "paid")
+        self._post_process()
+        self.assertEqual(invoice.payment_state, "paid")
+        received = [
+            self.standin.payment_intents[r["body"]["id"]]["amount_received"]
+            for r in self._intents()
+            if r["status"] == 200
+        ]
+        self.assertEqual(received, [14400])
+
     def test_company_schedule(self):
         self.company.support_autopay_retry_days = "2,5"
         sub = self._subscription_with_card("pm_card_chargeDeclined")
@@ -380,10 +409,11 @@ class TestAutopay(AutopayCommon, HttpCase):
         page = self.url_open(invoice._support_autopay_portal_url())
         self.assertEqual(page.status_code, 200)
         self.assertIn("Waiting for your authentication", page.text)
-        # she pays on-session: the invoice is paid once
+        # she pays on-session: the invoice is paid once, the badge goes
         self._pay_online(invoice)
         self._post_process()
         self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(invoice.support_autopay_state, "paid")
         self.assertEqual(len(invoice.transaction_ids.payment_id), 1)
 
     def test_authentication_required_decline(self):
