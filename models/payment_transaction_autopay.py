@@ -59,22 +59,32 @@ class PaymentTransaction(models.Model):
                 tx.token_id, tx.support_autopay_consent, tx.partner_id
             )
 
-    def _extract_token_values(self, payment_data):
-        """Stripe: keep the card's brand and expiry on the token (for the
-        subscription page and the expiry reminder)."""
-        values = super()._extract_token_values(payment_data)
-        if self.provider_code != "stripe" or not values:
-            return values
+    def _tokenize(self, payment_data):
+        """Stripe: keep the card's brand and expiry on the token Odoo has
+        just created (for the subscription page and the expiry reminder).
+        Written after Odoo's own token creation: ``_extract_token_values``
+        keeps returning exactly Odoo's values."""
+        token = self.token_id
+        res = super()._tokenize(payment_data)
+        if self.token_id and self.token_id != token:
+            values = self._support_card_values(payment_data)
+            if values:
+                self.token_id.sudo().write(values)
+        return res
+
+    def _support_card_values(self, payment_data):
+        """The card's brand and expiry in Stripe's PaymentMethod, as values
+        of the token (empty for other providers or without a card)."""
+        if self.provider_code != "stripe":
+            return {}
         payment_method = payment_data.get("payment_method") or {}
         card = (
             payment_method.get("card") if isinstance(payment_method, dict) else None
         ) or {}
-        if card:
-            values.update(
-                {
-                    "support_card_brand": card.get("brand") or False,
-                    "support_card_exp_month": card.get("exp_month") or 0,
-                    "support_card_exp_year": card.get("exp_year") or 0,
-                }
-            )
-        return values
+        if not card:
+            return {}
+        return {
+            "support_card_brand": card.get("brand") or False,
+            "support_card_exp_month": card.get("exp_month") or 0,
+            "support_card_exp_year": card.get("exp_year") or 0,
+        }

@@ -166,36 +166,44 @@ class TestSubscriptionAutopay(AutopayCommon):
         """Stripe's PaymentMethod (card.brand, exp_month, exp_year) is kept
         on the token Odoo creates, for the page and the expiry reminder."""
         stripe = self.env.ref("payment.payment_provider_stripe")
-        tx = self.env["payment.transaction"].new(
-            {
-                "provider_id": stripe.id,
-                "payment_method_id": self.env.ref("payment.payment_method_card").id,
-                "operation": "validation",
-                "partner_id": self.customer_contact.id,
-                "reference": "SUBCARD-1",
-            }
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": stripe.id,
+                    "payment_method_id": self.env.ref("payment.payment_method_card").id,
+                    "operation": "validation",
+                    "partner_id": self.customer_contact.id,
+                    "reference": "SUBCARD-1",
+                    "amount": 0,
+                    "currency_id": self.env.company.currency_id.id,
+                    "tokenize": True,
+                }
+            )
         )
-        values = tx._extract_token_values(
-            {
-                "setup_intent": {"customer": "cus_1"},
-                "payment_method": {
-                    "id": "pm_1",
-                    "object": "payment_method",
-                    "type": "card",
-                    "card": {
-                        "brand": "visa",
-                        "last4": "4242",
-                        "exp_month": 4,
-                        "exp_year": 2030,
-                    },
+        payment_data = {
+            "setup_intent": {"customer": "cus_1"},
+            "payment_method": {
+                "id": "pm_1",
+                "object": "payment_method",
+                "type": "card",
+                "card": {
+                    "brand": "visa",
+                    "last4": "4242",
+                    "exp_month": 4,
+                    "exp_year": 2030,
                 },
-            }
-        )
-        self.assertEqual(values["payment_details"], "4242")
-        self.assertEqual(values["support_card_brand"], "visa")
+            },
+        }
+        # Odoo's own token values stay Odoo's (payment_stripe's test of them)
+        self.assertNotIn("support_card_brand", tx._extract_token_values(payment_data))
+        tx._tokenize(payment_data)
+        token = tx.token_id
+        self.assertEqual(token.payment_details, "4242")
+        self.assertEqual(token.support_card_brand, "visa")
         self.assertEqual(
-            (values["support_card_exp_month"], values["support_card_exp_year"]),
-            (4, 2030),
+            (token.support_card_exp_month, token.support_card_exp_year), (4, 2030)
         )
 
     def test_expiry_reminder_once_per_card_and_month(self):
