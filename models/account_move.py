@@ -256,7 +256,7 @@ class AccountMove(models.Model):
         invoice.transaction_ids.invalidate_recordset(["state"])
         if not invoice._support_autopay_can_charge(manual=manual):
             return attempts
-        token = invoice.support_subscription_id.payment_token_id
+        token = invoice._support_autopay_token()
         number = (
             max(invoice.support_autopay_attempt_ids.mapped("attempt_number"), default=0)
             + 1
@@ -274,19 +274,27 @@ class AccountMove(models.Model):
         states = ("to_charge", "retrying")
         if manual:
             states += ("authentication", "exhausted")
-        subscription = self.support_subscription_id
-        token = subscription.payment_token_id
+        token = self._support_autopay_token()
         return (
             self.move_type == "out_invoice"
             and self.state == "posted"
             and self.support_autopay_state in states
             and self.payment_state in ("not_paid", "partial")
             and self.currency_id.compare_amounts(self.amount_residual, 0) > 0
-            and subscription.state in ("waiting", "active")
             and bool(token.active)
             and token.provider_id.state in ("enabled", "test")
             and not self._support_autopay_blocking_transactions()
         )
+
+    def _support_autopay_token(self):
+        """Hook: the saved card that pays this invoice automatically (empty:
+        none): the card of its open subscription.  The top-ups of prepaid
+        credits return their own card (``account_move_collection.py``)."""
+        self.ensure_one()
+        subscription = self.sudo().support_subscription_id
+        if subscription.state in ("waiting", "active"):
+            return subscription.payment_token_id
+        return self.env["payment.token"]
 
     def _support_autopay_blocking_transactions(self):
         """The transactions that forbid an automatic charge of this invoice:
@@ -483,7 +491,7 @@ class AccountMove(models.Model):
             lambda m: (
                 m.move_type == "out_invoice"
                 and m.state == "posted"
-                and m.support_subscription_id.payment_token_id
+                and m._support_autopay_token()
                 and m.payment_state in ("not_paid", "partial")
                 and m.support_autopay_state in (False, "stopped")
             )

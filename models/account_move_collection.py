@@ -6,6 +6,9 @@ from odoo.tools import format_date
 from .. import rules
 from .support_invoicing_mixin import check_money_links
 
+#: Written by the automatic top-up only.
+TOPUP_FIELDS = {"support_topup", "support_topup_token_id"}
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -26,16 +29,46 @@ class AccountMove(models.Model):
         help="A pack invoiced because the customer's prepaid credits fell to "
         "her threshold, charged to the card of her subscription.",
     )
+    support_topup_token_id = fields.Many2one(
+        comodel_name="payment.token",
+        string="Top-up Card",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The saved card that pays this automatic top-up (the card of the "
+        "customer's subscription when the top-up was made). The top-up is not "
+        "an invoice of the subscription: it is neither dunned nor a cause of "
+        "suspension.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            check_money_links(self, vals, {"support_topup"}, create=True)
+            check_money_links(self, vals, TOPUP_FIELDS, create=True)
         return super().create(vals_list)
 
     def write(self, vals):
-        check_money_links(self, vals, {"support_topup"})
+        check_money_links(self, vals, TOPUP_FIELDS)
         return super().write(vals)
+
+    def _post(self, soft=True):
+        """A posted top-up is charged to its card by the charging cron."""
+        posted = super()._post(soft=soft)
+        posted.filtered("support_topup")._support_autopay_mark_to_charge()
+        return posted
+
+    def _support_autopay_token(self):
+        """A top-up is paid by its own card, while it is still the
+        customer's active card (the engine asks this hook)."""
+        if not self.support_topup:
+            return super()._support_autopay_token()
+        token = self.sudo().support_topup_token_id
+        if (
+            token.active
+            and token.partner_id.commercial_partner_id == self.commercial_partner_id
+        ):
+            return token
+        return self.env["payment.token"]
 
     def _invoice_paid_hook(self):
         """A paid subscription invoice resumes its suspended subscription."""

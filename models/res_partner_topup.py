@@ -114,9 +114,9 @@ class ResPartner(models.Model):
             {
                 "company_id": company.id,
                 "support_topup": True,
-                # the engine charges the card of the invoice's subscription
-                "support_subscription_id": sub.id,
-                "invoice_origin": sub.name,
+                # the engine charges the card the invoice names (a top-up is
+                # not an invoice of the subscription)
+                "support_topup_token_id": sub.payment_token_id.id,
             }
         )
         invoice = moves.create(vals)

@@ -113,6 +113,7 @@ class SupportSubscription(models.Model):
                 self.env._("The card is saved only with the customer's consent.")
             )
         sub = self.sudo()
+        previous = sub.payment_token_id
         sub.write(
             {
                 "autopay_consent_date": fields.Datetime.now(),
@@ -123,6 +124,11 @@ class SupportSubscription(models.Model):
         # the engine checks the card (active, the customer's, enabled
         # provider of the company) and posts that it pays the invoices
         sub._support_set_autopay_token(token)
+        if previous and previous != token:
+            # the top-ups not charged yet are paid by the new card
+            sub._support_topup_invoices(previous).write(
+                {"support_topup_token_id": token.id}
+            )
         sub.message_post(
             body=self.env._(
                 "Consent to the monthly charge given by %(person)s: %(consent)s",
@@ -148,6 +154,37 @@ class SupportSubscription(models.Model):
             }
         )
         return True
+
+    def _support_clear_autopay_token(self, message):
+        """The card no longer pays the subscription: nor the top-ups of
+        prepaid credits it was to pay (not charged yet)."""
+        tokens = {sub.id: sub.sudo().payment_token_id for sub in self}
+        res = super()._support_clear_autopay_token(message)
+        for sub in self:
+            if tokens[sub.id]:
+                sub._support_topup_invoices(tokens[sub.id])._support_autopay_stop(
+                    message
+                )
+        return res
+
+    def _support_topup_invoices(self, token):
+        """The customer's top-up invoices that ``token`` is to pay and that
+        are not paid yet."""
+        self.ensure_one()
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("support_topup", "=", True),
+                    ("support_topup_token_id", "=", token.id),
+                    ("commercial_partner_id", "=", self.partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("state", "in", ("draft", "posted")),
+                ]
+            )
+        )
 
     # ----------------------------------------------------------- coverage
     @api.model

@@ -4,8 +4,13 @@
 charged to the subscription's card when the credits fall to the customer's
 threshold, once, also when two tickets take the last credits at once."""
 
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
 from odoo import api, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -26,6 +31,31 @@ class TestPackTopup(AutopayCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer.support_trial_eligible = False
+        # taxes on: 20 % on the pack, mapped to 10 % by the customer's
+        # fiscal position
+        tax_vals = {
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "company_id": cls.company.id,
+        }
+        cls.tax_20 = cls.env["account.tax"].create(
+            dict(tax_vals, name="VAT 20 %", amount=20.0)
+        )
+        cls.tax_10 = cls.env["account.tax"].create(
+            dict(tax_vals, name="VAT 10 %", amount=10.0)
+        )
+        cls.fiscal_position = cls.env["account.fiscal.position"].create(
+            {"name": "Reduced rate", "company_id": cls.company.id}
+        )
+        cls.tax_10.write(
+            {
+                "fiscal_position_ids": [(6, 0, cls.fiscal_position.ids)],
+                "original_tax_ids": [(6, 0, cls.tax_20.ids)],
+            }
+        )
+        cls.customer.with_company(
+            cls.company
+        ).property_account_position_id = cls.fiscal_position
         cls.pack_product = cls.env["product.product"].create(
             {
                 "name": "Pack 5",
@@ -33,8 +63,8 @@ class TestPackTopup(AutopayCommon):
                 "support_is_pack": True,
                 "support_pack_ticket_count": 5,
                 "support_pack_validity_months": 12,
-                "list_price": 200.0,
-                "taxes_id": [(5, 0, 0)],
+                "list_price": 199.99,
+                "taxes_id": [(6, 0, cls.tax_20.ids)],
             }
         )
 
@@ -69,18 +99,92 @@ class TestPackTopup(AutopayCommon):
         topup = _topups(self.env, self.customer.ids)
         self.assertEqual(len(topup), 1)
         self.assertEqual(topup.state, "posted")
-        self.assertEqual(topup.support_subscription_id, sub)
+        # paid by the subscription's card, yet not an invoice of it
+        self.assertEqual(topup.support_topup_token_id, sub.payment_token_id)
+        self.assertEqual(topup._support_autopay_token(), sub.payment_token_id)
+        self.assertFalse(topup.support_subscription_id)
+        self.assertNotIn(topup, sub.invoice_ids)
+        self.assertEqual(sub.invoice_count, 1)
         self.assertEqual(topup.support_autopay_state, "to_charge")
         self.assertEqual(topup.invoice_line_ids.product_id, self.pack_product)
         self._log(ticket, 30)  # 1 left: the top-up is under way, no second
         self.assertEqual(len(_topups(self.env, self.customer.ids)), 1)
         # never dunned nor suspending the subscription
         self.assertNotIn(topup, sub._support_unpaid_invoices())
+        with freeze_time(topup.invoice_date_due + timedelta(days=60)):
+            sub._cron_support_collect()
+        self.assertFalse(sub.suspension_date)
+        self.assertFalse(topup.support_dunning_sent)
         # paid: the pack is the customer's; the next fall buys again
         self._register_bank_payment(topup)
         self.assertEqual(self.customer.support_pack_remaining, 6)
         self.customer_contact._support_set_topup(0, self.pack_product, self.company)
         self.assertFalse(self.customer.support_topup_product_id)
+
+    def _topup_with_card(self):
+        # Ben is the subscription's user; Anna's tickets use the credits
+        sub = self._subscribe(self.customer_contact2)
+        self._tokenizing_tx(sub.first_invoice_id, partner=self.customer_contact2)
+        self.customer_contact._support_set_topup(1, self.pack_product, self.company)
+        self._pack(2)
+        ticket = self._create_ticket(self.customer_contact, closed=False)
+        self._log(ticket, 30)  # 1 credit left: top up
+        return sub, _topups(self.env, self.customer.ids)
+
+    def _post_process(self):
+        with patch.object(self.env.cr, "commit", self.env.flush_all):
+            self.env["payment.transaction"]._cron_post_process()
+        self.env.invalidate_all()
+
+    def test_topup_charged_tax_included_to_the_cent(self):
+        """20 % on the pack, 10 % by the customer's fiscal position: the
+        card is charged the invoice's tax-included total, to the cent."""
+        sub, topup = self._topup_with_card()
+        self.assertEqual(len(topup), 1)
+        line = topup.invoice_line_ids
+        self.assertEqual(line.tax_ids, self.tax_10)
+        self.assertEqual(topup.fiscal_position_id, self.fiscal_position)
+        currency = topup.currency_id
+        expected = currency.round(
+            self.pack_product.list_price * (1 + self.tax_10.amount / 100)
+        )
+        self.assertEqual(currency.compare_amounts(topup.amount_total, expected), 0)
+        self.assertEqual(
+            currency.compare_amounts(topup.amount_tax, expected - line.price_subtotal),
+            0,
+        )
+        attempt = topup._support_autopay_charge()
+        self.assertEqual(attempt.outcome, "succeeded")
+        self.assertEqual(attempt.token_id, sub.payment_token_id)
+        self.assertFalse(attempt.subscription_id)
+        tx = attempt.transaction_id
+        self.assertEqual(tx.operation, "offline")
+        self.assertEqual(currency.compare_amounts(tx.amount, expected), 0)
+        self._post_process()
+        self.assertIn(topup.payment_state, ("paid", "in_payment"))
+        self.assertEqual(topup.support_autopay_state, "paid")
+        payments = topup.transaction_ids.payment_id
+        self.assertEqual(len(payments), 1)
+        self.assertEqual(currency.compare_amounts(payments.amount, expected), 0)
+        self.assertEqual(currency.compare_amounts(topup.amount_residual, 0), 0)
+        # charged once: a second charge finds nothing to do
+        self.assertFalse(topup._support_autopay_charge(manual=True))
+        self.assertEqual(self.customer.support_pack_remaining, 1 + 5)
+
+    def test_stopping_the_card_stops_the_topup(self):
+        sub, topup = self._topup_with_card()
+        self.assertEqual(topup.support_autopay_state, "to_charge")
+        sub._support_stop_card()
+        self.assertEqual(topup.support_autopay_state, "stopped")
+        self.assertFalse(topup._support_autopay_charge())
+        self.assertFalse(topup.transaction_ids)
+
+    def test_replaced_card_pays_the_pending_topup(self):
+        sub, topup = self._topup_with_card()
+        new = self._tokenizing_tx(sub=sub, partner=self.customer_contact2).token_id
+        self.assertEqual(sub.payment_token_id, new)
+        self.assertEqual(topup.support_topup_token_id, new)
+        self.assertEqual(topup._support_autopay_token(), new)
 
     def test_topup_flag_protected(self):
         sub = self._active_subscription()
@@ -88,6 +192,20 @@ class TestPackTopup(AutopayCommon):
             sub.invoice_ids[:1].with_user(self.accountant).write(
                 {"support_topup": True}
             )
+        token = self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": self.customer_contact.id,
+                "payment_details": "4242",
+                "provider_ref": "x",
+            }
+        )
+        with self.assertRaises(AccessError):
+            sub.invoice_ids[:1].with_user(self.accountant).write(
+                {"support_topup_token_id": token.id}
+            )
+        self.assertFalse(sub.invoice_ids[:1].support_topup_token_id)
 
 
 @tagged("post_install", "-at_install")
