@@ -44,6 +44,15 @@ class SupportAutopayInvoicePortal(account_portal.PortalAccount):
                 values["support_autopay_consent"] = sub._support_autopay_consent_text(
                     lang=request.env.lang
                 )
+                # a card she saved before (a card hold, an earlier payment)
+                # may pay the subscription too, with the same consent
+                tokens_sudo = (
+                    values.get("tokens_sudo")
+                    or request.env["payment.token"].sudo().browse()
+                )
+                values["support_autopay_tokens"] = tokens_sudo.filtered(
+                    sub._support_autopay_token_usable
+                )
         return values
 
 
@@ -51,13 +60,30 @@ class SupportAutopayPortal(SupportPortal, account_payment.PaymentPortal):
     # -------------------------------------------- first payment saves card
     @http.route()
     def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        if kwargs.get("flow") == "token":
+            # a card id that does not exist: refused as one of another
+            # customer's is (Odoo's AccessError), never a server error
+            try:
+                token_id = int(kwargs.get("token_id") or 0)
+            except (TypeError, ValueError):
+                token_id = 0
+            if not request.env["payment.token"].sudo().browse(token_id).exists():
+                raise AccessError(request.env._("This saved card is not yours."))
         request.update_context(support_autopay_invoice_id=invoice_id)
         return super().invoice_transaction(invoice_id, access_token, **kwargs)
 
     def _create_transaction(self, *args, **kwargs):
         """A subscription invoice paid with "Save my payment details"
         ticked: the transaction records the consent shown beside the box;
-        the card is the subscription's once the payment succeeds."""
+        the card is the subscription's once the payment succeeds.  Paid with
+        a card saved before and the consent box of that card ticked: the
+        same, recorded before the card is charged."""
+        consent_vals = self._support_saved_card_consent_values(kwargs)
+        if consent_vals:
+            kwargs["custom_create_values"] = {
+                **(kwargs.get("custom_create_values") or {}),
+                **consent_vals,
+            }
         tx_sudo = super()._create_transaction(*args, **kwargs)
         invoice_id = request.env.context.get("support_autopay_invoice_id")
         user = request.env.user
@@ -74,6 +100,42 @@ class SupportAutopayPortal(SupportPortal, account_payment.PaymentPortal):
                     }
                 )
         return tx_sudo
+
+    def _support_saved_card_consent_values(self, kwargs):
+        """The consent values of a subscription invoice paid with one of the
+        customer's saved cards (flow ``token``) whose consent box she ticked
+        (sent as ``tokenization_requested``); empty otherwise.  A card that
+        is not hers gets nothing here: Odoo refuses it (AccessError)."""
+        invoice_id = request.env.context.get("support_autopay_invoice_id")
+        user = request.env.user
+        if not (
+            invoice_id
+            and kwargs.get("flow") == "token"
+            and kwargs.get("tokenization_requested")
+            and not user._is_public()
+        ):
+            return {}
+        invoice = request.env["account.move"].sudo().browse(invoice_id).exists()
+        sub = _autopay_subscription_of(invoice, user.partner_id)
+        try:
+            token_id = int(kwargs.get("token_id") or 0)
+        except (TypeError, ValueError):
+            return {}
+        token = request.env["payment.token"].sudo().browse(token_id).exists()
+        if not (
+            sub
+            and token
+            and token.partner_id.commercial_partner_id
+            == user.partner_id.commercial_partner_id
+            and sub._support_autopay_token_usable(token)
+        ):
+            return {}
+        return {
+            "support_autopay_subscription_id": sub.id,
+            "support_autopay_consent": sub._support_autopay_consent_text(
+                lang=request.env.lang
+            ),
+        }
 
     # ------------------------------------------------------- replace card
     def _support_card_subscription(self, subscription_id):

@@ -1,6 +1,11 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .support_invoicing_mixin import check_money_links
+
+#: The consent to a subscription's monthly charge: the portal's (sudo) only.
+CONSENT_FIELDS = {"support_autopay_subscription_id", "support_autopay_consent"}
 
 
 class PaymentTransaction(models.Model):
@@ -23,6 +28,16 @@ class PaymentTransaction(models.Model):
         help="The consent the customer gave, as shown to her, when she asked "
         "to save the card.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_money_links(self, vals, CONSENT_FIELDS, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_money_links(self, vals, CONSENT_FIELDS)
+        return super().write(vals)
 
     def _process(self, provider_code, payment_data):
         tx = super()._process(provider_code, payment_data)

@@ -88,6 +88,16 @@ class SupportSubscription(models.Model):
             amount=format_amount(env, self.monthly_amount, self.currency_id),
         )
 
+    def _support_autopay_token_usable(self, token):
+        """Whether ``token`` may pay this subscription (the customer's active
+        card of an enabled provider of the company), without raising."""
+        self.ensure_one()
+        try:
+            self._support_check_autopay_token(token)
+        except UserError:
+            return False
+        return True
+
     def _support_save_card(self, token, consent_text, partner):
         """The customer's card ``token`` pays this subscription from now on,
         with her consent ``consent_text`` given by ``partner`` (one of the

@@ -4,7 +4,10 @@
 stopped in the portal, the expiry reminder, payment reminders and the
 suspension of an unpaid subscription."""
 
+import json
+import re
 from datetime import date
+from urllib.parse import urlsplit
 
 from freezegun import freeze_time
 
@@ -13,6 +16,7 @@ from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .test_autopay import AutopayCommon as StripeAutopayCommon
 from .test_subscription import SubscriptionCommon
 
 
@@ -56,7 +60,7 @@ class AutopayCommon(SubscriptionCommon):
                     "operation": "validation",
                 }
             )
-        tx = self.env["payment.transaction"].create(vals)
+        tx = self.env["payment.transaction"].sudo().create(vals).sudo(False)
         tx._process(
             "demo",
             {
@@ -415,6 +419,149 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
         )
         self.assertEqual(sub.payment_token_id, tx.token_id)
 
+    def _saved_demo_card(self, partner, details="1111"):
+        """A card the customer saved before her subscription (a card hold,
+        an earlier payment): a token of hers with the demo provider."""
+        return self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": partner.id,
+                "payment_details": details,
+                "provider_ref": f"saved-{details}",
+                "demo_simulated_state": "done",
+            }
+        )
+
+    def _pay_with_saved_card(self, invoice, token, consent=True):
+        return self.make_jsonrpc_request(
+            f"/invoice/transaction/{invoice.id}",
+            {
+                "access_token": invoice._portal_ensure_token(),
+                "provider_id": token.provider_id.id,
+                "payment_method_id": None,
+                "token_id": token.id,
+                "amount": invoice.amount_residual,
+                "flow": "token",
+                "tokenization_requested": consent,
+                "landing_route": invoice.get_portal_url(),
+                "is_validation": False,
+            },
+        )
+
+    def test_saved_card_chosen_for_the_monthly_payments(self):
+        """A customer who saved a card before pays her first invoice with it
+        and ticks the consent box beside it: that card pays the plan, her
+        consent recorded as on the new-card path."""
+        token = self._saved_demo_card(self.customer_contact)
+        sub = self._subscribe(self.customer_contact)
+        invoice = sub.first_invoice_id
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open(invoice.get_portal_url()).text
+        self.assertIn("o_support_autopay_token_consent", page)
+        self.assertIn(f'id="o_support_autopay_token_{token.id}"', page)
+        self.assertIn("until I stop it on my subscription page", page)
+        result = self._pay_with_saved_card(invoice, token)
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        self.assertEqual(tx.token_id, token)
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.support_autopay_subscription_id, sub)
+        self.assertEqual(sub.payment_token_id, token)
+        self.assertIn("to charge this card", sub.autopay_consent_text)
+        self.assertIn("every month", sub.autopay_consent_text)
+        self.assertTrue(sub.autopay_consent_date)
+        self.assertEqual(sub.autopay_consent_partner_id, self.customer_contact)
+        self.assertEqual(
+            len(
+                sub.message_ids.filtered(
+                    lambda m: "Consent to the monthly charge given by" in (m.body or "")
+                )
+            ),
+            1,
+        )
+
+    def test_saved_card_without_the_box_pays_once(self):
+        token = self._saved_demo_card(self.customer_contact)
+        sub = self._subscribe(self.customer_contact)
+        self.authenticate("sb-portal", "sb-portal")
+        result = self._pay_with_saved_card(sub.first_invoice_id, token, consent=False)
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        self.assertEqual(tx.state, "done")
+        self.assertFalse(tx.support_autopay_subscription_id)
+        self.assertFalse(sub.payment_token_id)
+        self.assertFalse(sub.autopay_consent_text)
+
+    def test_saved_card_of_another_customer_refused(self):
+        """Another customer's card id sent with the consent: refused (an
+        access error, not a server error); nothing charged nor saved."""
+        theirs = self._saved_demo_card(self.other_customer, details="9999")
+        sub = self._subscribe(self.customer_contact)
+        invoice = sub.first_invoice_id
+        self.authenticate("sb-portal", "sb-portal")
+        page = self.url_open(invoice.get_portal_url()).text
+        self.assertNotIn("9999", page)
+        for token_id in (theirs.id, theirs.id + 100000):
+            with self.subTest(token_id=token_id), mute_logger("odoo.http"):
+                response = self.url_open(
+                    f"/invoice/transaction/{invoice.id}",
+                    data=json.dumps(
+                        {
+                            "jsonrpc": "2.0",
+                            "method": "call",
+                            "id": 1,
+                            "params": {
+                                "access_token": invoice._portal_ensure_token(),
+                                "provider_id": self.provider.id,
+                                "payment_method_id": None,
+                                "token_id": token_id,
+                                "amount": invoice.amount_residual,
+                                "flow": "token",
+                                "tokenization_requested": True,
+                                "landing_route": invoice.get_portal_url(),
+                                "is_validation": False,
+                            },
+                        }
+                    ),
+                    headers={"Content-Type": "application/json"},
+                )
+            self.assertEqual(response.status_code, 200)
+            error = response.json()["error"]
+            self.assertEqual(error["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertFalse(invoice.transaction_ids)
+        self.assertFalse(sub.payment_token_id)
+        self.assertFalse(sub.autopay_consent_text)
+
+    def test_transaction_consent_protected(self):
+        """The consent a transaction carries is the portal's: an accountant's
+        RPC write or create of it is refused."""
+        sub = self._subscribe(self.customer_contact)
+        tx = self._tokenizing_tx(sub.first_invoice_id, consent=False)
+        Tx = self.env["payment.transaction"].with_user(self.accountant)
+        for vals in (
+            {"support_autopay_consent": "forged"},
+            {"support_autopay_subscription_id": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                tx.with_user(self.accountant).write(vals)
+        with self.assertRaises(AccessError):
+            Tx.create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "reference": "FORGED-1",
+                    "amount": 1.0,
+                    "currency_id": sub.currency_id.id,
+                    "partner_id": self.customer_contact.id,
+                    "support_autopay_subscription_id": sub.id,
+                    "support_autopay_consent": "forged",
+                }
+            )
+        self.assertFalse(tx.support_autopay_consent)
+
     def test_subscription_page_card_and_stop(self):
         with freeze_time("2030-03-01"):
             sub = self._subscribe(self.customer_contact)
@@ -463,6 +610,29 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
                 {"access_token": "x", "provider_id": self.provider.id},
             )
 
+    def test_saved_card_tour_desktop_and_phone(self):
+        """Pay the first invoice with a card saved before and tick its
+        consent box: in the browser, desktop and phone."""
+        for size, touch in (("1440x900", False), ("390x844", True)):
+            with self.subTest(size=size):
+                token = self._saved_demo_card(self.customer_contact)
+                sub = self._subscribe(self.customer_contact)
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    "/my/subscription",
+                    "support_subscription_saved_card_tour",
+                    login="sb-portal",
+                )
+                self.assertEqual(sub.state, "active")
+                self.assertEqual(sub.payment_token_id, token)
+                self.assertEqual(sub.autopay_consent_partner_id, self.customer_contact)
+                self.assertIn("every month", sub.autopay_consent_text)
+                self.assertEqual(len(sub.first_invoice_id.transaction_ids), 1)
+                self.assertEqual(sub.first_invoice_id.transaction_ids.token_id, token)
+                sub.sudo().write({"state": "closed"})
+                token.active = False
+
     def test_card_tour_desktop_and_phone(self):
         """Save the card on the first payment, replace it, stop it: in the
         browser, on a 1440 px desktop and a 390 px phone."""
@@ -493,3 +663,89 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
                 self.env["payment.token"].search(
                     [("partner_id", "=", self.customer_contact.id)]
                 ).active = False
+
+
+@tagged("post_install", "-at_install")
+class TestAutopayAuthenticationTour(StripeAutopayCommon, HttpCase):
+    """The saved Stripe card was not charged: the bank asks the customer to
+    authenticate.  She opens the link of the e-mail and pays on-session (the
+    demo provider stands for the card form: no Stripe.js in the tests)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.write({"allow_tokenization": True, "is_published": True})
+        # Stripe charges off-session (the stand-in); the portal's card form
+        # is the demo provider's
+        cls.stripe.is_published = False
+
+    def _mail_link(self, invoice):
+        """The link of the authentication e-mail actually queued."""
+        mails = self._mails(invoice).filtered(
+            lambda m: "confirm the payment" in (m.body_html or "")
+        )
+        self.assertEqual(len(mails), 1)
+        links = re.findall(r'href="([^"]*/my/invoices/[^"]*)"', mails.body_html)
+        self.assertEqual(len(set(links)), 1)
+        url = urlsplit(links[0].replace("&amp;", "&"))
+        self.assertIn("access_token=", url.query)
+        return f"{url.path}?{url.query}"
+
+    def test_authentication_tour_desktop_and_phone(self):
+        for size, touch, card, tx_state in (
+            ("1440x900", False, "pm_card_threeDSecure2Required", "draft"),
+            ("390x844", True, "pm_card_authenticationRequired", "error"),
+        ):
+            with self.subTest(size=size):
+                sub = self._subscription_with_card(card)
+                invoice = self._next_invoice(sub)
+                self._run_autopay(invoice.invoice_date)
+                attempt = invoice.support_autopay_attempt_ids
+                self.assertEqual(attempt.outcome, "authentication_required")
+                self.assertEqual(attempt.transaction_id.state, tx_state)
+                self.assertEqual(invoice.support_autopay_state, "authentication")
+                self.assertIn(
+                    "Waiting for the customer's authentication",
+                    dict(
+                        invoice._fields["support_autopay_state"]._description_selection(
+                            self.env
+                        )
+                    )["authentication"],
+                )
+                url = self._mail_link(invoice)
+                self.browser_size = size
+                self.touch_enabled = touch
+                self.start_tour(
+                    url, "support_subscription_authentication_tour", login="sb-portal"
+                )
+                self.env.invalidate_all()
+                # paid once, on-session, the whole amount; nothing at Stripe
+                self.assertEqual(invoice.payment_state, "paid")
+                self.assertEqual(invoice.support_autopay_state, "paid")
+                self.assertFalse(invoice.support_autopay_next_date)
+                done = invoice.transaction_ids.filtered(lambda t: t.state == "done")
+                self.assertEqual(len(done), 1)
+                self.assertEqual(done.provider_id, self.provider)
+                self.assertEqual(done.operation, "online_direct")
+                self.assertEqual(done.partner_id, self.customer_contact)
+                currency = invoice.currency_id
+                self.assertEqual(
+                    currency.compare_amounts(done.amount, invoice.amount_total), 0
+                )
+                self.assertEqual(len(invoice.transaction_ids.payment_id), 1)
+                self.assertEqual(len(invoice.matched_payment_ids), 1)
+                self.assertEqual(
+                    currency.compare_amounts(
+                        invoice.matched_payment_ids.amount, invoice.amount_total
+                    ),
+                    0,
+                )
+                intent = attempt.transaction_id.provider_reference
+                self.assertEqual(
+                    self.standin.payment_intents[intent]["amount_received"], 0
+                )
+                # nothing more to charge: no second payment, ever
+                self.assertFalse(invoice._support_autopay_charge(manual=True))
+                self.assertEqual(len(invoice.support_autopay_attempt_ids), 1)
+                # the next size: a new subscription of the same customer
+                sub.sudo().write({"state": "closed"})
