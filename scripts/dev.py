@@ -840,6 +840,7 @@ TEST_WEIGHTS = {
     "test_query_counts.py": 57,
     "test_accounting_paths.py": 51,
     "test_fuzz_public.py": 50,
+    "test_subscription_autopay.py": 97,
     "test_subscription.py": 45,
     "test_card_hold_page.py": 39,
     "test_intervention_portal.py": 33,
