@@ -248,6 +248,7 @@ STRIPE_LINE_TYPES = [
     ("fee", "Fee"),
     ("refund", "Refund"),
     ("payout", "Payout"),
+    ("payout_failure", "Failed payout"),
     ("adjustment", "Adjustment"),
     ("other", "Other"),
 ]
@@ -261,17 +262,20 @@ STRIPE_NOT_IMPORTED_MAX_PAGES = 10
 
 # Issue 24: the reconciliation models the accountant's one-click set-up makes
 # for a company's Stripe account, by role (one model per role and company).
-# ``charge``, ``refund`` and ``payout_arrival`` find their counterpart (a
-# payment, an invoice, a payout in transit); the others post the line.
+# ``charge``, ``refund``, ``payout_failure`` and ``payout_arrival`` find their
+# counterpart (a payment, an invoice, the payout a failure brings back, a
+# payout in transit); ``dispute`` settles the customer's receivable of a
+# dispute Odoo knows (docs/accountant.md); the others post the line.
 STRIPE_RECONCILE_ROLES = [
     ("fee", "Stripe fees"),
     ("charge", "Stripe charges"),
     ("refund", "Stripe refunds"),
     ("payout", "Stripe payouts"),
+    ("payout_failure", "Stripe failed payouts"),
     ("dispute", "Stripe disputes"),
     ("payout_arrival", "Stripe payouts at the bank"),
 ]
-STRIPE_MATCHING_ROLES = ("charge", "refund", "payout_arrival")
+STRIPE_MATCHING_ROLES = ("charge", "refund", "payout_failure", "payout_arrival")
 #: labels of OCA's Stripe import (``stripe_label``: "stripe <invoice number>
 #: <object> <id> <method>", ``stripe_fee_label``: "stripe fee ..."), as
 #: regular expressions (PostgreSQL's ``~*`` and Python's ``re`` both read
@@ -281,6 +285,9 @@ STRIPE_RECONCILE_LABELS = {
     "charge": (20, r"(^| )charge ch_"),
     "refund": (30, r"(^| )refund (re|pyr)_"),
     "payout": (40, r"(^| )payout po_"),
+    # a failed payout's balance transaction (type ``payout_failure``) names
+    # the payout too: this model takes it when it finds the payout in transit
+    "payout_failure": (35, r"(^| )payout po_"),
     "dispute": (50, r"(^| )dispute (du|dp)_"),
     "payout_arrival": (60, r"stripe"),
 }

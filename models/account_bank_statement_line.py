@@ -38,9 +38,15 @@ class AccountBankStatementLine(models.Model):
         compute="_compute_support_payout_bank_line_id",
     )
     support_payout_state = fields.Selection(
-        selection=[("matched", "Matched"), ("unmatched", "Not matched")],
+        selection=[
+            ("matched", "Matched"),
+            ("unmatched", "Not matched"),
+            ("failed", "Failed"),
+        ],
         string="Bank",
         compute="_compute_support_payout_bank_line_id",
+        help="Failed: Stripe brought the payout back to the balance (the bank "
+        "refused it); the payout never reaches the bank.",
     )
 
     @api.depends("raw_data", "unique_import_id")
@@ -54,15 +60,17 @@ class AccountBankStatementLine(models.Model):
     def _compute_support_payout_bank_line_id(self):
         for line in self:
             bank_line = self.browse()
-            if line.support_stripe_type == "payout" and line.is_reconciled:
-                bank_line = line._support_matched_statement_lines()[:1]
+            state = False
+            if line.support_stripe_type == "payout":
+                if line._support_payout_failure_lines():
+                    state = "failed"
+                else:
+                    if line.is_reconciled:
+                        bank_line = line._support_matched_statement_lines()[:1]
+                    state = bank_line and "matched" or "unmatched"
             line.support_payout_bank_line_id = bank_line
             line.support_payout_matched = bool(bank_line)
-            line.support_payout_state = (
-                (bank_line and "matched" or "unmatched")
-                if line.support_stripe_type == "payout"
-                else False
-            )
+            line.support_payout_state = state
 
     def _support_stripe_transaction(self):
         """``(type, source id)`` of a line OCA imported from Stripe, from its
@@ -85,6 +93,25 @@ class AccountBankStatementLine(models.Model):
         if kind not in dict(const.STRIPE_LINE_TYPES):
             kind = "other"
         return kind, source or False
+
+    def _support_payout_failure_lines(self):
+        """The lines of the same Stripe journal that bring this payout back
+        (balance transactions ``payout_failure`` of the same payout)."""
+        self.ensure_one()
+        if not self.support_stripe_source or not self.journal_id:
+            return self.browse()
+        return self.search(
+            [
+                ("journal_id", "=", self.journal_id.id),
+                ("payment_ref", "ilike", self.support_stripe_source),
+                ("id", "!=", self.id),
+            ]
+        ).filtered(
+            lambda line: (
+                line._support_stripe_transaction()
+                == ("payout_failure", self.support_stripe_source)
+            )
+        )
 
     def _support_matched_statement_lines(self):
         """The statement lines of other bank journals whose entries are
@@ -143,6 +170,18 @@ class AccountBankStatementLine(models.Model):
         """Then a payout the import just sent in transit (issue 24) settles
         the bank's line for it, when the bank's statement came first."""
         super()._auto_reconcile()
+        # a failed payout or a dispute's reinstatement imported with the
+        # payout or the withdrawal it settles: once more, now that these are
+        # reconciled
+        again = self.filtered(
+            lambda line: (
+                not line.is_reconciled
+                and re.search(r" (payout po|dispute d[up])_", line.payment_ref or "")
+                and line.support_stripe_type in ("payout_failure", "adjustment")
+            )
+        )
+        if again:
+            again._do_auto_reconcile(True)
         payouts = self.env["account.reconcile.model"].search(
             [
                 ("company_id", "in", self.company_id.ids),

@@ -874,6 +874,10 @@ class AccountMove(models.Model):
         )
         for invoice in credit_notes.reversed_entry_id:
             invoice._support_apply_credit_notes()
+        if credit_notes:  # a lost Stripe dispute's credit note (issue 24)
+            self.env["support.stripe.dispute"].sudo().search(
+                [("credit_note_ids", "in", credit_notes.ids)]
+            )._support_settle_credit_notes()
         return posted
 
     def button_cancel(self):

@@ -45,23 +45,55 @@ class AccountReconcileModel(models.Model):
             line = bank_statement_lines.browse(line_id)
             for index, model_id in enumerate(model_ids):
                 model = models_by_id.setdefault(model_id, self.browse(model_id))
-                if (
-                    model.support_stripe_role not in const.STRIPE_MATCHING_ROLES
-                    or model._support_stripe_counterparts(line)
-                ):
+                if model._support_stripe_applies(line):
                     found[line_id] = model_ids[index:]
                     break
             else:
                 del found[line_id]
         return found
 
+    def _get_write_off_move_lines_dict(
+        self, residual_balance, partner_id, statement_line
+    ):
+        """The withdrawal of a dispute Odoo knows goes to its customer's
+        receivable (the customer owes the money the bank took back), not to
+        the *Stripe disputes* account: the credit note of a lost dispute
+        then settles it, a won dispute's reinstatement pays it back
+        (docs/accountant.md: Stripe disputes)."""
+        if self.support_stripe_role == "dispute":
+            dispute = self._support_stripe_dispute(statement_line)
+            if dispute.partner_id:
+                return self._support_stripe_dispute_write_off(
+                    dispute, residual_balance, statement_line
+                )
+        return super()._get_write_off_move_lines_dict(
+            residual_balance, partner_id, statement_line
+        )
+
     # ------------------------------------------------------------ matching
+    def _support_stripe_applies(self, st_line):
+        """Whether this model takes the statement line: a matching model
+        when it finds the line's counterpart; the payouts' model never takes
+        a failed payout coming back; the disputes' model takes a
+        reinstatement of a dispute Odoo knows only with its withdrawal."""
+        self.ensure_one()
+        role = self.support_stripe_role
+        if role in const.STRIPE_MATCHING_ROLES:
+            return bool(self._support_stripe_counterparts(st_line))
+        if role == "payout":
+            return st_line._support_stripe_transaction()[0] != "payout_failure"
+        if role == "dispute" and st_line.amount > 0:
+            return not self._support_stripe_dispute(st_line) or bool(
+                self._support_stripe_counterparts(st_line)
+            )
+        return True
+
     def _support_stripe_counterparts(self, st_line):
         """The open journal items the statement line settles, all of them
         (their residuals add up to the line's amount), or none."""
         self.ensure_one()
         role = self.support_stripe_role
-        if role not in const.STRIPE_MATCHING_ROLES:
+        if role not in (*const.STRIPE_MATCHING_ROLES, "dispute"):
             return self.env["account.move.line"]
         payments, open_items = getattr(self, f"_support_stripe_candidates_{role}")(
             st_line
@@ -147,19 +179,15 @@ class AccountReconcileModel(models.Model):
             self.env["account.move.line"],
         )
 
-    def _support_stripe_candidates_payout_arrival(self, st_line):
-        """A payout reaching the bank: the Stripe journal's payout lines
-        still in transit (on the transfer account); the one whose payout id
-        the bank's label gives, else those of the line's amount."""
+    def _support_stripe_in_transit(self, company):
+        """The Stripe journal's payout lines still in transit (on the
+        transfer account), oldest first."""
         payout_models = self.search(
-            [
-                ("company_id", "=", st_line.company_id.id),
-                ("support_stripe_role", "=", "payout"),
-            ]
+            [("company_id", "=", company.id), ("support_stripe_role", "=", "payout")]
         )
-        in_transit = self.env["account.move.line"].search(
+        return self.env["account.move.line"].search(
             [
-                ("company_id", "=", st_line.company_id.id),
+                ("company_id", "=", company.id),
                 ("reconcile_model_id", "in", payout_models.ids),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
@@ -167,8 +195,75 @@ class AccountReconcileModel(models.Model):
             ],
             order="date, id",
         )
+
+    def _support_stripe_candidates_payout_arrival(self, st_line):
+        """A payout reaching the bank: the payouts in transit; the one whose
+        payout id the bank's label gives, else those of the line's amount."""
+        in_transit = self._support_stripe_in_transit(st_line.company_id)
         payout_ids = re.findall(r"\bpo_\w+", st_line.payment_ref or "")
         named = in_transit.filtered(
             lambda line: any(p in (line.name or "") for p in payout_ids)
         )
         return named or in_transit, self.env["account.move.line"]
+
+    def _support_stripe_candidates_payout_failure(self, st_line):
+        """A failed payout (balance transaction ``payout_failure``, the
+        amount back on the Stripe balance): the same payout in transit,
+        named by its id (``source``), never another one."""
+        kind, payout_id = st_line._support_stripe_transaction()
+        if kind != "payout_failure" or not payout_id:
+            return self.env["account.move.line"], self.env["account.move.line"]
+        named = self._support_stripe_in_transit(st_line.company_id).filtered(
+            lambda line: payout_id in (line.name or "")
+        )
+        return named, self.env["account.move.line"]
+
+    # ------------------------------------------------------------ disputes
+    def _support_stripe_dispute(self, st_line):
+        """The Stripe dispute (known to Odoo) a dispute's line names."""
+        names = re.findall(r"\b(?:dp|du)_\w+", st_line.payment_ref or "")
+        if not names:
+            return self.env["support.stripe.dispute"]
+        return (
+            self.env["support.stripe.dispute"]
+            .sudo()
+            .search(
+                [("name", "in", names), ("company_id", "=", st_line.company_id.id)],
+                limit=1,
+            )
+        )
+
+    def _support_stripe_candidates_dispute(self, st_line):
+        """A withdrawal settles the lost dispute's posted credit note (when
+        the accountant posted it before the import); a reinstatement
+        settles what the withdrawal left open: the customer's receivable,
+        or the *Stripe disputes* account for a dispute Odoo did not know
+        then."""
+        empty = self.env["account.move.line"]
+        dispute = self._support_stripe_dispute(st_line)
+        if not dispute:
+            return empty, empty
+        if st_line.amount < 0:
+            return empty, dispute._support_open_credit_note_lines()
+        return empty, dispute._support_open_withdrawal_lines().filtered(
+            lambda line: line.move_id != st_line.move_id
+        )
+
+    def _support_stripe_dispute_write_off(self, dispute, residual_balance, st_line):
+        currency = self.company_id.currency_id
+        if currency.is_zero(residual_balance):
+            return []
+        return [
+            {
+                "name": dispute._support_withdrawal_label(st_line),
+                "balance": residual_balance,
+                "debit": residual_balance > 0 and residual_balance or 0,
+                "credit": residual_balance < 0 and -residual_balance or 0,
+                "account_id": dispute._support_receivable_account().id,
+                "partner_id": dispute.partner_id.id,
+                "currency_id": currency.id,
+                "analytic_distribution": False,
+                "reconcile_model_id": self.id,
+                "tax_ids": [],
+            }
+        ]

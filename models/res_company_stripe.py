@@ -1,7 +1,9 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import requests
+
 from odoo import Command, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import const, rules
 
@@ -81,6 +83,9 @@ class ResCompany(models.Model):
                 )
             )
         bank = company._support_stripe_payout_journal(provider)
+        unchecked = company._support_stripe_check_currency(provider, bank)
+        if unchecked:
+            done.append(unchecked)
         journal = company._support_stripe_journal(provider, bank, done)
         company._support_stripe_statement_provider(provider, journal, done)
         accounts = company._support_stripe_accounts(done)
@@ -110,6 +115,67 @@ class ResCompany(models.Model):
             )
         self.support_stripe_payout_journal_id = bank
         return bank
+
+    def _support_stripe_check_currency(self, provider, bank):
+        """Refuse a Stripe account whose balance is not in the company's
+        currency (or a provider's journal in another currency): OCA's
+        importer would skip its transactions (a statement short of
+        everything) and the models would post wrong amounts.  Stripe's
+        balance (``GET /v1/balance``) lists the currencies the account
+        holds.  Stripe out of reach: the text saying it was not checked."""
+        currency = self.currency_id
+        journal = provider.journal_id if provider.journal_id != bank else False
+        if journal and journal.currency_id and journal.currency_id != currency:
+            raise UserError(
+                self.env._(
+                    "The journal %(journal)s of the Stripe payment provider is "
+                    "in %(journal_currency)s, not in %(currency)s, the currency "
+                    "of %(company)s: Odoo reconciles a Stripe account in the "
+                    "company's currency only. Give the payment provider a "
+                    "journal in %(currency)s, then set up again.",
+                    journal=journal.name,
+                    journal_currency=journal.currency_id.name,
+                    currency=currency.name,
+                    company=self.name,
+                )
+            )
+        try:
+            balance = provider._send_api_request("GET", "balance")
+            held = {
+                str(fund.get("currency") or "").upper()
+                for key in ("available", "pending")
+                for fund in balance.get(key) or []
+            }
+        except (
+            UserError,
+            ValidationError,
+            requests.exceptions.RequestException,
+            AttributeError,
+            TypeError,
+        ) as error:
+            message = error.args[0] if error.args else str(error)
+            return self.env._(
+                "Stripe could not be reached to check the currency of its "
+                "account (%(error)s): set up Stripe reconciliation again when "
+                "it can be, to check it.",
+                error=message,
+            )
+        if currency.name not in held:
+            raise UserError(
+                self.env._(
+                    "The Stripe account of %(provider)s holds its balance in "
+                    "%(stripe_currencies)s, not in %(currency)s, the currency "
+                    "of %(company)s: Odoo reconciles a Stripe account in the "
+                    "company's currency only (its statements would be imported "
+                    "with wrong or missing amounts). Use a Stripe account that "
+                    "settles in %(currency)s, then set up again.",
+                    provider=provider.name,
+                    stripe_currencies=", ".join(sorted(held)) or "-",
+                    currency=currency.name,
+                    company=self.name,
+                )
+            )
+        return False
 
     def _support_stripe_journal(self, provider, bank, done):
         """The Stripe balance's own bank journal: the provider's, unless it is

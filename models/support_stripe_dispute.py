@@ -465,3 +465,75 @@ class SupportStripeDispute(models.Model):
                 line.price_unit = line.currency_id.round(line.price_unit * float(ratio))
         self.credit_note_ids = [fields.Command.set(credit_notes.ids)]
         return credit_notes
+
+    # --------------------------------------------------------- accounting
+    def _support_receivable_account(self):
+        """The receivable account of the disputed invoices (their credit
+        notes' too), else the customer's."""
+        self.ensure_one()
+        account = self.invoice_ids.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        ).account_id[:1]
+        return (
+            account
+            or self.partner_id.with_company(
+                self.company_id
+            ).property_account_receivable_id
+        )
+
+    def _support_withdrawal_label(self, st_line):
+        """The label of what a withdrawal puts on the customer's account;
+        it names the dispute (the reinstatement and the credit note find it
+        by that name)."""
+        self.ensure_one()
+        return self.env._(
+            "Stripe dispute %(dispute)s (%(invoices)s)",
+            dispute=self.name,
+            invoices=", ".join(self.invoice_ids.mapped("name")) or st_line.payment_ref,
+        )
+
+    def _support_open_credit_note_lines(self):
+        """The receivable lines of the dispute's posted credit notes still
+        open."""
+        posted = self.credit_note_ids.filtered(lambda m: m.state == "posted")
+        return posted.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        )
+
+    def _support_open_withdrawal_lines(self):
+        """What the dispute's withdrawal left open: the customer's
+        receivable (or the *Stripe disputes* account for a dispute Odoo did
+        not know at the import), named by the dispute."""
+        self.ensure_one()
+        return (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("name", "ilike", self.name),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("account_id.reconcile", "=", True),
+                    ("amount_residual", ">", 0),
+                ],
+                order="date, id",
+            )
+            .sudo(False)
+        )
+
+    def _support_settle_credit_notes(self):
+        """A lost dispute's credit note, once posted, settles what the
+        withdrawal put on the customer's receivable: the customer owes
+        nothing, the loss is the revenue the credit note reverses, once."""
+        for dispute in self:
+            credits = dispute._support_open_credit_note_lines()
+            debits = dispute._support_open_withdrawal_lines()
+            for account in credits.account_id:
+                lines = (credits | debits).filtered(
+                    lambda line, account=account: line.account_id == account
+                )
+                if lines.filtered(lambda line: line.amount_residual > 0) and (
+                    lines.filtered(lambda line: line.amount_residual < 0)
+                ):
+                    lines.reconcile()

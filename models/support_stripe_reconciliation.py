@@ -8,7 +8,7 @@ import requests
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from odoo.addons.payment import utils as payment_utils
@@ -111,9 +111,19 @@ class SupportStripeReconciliation(models.TransientModel):
         string="Payouts",
         compute="_compute_figures",
     )
-    payout_amount = fields.Monetary(string="Paid Out", compute="_compute_figures")
+    payout_amount = fields.Monetary(
+        string="Paid Out",
+        compute="_compute_figures",
+        help="The period's payouts, failed ones excepted.",
+    )
     payout_unmatched_count = fields.Integer(
         string="Payouts Not Matched", compute="_compute_figures"
+    )
+    payout_failed_count = fields.Integer(
+        string="Payouts Failed",
+        compute="_compute_figures",
+        help="Payouts the bank refused: Stripe brought their amount back to "
+        "the balance.",
     )
     dispute_tracked = fields.Boolean(compute="_compute_disputes")
     dispute_count = fields.Integer(string="Open Disputes", compute="_compute_disputes")
@@ -158,10 +168,14 @@ class SupportStripeReconciliation(models.TransientModel):
             report.fee_count = len(fees)
             report.fee_amount = -report._sum(fees)
             payouts = period.filtered(lambda line: line.support_stripe_type == "payout")
+            failed = payouts.filtered(
+                lambda line: line.support_payout_state == "failed"
+            )
             report.payout_line_ids = payouts
-            report.payout_amount = -report._sum(payouts)
+            report.payout_amount = -report._sum(payouts - failed)
+            report.payout_failed_count = len(failed)
             report.payout_unmatched_count = len(
-                payouts.filtered(lambda line: not line.support_payout_matched)
+                payouts.filtered(lambda line: line.support_payout_state == "unmatched")
             )
             report.fee_booked_amount = report._fee_account_balance()
             accounts = journals.default_account_id
@@ -234,7 +248,18 @@ class SupportStripeReconciliation(models.TransientModel):
     @api.model
     def action_open_screen(self, company=None):
         """Menu entry: the screen of the user's current company (or of
-        ``company``), last month."""
+        ``company``), last month: for accountants with the full accounting
+        features."""
+        if not self.env.su and not self.env.user.has_group(
+            "account.group_account_user"
+        ):
+            raise AccessError(
+                self.env._(
+                    "The Stripe Reconciliation screen is for accountants with "
+                    "the full accounting features (Accounting: Show Full "
+                    "Accounting Features): ask an accounting administrator."
+                )
+            )
         report = self.create({"company_id": (company or self.env.company).id})
         return {
             "type": "ir.actions.act_window",

@@ -7,7 +7,8 @@ PaymentIntents (customers, payment intents: create, retrieve, confirm,
 capture, cancel; payment methods: retrieve; charges: update; refunds), the
 balance a statement import reads (``GET /v1/balance_transactions``: one
 balance transaction per charge captured, with Stripe's fee, per refund, per
-payout and per dispute's withdrawal or reinstatement; ``POST /v1/payouts``),
+payout and per dispute's withdrawal or reinstatement; ``POST /v1/payouts``,
+a payout the bank refuses with :meth:`StripeStandIn.fail_payout`),
 the balance itself (``GET /v1/balance``), disputes (``GET /v1/disputes``,
 ``GET`` and ``POST /v1/disputes/{id}`` for the evidence; a test opens,
 escalates and closes them with :meth:`StripeStandIn.open_dispute`,
@@ -401,6 +402,13 @@ PAYOUT_DELAY = 24 * 3600
 #: disputed amount is reinstated; the "dispute countered" fee some accounts
 #: pay when they submit evidence is not modelled).
 DISPUTE_FEE = 1500
+#: Some of Stripe's payout failure codes and their messages
+#: (https://docs.stripe.com/api/payouts/failures).
+PAYOUT_FAILURE_MESSAGES = {
+    "account_closed": "The bank account has been closed.",
+    "no_account": "The bank account details on file are probably incorrect.",
+    "could_not_process": "The bank could not process this payout.",
+}
 #: The card holder's bank leaves this long to answer with evidence.
 DISPUTE_EVIDENCE_DAYS = 7
 EXPANDABLE = {
@@ -861,6 +869,39 @@ class StripeStandIn:
                     None,
                 )
             return self._render_dispute(dispute)
+
+    # --- payouts (refused by the bank) ------------------------------------------
+
+    def fail_payout(self, payout_id, failure_code="account_closed"):
+        """The bank refuses a payout: Stripe puts its amount back on the
+        balance with a balance transaction of type ``payout_failure``
+        (reporting category ``payout_reversal``, source the payout,
+        available at once), the payout's status becomes ``failed`` with the
+        failure's code, message and ``failure_balance_transaction``; events
+        ``payout.updated`` and ``payout.failed``.  Returns the payout."""
+        if failure_code not in PAYOUT_FAILURE_MESSAGES:
+            raise ValueError(f"unknown payout failure code {failure_code!r}")
+        with self.lock:
+            payout = self.payouts[payout_id]
+            if payout["status"] in ("failed", "canceled", "paid"):
+                raise ValueError(f"payout {payout_id} is {payout['status']}")
+            txn = self._new_balance_transaction(
+                "payout_failure",
+                payout["amount"],
+                payout["currency"],
+                payout["id"],
+                payout["description"],
+                reporting_category="payout_reversal",
+            )
+            payout.update(
+                status="failed",
+                failure_balance_transaction=txn["id"],
+                failure_code=failure_code,
+                failure_message=PAYOUT_FAILURE_MESSAGES[failure_code],
+            )
+            self._emit("payout.updated", copy.deepcopy(payout), None)
+            self._emit("payout.failed", copy.deepcopy(payout), None)
+            return copy.deepcopy(payout)
 
     def render_dispute(self, dispute_id, expand=()):
         """The dispute as the API returns it (a copy)."""

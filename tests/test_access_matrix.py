@@ -122,7 +122,9 @@ MODELS = {
         public="r",
     ),
     "support.sla.target": _row(technician="r", manager="rwcu"),
-    # issue 24: the Stripe screen is for full accounting users only
+    # issue 24: the Stripe screen is for full accounting users only (this
+    # matrix's accountant has Billing rights only; the demo's accountant has
+    # the full accounting features: test_stripe_reconciliation_screen)
     "support.stripe.reconciliation": _row(),
     "support.subscription": _row(
         portal_a="r", colleague="r", technician="r", accountant="rw", manager="rwcu"

@@ -34,6 +34,8 @@ class CardHoldStripeCommon(CardHoldCommon):
         super().setUpClass()
         cls.standin = StripeStandIn(webhook_secret=WEBHOOK_SECRET).start()
         cls.addClassCleanup(cls.standin.stop)
+        # the Stripe account settles in the company's currency
+        cls.standin.default_currency = cls.company.currency_id.name.lower()
         cls.stripe = cls.env.ref("payment.payment_provider_stripe").sudo()
         cls.card = cls.env.ref("payment.payment_method_card")
         cls.stripe.write(

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from .. import const
 from .stripe_standin import StripeStandIn
 from .test_card_hold_stripe import SECRET_KEY, WEBHOOK_SECRET, CardHoldStripeCommon
 
@@ -116,6 +117,7 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         # a Stripe account of its own for each test: its balance is the test's
         self.standin = StripeStandIn(webhook_secret=WEBHOOK_SECRET).start()
         self.addCleanup(self.standin.stop)
+        self.standin.default_currency = self.company.currency_id.name.lower()
         url = self.standin.url
         self.startPatcher(
             patch.object(
@@ -290,7 +292,7 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         models = self._models()
         self.assertEqual(
             sorted(models.mapped("support_stripe_role")),
-            sorted(["charge", "dispute", "fee", "payout", "payout_arrival", "refund"]),
+            sorted(dict(const.STRIPE_RECONCILE_ROLES)),
         )
         self.assertTrue(all(m.trigger == "auto_reconcile" for m in models))
         by_role = {m.support_stripe_role: m for m in models}
@@ -301,6 +303,8 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         )
         self.assertEqual(by_role["payout_arrival"].match_journal_ids, self.bank)
         self.assertEqual(by_role["charge"].match_journal_ids, journal)
+        self.assertEqual(by_role["payout_failure"].match_journal_ids, journal)
+        self.assertFalse(by_role["payout_failure"].line_ids)  # it matches only
 
         # a second click changes nothing
         counts = {
@@ -419,8 +423,9 @@ class TestStripeReconciliation(CardHoldStripeCommon):
                 for t in self.standin.balance_transactions.values()
             ),
         )
-        # the lost dispute's money waits on the disputes account (to write
-        # off), the won one's came back
+        # the month's disputes never reached Odoo (no webhook here): the
+        # lost one's money waits on the disputes account (to write off),
+        # the won one's came back (disputes Odoo knows: test_*_dispute_*)
         self.assertEqual(
             self._balance(self.company.support_stripe_dispute_account_id),
             lost["amount"],
@@ -498,7 +503,7 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         models_b = self.env["account.reconcile.model"].search(
             [("company_id", "=", company_b.id), ("support_stripe_role", "!=", False)]
         )
-        self.assertEqual(len(models_b), 6)
+        self.assertEqual(len(models_b), len(const.STRIPE_RECONCILE_ROLES))
         self.assertEqual(self._models(), models_a)
         self.assertEqual(models_b.match_journal_ids.company_id, company_b)
         fee_b = company_b.support_stripe_fee_account_id
@@ -514,3 +519,333 @@ class TestStripeReconciliation(CardHoldStripeCommon):
         statement_provider = provider_b.journal_id.online_bank_statement_provider_id
         self.assertEqual(statement_provider.support_payment_provider_id, provider_b)
         self.assertEqual(statement_provider.company_id, company_b)
+
+    # --------------------------------------------------- disputes, payouts
+    def _sync_dispute(self, dispute_id):
+        """What the webhook does with a ``charge.dispute.*`` event."""
+        stripe_dispute = self.standin.render_dispute(dispute_id)
+        disputes = self.env["support.stripe.dispute"].sudo()
+        tx = disputes._support_find_transaction(stripe_dispute)
+        self.assertTrue(tx, dispute_id)
+        return disputes.with_company(tx.company_id)._support_sync_from_stripe(
+            stripe_dispute, tx
+        )
+
+    def _receivable_lines(self):
+        return self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("company_id", "=", self.company.id),
+            ]
+        )
+
+    def _pnl(self):
+        """``{account: balance in cents}`` of the profit and loss accounts
+        (income and expenses) that moved."""
+        [*groups] = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", self.company.id),
+                ("parent_state", "=", "posted"),
+                (
+                    "account_id.account_type",
+                    "in",
+                    (
+                        "income",
+                        "income_other",
+                        "expense",
+                        "expense_depreciation",
+                        "expense_direct_cost",
+                    ),
+                ),
+            ],
+            groupby=["account_id"],
+            aggregates=["balance:sum"],
+        )
+        return {account: self._cents(total) for account, total in groups}
+
+    def _pnl_since(self, before):
+        after = self._pnl()
+        return {
+            account: after.get(account, 0) - before.get(account, 0)
+            for account in {*before, *after}
+            if after.get(account, 0) != before.get(account, 0)
+        }
+
+    def _assert_ties(self, lines):
+        available, pending = self.standin.balance(self.company.currency_id.name)
+        self.assertEqual(
+            self._balance(self.journal.default_account_id, self.journal),
+            available + pending,
+        )
+        self.assertEqual(self._cents(sum(lines.mapped("amount"))), available + pending)
+
+    def _line_of(self, lines, stripe_id, sign):
+        [line] = lines.filtered(
+            lambda line: (
+                stripe_id in line.payment_ref
+                and not line.payment_ref.startswith("stripe fee")
+                and (line.amount > 0) == (sign > 0)
+            )
+        )
+        return line
+
+    def test_lost_dispute_counted_once(self):
+        """A lost dispute: the withdrawal puts the amount back on the
+        customer's receivable, the proposed credit note, posted, settles
+        it: the customer owes nothing, the revenue is reversed once (no
+        loss on *Stripe disputes* too), the dispute fee is once on *Stripe
+        fees*, to the cent; whether the credit note is posted after the
+        withdrawal's import (first invoice) or before (second)."""
+        pnl_before = self._pnl()
+        first, second = self._create_invoice(50.0), self._create_invoice(87.5)
+        payments = [self._pay_online(first), self._pay_online(second)]
+        revenue = first.invoice_line_ids.account_id
+        # the fixture's sales tax has no account: its VAT is on revenue too
+        invoiced = self._cents(first.amount_total + second.amount_total)
+        self.assertEqual(self._pnl_since(pnl_before), {revenue: -invoiced})
+        disputes_account = self.company.support_stripe_dispute_account_id
+        # the first dispute's withdrawal is imported while it is open: the
+        # customer owes its amount again, the invoice stays paid
+        opened = self.standin.open_dispute(self._charge_id(payments[0]))
+        dispute = self._sync_dispute(opened["id"])
+        lines = self._pull()
+        self.assertFalse(lines.filtered(lambda line: not line.is_reconciled))
+        withdrawal = self._line_of(lines, opened["id"], -1)
+        self.assertEqual(self._cents(withdrawal.amount), -6000)
+        receivable = withdrawal.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertEqual(
+            (receivable.partner_id, self._cents(receivable.amount_residual)),
+            (self.customer, 6000),
+        )
+        self.assertIn(opened["id"], receivable.name)
+        self.assertEqual(first.payment_state, "paid")
+        self.assertEqual(self._balance(disputes_account), 0)
+        # the second dispute is opened and lost, its credit note posted,
+        # before its withdrawal is imported
+        opened_2 = self.standin.open_dispute(self._charge_id(payments[1]))
+        self.standin.close_dispute(opened_2["id"], "lost")
+        dispute_2 = self._sync_dispute(opened_2["id"])
+        self.assertEqual(dispute_2.status, "lost")
+        dispute_2.credit_note_ids.action_post()
+        self.assertEqual(self._cents(dispute_2.credit_note_ids.amount_residual), 10500)
+        # the first is lost: its credit note, posted, settles the receivable
+        self.standin.close_dispute(opened["id"], "lost")
+        self._sync_dispute(opened["id"])
+        credit_note = dispute.credit_note_ids
+        self.assertEqual(
+            (credit_note.state, self._cents(credit_note.amount_total)),
+            ("draft", 6000),
+        )
+        self.assertFalse(receivable.reconciled)
+        credit_note.action_post()
+        self.assertTrue(receivable.reconciled)
+        self.assertEqual(credit_note.payment_state, "paid")
+        # the second's withdrawal, imported, settles its credit note
+        lines = self._pull()
+        self.assertFalse(lines.filtered(lambda line: not line.is_reconciled))
+        self.assertEqual(dispute_2.credit_note_ids.payment_state, "paid")
+
+        # the customer owes nothing, every receivable item is settled
+        receivables = self._receivable_lines()
+        self.assertEqual(self._cents(sum(receivables.mapped("balance"))), 0)
+        self.assertFalse(receivables.filtered(lambda line: not line.reconciled))
+        for invoice in (first, second):
+            self.assertEqual(invoice.payment_state, "paid", invoice.name)
+        # the loss once: the revenue the credit notes reverse, nothing on the
+        # disputes account; Stripe fees: the charges' and the two disputes'
+        self.assertEqual(self._balance(disputes_account), 0)
+        fees = sum(t["fee"] for t in self.standin.balance_transactions.values())
+        self.assertEqual(
+            fees - sum(self.standin.fee_for(p) for p in (6000, 10500)), 2 * 1500
+        )
+        self.assertEqual(
+            self._pnl_since(pnl_before),
+            {self.company.support_stripe_fee_account_id: fees},
+            "the revenue reversed once, the fees once, no other loss",
+        )
+        self._assert_ties(lines)
+
+    def test_won_dispute_nets_to_zero(self):
+        """A won dispute: the withdrawal (customer's receivable) and the
+        reinstatement settle each other, the invoice stays paid, only the
+        dispute fee is lost; also when both are imported at once."""
+        pnl_before = self._pnl()
+        first, second = self._create_invoice(50.0), self._create_invoice(20.0)
+        payments = [self._pay_online(first), self._pay_online(second)]
+        # the first is won after its withdrawal's import
+        opened = self.standin.open_dispute(self._charge_id(payments[0]))
+        self._sync_dispute(opened["id"])
+        self._pull()
+        self.standin.close_dispute(opened["id"], "won")
+        self.assertEqual(self._sync_dispute(opened["id"]).status, "won")
+        # the second's withdrawal and reinstatement come in the same import
+        opened_2 = self.standin.open_dispute(self._charge_id(payments[1]))
+        self.standin.close_dispute(opened_2["id"], "won")
+        self.assertEqual(self._sync_dispute(opened_2["id"]).status, "won")
+        lines = self._pull()
+        self.assertFalse(lines.filtered(lambda line: not line.is_reconciled))
+        for stripe_id, cents in ((opened["id"], 6000), (opened_2["id"], 2400)):
+            withdrawal = self._line_of(lines, stripe_id, -1)
+            reinstatement = self._line_of(lines, stripe_id, 1)
+            self.assertEqual(self._cents(reinstatement.amount), cents)
+            receivable = (withdrawal | reinstatement).move_id.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            )
+            self.assertEqual(len(receivable), 2)
+            self.assertEqual(len(receivable.full_reconcile_id), 1, stripe_id)
+        receivables = self._receivable_lines()
+        self.assertEqual(self._cents(sum(receivables.mapped("balance"))), 0)
+        self.assertFalse(receivables.filtered(lambda line: not line.reconciled))
+        for move in (first, second):
+            self.assertEqual(move.payment_state, "paid", move.name)
+        self.assertEqual(
+            self._balance(self.company.support_stripe_dispute_account_id), 0
+        )
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("reversed_entry_id", "in", (first | second).ids)]
+            )
+        )
+        # the revenue stays, the fees (the two disputes' included) are lost
+        fees = sum(t["fee"] for t in self.standin.balance_transactions.values())
+        self.assertEqual(
+            fees - sum(self.standin.fee_for(p) for p in (6000, 2400)), 2 * 1500
+        )
+        self.assertEqual(
+            self._pnl_since(pnl_before),
+            {
+                # (the fixture's sales tax has no account: VAT included)
+                first.invoice_line_ids.account_id: -self._cents(
+                    first.amount_total + second.amount_total
+                ),
+                self.company.support_stripe_fee_account_id: fees,
+            },
+        )
+        self._assert_ties(lines)
+
+    def test_failed_payout(self):
+        """A payout the bank refuses comes back to the Stripe balance
+        (``payout_failure``): its line settles the payout's transfer, the
+        screen shows the payout Failed, the next payout reaches the bank,
+        the balance ties to the cent; also when the payout and its failure
+        come in one import."""
+        self._pay_online(self._create_invoice(50.0))
+        failed = self._payout()
+        lines = self._pull()
+        transfer = self.company.transfer_account_id
+        self.assertEqual(self._balance(transfer), failed["amount"])  # in transit
+        self.standin.fail_payout(failed["id"])
+        lines = self._pull()
+        failure = lines.filtered(
+            lambda line: line.support_stripe_type == "payout_failure"
+        )
+        self.assertEqual(
+            (failure.support_stripe_source, self._cents(failure.amount)),
+            (failed["id"], failed["amount"]),
+        )
+        self.assertTrue(failure.is_reconciled)
+        payout_line = lines.filtered(lambda line: line.support_stripe_type == "payout")
+        in_transit = payout_line.move_id.line_ids.filtered(
+            lambda line: line.account_id == transfer
+        )
+        self.assertEqual(
+            in_transit.full_reconcile_id.reconciled_line_ids.move_id,
+            payout_line.move_id | failure.move_id,
+        )
+        self.assertEqual(self._balance(transfer), 0)
+        self.assertEqual(payout_line.support_payout_state, "failed")
+        # a second payout fails before the import: both in one import
+        self._pay_online(self._create_invoice(20.0))
+        second = self._payout()
+        self.standin.fail_payout(second["id"], failure_code="no_account")
+        third = self._payout()  # the money of both, paid out again
+        self.assertEqual(third["amount"], second["amount"])
+        lines = self._pull()
+        self.assertFalse(lines.filtered(lambda line: not line.is_reconciled))
+        self.assertEqual(self._balance(transfer), third["amount"])
+        arrival = self._bank_line(third["amount"] / 100, f"STRIPE {third['id']}")
+        self.assertTrue(arrival.is_reconciled)
+        self.assertEqual(self._balance(transfer), 0)
+        self._assert_ties(lines)
+
+        # the accountant's screen: two payouts failed, one matched, balanced
+        today = datetime.fromtimestamp(self.standin.now(), UTC).date()
+        report = self.env["support.stripe.reconciliation"].create(
+            {
+                "company_id": self.company.id,
+                "date_from": today - timedelta(days=10),
+                "date_to": today + timedelta(days=1),
+            }
+        )
+        states = {
+            line.support_stripe_source: line.support_payout_state
+            for line in report.payout_line_ids
+        }
+        self.assertEqual(
+            states,
+            {failed["id"]: "failed", second["id"]: "failed", third["id"]: "matched"},
+        )
+        self.assertEqual(
+            (report.payout_failed_count, report.payout_unmatched_count), (2, 0)
+        )
+        self.assertEqual(self._cents(report.payout_amount), third["amount"])
+        self.assertEqual(report.stripe_state, "ok", report.stripe_message)
+        self.assertTrue(report.is_balanced)
+
+    def test_setup_refuses_another_currency(self):
+        """A Stripe account whose balance is in another currency than the
+        company's, or a provider's journal in another currency: the set-up
+        refuses with a clear message and makes nothing."""
+        other = self.setup_other_company(name="Stripe company C")
+        company_c = other["company"]
+        self.admin_accountant.write({"company_ids": [Command.link(company_c.id)]})
+        self.stripe.copy(
+            {
+                "company_id": company_c.id,
+                "stripe_secret_key": "sk_test_company_c",
+                "stripe_publishable_key": "pk_test_company_c",
+                "state": "test",
+            }
+        )
+        currency = company_c.currency_id.name
+        foreign = "USD" if currency != "USD" else "CHF"
+        self.standin.default_currency = foreign.lower()
+        settings = (
+            self.env["res.config.settings"]
+            .with_user(self.admin_accountant)
+            .with_company(company_c)
+            .create({})
+        )
+        with self.assertRaises(UserError) as refused:
+            settings.action_support_stripe_reconciliation_setup()
+        message = str(refused.exception)
+        self.assertIn(foreign, message)
+        self.assertIn(currency, message)
+        self.assertIn("company's currency only", message)
+        self.assertFalse(
+            self.env["account.reconcile.model"].search(
+                [
+                    ("company_id", "=", company_c.id),
+                    ("support_stripe_role", "!=", False),
+                ]
+            )
+        )
+        self.assertFalse(company_c.support_stripe_fee_account_id)
+        # the account settles in the company's currency: set up
+        self.standin.default_currency = currency.lower()
+        settings.action_support_stripe_reconciliation_setup()
+        self.assertEqual(
+            len(
+                self.env["account.reconcile.model"].search(
+                    [
+                        ("company_id", "=", company_c.id),
+                        ("support_stripe_role", "!=", False),
+                    ]
+                )
+            ),
+            len(const.STRIPE_RECONCILE_ROLES),
+        )

@@ -57,6 +57,7 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
     def setUp(self):
         self.standin = StripeStandIn(webhook_secret=WEBHOOK_SECRET).start()
         self.addCleanup(self.standin.stop)
+        self.standin.default_currency = self.company.currency_id.name.lower()
         url = self.standin.url
         self.startPatcher(
             patch.object(
@@ -404,6 +405,46 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
             self.env["support.stripe.reconciliation"].with_user(self.bookkeeper).create(
                 {"company_id": other.id}
             )
+
+    def test_demo_accountant_opens_the_screen(self):
+        """The demo's accountant has an accountant's rights (full accounting
+        features): the README's routine works as her, from the menu's
+        server action; a Billing-only user is told why she cannot."""
+        accountant = self.env.ref(
+            "support_billing.user_accountant", raise_if_not_found=False
+        )
+        if not accountant:
+            self.skipTest("installed without demo data")
+        self.assertTrue(accountant.has_group("account.group_account_user"))
+        menu_action = self.env.ref(
+            "support_billing.support_stripe_reconciliation_action"
+        )
+        action = (
+            menu_action.with_user(accountant)
+            .with_context(allowed_company_ids=accountant.company_id.ids)
+            .run()
+        )
+        report = (
+            self.env["support.stripe.reconciliation"]
+            .with_user(accountant)
+            .browse(action["res_id"])
+        )
+        self.assertEqual(report.company_id, accountant.company_id)
+        self.assertTrue(report.stripe_state)
+        self.assertGreaterEqual(report.unreconciled_count, 0)
+        # the lines to reconcile open in account_reconcile_oca's screen
+        if report.journal_ids:
+            self.assertEqual(
+                report.action_open_unreconciled()["res_model"],
+                "account.bank.statement.line",
+            )
+        # Billing only (the matrix's accountant): a clear refusal
+        self.assertFalse(self.accountant.has_group("account.group_account_user"))
+        with self.assertRaises(AccessError) as refused:
+            self.env["support.stripe.reconciliation"].with_user(
+                self.accountant
+            ).action_open_screen()
+        self.assertIn("Show Full Accounting Features", str(refused.exception))
 
     def test_journal_card_opens_the_screen(self):
         """The Stripe journal's dashboard card opens the screen of the

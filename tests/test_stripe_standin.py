@@ -650,6 +650,51 @@ class TestStripeStandIn(StripeStandInCase):
             ["payout.created"],
         )
 
+    def test_payout_failure(self):
+        """A payout the bank refuses: its amount comes back to the balance
+        in a ``payout_failure`` balance transaction (source: the payout,
+        available at once), the payout is ``failed`` with Stripe's failure
+        code and message and names that transaction; a new payout can take
+        the money again."""
+        self.authorize(amount=5000, capture_method="automatic")  # fee 100
+        self.stripe.advance(days=2)
+        response = self.post("payouts", data={"amount": 4900, "currency": "eur"})
+        self.assertEqual(response.status_code, 200, response.text)
+        payout = response.json()
+        self.assertEqual(self.stripe.balance("eur"), (0, 0))
+        failed = self.stripe.fail_payout(payout["id"])
+        self.assertEqual(
+            (failed["status"], failed["failure_code"], failed["failure_message"]),
+            ("failed", "account_closed", "The bank account has been closed."),
+        )
+        self.assertEqual(self.stripe.balance("eur"), (4900, 0))
+        response = self.get("balance_transactions", data={"expand[]": "data.source"})
+        newest = response.json()["data"][0]
+        self.assertEqual(
+            (newest["type"], newest["amount"], newest["fee"], newest["net"]),
+            ("payout_failure", 4900, 0, 4900),
+        )
+        self.assertEqual(
+            (newest["reporting_category"], newest["status"]),
+            ("payout_reversal", "available"),
+        )
+        self.assertEqual(newest["id"], failed["failure_balance_transaction"])
+        self.assertEqual(
+            (newest["source"]["id"], newest["source"]["status"]),
+            (payout["id"], "failed"),
+        )
+        self.assertEqual(
+            [e["type"] for e in self.stripe.events_of(object_id=payout["id"])],
+            ["payout.created", "payout.updated", "payout.failed"],
+        )
+        with self.assertRaises(ValueError):
+            self.stripe.fail_payout(payout["id"])
+        with self.assertRaises(ValueError):
+            self.stripe.fail_payout(payout["id"], failure_code="no_such_code")
+        response = self.post("payouts", data={"amount": 4900, "currency": "eur"})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(self.stripe.balance("eur"), (0, 0))
+
     def test_balance(self):
         """GET /v1/balance: available and pending funds per currency, the
         account's currency listed with nothing moved; the net of every
