@@ -87,7 +87,30 @@ class PaymentTransaction(models.Model):
             holds._on_transaction_update(processed)
         if target_state == "done":
             processed._support_activate_subscriptions()
+            processed._support_autopay_settle_lost()
         return processed
+
+    def _support_autopay_settle_lost(self):
+        """Off-session charges whose answer was lost, found done (Stripe's
+        webhook, or the engine asking Stripe): their attempts say so at once,
+        and the next run charges nothing (the transaction is done)."""
+        autopay = self.filtered("support_autopay_attempt_number")
+        if not autopay:
+            return
+        lost = (
+            self.env["support.autopay.attempt"]
+            .sudo()
+            .search([("transaction_id", "in", autopay.ids), ("answer_lost", "=", True)])
+        )
+        if lost:
+            lost.write(
+                {
+                    "outcome": const.AUTOPAY_SUCCEEDED,
+                    "answer_lost": False,
+                    "decline_code": False,
+                    "message": False,
+                }
+            )
 
     def _support_activate_subscriptions(self):
         """An online payment (card, PayPal) of a subscription's first invoice

@@ -14,6 +14,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.payment_stripe.controllers.main import StripeController
+
 from .test_autopay import PROVIDER_LOGGER, AutopayCommon
 
 
@@ -148,6 +150,35 @@ class TestAutopayLostAnswer(AutopayAccountingCommon, HttpCase):
         self.assertEqual(len(self._intents()), 1)
         self.assertEqual(self._money_at_stripe(), (1, 13200))
         self.assertEqual(len(self._payments(invoice)), 1)
+
+    def test_lost_answer_then_stripe_webhook(self):
+        """Stripe's ``payment_intent.succeeded`` arrives after the lost
+        answer: the attempt is settled by it, the next run charges nothing."""
+        _sub, invoice = self._charged_invoice_to_come()
+        day = invoice.invoice_date
+        self.standin.fail_next("payment_intents", "drop")
+        self._run_autopay(day)
+        attempt = invoice.support_autopay_attempt_ids
+        self.assertTrue(attempt.answer_lost)
+        [event] = [
+            e
+            for e in self.standin.events_of("payment_intent.succeeded")
+            if e["data"]["object"]["id"] not in self.known_intents
+            and e["data"]["object"]["description"] == attempt.transaction_id.reference
+        ]
+        payment_data = {"reference": attempt.transaction_id.reference}
+        StripeController._include_payment_intent_in_payment_data(
+            event["data"]["object"], payment_data
+        )
+        self.env["payment.transaction"].sudo()._process("stripe", payment_data)
+        self.assertEqual((attempt.outcome, attempt.answer_lost), ("succeeded", False))
+        self._run_autopay(day + timedelta(days=1))
+        self.assertEqual(len(self._intents()), 1)
+        self.assertFalse(self._lookups())
+        self._post_process()
+        self.assertEqual(self._payments(invoice).mapped("amount"), [132.0])
+        self.assertEqual(invoice.support_autopay_state, "paid")
+        self.assertEqual(self._money_at_stripe(), (1, 13200))
 
     def test_lost_answer_of_a_declined_charge_retries_normally(self):
         _sub, invoice = self._charged_invoice_to_come(
