@@ -365,3 +365,6 @@ AUTOPAY_BLOCKING_TX_STATES = ("pending", "authorized", "done")
 #: A customer's online payment started this recently (hours) stops the
 #: automatic charge: she may be confirming it on the provider's page.
 AUTOPAY_ONLINE_PAYMENT_HOURS = 1
+#: The pages (100 PaymentIntents each) of a customer's PaymentIntents read
+#: at most to find a charge whose answer was lost.
+AUTOPAY_LOOKUP_MAX_PAGES = 10

@@ -1017,3 +1017,66 @@ def next_retry_date(first_attempt_date, attempt_number, retry_days):
     if attempt_number > len(retry_days):
         return None
     return first_attempt_date + timedelta(days=retry_days[attempt_number - 1])
+
+
+#: A charge whose answer was lost (issue 25) is looked up among the
+#: customer's PaymentIntents created since this long (seconds) before the
+#: attempt was recorded: the clocks of Odoo and Stripe may differ.
+AUTOPAY_LOOKUP_MARGIN = 3600
+#: A charge whose answer was lost this recently (seconds) may still be
+#: running at Stripe: not finding its PaymentIntent proves nothing yet.
+AUTOPAY_SETTLE_SECONDS = 300
+#: PaymentIntent statuses (Stripe) and what they mean for a lost charge.
+_AUTOPAY_RECOVERY = {
+    "succeeded": "paid",
+    "processing": "wait",
+    "requires_capture": "wait",
+    "requires_action": "authentication",
+    "requires_confirmation": "authentication",
+    "requires_payment_method": "charge",
+    "canceled": "charge",
+}
+
+
+def autopay_lookup_since(attempt_timestamp):
+    """The ``created[gte]`` bound (epoch seconds) of the look-up of the
+    PaymentIntent of a charge recorded at ``attempt_timestamp``."""
+    return max(0, int(attempt_timestamp) - AUTOPAY_LOOKUP_MARGIN)
+
+
+def autopay_find_intent(intents, reference):
+    """The PaymentIntent, among ``intents`` (Stripe's objects), that the
+    transaction ``reference`` created: its ``metadata.odoo_reference`` or,
+    as Odoo writes it, its ``description``.  Several (never expected): the
+    one that took the money first, else the newest.  ``None`` if none."""
+    mine = [
+        intent
+        for intent in intents
+        if reference
+        and reference
+        in (
+            (intent.get("metadata") or {}).get("odoo_reference"),
+            intent.get("description"),
+        )
+    ]
+    if not mine:
+        return None
+    succeeded = [i for i in mine if i.get("status") == "succeeded"]
+    if succeeded:
+        return min(succeeded, key=lambda i: i.get("created", 0))
+    return max(mine, key=lambda i: i.get("created", 0))
+
+
+def autopay_recovery(status, age_seconds):
+    """What to do with a charge whose answer was lost, once Stripe was asked:
+    ``status`` of its PaymentIntent (``None``: Stripe has none), the charge
+    made ``age_seconds`` ago.
+
+    ``"paid"``: the card was charged, record that payment and charge nothing
+    more; ``"authentication"``: the bank asks the customer to authenticate,
+    no new charge; ``"wait"``: still under way at Stripe (or too recent to
+    tell), charge nothing now; ``"charge"``: nothing was taken, a new
+    attempt may charge the card."""
+    if status is None:
+        return "wait" if age_seconds < AUTOPAY_SETTLE_SECONDS else "charge"
+    return _AUTOPAY_RECOVERY.get(status, "wait")

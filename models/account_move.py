@@ -160,6 +160,7 @@ class AccountMove(models.Model):
         string="Automatic Card Payment",
         copy=False,
         readonly=True,
+        tracking=True,
         index="btree_not_null",
         help="Where the automatic payment of this subscription invoice by the "
         "customer's saved card stands. Empty: not paid automatically.",
@@ -168,6 +169,7 @@ class AccountMove(models.Model):
         string="Next Card Attempt",
         copy=False,
         readonly=True,
+        tracking=True,
         help="When the saved card is charged again after a decline.",
     )
     support_autopay_attempt_ids = fields.One2many(
@@ -254,8 +256,20 @@ class AccountMove(models.Model):
             ]
         )
         invoice.transaction_ids.invalidate_recordset(["state"])
-        if not invoice._support_autopay_can_charge(manual=manual):
+        lost = invoice._support_autopay_lost_attempts()
+        if not invoice._support_autopay_can_charge(
+            manual=manual, ignore=lost.transaction_id
+        ):
             return attempts
+        if lost:
+            # an earlier charge's answer was lost: Stripe may have taken the
+            # money.  Ask it first; a new attempt (a new idempotency key)
+            # charges only once Stripe says that charge took nothing.
+            settled = invoice._support_autopay_recover(lost, manual=manual)
+            if settled is not None:
+                return settled
+            if not invoice._support_autopay_can_charge(manual=manual):
+                return attempts
         token = invoice._support_autopay_token()
         number = (
             max(invoice.support_autopay_attempt_ids.mapped("attempt_number"), default=0)
@@ -267,9 +281,97 @@ class AccountMove(models.Model):
         invoice._support_autopay_record(attempt, *tx._support_autopay_outcome())
         return attempt
 
-    def _support_autopay_can_charge(self, manual=False):
+    def _support_autopay_lost_attempts(self):
+        """The attempts of this invoice whose charge has no known outcome:
+        Stripe's answer never came (time-out, connection lost, server
+        error) or the charge was still under way."""
+        self.ensure_one()
+        return (
+            self.sudo()
+            .support_autopay_attempt_ids.filtered("answer_lost")
+            .sorted("attempt_number")
+        )
+
+    def _support_autopay_recover(self, lost, manual=False):
+        """Ask Stripe what became of the ``lost`` attempts of this invoice,
+        oldest first (``rules.autopay_recovery``), and record it on each
+        attempt and its transaction, as Odoo processes Stripe's answer.
+
+        Returns the attempt that settles the invoice (its charge succeeded:
+        the payment is recorded on its transaction, or the bank asks the
+        customer to authenticate), an empty recordset when nothing may be
+        charged yet (still under way at Stripe), or ``None`` when none of
+        them took anything: a new attempt may charge the card.  Stripe out
+        of reach: a ``UserError``, nothing is charged."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        for attempt in lost:
+            tx = attempt.transaction_id
+            intent = None
+            if tx.state == "done":  # Stripe's webhook told us meanwhile
+                status = "succeeded"
+            else:
+                try:
+                    intent = tx._support_autopay_fetch_intent()
+                except ValidationError as error:
+                    raise UserError(
+                        self.env._(
+                            "Stripe could not say what became of the card payment "
+                            "of %(amount)s (attempt %(number)s) of invoice "
+                            "%(name)s, whose answer was lost: the card is not "
+                            "charged again before it does. %(error)s",
+                            amount=self.currency_id.format(attempt.amount),
+                            number=attempt.attempt_number,
+                            name=self.name,
+                            error=str(error),
+                        )
+                    ) from error
+                status = intent and intent.get("status")
+            step = rules.autopay_recovery(status, (now - attempt.date).total_seconds())
+            if step == "wait":
+                if manual:
+                    raise UserError(
+                        self.env._(
+                            "The card payment of attempt %(number)s of invoice "
+                            "%(name)s may still be under way at Stripe: try again "
+                            "in a few minutes.",
+                            number=attempt.attempt_number,
+                            name=self.name,
+                        )
+                    )
+                return attempt.browse()
+            if intent:
+                tx._support_autopay_apply_intent(intent)
+            outcome, code, message = tx._support_autopay_outcome()
+            self._message_log(
+                body=self.env._(
+                    "Stripe was asked what became of the card payment of "
+                    "%(amount)s (attempt %(number)s) whose answer was lost: "
+                    "%(reason)s",
+                    amount=self.currency_id.format(attempt.amount),
+                    number=attempt.attempt_number,
+                    reason=attempt._support_explain(outcome, code)
+                    if status
+                    else self.env._("Stripe has no such payment: nothing was taken."),
+                )
+            )
+            if step in ("paid", "authentication"):
+                self._support_autopay_record(attempt, outcome, code, message)
+                return attempt
+            attempt.write(
+                {
+                    "answer_lost": False,
+                    "outcome": outcome,
+                    "decline_code": code,
+                    "message": message,
+                }
+            )
+        return None
+
+    def _support_autopay_can_charge(self, manual=False, ignore=None):
         """Whether this invoice may be charged to its subscription's saved
-        card now (read after its row is locked)."""
+        card now (read after its row is locked); the transactions ``ignore``
+        (of attempts whose answer was lost) are asked about first."""
         self.ensure_one()
         states = ("to_charge", "retrying")
         if manual:
@@ -283,7 +385,10 @@ class AccountMove(models.Model):
             and self.currency_id.compare_amounts(self.amount_residual, 0) > 0
             and bool(token.active)
             and token.provider_id.state in ("enabled", "test")
-            and not self._support_autopay_blocking_transactions()
+            and not (
+                self._support_autopay_blocking_transactions()
+                - (ignore or self.env["payment.transaction"])
+            )
         )
 
     def _support_autopay_token(self):
@@ -361,7 +466,19 @@ class AccountMove(models.Model):
         customer's authentication awaited; the customer is told by e-mail
         after a decline or an authentication request."""
         self.ensure_one()
-        vals = {"outcome": outcome, "decline_code": code, "message": message}
+        tx = attempt.transaction_id
+        vals = {
+            "outcome": outcome,
+            "decline_code": code,
+            "message": message,
+            # no answer from Stripe: whether it charged is asked before the
+            # next attempt (``_support_autopay_recover``)
+            "answer_lost": tx.provider_code == "stripe"
+            and (
+                outcome == const.AUTOPAY_PENDING
+                or (outcome == const.AUTOPAY_ERROR and not tx.provider_reference)
+            ),
+        }
         invoice_vals = {}
         if outcome == const.AUTOPAY_SUCCEEDED:
             invoice_vals = {"support_autopay_state": "paid"}
@@ -384,7 +501,9 @@ class AccountMove(models.Model):
         attempt.write(vals)
         # the invoice's own collection fields only: written low-level, without
         # account.move.write()'s synchronisation of the lines and lock-date
-        # checks (half the queries of a charge), which these fields never need
+        # checks (half the queries of a charge), which these fields never
+        # need; their change is tracked in the chatter all the same
+        self._track_prepare(invoice_vals)
         self._write(invoice_vals)
         self.invalidate_recordset(list(invoice_vals))
         self._support_autopay_log(attempt)
@@ -597,6 +716,9 @@ class AccountMove(models.Model):
             )
         )
         if collected:
+            collected._track_prepare(
+                ["support_autopay_state", "support_autopay_next_date"]
+            )
             collected._write(
                 {"support_autopay_state": "paid", "support_autopay_next_date": None}
             )
@@ -638,7 +760,26 @@ class AccountMove(models.Model):
         res = super().write(vals)
         if vals.get("state"):
             self._support_follow_state()
+        if vals.get("state") in ("draft", "cancel"):
+            self._support_autopay_stop_unposted(vals["state"])
         return res
+
+    def _support_autopay_stop_unposted(self, state):
+        """An invoice reset to draft or cancelled is charged no more (a
+        scheduled retry included); posted again, it is to charge again
+        (``_support_autopay_mark_to_charge``) with the next attempt number."""
+        if state == "cancel":
+            message = self.env._(
+                "Invoice cancelled: the saved card will not be charged for it."
+            )
+        else:
+            message = self.env._(
+                "Invoice reset to draft: the saved card is not charged until it "
+                "is posted again."
+            )
+        self.filtered(lambda m: m.move_type == "out_invoice")._support_autopay_stop(
+            message
+        )
 
     def _support_follow_state(self):
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")

@@ -1,5 +1,6 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import calendar
 import hashlib
 
 from odoo import SUPERUSER_ID, api, fields, models
@@ -13,6 +14,19 @@ from odoo.addons.payment_stripe.controllers.main import StripeController
 from .. import const, rules
 
 _logger = get_payment_logger(__name__, stripe_const.SENSITIVE_KEYS)
+
+
+class _ErrorSink(list):
+    """Where the Stripe provider puts the error objects of one request.
+
+    Equal only to itself: Odoo reuses an environment whose context equals
+    the one asked for, so a plain empty list would be the list of an
+    earlier request still empty (its answer lost), and the decline of this
+    one would be read from nowhere."""
+
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
 
 class PaymentTransaction(models.Model):
@@ -73,7 +87,30 @@ class PaymentTransaction(models.Model):
             holds._on_transaction_update(processed)
         if target_state == "done":
             processed._support_activate_subscriptions()
+            processed._support_autopay_settle_lost()
         return processed
+
+    def _support_autopay_settle_lost(self):
+        """Off-session charges whose answer was lost, found done (Stripe's
+        webhook, or the engine asking Stripe): their attempts say so at once,
+        and the next run charges nothing (the transaction is done)."""
+        autopay = self.filtered("support_autopay_attempt_number")
+        if not autopay:
+            return
+        lost = (
+            self.env["support.autopay.attempt"]
+            .sudo()
+            .search([("transaction_id", "in", autopay.ids), ("answer_lost", "=", True)])
+        )
+        if lost:
+            lost.write(
+                {
+                    "outcome": const.AUTOPAY_SUCCEEDED,
+                    "answer_lost": False,
+                    "decline_code": False,
+                    "message": False,
+                }
+            )
 
     def _support_activate_subscriptions(self):
         """An online payment (card, PayPal) of a subscription's first invoice
@@ -331,7 +368,7 @@ class PaymentTransaction(models.Model):
         Stripe's decline code kept on the transaction."""
         if self.provider_code != "stripe" or not self.support_autopay_attempt_number:
             return super()._stripe_create_intent()
-        errors = []
+        errors = _ErrorSink()
         try:
             return self.with_context(support_stripe_errors=errors)._send_api_request(
                 "POST",
@@ -361,6 +398,49 @@ class PaymentTransaction(models.Model):
         invoice = self.invoice_ids[:1]
         scope = f"support_autopay/{invoice.id}/{self.support_autopay_attempt_number}"
         return hashlib.sha1(f"{uuid}{scope}".encode()).hexdigest()
+
+    def _support_autopay_fetch_intent(self):
+        """Ask Stripe what became of this off-session charge whose answer was
+        lost: its PaymentIntent, or ``None`` when Stripe has none.
+
+        Known by its id (a pending charge): read.  Otherwise the customer's
+        PaymentIntents created since the attempt (``GET
+        /v1/payment_intents?customer=...&created[gte]=...``, every page) are
+        searched for the one this transaction created (its
+        ``metadata[odoo_reference]``, or the ``description`` Odoo sets to
+        the reference).  A ``ValidationError`` when Stripe cannot tell."""
+        self.ensure_one()
+        if self.provider_reference:
+            return self._send_api_request(
+                "GET", f"payment_intents/{self.provider_reference}"
+            )
+        params = {
+            "customer": self.token_id.provider_ref,
+            "created[gte]": rules.autopay_lookup_since(
+                calendar.timegm(self.create_date.utctimetuple())
+            ),
+            "limit": 100,
+        }
+        intents = []
+        for _page in range(const.AUTOPAY_LOOKUP_MAX_PAGES):
+            page = self._send_api_request("GET", "payment_intents", params=params)
+            intents += page.get("data") or []
+            if not page.get("has_more") or not intents:
+                break
+            params["starting_after"] = intents[-1]["id"]
+        return rules.autopay_find_intent(intents, self.reference)
+
+    def _support_autopay_apply_intent(self, intent):
+        """Process Stripe's PaymentIntent of this charge as Odoo processes the
+        answer to its request (``_send_payment_request``): the same payment
+        data through ``_process``; a decline keeps its code."""
+        self.ensure_one()
+        error = intent.get("last_payment_error") or {}
+        if error.get("decline_code") or error.get("code"):
+            self.support_decline_code = error.get("decline_code") or error["code"]
+        payment_data = {"reference": self.reference}
+        StripeController._include_payment_intent_in_payment_data(intent, payment_data)
+        self._process("stripe", payment_data)
 
     def _support_autopay_outcome(self):
         """``(outcome, decline code, message)`` of this off-session charge

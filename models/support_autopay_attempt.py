@@ -75,6 +75,13 @@ class SupportAutopayAttempt(models.Model):
         help="What the decline code means, in words.",
     )
     message = fields.Char(string="Provider's Message", readonly=True)
+    answer_lost = fields.Boolean(
+        string="Answer Lost",
+        readonly=True,
+        help="Stripe's answer to this charge never came (time-out, connection "
+        "lost, server error) or the charge was under way: Stripe is asked what "
+        "became of it before the card is charged again.",
+    )
     next_attempt_date = fields.Date(string="Next Attempt", readonly=True)
     invoice_amount_due = fields.Monetary(
         string="Amount Due",

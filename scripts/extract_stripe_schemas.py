@@ -47,6 +47,7 @@ ROOT_SCHEMAS = (
 OPERATIONS = (
     ("post", "/v1/customers"),
     ("post", "/v1/payment_intents"),
+    ("get", "/v1/payment_intents"),
     ("get", "/v1/payment_intents/{intent}"),
     ("post", "/v1/payment_intents/{intent}/confirm"),
     ("post", "/v1/payment_intents/{intent}/capture"),

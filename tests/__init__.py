@@ -55,3 +55,4 @@ from . import test_stripe_reconciliation
 from . import test_stripe_dispute
 from . import test_portal_contest
 from . import test_pack_topup
+from . import test_autopay_accounting

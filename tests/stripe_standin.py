@@ -197,6 +197,9 @@ PAYMENT_INTENT_CREATE_PARAMS = frozenset(
     }
 )
 PAYMENT_INTENT_RETRIEVE_PARAMS = frozenset({"client_secret", "expand"})
+PAYMENT_INTENT_LIST_PARAMS = frozenset(
+    {"created", "customer", "ending_before", "expand", "limit", "starting_after"}
+)
 PAYMENT_INTENT_CONFIRM_PARAMS = frozenset(
     {
         "capture_method",
@@ -419,6 +422,11 @@ EXPANDABLE = {
     "refund": (),
     "customer": (),
     "payment_intent": ("customer", "latest_charge", "payment_method"),
+    "payment_intent_list": (
+        "data.customer",
+        "data.latest_charge",
+        "data.payment_method",
+    ),
     "payment_method": ("customer",),
     "dispute": ("charge", "payment_intent"),
     "dispute_list": ("data.charge", "data.payment_intent"),
@@ -1079,6 +1087,7 @@ class StripeStandIn:
         routes = (
             ("POST", r"/v1/customers", self._create_customer),
             ("POST", r"/v1/payment_intents", self._create_payment_intent),
+            ("GET", r"/v1/payment_intents", self._list_payment_intents),
             ("GET", r"/v1/payment_intents/([^/]+)", self._retrieve_payment_intent),
             ("POST", r"/v1/payment_intents/([^/]+)/confirm", self._confirm_endpoint),
             ("POST", r"/v1/payment_intents/([^/]+)/capture", self._capture_endpoint),
@@ -1983,6 +1992,49 @@ class StripeStandIn:
         expand = self._expand(params, "payment_intent")
         intent = self._get_payment_intent(intent_id)
         return self._render_payment_intent(intent, expand)
+
+    def _list_payment_intents(self, request, params):
+        """GET /v1/payment_intents: newest first, filtered by ``customer``
+        and ``created``, paginated like the balance transactions
+        (``limit`` 1 to 100, default 10, ``starting_after`` /
+        ``ending_before``).  What an off-session charge whose answer was
+        lost is looked up with (issue 25)."""
+        self._check_params(params, PAYMENT_INTENT_LIST_PARAMS)
+        expand = self._expand(params, "payment_intent_list")
+        limit = self._integer(params, "limit", minimum=1, maximum=100) or 10
+        created = self._created_filter(params)
+        customer_id = self._string(params, "customer")
+        selected = [
+            intent
+            for intent in reversed(list(self.payment_intents.values()))
+            if created(intent["created"]) and customer_id in (None, intent["customer"])
+        ]
+        ids = [intent["id"] for intent in selected]
+        after = self._string(params, "starting_after")
+        before = self._string(params, "ending_before")
+        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in self.payment_intents:
+                raise _invalid(
+                    f"No such payment_intent: '{cursor}'", name, "resource_missing"
+                )
+        if after:
+            start = ids.index(after) + 1 if after in ids else len(ids)
+            page = selected[start : start + limit]
+            has_more = start + limit < len(selected)
+        elif before:
+            end = ids.index(before) if before in ids else 0
+            page = selected[max(0, end - limit) : end]
+            has_more = end - limit > 0
+        else:
+            page = selected[:limit]
+            has_more = len(selected) > limit
+        fields = tuple(field.split(".", 1)[1] for field in expand)
+        return {
+            "object": "list",
+            "data": [self._render_payment_intent(intent, fields) for intent in page],
+            "has_more": has_more,
+            "url": "/v1/payment_intents",
+        }
 
     def _confirm_endpoint(self, request, params, intent_id):
         self._check_params(params, PAYMENT_INTENT_CONFIRM_PARAMS)

@@ -243,3 +243,36 @@ class TestAutopayConcurrency(AutopayConcurrencyCase):
         self.assertFalse(errors)
         self.assertFalse(self._intents(), "the saved card was charged too")
         self.assertEqual(self._check_paid_once()["attempts"], 0)
+
+    def test_lost_answer_then_cron_and_pay_now_at_once(self):
+        """Stripe charged the card but its answer was lost; the cron's retry
+        and the accountant's "Pay now" run at once: one of them asks Stripe
+        and records the payment, the other sees it; no second charge."""
+        self.standin.fail_next("payment_intents", "drop")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            with mute_logger(PROVIDER_LOGGER):
+                self._cron(env)
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            self.assertTrue(invoice.support_autopay_attempt_ids.answer_lost)
+            self.assertEqual(invoice.support_autopay_state, "retrying")
+            # the retry is due today
+            invoice.support_autopay_next_date = fields.Date.context_today(invoice)
+        self.assertEqual(len(self._intents()), 1)
+        self.first_request = len(self.standin.requests)
+
+        def pay_now(env):
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            invoice._support_autopay_charge(manual=True)
+
+        errors = self._race(self._cron, pay_now, hold=False, replay=False)
+        self.assertFalse(errors)
+        self.assertFalse(self._intents(), "the card was charged a second time")
+        lookups = [
+            r
+            for r in self.standin.requests[self.first_request :]
+            if r["method"] == "GET"
+            and r["path"].rstrip("/").endswith("payment_intents")
+        ]
+        self.assertEqual(len(lookups), 1)
+        self.assertEqual(self._check_paid_once(), {"attempts": 1, "state": "paid"})

@@ -54,3 +54,60 @@ class TestAutopayRules(BaseCase):
         self.assertIsNone(dates[-1])
         self.assertEqual([(d - first).days for d in dates[:-1]], days)
         self.assertEqual(dates[:-1], sorted(dates[:-1]))
+
+    def test_autopay_lookup_since(self):
+        self.assertEqual(
+            rules.autopay_lookup_since(1_900_000_000),
+            1_900_000_000 - rules.AUTOPAY_LOOKUP_MARGIN,
+        )
+        self.assertEqual(rules.autopay_lookup_since(10), 0)
+
+    def test_autopay_find_intent(self):
+        intents = [
+            {"id": "pi_3", "created": 30, "status": "succeeded", "metadata": {}},
+            {
+                "id": "pi_2",
+                "created": 20,
+                "status": "requires_payment_method",
+                "metadata": {"odoo_reference": "INV/1-1"},
+            },
+            {
+                "id": "pi_1",
+                "created": 10,
+                "status": "succeeded",
+                "description": "INV/1-2",
+                "metadata": {},
+            },
+        ]
+        self.assertEqual(rules.autopay_find_intent(intents, "INV/1-1")["id"], "pi_2")
+        self.assertEqual(rules.autopay_find_intent(intents, "INV/1-2")["id"], "pi_1")
+        self.assertIsNone(rules.autopay_find_intent(intents, "INV/1-3"))
+        self.assertIsNone(rules.autopay_find_intent(intents, ""))
+        self.assertIsNone(rules.autopay_find_intent([], "INV/1-1"))
+        # two for one reference (never expected): the one that took money
+        twins = [
+            {"id": "pi_b", "created": 2, "status": "canceled", "description": "R"},
+            {"id": "pi_a", "created": 1, "status": "succeeded", "description": "R"},
+        ]
+        self.assertEqual(rules.autopay_find_intent(twins, "R")["id"], "pi_a")
+
+    def test_autopay_recovery(self):
+        settled = rules.AUTOPAY_SETTLE_SECONDS
+        for status, expected in (
+            ("succeeded", "paid"),
+            ("processing", "wait"),
+            ("requires_capture", "wait"),
+            ("requires_action", "authentication"),
+            ("requires_confirmation", "authentication"),
+            ("requires_payment_method", "charge"),
+            ("canceled", "charge"),
+            ("something_new", "wait"),
+        ):
+            with self.subTest(status=status):
+                self.assertEqual(rules.autopay_recovery(status, 0), expected)
+                self.assertEqual(rules.autopay_recovery(status, settled), expected)
+        # Stripe has no PaymentIntent: nothing taken, once the request cannot
+        # be running any more
+        self.assertEqual(rules.autopay_recovery(None, settled - 1), "wait")
+        self.assertEqual(rules.autopay_recovery(None, -60), "wait")
+        self.assertEqual(rules.autopay_recovery(None, settled), "charge")

@@ -39,6 +39,7 @@ from .stripe_standin import (
     PAYMENT_INTENT_CAPTURE_PARAMS,
     PAYMENT_INTENT_CONFIRM_PARAMS,
     PAYMENT_INTENT_CREATE_PARAMS,
+    PAYMENT_INTENT_LIST_PARAMS,
     PAYMENT_INTENT_RETRIEVE_PARAMS,
     PAYMENT_METHOD_RETRIEVE_PARAMS,
     PAYOUT_CREATE_PARAMS,
@@ -1373,6 +1374,75 @@ class TestStripeStandIn(StripeStandInCase):
             len(self.stripe.events_of("payment_intent.succeeded", intent["id"])), 1
         )
 
+    def test_off_session_answer_lost_then_listed(self):
+        """Issue 25: an off-session charge is made, its answer lost; the
+        customer's PaymentIntents created since then are listed (newest
+        first, paginated) and show it succeeded, with its metadata."""
+        customer = self.create_customer()
+        other = self.create_customer()
+        since = self.stripe.now()
+        self.create_intent(amount=500, customer=other["id"])
+        self.stripe.fail_next("payment_intents", "drop")
+        with self.assertRaises(requests.exceptions.ConnectionError):
+            self.create_intent(
+                amount=14400,
+                capture_method="automatic",
+                confirm=True,
+                customer=customer["id"],
+                off_session=True,
+                payment_method="pm_card_visa",
+                **{"metadata[odoo_reference]": "INV/2026/00007-1"},
+            )
+        declined = self.create_intent(
+            amount=14400,
+            capture_method="automatic",
+            confirm=True,
+            customer=customer["id"],
+            off_session=True,
+            payment_method="pm_card_chargeDeclined",
+        )
+        self.assertEqual(declined.status_code, 402, declined.text)
+        response = self.get(
+            "payment_intents",
+            data={"customer": customer["id"], "created[gte]": since, "limit": 1},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        page = response.json()
+        self.assertEqual(page["url"], "/v1/payment_intents")
+        self.assertTrue(page["has_more"])
+        [newest] = page["data"]
+        self.assertEqual(newest["status"], "requires_payment_method")
+        response = self.get(
+            "payment_intents",
+            data={
+                "customer": customer["id"],
+                "created[gte]": since,
+                "starting_after": newest["id"],
+                "expand[]": "data.latest_charge",
+            },
+        )
+        page = response.json()
+        self.assertFalse(page["has_more"])
+        [lost] = page["data"]
+        self.assertEqual(lost["status"], "succeeded")
+        self.assertEqual(lost["amount_received"], 14400)
+        self.assertEqual(lost["metadata"], {"odoo_reference": "INV/2026/00007-1"})
+        self.assertEqual(lost["latest_charge"]["amount_captured"], 14400)
+        response = self.get("payment_intents", data={"customer": other["id"]})
+        self.assertEqual([i["amount"] for i in response.json()["data"]], [500])
+        response = self.get(
+            "payment_intents", data={"created[gt]": self.stripe.now() + 1}
+        )
+        self.assertEqual(response.json()["data"], [])
+        response = self.get("payment_intents", data={"metadata": "x"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "parameter_unknown"
+        )
+        response = self.get("payment_intents", data={"starting_after": "pi_missing"})
+        self.assertStripeError(
+            response, 400, "invalid_request_error", "resource_missing"
+        )
+
     def test_fault_error500(self):
         intent = self.authorize()
         state = copy.deepcopy(
@@ -1527,6 +1597,7 @@ class TestStripeOpenAPISubset(BaseCase):
             (CUSTOMER_CREATE_PARAMS, body_params("/v1/customers")),
             (PAYMENT_INTENT_CREATE_PARAMS, body_params("/v1/payment_intents")),
             (PAYMENT_INTENT_RETRIEVE_PARAMS, query_params(intent)),
+            (PAYMENT_INTENT_LIST_PARAMS, query_params("/v1/payment_intents")),
             (PAYMENT_INTENT_CONFIRM_PARAMS, body_params(f"{intent}/confirm")),
             (PAYMENT_INTENT_CAPTURE_PARAMS, body_params(f"{intent}/capture")),
             (PAYMENT_INTENT_CANCEL_PARAMS, body_params(f"{intent}/cancel")),
