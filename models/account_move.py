@@ -184,15 +184,84 @@ class AccountMove(models.Model):
         compute_sudo=True,
     )
 
-    @api.depends("support_autopay_attempt_ids")
+    support_autopay_answer_lost = fields.Boolean(
+        string="Card Payment Unknown",
+        compute="_compute_support_autopay_attempt_count",
+        compute_sudo=True,
+        help="An automatic card payment of this invoice got no answer from "
+        "Stripe: the card may have been charged. Ask Stripe before cancelling "
+        "or resetting the invoice.",
+    )
+
+    @api.depends(
+        "support_autopay_attempt_ids", "support_autopay_attempt_ids.answer_lost"
+    )
     def _compute_support_autopay_attempt_count(self):
+        attempts = self.env["support.autopay.attempt"].sudo()
         counts = dict(
-            self.env["support.autopay.attempt"]
-            .sudo()
-            ._read_group([("invoice_id", "in", self.ids)], ["invoice_id"], ["__count"])
+            attempts._read_group(
+                [("invoice_id", "in", self.ids)], ["invoice_id"], ["__count"]
+            )
+        )
+        lost = dict(
+            attempts._read_group(
+                [("invoice_id", "in", self.ids), ("answer_lost", "=", True)],
+                ["invoice_id"],
+                ["__count"],
+            )
         )
         for move in self:
             move.support_autopay_attempt_count = counts.get(move._origin, 0)
+            move.support_autopay_answer_lost = bool(lost.get(move._origin))
+
+    def action_support_autopay_check(self):
+        """Accountant: ask Stripe what became of the automatic card payments
+        of this invoice whose answer was lost, and record it (a payment Stripe
+        made is recorded; nothing is charged)."""
+        self.ensure_one()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only accountants charge a customer's saved card.")
+            )
+        invoice = self.sudo()
+        invoice.lock_for_update()
+        invoice.invalidate_recordset()
+        lost = invoice._support_autopay_lost_attempts()
+        if not lost:
+            raise UserError(
+                self.env._(
+                    "Every automatic card payment of invoice %(name)s has its "
+                    "answer from Stripe: there is nothing to ask.",
+                    name=self.name,
+                )
+            )
+        invoice._support_autopay_recover(lost, manual=True)
+        return True
+
+    def _support_autopay_check_answers(self):
+        """Refuse to cancel or reset an invoice while the outcome of one of
+        its automatic card payments is unknown: Stripe may have charged the
+        card for it."""
+        for move in self:
+            lost = move._support_autopay_lost_attempts()[:1]
+            if lost:
+                raise UserError(
+                    self.env._(
+                        "The automatic card payment of %(amount)s (attempt "
+                        "%(number)s) of invoice %(name)s got no answer from "
+                        "Stripe: the card may have been charged. Click *Ask "
+                        "Stripe* on the invoice first, then cancel or reset it.",
+                        amount=move.currency_id.format(lost.amount),
+                        number=lost.attempt_number,
+                        name=move.name,
+                    )
+                )
+
+    def button_draft(self):
+        self.filtered(
+            lambda m: m.move_type == "out_invoice"
+        )._support_autopay_check_answers()
+        return super().button_draft()
 
     def action_support_view_autopay_attempts(self):
         self.ensure_one()
@@ -1022,6 +1091,9 @@ class AccountMove(models.Model):
         return posted
 
     def button_cancel(self):
+        self.filtered(
+            lambda m: m.move_type == "out_invoice"
+        )._support_autopay_check_answers()
         res = super().button_cancel()
         for move in self.filtered(lambda m: m.state == "cancel"):
             lines = move.invoice_line_ids.filtered("support_time_entry_ids")

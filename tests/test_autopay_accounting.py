@@ -265,6 +265,65 @@ class TestAutopayLostAnswer(AutopayAccountingCommon, HttpCase):
         self.assertEqual(self._money_at_stripe(), (1, 13200))
         self.assertEqual(invoice.support_autopay_state, "paid")
 
+    def test_cancel_waits_for_stripe_after_a_lost_answer(self):
+        """Stripe charged the card, its answer was lost: cancelling or
+        resetting the invoice is refused until Stripe is asked; *Ask Stripe*
+        records Stripe's payment and charges nothing."""
+        _sub, invoice = self._charged_invoice_to_come()
+        self.standin.fail_next("payment_intents", "drop")
+        self._run_autopay(invoice.invoice_date)
+        self.assertTrue(invoice.support_autopay_answer_lost)
+        as_accountant = invoice.with_user(self.accountant)
+        for action in (as_accountant.button_cancel, as_accountant.button_draft):
+            with self.assertRaisesRegex(UserError, "Ask Stripe"):
+                action()
+            self.assertEqual(invoice.state, "posted")
+        with mute_logger(PROVIDER_LOGGER):
+            as_accountant.action_support_autopay_check()
+        invoice.invalidate_recordset()
+        self.assertEqual(len(self._intents()), 1, "asking Stripe charges nothing")
+        self.assertEqual(len(self._lookups()), 1)
+        self.assertEqual(self._money_at_stripe(), (1, 13200))
+        self.assertFalse(invoice.support_autopay_answer_lost)
+        self.assertEqual(invoice.support_autopay_state, "paid")
+        self._post_process()
+        self.assertEqual(self._payments(invoice).mapped("amount"), [132.0])
+        self.assertEqual(invoice.payment_state, "paid")
+        with self.assertRaises(UserError):  # nothing left to ask
+            as_accountant.action_support_autopay_check()
+
+    def test_ask_stripe_when_nothing_was_taken_then_cancel(self):
+        """Stripe's 500 before doing anything: *Ask Stripe* finds no payment,
+        the invoice may then be cancelled and is charged no more."""
+        _sub, invoice = self._charged_invoice_to_come()
+        start = datetime.combine(invoice.invoice_date, datetime.min.time())
+        self.standin.fail_next("payment_intents", "error500")
+        with freeze_time(start):
+            self._pay_now(invoice)
+        self.assertTrue(invoice.support_autopay_answer_lost)
+        as_accountant = invoice.with_user(self.accountant)
+        with freeze_time(start + timedelta(minutes=10)):
+            as_accountant.action_support_autopay_check()
+        invoice.invalidate_recordset()
+        self.assertFalse(invoice.support_autopay_answer_lost)
+        self.assertEqual(len(self._intents()), 1)
+        self.assertEqual(self._money_at_stripe(), (0, 0))
+        as_accountant.button_cancel()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertEqual(invoice.support_autopay_state, "stopped")
+        self._run_autopay(invoice.invoice_date + timedelta(days=1))
+        self.assertEqual(len(self._intents()), 1)
+        self.assertEqual(self._money_at_stripe(), (0, 0))
+
+    def test_ask_stripe_is_for_accountants(self):
+        _sub, invoice = self._charged_invoice_to_come()
+        self.standin.fail_next("payment_intents", "drop")
+        self._run_autopay(invoice.invoice_date)
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.technician).action_support_autopay_check()
+        self.assertTrue(invoice.support_autopay_answer_lost)
+        self.assertEqual(len(self._lookups()), 0)
+
 
 @tagged("post_install", "-at_install")
 class TestAutopayAccounting(AutopayAccountingCommon, HttpCase):
