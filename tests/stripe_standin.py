@@ -2009,25 +2009,9 @@ class StripeStandIn:
             for intent in reversed(list(self.payment_intents.values()))
             if created(intent["created"]) and customer_id in (None, intent["customer"])
         ]
-        ids = [intent["id"] for intent in selected]
-        after = self._string(params, "starting_after")
-        before = self._string(params, "ending_before")
-        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
-            if cursor and cursor not in self.payment_intents:
-                raise _invalid(
-                    f"No such payment_intent: '{cursor}'", name, "resource_missing"
-                )
-        if after:
-            start = ids.index(after) + 1 if after in ids else len(ids)
-            page = selected[start : start + limit]
-            has_more = start + limit < len(selected)
-        elif before:
-            end = ids.index(before) if before in ids else 0
-            page = selected[max(0, end - limit) : end]
-            has_more = end - limit > 0
-        else:
-            page = selected[:limit]
-            has_more = len(selected) > limit
+        page, has_more = self._page(
+            selected, params, limit, self.payment_intents, "payment_intent"
+        )
         fields = tuple(field.split(".", 1)[1] for field in expand)
         return {
             "object": "list",
@@ -2242,6 +2226,24 @@ class StripeStandIn:
         self._emit("charge.refunded", copy.deepcopy(charge), request)
         return self._expand_fields(copy.deepcopy(refund), expand)
 
+    def _page(self, selected, params, limit, known, kind):
+        """Stripe's cursor pagination of a list (newest first):
+        ``(page, has_more)`` after ``starting_after`` or before
+        ``ending_before``, an unknown cursor refused as Stripe does."""
+        ids = [obj["id"] for obj in selected]
+        after = self._string(params, "starting_after")
+        before = self._string(params, "ending_before")
+        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in known:
+                raise _invalid(f"No such {kind}: '{cursor}'", name, "resource_missing")
+        if after:
+            start = ids.index(after) + 1 if after in ids else len(ids)
+            return selected[start : start + limit], start + limit < len(selected)
+        if before:
+            end = ids.index(before) if before in ids else 0
+            return selected[max(0, end - limit) : end], end - limit > 0
+        return selected[:limit], len(selected) > limit
+
     @classmethod
     def _created_filter(cls, params):
         """``created=<t>`` or ``created[gt|gte|lt|lte]=<t>`` as a predicate."""
@@ -2294,25 +2296,9 @@ class StripeStandIn:
             and source in (None, txn["source"])
             and (paid_out is None or txn["id"] in paid_out)
         ]
-        ids = [txn["id"] for txn in selected]
-        after = self._string(params, "starting_after")
-        before = self._string(params, "ending_before")
-        for cursor, name in ((after, "starting_after"), (before, "ending_before")):
-            if cursor and cursor not in self.balance_transactions:
-                raise _invalid(
-                    f"No such balance_transaction: '{cursor}'", name, "resource_missing"
-                )
-        if after:
-            start = ids.index(after) + 1 if after in ids else len(ids)
-            page = selected[start : start + limit]
-            has_more = start + limit < len(selected)
-        elif before:
-            end = ids.index(before) if before in ids else 0
-            page = selected[max(0, end - limit) : end]
-            has_more = end - limit > 0
-        else:
-            page = selected[:limit]
-            has_more = len(selected) > limit
+        page, has_more = self._page(
+            selected, params, limit, self.balance_transactions, "balance_transaction"
+        )
         expand_source = "data.source" in expand
         return {
             "object": "list",
