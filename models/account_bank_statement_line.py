@@ -7,6 +7,7 @@ import re
 from odoo import Command, api, fields, models
 
 from .. import const
+from .account_reconcile_model import COUNTERPARTS
 
 #: the lines OCA's automatic reconciliation reconciles, deferred to be
 #: reconciled together (``_do_auto_reconcile``), by token of the call
@@ -217,12 +218,14 @@ class AccountBankStatementLine(models.Model):
             return super()._do_auto_reconcile(reconcile_if_possible)
         token = next(_TOKENS)
         _DEFERRED[token] = []
+        COUNTERPARTS[token] = {}
         try:
             super(
                 AccountBankStatementLine,
                 self.with_context(support_defer_reconcile=token),
             )._do_auto_reconcile(True)
         finally:
+            COUNTERPARTS.pop(token)
             matched = self.browse(_DEFERRED.pop(token))
         edit = matched.filtered(lambda line: line.journal_id.reconcile_mode == "edit")
         edit._support_reconcile_edit_together()
