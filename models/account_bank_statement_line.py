@@ -1,11 +1,18 @@
 # Copyright 2026 IT Support Billing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import itertools
 import json
 import re
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from .. import const
+from .account_reconcile_model import COUNTERPARTS
+
+#: the lines OCA's automatic reconciliation reconciles, deferred to be
+#: reconciled together (``_do_auto_reconcile``), by token of the call
+_DEFERRED = {}
+_TOKENS = itertools.count(1)
 
 
 class AccountBankStatementLine(models.Model):
@@ -227,7 +234,88 @@ class AccountBankStatementLine(models.Model):
         prefetched with all the others: reading the line's non-stored
         ``reconcile_data_info`` then computes it for every unreconciled line
         of the import, at each line (an import of N lines took N² of these
-        computations).  The line alone is computed."""
+        computations).  The line alone is computed.
+
+        Called by the automatic reconciliation (``_do_auto_reconcile``), the
+        line waits to be reconciled with the others of the import."""
+        token = self.env.context.get("support_defer_reconcile")
+        if token in _DEFERRED:
+            _DEFERRED[token].extend(self._ids)
+            return None
         return super(
             AccountBankStatementLine, self.with_prefetch(self._ids)
         ).reconcile_bank_line()
+
+    def _do_auto_reconcile(self, reconcile_if_possible=True):
+        """OCA reconciles the lines it matched one by one, each rewriting its
+        journal entry (``_reconcile_bank_line_edit``): an import of N lines
+        took N writes of entries, N creations of journal items and N
+        reconciliations.  The lines matched are reconciled together, in
+        the same steps, once for all (``_support_reconcile_edit_together``):
+        the same entries, items and reconciliations."""
+        if not reconcile_if_possible or self.env.context.get("support_defer_reconcile"):
+            return super()._do_auto_reconcile(reconcile_if_possible)
+        token = next(_TOKENS)
+        _DEFERRED[token] = []
+        COUNTERPARTS[token] = {}
+        try:
+            super(
+                AccountBankStatementLine,
+                self.with_context(support_defer_reconcile=token),
+            )._do_auto_reconcile(True)
+        finally:
+            COUNTERPARTS.pop(token)
+            matched = self.browse(_DEFERRED.pop(token))
+        edit = matched.filtered(lambda line: line.journal_id.reconcile_mode == "edit")
+        edit._support_reconcile_edit_together()
+        for line in matched - edit:
+            line.reconcile_bank_line()
+        return None
+
+    def _support_reconcile_edit_together(self):
+        """OCA's ``reconcile_bank_line`` in its ``edit`` mode for all these
+        lines at once: their entries lose their suspense and other lines in
+        one write, the lines of their reconciliation data are created in one
+        go, then each new line is reconciled with its counterparts (one
+        reconciliation plan, in the lines' order)."""
+        if not self:
+            return
+        self.reconcile_mode = "edit"
+        move_line = self.env["account.move.line"]
+        to_remove = move_line
+        vals_list = []
+        counterparts = []
+        for line in self:
+            # the line's data alone (see ``reconcile_bank_line``)
+            alone = line.with_prefetch(line._ids)
+            data = alone._prepare_reconcile_line_data(alone.reconcile_data_info["data"])
+            _liquidity, suspense, others = line._seek_for_lines()
+            to_remove |= suspense | others
+            for line_vals in data:
+                if line_vals["kind"] == "liquidity":
+                    continue
+                vals_list.append(line._reconcile_move_line_vals(line_vals))
+                counterparts.append(line_vals.get("counterpart_line_ids"))
+        moves = self.move_id
+        container = {"records": moves, "self": moves}
+        with moves._check_balanced(container):
+            moves.with_context(
+                skip_account_move_synchronization=True,
+                force_delete=True,
+                skip_invoice_sync=True,
+                skip_readonly_check=True,
+            ).write({"line_ids": [Command.delete(line.id) for line in to_remove]})
+            created = move_line.with_context(
+                check_move_validity=False,
+                skip_sync_invoice=True,
+                skip_invoice_sync=True,
+                validate_analytic=True,
+            ).create(vals_list)
+        plan = [
+            move_line.browse(ids) + new_line
+            for new_line, ids in zip(created, counterparts, strict=True)
+            if ids
+        ]
+        if plan:
+            move_line._reconcile_plan(plan)
+        self.reconcile_data = False

@@ -6,6 +6,11 @@ from odoo import fields, models
 
 from .. import const, rules
 
+#: the counterparts ``_get_rules`` found, ``{(model id, statement line id):
+#: journal items}``, by token of OCA's automatic reconciliation running
+#: (``account.bank.statement.line._do_auto_reconcile``)
+COUNTERPARTS = {}
+
 
 class AccountReconcileModel(models.Model):
     """The Stripe reconciliation models of the accountant's set-up (issue 24).
@@ -38,14 +43,20 @@ class AccountReconcileModel(models.Model):
     def _get_rules(self, bank_statement_lines, trigger="auto_reconcile"):
         """A matching model applies to a line only when it finds the line's
         counterpart; the line goes on to the next model, or to OCA's
-        matching of invoices, otherwise."""
+        matching of invoices, otherwise.  The invoices the lines name are
+        searched once for all of them; the counterparts found are kept for
+        ``_reconcile_data_by_model`` during OCA's automatic reconciliation
+        (nothing is reconciled between the two)."""
         found = super()._get_rules(bank_statement_lines, trigger=trigger)
+        token = self.env.context.get("support_defer_reconcile")
+        kept = COUNTERPARTS.get(token)
+        invoices = self._support_stripe_invoices(bank_statement_lines.browse(found))
         models_by_id = {}
         for line_id, model_ids in list(found.items()):
             line = bank_statement_lines.browse(line_id)
             for index, model_id in enumerate(model_ids):
                 model = models_by_id.setdefault(model_id, self.browse(model_id))
-                if model._support_stripe_applies(line):
+                if model._support_stripe_applies(line, invoices=invoices, kept=kept):
                     found[line_id] = model_ids[index:]
                     break
             else:
@@ -70,16 +81,46 @@ class AccountReconcileModel(models.Model):
             residual_balance, partner_id, statement_line
         )
 
+    def _support_stripe_invoices(self, st_lines):
+        """The posted customer invoices the lines' references name, in one
+        search: ``{(company id, number): (rank, invoice)}``, the rank in the
+        search's order, the invoices prefetched together."""
+        numbers = {
+            number.strip()
+            for line in st_lines
+            for number in (line.ref or "").split(",")
+            if number.strip()
+        }
+        if not numbers:
+            return {}
+        invoices = self.env["account.move"].search(
+            [
+                ("company_id", "in", st_lines.company_id.ids),
+                ("name", "in", sorted(numbers)),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+            ]
+        )
+        return {
+            (invoice.company_id.id, invoice.name): (index, invoice)
+            for index, invoice in enumerate(invoices)
+        }
+
     # ------------------------------------------------------------ matching
-    def _support_stripe_applies(self, st_line):
+    def _support_stripe_applies(self, st_line, invoices=None, kept=None):
         """Whether this model takes the statement line: a matching model
-        when it finds the line's counterpart; the payouts' model never takes
-        a failed payout coming back; the disputes' model takes a
-        reinstatement of a dispute Odoo knows only with its withdrawal."""
+        when it finds the line's counterpart (kept in ``kept`` for OCA's
+        reconciliation data, ``invoices``: those of
+        ``_support_stripe_invoices``); the payouts' model never takes a
+        failed payout coming back; the disputes' model takes a reinstatement
+        of a dispute Odoo knows only with its withdrawal."""
         self.ensure_one()
         role = self.support_stripe_role
         if role in const.STRIPE_MATCHING_ROLES:
-            return bool(self._support_stripe_counterparts(st_line))
+            counterparts = self._support_stripe_counterparts(st_line, invoices=invoices)
+            if counterparts and kept is not None:
+                kept[(self.id, st_line.id)] = counterparts
+            return bool(counterparts)
         if role == "payout":
             return st_line._support_stripe_transaction()[0] != "payout_failure"
         if role == "dispute" and st_line.amount > 0:
@@ -88,16 +129,22 @@ class AccountReconcileModel(models.Model):
             )
         return True
 
-    def _support_stripe_counterparts(self, st_line):
+    def _support_stripe_counterparts(self, st_line, invoices=None):
         """The open journal items the statement line settles, all of them
-        (their residuals add up to the line's amount), or none."""
+        (their residuals add up to the line's amount), or none.  ``invoices``:
+        those of ``_support_stripe_invoices``, searched for many lines."""
         self.ensure_one()
         role = self.support_stripe_role
         if role not in (*const.STRIPE_MATCHING_ROLES, "dispute"):
             return self.env["account.move.line"]
-        payments, open_items = getattr(self, f"_support_stripe_candidates_{role}")(
-            st_line
-        )
+        kept = COUNTERPARTS.get(self.env.context.get("support_defer_reconcile"))
+        if kept and (self.id, st_line.id) in kept:
+            return kept[(self.id, st_line.id)]
+        candidates = getattr(self, f"_support_stripe_candidates_{role}")
+        if role == "charge":
+            payments, open_items = candidates(st_line, invoices=invoices)
+        else:
+            payments, open_items = candidates(st_line)
         currency = st_line.company_id.currency_id
         if (st_line.foreign_currency_id or st_line.currency_id) != currency:
             return self.env["account.move.line"]  # Stripe pays in the same currency
@@ -132,7 +179,7 @@ class AccountReconcileModel(models.Model):
             )
         return lines.sorted(lambda line: (line.date, line.id))
 
-    def _support_stripe_candidates_charge(self, st_line):
+    def _support_stripe_candidates_charge(self, st_line, invoices=None):
         """A charge names its invoice(s) in its reference (OCA's
         ``stripe_reference``: the metadata's ``invoice_number``): their
         payments recorded in the Stripe journal, else their open
@@ -140,14 +187,17 @@ class AccountReconcileModel(models.Model):
         numbers = [n.strip() for n in (st_line.ref or "").split(",") if n.strip()]
         if not numbers:
             return self.env["account.move.line"], self.env["account.move.line"]
-        invoices = self.env["account.move"].search(
-            [
-                ("company_id", "=", st_line.company_id.id),
-                ("name", "in", numbers),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
-            ]
+        if invoices is None:
+            invoices = self._support_stripe_invoices(st_line)
+        company_id = st_line.company_id.id
+        named = sorted(
+            invoices[(company_id, number)]
+            for number in set(numbers)
+            if (company_id, number) in invoices
         )
+        invoices = self.env["account.move"].browse([inv.id for _i, inv in named])
+        if named:
+            invoices = invoices.with_prefetch(named[0][1]._prefetch_ids)
         payments = self._support_open_payment_lines(
             invoices._get_reconciled_payments(), st_line.journal_id
         )

@@ -139,13 +139,19 @@ def fill(env, stripe, standin, size, tag):
         ]
     )
     payments.action_post()
-    for invoice, payment in zip(invoices, payments, strict=True):
-        (invoice.line_ids + payment.move_id.line_ids).filtered(
-            lambda line: (
-                line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
+    # each invoice with its payment, in one reconciliation plan (one
+    # ``reconcile()`` per pair took 160 s for 1,000 pairs, 8 s for 100)
+    env["account.move.line"]._reconcile_plan(
+        [
+            (invoice.line_ids + payment.move_id.line_ids).filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable"
+                    and not line.reconciled
+                )
             )
-        ).reconcile()
+            for invoice, payment in zip(invoices, payments, strict=True)
+        ]
+    )
     currency = env.company.currency_id.name.lower()
     with standin.lock:
         for i, invoice in enumerate(invoices):
