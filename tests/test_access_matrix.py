@@ -189,6 +189,8 @@ ACTIONS = {
         )
     },
     ("account.move", "action_support_autopay_now"): {"refused": ("accountant",)},
+    # an accountant may ask Stripe only when an answer was lost (none here)
+    ("account.move", "action_support_autopay_check"): {"refused": ("accountant",)},
     ("account.move", "action_support_view_autopay_attempts"): {"ok": ("accountant",)},
     ("res.partner", "action_support_invoice_time"): {"ok": ("accountant",)},
     ("res.partner", "action_view_support_packs"): {
