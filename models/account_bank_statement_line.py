@@ -5,6 +5,8 @@ import json
 import re
 
 from odoo import Command, api, fields, models
+from odoo.tools import split_every
+from odoo.tools.constants import PREFETCH_MAX
 
 from .. import const
 from .account_reconcile_model import COUNTERPARTS
@@ -78,6 +80,23 @@ class AccountBankStatementLine(models.Model):
             line.support_payout_bank_line_id = bank_line
             line.support_payout_matched = bool(bank_line)
             line.support_payout_state = state
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Lines created by thousands (an import of Stripe's month) are
+        created by chunks of ``PREFETCH_MAX``: Odoo names the entries it
+        posts by chunks of as many records, and beyond the first chunk each
+        entry's name is written again, with a search for a gap in the
+        sequence (one query per line at 2,010 lines, two at 20,100; the
+        same names)."""
+        if len(vals_list) <= PREFETCH_MAX:
+            return super().create(vals_list)
+        return self.concat(
+            *(
+                super(AccountBankStatementLine, self).create(chunk)
+                for chunk in split_every(PREFETCH_MAX, vals_list, list)
+            )
+        )
 
     def _support_stripe_transaction(self):
         """``(type, source id)`` of a line OCA imported from Stripe, from its
