@@ -156,15 +156,18 @@ class AccountBankStatementLine(models.Model):
             )
         )
 
-    def _support_reconcile_with(self, target):
+    def _support_reconcile_with(self, target, **values):
         """Reconcile this line: with journal items (``account.move.line``,
         e.g. an invoice's receivable) or by booking it to an account
-        (``account.account``, e.g. fees, a transfer). For demo data and
-        tests; accountants use account_reconcile_oca's screen."""
+        (``account.account``, e.g. fees, a transfer; ``values``: more of
+        the counterpart's, e.g. a partner). For demo data and tests;
+        accountants use account_reconcile_oca's screen."""
         self.ensure_one()
         _liquidity, suspense, _others = self._seek_for_lines()
         if target._name == "account.account":
-            suspense.with_context(skip_readonly_check=True).account_id = target
+            suspense.with_context(skip_readonly_check=True).write(
+                {**values, "account_id": target.id}
+            )
             return
         suspense.with_context(skip_readonly_check=True).write(
             {"account_id": target.account_id.id, "partner_id": target.partner_id.id}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 import requests
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
@@ -662,10 +662,13 @@ class SupportStripeReconciliation(models.TransientModel):
     # ------------------------------------------------------------ demo
     @api.model
     def _demo_stripe_month(self):
-        """Demo: a Stripe journal holding last month's lines, imported-
-        looking (charges with their fees, a refund, a payout), reconciled
-        with the demo invoices and a line of the bank's statement; the
-        refund is left to reconcile. No network: Stripe is not configured."""
+        """Demo: a Stripe journal holding last month, imported-looking and
+        reconciled as the accountant's routine leaves it: three invoices
+        paid by card with their fees, a partial refund settled by its credit
+        note, a dispute lost (settled by the credit note it proposed) and
+        one won (the money back), two payouts each matched with a line of
+        the bank's statement; 10.00 stay on Stripe. No network: Stripe is
+        not configured."""
         company = self.env.ref("base.main_company")
         Journal = self.env["account.journal"].with_company(company)
         journal = Journal.search(
@@ -699,7 +702,7 @@ class SupportStripeReconciliation(models.TransientModel):
                 limit=1,
             )
         transfer_account = company.transfer_account_id
-        if not (bank and invoices and fee_account and transfer_account):
+        if not (bank and len(invoices) == 3 and fee_account and transfer_account):
             return
         journal = Journal.create(
             {
@@ -716,83 +719,242 @@ class SupportStripeReconciliation(models.TransientModel):
         first = self._default_period()[0]
         currency = company.currency_id
         Line = self.env["account.bank.statement.line"].with_company(company)
-        total = 0
-        to_reconcile = []
-        for day, invoice in enumerate(invoices, start=1):
+
+        def stripe(day, kind, amount, fee, source, label, ref=False, category=None):
+            """A balance transaction as OCA's import makes it: its line,
+            and its fee's line when it has a fee."""
+            txn = self._demo_txn(
+                f"txn_demo{day:02d}{kind[0]}", kind, amount, fee, source, first, day
+            )
+            if category:
+                txn["reporting_category"] = category
+            date = first + relativedelta(days=day)
+            line = Line.create(
+                self._demo_line_vals(journal, txn, date, label % "", amount, ref)
+            )
+            fee_line = Line
+            if fee:
+                fee_line = Line.create(
+                    self._demo_line_vals(
+                        journal, txn, date, label % "fee ", -fee, False, suffix="_fee"
+                    )
+                )
+            return line, fee_line
+
+        def receivable(move):
+            return move.line_ids.filtered(
+                lambda aml: (
+                    aml.account_id.account_type == "asset_receivable"
+                    and not aml.reconciled
+                )
+            )
+
+        # the refund on the smallest invoice, the dispute won on the largest
+        refunded, lost, won = invoices.sorted(lambda m: (m.amount_residual, m.id))
+        first_payout = 0
+        for day, invoice in ((3, refunded), (6, lost), (9, won)):
             minor = payment_utils.to_minor_currency_units(
                 invoice.amount_residual, currency
             )
             fee = (minor * 150 + 5000) // 10000 + 25
-            charge_id = f"ch_demo{day:02d}"
-            txn = self._demo_txn(
-                f"txn_demo{day:02d}", "charge", minor, fee, charge_id, first, day
+            charge, charge_fee = stripe(
+                day,
+                "charge",
+                minor,
+                fee,
+                f"ch_demo{day:02d}",
+                f"stripe %s{invoice.name} charge ch_demo{day:02d} card",
+                invoice.name,
             )
-            date = first + relativedelta(days=day * 3)
-            label = f"stripe {invoice.name} charge {charge_id} card"
-            charge = Line.create(
-                self._demo_line_vals(journal, txn, date, label, minor, invoice.name)
-            )
-            charge_fee = Line.create(
-                self._demo_line_vals(
-                    journal,
-                    txn,
-                    date,
-                    f"stripe fee {invoice.name} charge {charge_id} card",
-                    -fee,
-                    False,
-                    suffix="_fee",
-                )
-            )
-            receivable = invoice.line_ids.filtered(
-                lambda aml: aml.account_id.account_type == "asset_receivable"
-            )
-            to_reconcile += [(charge, receivable), (charge_fee, fee_account)]
-            total += minor - fee
-        refund_minor = 2000
-        refund = self._demo_txn(
-            "txn_demo20", "refund", -refund_minor, 0, "re_demo20", first, 20
+            charge._support_reconcile_with(receivable(invoice))
+            charge_fee._support_reconcile_with(fee_account)
+            if invoice == refunded:  # the first payout: what it brought
+                first_payout = minor - fee
+        self._demo_payout(stripe, bank, transfer_account, 10, first_payout)
+        # a dispute lost: the bank keeps the money, Stripe its fee; the
+        # credit note the dispute proposed, posted, settles the withdrawal
+        dispute, withdrawal = self._demo_dispute(
+            stripe, lost, "ch_demo06", "fraudulent", "lost", first, 12
         )
-        Line.create(
-            self._demo_line_vals(
-                journal,
-                refund,
-                first + relativedelta(days=19),
-                f"stripe  refund re_demo20 (partial refund of {invoices[0].name})",
-                -refund_minor,
-                invoices[0].name,
-            )
+        credit_note = dispute.credit_note_ids
+        credit_note.write({"invoice_date": first + relativedelta(days=20)})
+        credit_note.action_post()
+        withdrawal[0]._support_reconcile_with(receivable(credit_note))
+        withdrawal[1]._support_reconcile_with(fee_account)
+        # a dispute won: the withdrawal on the customer's account until the
+        # reinstatement pays it back; the dispute fee stays with Stripe
+        dispute, withdrawal = self._demo_dispute(
+            stripe, won, "ch_demo09", "product_not_received", "won", first, 14
         )
-        payout_minor = total - refund_minor - 1000  # 10.00 stay on Stripe
-        payout = self._demo_txn(
-            "txn_demo25", "payout", -payout_minor, 0, "po_demo25", first, 25
+        withdrawal[0]._support_reconcile_with(
+            dispute._support_receivable_account(),
+            partner_id=dispute.partner_id.id,
+            name=dispute._support_withdrawal_label(withdrawal[0]),
         )
-        payout_date = first + relativedelta(days=24)
-        payout_line = Line.create(
-            self._demo_line_vals(
-                journal,
-                payout,
-                payout_date,
-                "stripe  payout po_demo25 ",
-                -payout_minor,
-                False,
-            )
+        withdrawal[1]._support_reconcile_with(fee_account)
+        reinstatement, _fee = stripe(
+            22,
+            "adjustment",
+            payment_utils.to_minor_currency_units(-withdrawal[0].amount, currency),
+            0,
+            dispute.name,
+            f"stripe %s dispute {dispute.name} ",
+            category="dispute_reversal",
         )
-        bank_line = Line.create(
+        reinstatement._support_reconcile_with(dispute._support_open_withdrawal_lines())
+        # a partial refund: the credit note posted, its money back by Stripe
+        credit_note = self._demo_credit_note(refunded, first + relativedelta(days=18))
+        refund, _fee = stripe(
+            19,
+            "refund",
+            -payment_utils.to_minor_currency_units(credit_note.amount_total, currency),
+            0,
+            "re_demo19",
+            f"stripe %s refund re_demo19 (partial refund of {refunded.name})",
+            credit_note.name,
+        )
+        refund._support_reconcile_with(receivable(credit_note))
+        # the second payout: all but 10.00
+        balance = payment_utils.to_minor_currency_units(
+            sum(Line.search([("journal_id", "=", journal.id)]).mapped("amount")),
+            currency,
+        )
+        if balance > 1000:
+            self._demo_payout(stripe, bank, transfer_account, 24, balance - 1000)
+
+    @api.model
+    def _demo_payout(self, stripe, bank, transfer_account, day, minor):
+        """Demo: a payout of ``minor`` and the bank's line for it two days
+        later, both on the transfer account, reconciled with each other."""
+        source = f"po_demo{day:02d}"
+        payout, _fee = stripe(
+            day, "payout", -minor, 0, source, f"stripe %s payout {source} "
+        )
+        bank_line = self.env["account.bank.statement.line"].create(
             {
                 "journal_id": bank.id,
-                "date": payout_date + relativedelta(days=2),
-                "payment_ref": "STRIPE PAYOUT po_demo25",
-                "amount": payment_utils.to_major_currency_units(payout_minor, currency),
+                "date": payout.date + relativedelta(days=2),
+                "payment_ref": f"STRIPE PAYOUT {source}",
+                "amount": -payout.amount,
             }
         )
-        to_reconcile += [(payout_line, transfer_account), (bank_line, transfer_account)]
-        for st_line, target in to_reconcile:
-            st_line._support_reconcile_with(target)
+        payout._support_reconcile_with(transfer_account)
+        bank_line._support_reconcile_with(transfer_account)
         # the payout's transfer meets the bank's: the payout is matched
-        transfers = (payout_line | bank_line).move_id.line_ids.filtered(
+        (payout | bank_line).move_id.line_ids.filtered(
             lambda aml: aml.account_id == transfer_account
+        ).reconcile()
+
+    @api.model
+    def _demo_dispute(self, stripe, invoice, charge, reason, status, first, day):
+        """Demo: a card holder's bank disputes the whole of ``invoice``'s
+        ``charge`` on ``day``: Stripe withdraws it and its dispute fee
+        (15.00); Stripe closed it (``status``), as its events would have
+        recorded it. Returns the dispute and the withdrawal's two lines."""
+        name = f"du_demo{day:02d}"
+        fee = 1500
+        # the card payment disputed, as payment_stripe recorded it
+        transaction = (
+            self.env["payment.transaction"]
+            .with_company(invoice.company_id)
+            .create(
+                {
+                    "provider_id": self.env.ref("payment.payment_provider_stripe").id,
+                    "payment_method_id": self.env.ref("payment.payment_method_card").id,
+                    "reference": f"{invoice.name}-{charge}",
+                    "provider_reference": charge.replace("ch_", "pi_"),
+                    "amount": invoice.amount_total,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": invoice.company_id.id,
+                    "operation": "online_direct",
+                    "state": "done",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
         )
-        transfers.reconcile()
+        dispute = (
+            self.env["support.stripe.dispute"]
+            .with_company(invoice.company_id)
+            .create(
+                {
+                    "name": name,
+                    "company_id": invoice.company_id.id,
+                    "transaction_id": transaction.id,
+                    "stripe_payment_intent": transaction.provider_reference,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "amount": invoice.amount_total,
+                    "fee_amount": payment_utils.to_major_currency_units(
+                        fee, invoice.currency_id
+                    ),
+                    "withdrawn_amount": invoice.amount_total,
+                    "reinstated_amount": invoice.amount_total
+                    if status == "won"
+                    else 0.0,
+                    "reason": reason,
+                    "status": "needs_response",
+                    "evidence_due_date": datetime.combine(
+                        first + relativedelta(days=day + 7), time(23, 59)
+                    ),
+                    "evidence_submitted": True,
+                    "stripe_charge": charge,
+                }
+            )
+        )
+        dispute._support_on_opened(f"evt_demo{day:02d}")
+        withdrawal = stripe(
+            day,
+            "adjustment",
+            -payment_utils.to_minor_currency_units(
+                invoice.amount_total, invoice.currency_id
+            ),
+            fee,
+            name,
+            f"stripe %s dispute {name} ",
+            category="dispute",
+        )
+        dispute.status = status
+        dispute._support_on_closed()
+        return dispute, withdrawal
+
+    @api.model
+    def _demo_credit_note(self, invoice, date):
+        """Demo: a posted credit note refunding part of ``invoice`` (one
+        line like its first, price 20.00, same taxes and fiscal position)."""
+        model_line = invoice.invoice_line_ids.filtered(
+            lambda aml: aml.display_type == "product"
+        )[:1]
+        credit_note = (
+            self.env["account.move"]
+            .with_company(invoice.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "company_id": invoice.company_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "fiscal_position_id": invoice.fiscal_position_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "invoice_date": date,
+                    "date": date,
+                    "invoice_origin": invoice.name,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": model_line.name or invoice.name,
+                                "account_id": model_line.account_id.id,
+                                "quantity": 1,
+                                "price_unit": 20.0,
+                                "tax_ids": [Command.set(model_line.tax_ids.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        credit_note.action_post()
+        return credit_note
 
     @api.model
     def _demo_txn(self, txn_id, kind, amount, fee, source, first, day):

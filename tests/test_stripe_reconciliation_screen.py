@@ -8,9 +8,11 @@ or not configured."""
 from datetime import UTC, date, datetime, timedelta
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .stripe_standin import StripeStandIn
@@ -471,3 +473,100 @@ class TestStripeReconciliationScreen(CardHoldStripeCommon, HttpCase):
         first = date.today().replace(day=1)
         self.assertEqual(end, first - timedelta(days=1))
         self.assertEqual(start, end.replace(day=1))
+
+
+@tagged("post_install", "-at_install")
+class TestStripeDemoMonth(TransactionCase):
+    """The demo database's Stripe month (README, docs/accountant.md)."""
+
+    def test_demo_month_is_reconciled(self):
+        """The demo's Stripe month ends as the accountant's routine leaves
+        it: every line reconciled (charges with their invoices, fees and
+        dispute fees on the fees account, the refund with its credit note, a
+        lost dispute with the credit note it proposed, a won dispute's
+        withdrawal with its reinstatement, each payout with the bank's
+        line), 10.00 left on Stripe, to the cent."""
+        company = self.env.ref("base.main_company")
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("code", "=", "STRP")], limit=1
+        )
+        if not self.env.ref(
+            "support_billing.user_accountant", raise_if_not_found=False
+        ):
+            self.skipTest("installed without demo data")
+        self.assertTrue(journal, "the demo has a Stripe journal")
+        lines = self.env["account.bank.statement.line"].search(
+            [("journal_id", "=", journal.id)]
+        )
+        # 3 charges and their fees, 2 payouts, a refund, 2 disputes' with-
+        # drawals and fees, a reinstatement
+        self.assertEqual(len(lines), 14)
+        self.assertEqual(lines.filtered(lambda line: not line.is_reconciled).ids, [])
+        first = min(lines.mapped("date")).replace(day=1)
+        report = self.env["support.stripe.reconciliation"].create(
+            {
+                "company_id": company.id,
+                "date_from": first,
+                "date_to": first + relativedelta(months=1, days=-1),
+            }
+        )
+        self.assertEqual(report.unreconciled_count, 0)
+        self.assertEqual(report.unreconciled_amount, 0.0)
+        self.assertEqual(report.fee_count, 5)
+        self.assertAlmostEqual(report.fee_booked_amount, report.fee_amount, 2)
+        self.assertEqual(len(report.payout_line_ids), 2)
+        self.assertEqual(report.payout_unmatched_count, 0)
+        self.assertAlmostEqual(report.odoo_balance, 10.0, 2)
+        self.assertAlmostEqual(sum(lines.mapped("amount")), 10.0, 2)
+        self.assertEqual(report.dispute_count, 0)
+        # each charge paid its invoice
+        charges = lines.filtered(lambda line: " charge ch_demo" in line.payment_ref)
+        invoices = self.env["account.move"].search(
+            [
+                ("name", "in", charges.filtered("ref").mapped("ref")),
+                ("company_id", "=", company.id),
+            ]
+        )
+        self.assertEqual(len(invoices), 3)
+        for invoice in invoices:
+            self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
+        # the refund settles a posted credit note of its amount
+        refund = lines.filtered(lambda line: " refund re_demo" in line.payment_ref)
+        credit_note = self.env["account.move"].search(
+            [("name", "=", refund.ref), ("company_id", "=", company.id)]
+        )
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertAlmostEqual(-refund.amount, credit_note.amount_total, 2)
+        self.assertIn(credit_note.payment_state, ("paid", "in_payment"))
+        # the disputes: closed, one lost with its credit note paid by the
+        # withdrawal, one won whose withdrawal came back
+        disputes = self.env["support.stripe.dispute"].search(
+            [("company_id", "=", company.id), ("name", "like", "du_demo")]
+        )
+        self.assertEqual(sorted(disputes.mapped("status")), ["lost", "won"])
+        lost = disputes.filtered(lambda dispute: dispute.status == "lost")
+        self.assertEqual(lost.credit_note_ids.state, "posted")
+        self.assertIn(lost.credit_note_ids.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(lost.credit_note_ids.amount_total, lost.amount, 2)
+        won = disputes - lost
+        self.assertFalse(won._support_open_withdrawal_lines())
+        # the receivable of the three customers holds nothing of the month
+        receivable = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", company.id),
+                (
+                    "partner_id",
+                    "in",
+                    disputes.partner_id.ids + credit_note.commercial_partner_id.ids,
+                ),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("date", ">=", first),
+                (
+                    "move_id",
+                    "in",
+                    (lines.move_id | invoices | credit_note | lost.credit_note_ids).ids,
+                ),
+            ]
+        )
+        self.assertTrue(receivable)
+        self.assertFalse(receivable.filtered(lambda aml: not aml.reconciled))
