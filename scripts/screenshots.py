@@ -242,15 +242,17 @@ SHOTS = [
         "/odoo/account.journal/{id}/"
         "action-account_reconcile_oca.action_bank_statement_line_reconcile",
         record=("account.journal", [["code", "=", "STRP"]], "id"),
-        # every line (the demo month is reconciled), the refund opened:
-        # the payout (the 25th) comes first, the refund (the 20th) second
+        # every line (the demo month is reconciled), the second opened: the
+        # won dispute's reinstatement, settling its withdrawal
         click=(
             ".o_searchview_facet .o_facet_remove",
             ".o_kanban_renderer .o_kanban_record:nth-child(2)",
         ),
         extra_wait=1.0,
+        # on a phone the search's filters hide behind a button
+        sizes=("desktop",),
         about="the Stripe journal's lines in account_reconcile_oca's screen, "
-        "the demo's refund reconciled with its credit note",
+        "a won dispute's reinstatement settling its withdrawal",
     ),
     *_portal_shots(),
 ]
