@@ -869,6 +869,8 @@ class SupportStripeReconciliation(models.TransientModel):
                     "company_id": invoice.company_id.id,
                     "operation": "online_direct",
                     "state": "done",
+                    # paid by the charge's statement line (no payment to make)
+                    "is_post_processed": True,
                     "invoice_ids": [Command.set(invoice.ids)],
                 }
             )

@@ -550,6 +550,14 @@ class TestStripeDemoMonth(TransactionCase):
         self.assertAlmostEqual(lost.credit_note_ids.amount_total, lost.amount, 2)
         won = disputes - lost
         self.assertFalse(won._support_open_withdrawal_lines())
+        # their card payments are done and settled: Odoo's payment cron
+        # leaves them alone (no payment to create, no error in its log)
+        transactions = disputes.transaction_id
+        self.assertEqual(len(transactions), 2)
+        self.assertEqual(set(transactions.mapped("state")), {"done"})
+        with self.assertNoLogs("odoo.addons.payment", level="ERROR"):
+            self.env["payment.transaction"]._cron_post_process()
+        self.assertFalse(transactions.payment_id)
         # the receivable of the three customers holds nothing of the month
         receivable = self.env["account.move.line"].search(
             [
