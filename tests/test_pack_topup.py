@@ -192,15 +192,7 @@ class TestPackTopup(AutopayCommon):
             sub.invoice_ids[:1].with_user(self.accountant).write(
                 {"support_topup": True}
             )
-        token = self.env["payment.token"].create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method.id,
-                "partner_id": self.customer_contact.id,
-                "payment_details": "4242",
-                "provider_ref": "x",
-            }
-        )
+        token = self._card(self.customer_contact)
         with self.assertRaises(AccessError):
             sub.invoice_ids[:1].with_user(self.accountant).write(
                 {"support_topup_token_id": token.id}

@@ -71,6 +71,19 @@ class AutopayCommon(SubscriptionCommon):
         )
         return tx
 
+    def _card(self, partner, details="4242", **values):
+        """A card token of ``partner`` with the demo provider."""
+        return self.env["payment.token"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method.id,
+                "partner_id": partner.id,
+                "payment_details": details,
+                "provider_ref": "x",
+                **values,
+            }
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestSubscriptionAutopay(AutopayCommon):
@@ -113,15 +126,7 @@ class TestSubscriptionAutopay(AutopayCommon):
 
     def test_card_of_another_customer_refused(self):
         sub = self._active_subscription()
-        token = self.env["payment.token"].create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method.id,
-                "partner_id": self.other_customer.id,
-                "payment_details": "1111",
-                "provider_ref": "x",
-            }
-        )
+        token = self._card(self.other_customer, "1111")
         with self.assertRaises(AccessError):
             sub._support_save_card(token, "I agree", self.other_customer)
         with self.assertRaises(UserError):
@@ -315,15 +320,7 @@ class TestSubscriptionDunning(AutopayCommon):
             }
         )
         sub, april = self._april_unpaid()
-        token = self.env["payment.token"].create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method.id,
-                "partner_id": self.customer_contact.id,
-                "payment_details": "4242",
-                "provider_ref": "x",
-            }
-        )
+        token = self._card(self.customer_contact)
         sub._support_save_card(token, "I agree", self.customer_contact)
         # the engine charged the card when the invoice was issued, then
         # retried 1, 3 and 7 days later
@@ -422,15 +419,11 @@ class TestSubscriptionAutopayPortal(AutopayCommon, HttpCase):
     def _saved_demo_card(self, partner, details="1111"):
         """A card the customer saved before her subscription (a card hold,
         an earlier payment): a token of hers with the demo provider."""
-        return self.env["payment.token"].create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method.id,
-                "partner_id": partner.id,
-                "payment_details": details,
-                "provider_ref": f"saved-{details}",
-                "demo_simulated_state": "done",
-            }
+        return self._card(
+            partner,
+            details,
+            provider_ref=f"saved-{details}",
+            demo_simulated_state="done",
         )
 
     def _pay_with_saved_card(self, invoice, token, consent=True):
